@@ -1,0 +1,127 @@
+"""House style and the single way a chart is shown or saved.
+
+Colours come from the Okabe-Ito palette, which survives the common colour-blindness types, and charts use
+line styles and markers as well as colour so that they survive grey-scale printing.
+
+>>> fig, ax = figure("Admissions per quarter", xlabel="Quarter", ylabel="Admissions (count)")
+>>> ax.get_title()
+'Admissions per quarter'
+>>> png = png_bytes(fig)
+>>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+True
+>>> png == png_bytes(fig)   # byte-identical: no timestamps or software tags
+True
+>>> html = show(fig, alt="Line chart of admissions per quarter.", display=False)
+>>> 'alt="Line chart of admissions per quarter."' in html and html.startswith("<figure")
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import html as _html
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+#: Okabe-Ito colour-blind-safe palette.
+PALETTE = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "grey": "#999999",
+}
+
+#: Colours for comparison results (Fingertips-like meaning, colour-blind-safe hues).
+SIGNIFICANCE_COLOURS = {
+    "better": PALETTE["blue"],
+    "similar": "#F2C14E",
+    "worse": PALETTE["vermillion"],
+    "higher": "#1B5E84",
+    "lower": "#8FC1E3",
+    "not compared": "#D9D9D9",
+}
+
+HOUSE_RC = {
+    "figure.figsize": (8, 4.5),
+    "figure.dpi": 100,
+    "savefig.dpi": 110,
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#E5E5E5",
+    "axes.prop_cycle": matplotlib.cycler(color=[PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "black")]),
+    "svg.hashsalt": "lsp-research",
+}
+
+
+def figure(title: str, xlabel: str | None = None, ylabel: str | None = None, *, ncols: int = 1,
+           figsize: tuple[float, float] | None = None):
+    """A new figure in the house style with its title and axis labels (include units in the labels).
+
+    Returns ``(fig, ax)`` (``ax`` is an array when ``ncols > 1``).
+    """
+    if not title:
+        raise ValueError("title: every chart needs a title")
+    with plt.rc_context(HOUSE_RC):
+        fig, ax = plt.subplots(1, ncols, figsize=figsize or HOUSE_RC["figure.figsize"])
+    if ncols == 1:
+        ax.set_title(title)
+        if xlabel:
+            ax.set_xlabel(xlabel)
+        if ylabel:
+            ax.set_ylabel(ylabel)
+    else:
+        fig.suptitle(title, fontweight="bold")
+    return fig, ax
+
+
+def png_bytes(fig) -> bytes:
+    """Render ``fig`` to PNG bytes with no metadata, so two runs give identical bytes."""
+    buf = io.BytesIO()
+    with plt.rc_context(HOUSE_RC):
+        fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def show(fig, alt: str, caption: str | None = None, *, display: bool = True, close: bool = True) -> str:
+    """Show ``fig`` in a notebook as an embedded PNG with alt text, and return the HTML.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    alt : str
+        Alt text: what the chart shows, in words (required; the publishing audit fails a chart without it).
+    caption : str, optional
+        A visible caption under the chart (units, source, notes).
+    display : bool
+        Send the HTML to the notebook's output (False returns it only).
+    close : bool
+        Close the figure afterwards so that it is not shown twice.
+    """
+    if not alt or not alt.strip():
+        raise ValueError("alt: every chart needs alt text describing what it shows")
+    data = base64.b64encode(png_bytes(fig)).decode("ascii")
+    cap = f"<figcaption>{_html.escape(caption)}</figcaption>" if caption else ""
+    html = (
+        f'<figure class="lsp-chart"><img src="data:image/png;base64,{data}" '
+        f'alt="{_html.escape(alt, quote=True)}" />{cap}</figure>'
+    )
+    if close:
+        plt.close(fig)
+    if display:
+        from IPython.display import HTML, display as _display
+
+        _display(HTML(html))
+    return html
