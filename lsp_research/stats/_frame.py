@@ -1,0 +1,87 @@
+"""Shared helpers for the DataFrame functions: argument checks and grouping."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def as_by(by: str | Sequence[str] | None) -> list[str]:
+    """``by`` as a list of column names (empty for no grouping)."""
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    out = list(by)
+    if not all(isinstance(b, str) for b in out):
+        raise ValueError(f"by: give a column name or a list of column names, not {by!r}")
+    return out
+
+
+def check_frame(data, columns: Sequence[str], by: Sequence[str] = ()) -> None:
+    """Raise ``ValueError`` naming the argument when ``data`` lacks a column."""
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    for arg, col in columns:
+        if not isinstance(col, str):
+            raise ValueError(f"{arg}: give a column name of data, not {col!r}")
+        if col not in data.columns:
+            raise ValueError(
+                f"{arg}: column {col!r} is not in data (columns: {', '.join(map(str, data.columns))})"
+            )
+    for col in by:
+        if col not in data.columns:
+            raise ValueError(f"by: column {col!r} is not in data")
+
+
+def numeric(data: pd.DataFrame, col: str, arg: str) -> np.ndarray:
+    """Column ``col`` as float64, raising ``ValueError`` naming ``arg`` if it is not numeric."""
+    try:
+        return pd.to_numeric(data[col], errors="raise").to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise ValueError(f"{arg}: column {col!r} must hold numbers") from None
+
+
+def group_codes(data: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer group code per row and a frame of the distinct keys (in order of first appearance)."""
+    if not by:
+        return np.zeros(len(data), dtype=np.intp), pd.DataFrame(index=range(1))
+    if len(by) == 1:
+        codes, uniques = pd.factorize(data[by[0]], sort=False, use_na_sentinel=False)
+        keys = pd.DataFrame({by[0]: uniques})
+    else:
+        codes, uniques = pd.MultiIndex.from_frame(data[list(by)]).factorize(sort=False)
+        keys = uniques.to_frame(index=False)
+        keys.columns = list(by)
+    return np.asarray(codes, dtype=np.intp), keys.reset_index(drop=True)
+
+
+def group_sum(
+    values: np.ndarray, codes: np.ndarray, ngroups: int, skipna: bool = True
+) -> np.ndarray:
+    """Sum ``values`` per group code (``skipna=False`` lets one missing value make the sum missing)."""
+    if skipna:
+        return np.bincount(codes, weights=np.nan_to_num(values, nan=0.0), minlength=ngroups)
+    out = np.bincount(codes, weights=np.nan_to_num(values, nan=0.0), minlength=ngroups)
+    has_nan = np.bincount(codes, weights=np.isnan(values).astype(float), minlength=ngroups) > 0
+    out[has_nan] = np.nan
+    return out
+
+
+def fmt_multiplier(multiplier: float) -> str:
+    """``100000`` -> ``'100000'``; ``0.5`` -> ``'0.5'``."""
+    return f"{multiplier:g}" if float(multiplier) != int(multiplier) else str(int(multiplier))
+
+
+def check_multiplier(multiplier) -> float:
+    try:
+        m = float(multiplier)
+    except (TypeError, ValueError):
+        raise ValueError(f"multiplier: {multiplier!r} is not a number") from None
+    if not np.isfinite(m) or m <= 0:
+        raise ValueError(
+            f"multiplier: must be a positive number such as 100000, not {multiplier!r}"
+        )
+    return m

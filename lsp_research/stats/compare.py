@@ -1,0 +1,93 @@
+"""Compare a value's confidence interval with a comparator (Fingertips-style significance).
+
+The interval decides: if it lies wholly above the comparator the value is *higher*, wholly below *lower*,
+otherwise *similar*. With a polarity, higher/lower become *better*/*worse*.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Polarity spellings accepted, mapped to +1 (higher is better), -1 (lower is better) or 0 (no polarity).
+POLARITIES = {
+    "increase": 1,
+    "higher": 1,
+    "high": 1,
+    "higher_is_better": 1,
+    "high_is_good": 1,
+    "up": 1,
+    "decrease": -1,
+    "lower": -1,
+    "low": -1,
+    "lower_is_better": -1,
+    "low_is_good": -1,
+    "down": -1,
+    "neutral": 0,
+    "none": 0,
+}
+
+#: The labels :func:`compare` can return.
+LABELS = ("better", "similar", "worse", "higher", "lower", "not compared")
+
+
+def polarity_sign(polarity) -> int:
+    """+1, -1 or 0 for a polarity spelling (``None`` means no polarity).
+
+    Examples
+    --------
+    >>> polarity_sign("lower_is_better"), polarity_sign(None)
+    (-1, 0)
+    """
+    if polarity is None:
+        return 0
+    key = str(polarity).strip().lower().replace(" ", "_").replace("-", "_")
+    if key not in POLARITIES:
+        raise ValueError(
+            f"polarity: {polarity!r} is not known; use 'increase' (higher is better), 'decrease' "
+            "(lower is better), 'neutral' or None"
+        )
+    return POLARITIES[key]
+
+
+def compare(value, lower, upper, comparator, polarity=None):
+    """Label each value against a comparator using its confidence interval.
+
+    Parameters
+    ----------
+    value : float or array_like
+        The values (only used to detect missing values).
+    lower, upper : float or array_like
+        Confidence limits of each value.
+    comparator : float or array_like
+        The comparator value(s), e.g. the England or city rate.
+    polarity : str or None
+        ``"increase"`` (higher is better), ``"decrease"`` (lower is better), ``"neutral"``/None.
+
+    Returns
+    -------
+    str or numpy.ndarray of str
+        ``"better"``, ``"similar"`` or ``"worse"`` with a polarity; ``"higher"``, ``"similar"`` or
+        ``"lower"`` without; ``"not compared"`` where the value, a limit or the comparator is missing.
+
+    Examples
+    --------
+    >>> compare(120.0, 110.0, 131.0, 100.0, "decrease")
+    'worse'
+    >>> compare([120.0, 95.0, 80.0], [110.0, 85.0, 70.0], [131.0, 106.0, 90.0], 100.0).tolist()
+    ['higher', 'similar', 'lower']
+    """
+    sign = polarity_sign(polarity)
+    scalar = all(np.ndim(a) == 0 for a in (value, lower, upper, comparator))
+    v, lo, hi, c = np.broadcast_arrays(
+        *(np.asarray(a, dtype=float) for a in (value, lower, upper, comparator))
+    )
+    missing = np.isnan(v) | np.isnan(lo) | np.isnan(hi) | np.isnan(c)
+    above = lo > c
+    below = hi < c
+    hi_label, lo_label = {1: ("better", "worse"), -1: ("worse", "better"), 0: ("higher", "lower")}[
+        sign
+    ]
+    out = np.where(above, hi_label, np.where(below, lo_label, "similar")).astype(object)
+    out[missing] = "not compared"
+    out = out.astype(str)
+    return str(out.reshape(-1)[0]) if scalar else out

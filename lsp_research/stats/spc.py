@@ -1,0 +1,507 @@
+"""Statistical process control the NHS "Making Data Count" way (NHSRplotthedots 0.2.2 rules).
+
+An XmR chart: the mean of the baseline; moving ranges screened once (any at or above 3.267 times their
+average is dropped, on by default; ``screen_outliers=False`` matches the Excel tools); process limits at
+the mean -+ 2.66 times the average moving range; "near" limits two thirds of the way out.
+
+Special causes (every point of the pattern is flagged), in order of precedence:
+
+1. a point outside the process limits;
+2. a trend of 7 points each strictly above (below) the previous one;
+3. 2 of 3 consecutive points between the near and the full limits, all 3 on the same side of the mean;
+4. a shift of 7 points on one side of the mean (a point exactly on the mean breaks it).
+
+A special cause is ``special_cause_improvement`` or ``special_cause_concern`` given the improvement
+direction (``special_cause_neutral_high``/``_low`` for "neutral"). The variation icon is the last point's
+type. With a target, assurance compares it with the last point's limits.
+
+The rule helpers mirror NHSRplotthedots' internal functions of the same names so that the package's own
+unit tests can be replayed against them.
+
+>>> r = spc([1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1])
+>>> print(round(r.points["mean"].iloc[0], 4), round(r.points["upl"].iloc[0], 4))
+1.9444 4.6044
+>>> r.points["point_type"].iloc[4], r.variation, r.assurance
+('special_cause_improvement', 'common_cause', None)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+#: Process limits: mean -+ LIMIT * average moving range.
+LIMIT = 2.66
+#: Near limits: two thirds of the way to the process limits.
+NEAR_LIMIT = 2 * LIMIT / 3
+#: Moving ranges at or above this multiple of their average are screened out.
+SCREEN_MULTIPLE = 3.267
+#: Fewer baseline points than this give trial limits.
+TRIAL_LIMIT_POINTS = 13
+#: Smallest fixed baseline allowed by :func:`spc` (as NHSRplotthedots).
+MIN_FIXED_BASELINE = 12
+#: Improvement directions.
+IMPROVEMENTS = {"increase": 1, "decrease": -1, "neutral": 0}
+
+#: Making Data Count wording of each point type / variation icon.
+VARIATION_TEXT = {
+    "common_cause": "Common cause variation",
+    "special_cause_improvement": "Special cause variation: improving",
+    "special_cause_concern": "Special cause variation: concerning",
+    "special_cause_neutral_high": "Special cause variation: neither improvement nor concern (higher)",
+    "special_cause_neutral_low": "Special cause variation: neither improvement nor concern (lower)",
+}
+#: Making Data Count wording of each assurance icon.
+ASSURANCE_TEXT = {
+    "consistent_pass": "Consistently hitting the target",
+    "consistent_fail": "Consistently failing the target",
+    "inconsistent": "Hit and miss: the target may or may not be met, subject to random variation",
+    None: "No target set",
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Rule helpers (vectorised versions of NHSRplotthedots' helpers of the same names)
+# --------------------------------------------------------------------------------------------------
+def seven_point_one_side_mean(relative_to_mean) -> np.ndarray:
+    """1 where a point ends a run of 7 points on the same side of the mean, else 0.
+
+    ``relative_to_mean`` holds -1, 0 or 1 per point (0 = on the mean, which breaks a run).
+
+    Examples
+    --------
+    >>> seven_point_one_side_mean([1, 1, 1, 1, 1, 1, 1, 1, -1]).tolist()
+    [0, 0, 0, 0, 0, 0, 1, 1, 0]
+    """
+    v = np.asarray(relative_to_mean, dtype=float)
+    if v.size == 0:
+        return np.zeros(0, dtype=int)
+    vp = np.concatenate([np.zeros(6), v])
+    w = sliding_window_view(vp, 7)
+    return (np.all(w == w[:, -1:], axis=1) & (w[:, -1] != 0)).astype(int)
+
+
+def part_of_seven_trend(v) -> np.ndarray:
+    """1 where a point is one of the 7 points ending at a flagged point (a flag at it or in the next 6).
+
+    Examples
+    --------
+    >>> part_of_seven_trend([0, 0, 0, 0, 0, 0, 0, 1, 0]).tolist()
+    [0, 1, 1, 1, 1, 1, 1, 1, 0]
+    """
+    a = np.asarray(v, dtype=float)
+    if a.size == 0:
+        return np.zeros(0, dtype=int)
+    vp = np.concatenate([a, np.zeros(6)])
+    w = sliding_window_view(vp, 7)
+    return np.any(np.abs(w) == 1, axis=1).astype(int)
+
+
+def seven_point_trend(y) -> np.ndarray:
+    """1 (-1) where a point ends 7 points each strictly above (below) the previous one, else 0.
+
+    Examples
+    --------
+    >>> seven_point_trend([2, 1, 2, 3, 4, 5, 6, 7, 3]).tolist()
+    [0, 0, 0, 0, 0, 0, 0, 1, 0]
+    >>> seven_point_trend([1, 2, 3, 3, 4, 5, 6]).tolist()
+    [0, 0, 0, 0, 0, 0, 0]
+    """
+    a = np.asarray(y, dtype=float)
+    out = np.zeros(a.size, dtype=int)
+    if a.size < 7:
+        return out
+    d = np.sign(np.diff(a))
+    w = sliding_window_view(d, 6)
+    out[6:] = np.where(np.all(w == 1, axis=1), 1, np.where(np.all(w == -1, axis=1), -1, 0))
+    return out
+
+
+def two_in_three(close_to_limits, relative_to_mean) -> np.ndarray:
+    """1 for each point of any 3 consecutive points of which 2 or more are close to the limits and all 3
+    lie on the same side of the mean.
+
+    Examples
+    --------
+    >>> two_in_three([0, 0, 1, 0, 1, 0, 0], [1] * 7).tolist()
+    [0, 0, 1, 1, 1, 0, 0]
+    >>> two_in_three([1, 0, 1], [1, -1, 1]).tolist()
+    [0, 0, 0]
+    """
+    v = np.asarray(close_to_limits, dtype=float)
+    r = np.asarray(relative_to_mean, dtype=float)
+    if v.size == 0:
+        return np.zeros(0, dtype=int)
+    vp = np.concatenate([[0, 0], v, [0, 0]])
+    rp = np.concatenate([[0, 0], r, [0, 0]])
+    ok = (sliding_window_view(vp, 3).sum(axis=1) >= 2) & (
+        np.abs(sliding_window_view(rp, 3).sum(axis=1)) == 3
+    )
+    return (ok[:-2] | ok[1:-1] | ok[2:]).astype(int)
+
+
+def part_of_two_in_three(two_in_three_flags, close_to_limits) -> np.ndarray:
+    """1 where a point is in a 2-of-3 pattern and is itself close to the limits.
+
+    Examples
+    --------
+    >>> part_of_two_in_three(two_in_three([1, 0, 0, 1, 1], [1] * 5), [1, 0, 0, 1, 1]).tolist()
+    [0, 0, 0, 1, 1]
+    """
+    v = np.asarray(two_in_three_flags, dtype=float)
+    x = np.asarray(close_to_limits, dtype=float)
+    return ((v == 1) & (np.abs(x) == 1)).astype(int)
+
+
+def assurance_type(lpl, upl, target, improvement: str = "increase"):
+    """Assurance of meeting ``target`` given process limits.
+
+    Target above the upper limit: ``consistent_fail`` when higher is better, ``consistent_pass`` when
+    lower is better; below the lower limit the reverse; otherwise ``inconsistent``. None with no target
+    or a neutral direction.
+
+    Examples
+    --------
+    >>> assurance_type([1, 5, 1], [3, 7, 5], 4, "increase").tolist()
+    ['consistent_fail', 'consistent_pass', 'inconsistent']
+    >>> assurance_type(1.0, 3.0, 4, "decrease")
+    'consistent_pass'
+    """
+    sign = _improvement_sign(improvement)
+    scalar = np.ndim(lpl) == 0 and np.ndim(upl) == 0
+    lo, hi = np.broadcast_arrays(np.asarray(lpl, dtype=float), np.asarray(upl, dtype=float))
+    lo = np.atleast_1d(lo)
+    hi = np.atleast_1d(hi)
+    if target is None or sign == 0:
+        out = np.full(lo.shape, None, dtype=object)
+    else:
+        t = float(target)
+        above = "consistent_fail" if sign > 0 else "consistent_pass"
+        below = "consistent_pass" if sign > 0 else "consistent_fail"
+        out = np.where(t > hi, above, np.where(t < lo, below, "inconsistent")).astype(object)
+    return out[0] if scalar else out
+
+
+def _improvement_sign(improvement) -> int:
+    if improvement not in IMPROVEMENTS:
+        raise ValueError(
+            f"improvement: {improvement!r} is not allowed; use 'increase', 'decrease' or 'neutral'"
+        )
+    return IMPROVEMENTS[improvement]
+
+
+# --------------------------------------------------------------------------------------------------
+# Limits and point classification
+# --------------------------------------------------------------------------------------------------
+def xmr_limits(values, screen_outliers: bool = True, fix_after_n_points: int | None = None) -> dict:
+    """XmR limits of one group of values.
+
+    Returns a dict with ``mean``, ``amr`` (average moving range after screening), ``lpl``, ``upl``,
+    ``near_lpl``, ``near_upl`` and ``n_baseline``. When every moving range is 0 the limits equal the
+    mean (NHSRplotthedots would screen out every range and give missing limits).
+
+    Examples
+    --------
+    >>> lim = xmr_limits([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    >>> round(lim["lpl"], 6), round(lim["upl"], 6), round(lim["near_upl"], 6)
+    (2.84, 8.16, 7.273333)
+    """
+    y = np.asarray(values, dtype=float)
+    base = y[:fix_after_n_points] if fix_after_n_points else y
+    mean = float(np.mean(base)) if base.size else np.nan
+    mr = np.abs(np.diff(base))
+    amr = float(np.mean(mr)) if mr.size else np.nan
+    if screen_outliers and mr.size and amr > 0:
+        kept = mr[mr < SCREEN_MULTIPLE * amr]
+        amr = float(np.mean(kept)) if kept.size else np.nan
+    return {
+        "mean": mean,
+        "amr": amr,
+        "lpl": mean - LIMIT * amr,
+        "upl": mean + LIMIT * amr,
+        "near_lpl": mean - NEAR_LIMIT * amr,
+        "near_upl": mean + NEAR_LIMIT * amr,
+        "n_baseline": int(base.size),
+    }
+
+
+def _special_cause(y, rtm, close, outside):
+    """Rule flags and the signed direction (+1 above/increasing, -1 below/decreasing) of each point."""
+    trend = part_of_seven_trend(seven_point_trend(y))
+    two3 = part_of_two_in_three(two_in_three(close, rtm), close)
+    shift = part_of_seven_trend(seven_point_one_side_mean(rtm))
+    sdy = np.sign(np.diff(y))
+    right = np.concatenate([sdy, sdy[-1:]]) if sdy.size else np.zeros(y.size)
+    left = np.concatenate([[0.0], sdy])
+    use_right = np.concatenate([trend[1:], [0]]).astype(bool) & trend.astype(bool)
+    trend_dir = np.where(use_right, right, left)
+    side = np.where(rtm > 0, 1, -1)
+    rule = np.select(
+        [outside, trend != 0, two3 != 0, shift != 0],
+        ["outside_limits", "trend", "two_in_three", "shift"],
+        default="common_cause",
+    )
+    direction = np.select(
+        [outside, trend != 0, two3 != 0, shift != 0],
+        [np.where(rtm == 1, 1, -1), np.where(trend_dir == 1, 1, -1), side, side],
+        default=0,
+    )
+    return rule, direction
+
+
+_TYPE_TEXT = {
+    "outside_limits": ("Above UCL", "Below LCL"),
+    "trend": ("7 Point Trend (Increasing)", "7 Point Trend (Decreasing)"),
+    "two_in_three": ("2 in 3 Above CL", "2 in 3 Below CL"),
+    "shift": ("7 Points Above CL", "7 Points Below CL"),
+}
+
+
+def _point_type(direction: np.ndarray, sign: int) -> np.ndarray:
+    if sign == 0:
+        return np.select(
+            [direction > 0, direction < 0],
+            ["special_cause_neutral_high", "special_cause_neutral_low"],
+            default="common_cause",
+        ).astype(object)
+    v = direction * sign
+    return np.select(
+        [v > 0, v < 0],
+        ["special_cause_improvement", "special_cause_concern"],
+        default="common_cause",
+    ).astype(object)
+
+
+def _groups(n: int, rebase_at) -> list[tuple[int, int]]:
+    if rebase_at is None:
+        cuts: list[int] = []
+    else:
+        try:
+            cuts = sorted({int(p) for p in rebase_at})
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"rebase_at: give a list of 0-based positions, not {rebase_at!r}"
+            ) from None
+        if any(p <= 0 or p >= n for p in cuts):
+            raise ValueError(
+                f"rebase_at: positions must be between 1 and {n - 1} (0-based starts of new groups); "
+                f"got {list(rebase_at)}"
+            )
+    bounds = [0, *cuts, n]
+    groups = list(zip(bounds[:-1], bounds[1:], strict=True))
+    short = [(a, b) for a, b in groups if b - a < 2]
+    if short:
+        raise ValueError(
+            f"rebase_at: every group needs at least 2 points; positions {short[0][0]}-{short[0][1] - 1} "
+            "form a group that is too short"
+        )
+    return groups
+
+
+def xmr_points(
+    values,
+    improvement: str = "increase",
+    screen_outliers: bool = True,
+    fix_after_n_points: int | None = None,
+    rebase_at: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Limits and point classification, one row per value (no minimum baseline is enforced).
+
+    :func:`spc` is the checked entry point; this function does the arithmetic for it and accepts any
+    baseline length (as the nhspy-plotthedots calculator does).
+
+    Examples
+    --------
+    >>> p = xmr_points([1, 2, 3, 4, 5, 6, 7, 8], fix_after_n_points=3)
+    >>> p["outside_limits"].tolist()
+    [False, False, False, False, True, True, True, True]
+    >>> p["special_cause_flag"].all()
+    np.True_
+    """
+    sign = _improvement_sign(improvement)
+    labels = values.index if isinstance(values, pd.Series) else None
+    try:
+        y = np.asarray(values, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise ValueError("values: must be numbers") from None
+    if y.size < 2:
+        raise ValueError(f"values: an SPC chart needs at least 2 values, got {y.size}")
+    if np.isnan(y).any():
+        i = int(np.flatnonzero(np.isnan(y))[0])
+        raise ValueError(
+            f"values: value at position {i} is missing; SPC needs a complete series (drop or fill gaps)"
+        )
+    if fix_after_n_points is not None:
+        if int(fix_after_n_points) != fix_after_n_points or fix_after_n_points < 2:
+            raise ValueError(
+                f"fix_after_n_points: must be a whole number of at least 2, not {fix_after_n_points!r}"
+            )
+        fix_after_n_points = int(fix_after_n_points)
+    n = y.size
+    cols = {k: np.empty(n) for k in ("mean", "lpl", "upl", "near_lpl", "near_upl")}
+    group = np.empty(n, dtype=int)
+    trial = np.empty(n, dtype=bool)
+    rule = np.empty(n, dtype=object)
+    direction = np.zeros(n, dtype=int)
+    outside = np.empty(n, dtype=bool)
+    close = np.empty(n, dtype=bool)
+    rtm = np.empty(n)
+    for gi, (a, b) in enumerate(_groups(n, rebase_at)):
+        seg = y[a:b]
+        lim = xmr_limits(seg, screen_outliers, fix_after_n_points)
+        for k in cols:
+            cols[k][a:b] = lim[k]
+        group[a:b] = gi
+        trial[a:b] = lim["n_baseline"] < TRIAL_LIMIT_POINTS
+        o = (seg > lim["upl"]) | (seg < lim["lpl"])
+        r = np.sign(seg - lim["mean"])
+        c = ~o & ((seg < lim["near_lpl"]) | (seg > lim["near_upl"]))
+        outside[a:b], rtm[a:b], close[a:b] = o, r, c
+        rule[a:b], direction[a:b] = _special_cause(seg, r, c.astype(int), o)
+    text = np.array(
+        [
+            "Common Cause" if ru == "common_cause" else _TYPE_TEXT[ru][0 if d > 0 else 1]
+            for ru, d in zip(rule, direction, strict=True)
+        ],
+        dtype=object,
+    )
+    out = pd.DataFrame(
+        {
+            "x": labels if labels is not None else np.arange(n),
+            "value": y,
+            **cols,
+            "rebase_group": group,
+            "trial_limits": trial,
+            "outside_limits": outside,
+            "relative_to_mean": rtm.astype(int),
+            "close_to_limits": close,
+            "special_cause_rule": rule,
+            "special_cause_type": text,
+            "special_cause_flag": rule != "common_cause",
+            "point_type": _point_type(direction, sign),
+        }
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class SPCResult:
+    """An SPC analysis: one row per point, the variation icon and the assurance icon.
+
+    Attributes
+    ----------
+    points : pandas.DataFrame
+        ``x, value, mean, lpl, upl, near_lpl, near_upl, rebase_group, trial_limits, outside_limits,
+        relative_to_mean, close_to_limits, special_cause_rule, special_cause_type, special_cause_flag,
+        point_type`` (and ``target`` when one was given).
+    variation : str
+        The last point's type (the variation icon).
+    assurance : str or None
+        ``consistent_pass``, ``consistent_fail``, ``inconsistent``; None without a target or when neutral.
+    improvement : str
+    target : float or None
+    trial_limits : bool
+        True when the current limits rest on fewer than 13 points.
+    screen_outliers : bool
+    """
+
+    points: pd.DataFrame
+    variation: str
+    assurance: str | None
+    improvement: str
+    target: float | None = None
+    trial_limits: bool = False
+    screen_outliers: bool = True
+    fix_after_n_points: int | None = None
+    rebase_at: tuple[int, ...] = field(default_factory=tuple)
+
+    @property
+    def variation_text(self) -> str:
+        """Making Data Count wording of the variation icon, with the direction of the last point."""
+        text = VARIATION_TEXT[self.variation]
+        if self.variation in ("special_cause_improvement", "special_cause_concern"):
+            up = (self.variation == "special_cause_improvement") == (self.improvement == "increase")
+            text += " (higher)" if up else " (lower)"
+        return text
+
+    @property
+    def assurance_text(self) -> str:
+        """Making Data Count wording of the assurance icon."""
+        return ASSURANCE_TEXT[self.assurance]
+
+
+def spc(
+    values,
+    improvement: str = "increase",
+    target: float | None = None,
+    screen_outliers: bool = True,
+    fix_after_n_points: int | None = None,
+    rebase_at: Sequence[int] | None = None,
+) -> SPCResult:
+    """An XmR SPC analysis with Making Data Count rules, variation and assurance.
+
+    Parameters
+    ----------
+    values : array_like or pandas.Series
+        The series in time order, with no missing values (a Series keeps its index as ``x``).
+    improvement : {"increase", "decrease", "neutral"}
+        Which direction is better.
+    target : float, optional
+        Target for the assurance icon.
+    screen_outliers : bool
+        Screen moving ranges at or above 3.267 times their average (default True; False matches the
+        Making Data Count Excel tools).
+    fix_after_n_points : int, optional
+        Fix the baseline (mean and limits) on the first N points of each group; at least 12.
+    rebase_at : list of int, optional
+        0-based positions where a new group (after a known process change) starts.
+
+    Returns
+    -------
+    SPCResult
+
+    Examples
+    --------
+    >>> r = spc([5, 6, 5, 7, 6, 5, 6, 7, 6, 5, 6, 7, 6, 7, 8, 9, 10, 11, 12, 13], target=4)
+    >>> r.variation, r.assurance, r.trial_limits
+    ('special_cause_improvement', 'consistent_pass', False)
+    >>> r.points["special_cause_type"].iloc[-1]
+    'Above UCL'
+    """
+    _improvement_sign(improvement)
+    if target is not None:
+        try:
+            target = float(target)
+        except (TypeError, ValueError):
+            raise ValueError(f"target: {target!r} is not a number") from None
+        if np.isnan(target):
+            target = None
+    if not isinstance(screen_outliers, (bool, np.bool_)):
+        raise ValueError(f"screen_outliers: must be True or False, not {screen_outliers!r}")
+    if fix_after_n_points is not None and (
+        int(fix_after_n_points) != fix_after_n_points or fix_after_n_points < MIN_FIXED_BASELINE
+    ):
+        raise ValueError(
+            f"fix_after_n_points: a fixed baseline needs at least {MIN_FIXED_BASELINE} points, "
+            f"not {fix_after_n_points!r}"
+        )
+    points = xmr_points(values, improvement, bool(screen_outliers), fix_after_n_points, rebase_at)
+    if target is not None:
+        points["target"] = target
+    last = points.iloc[-1]
+    assurance = assurance_type(last["lpl"], last["upl"], target, improvement)
+    return SPCResult(
+        points=points,
+        variation=str(last["point_type"]),
+        assurance=assurance,
+        improvement=improvement,
+        target=target,
+        trial_limits=bool(last["trial_limits"]),
+        screen_outliers=bool(screen_outliers),
+        fix_after_n_points=fix_after_n_points,
+        rebase_at=tuple(sorted({int(p) for p in rebase_at})) if rebase_at is not None else (),
+    )
