@@ -1,0 +1,337 @@
+"""How a report was made: the facts printed in every report's footer.
+
+:func:`collect` gathers, once per run, the code version (the git commit when the project is a git
+checkout, else the package version), the SHA-256 of ``requirements.lock``, the processed-data manifest
+(one hash and extract date per table or source), stale-source warnings from
+:func:`lsp_research.data.status`, whether the data is the synthetic default set
+(:func:`lsp_research.data.is_synthetic`) and the generation time. :func:`render_footer` turns it, with
+the report's own parameters, into HTML.
+
+The generation time honours ``SOURCE_DATE_EPOCH`` (seconds since 1970, the reproducible-builds
+convention), so two runs with the variable set give byte-identical reports. No absolute path is ever
+printed: files are named relative to the project.
+
+Examples
+--------
+>>> import os
+>>> os.environ["SOURCE_DATE_EPOCH"] = "1262304000"
+>>> generated_at()
+'2010-01-01T00:00:00Z'
+>>> del os.environ["SOURCE_DATE_EPOCH"]
+>>> prov = {"code_version": "git abc123", "lock_sha256": "f" * 64, "data": [], "stale": [],
+...         "synthetic": True, "generated": "2010-01-01T00:00:00Z"}
+>>> html = render_footer(prov, parameters={"period": "2009Q3"}, period="2009-10 Q3", tier="board")
+>>> "synthetic default data" in html and "period" in html and "git abc123" in html
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import html as _html
+import json
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .. import __version__, config
+
+__all__ = ["code_version", "collect", "generated_at", "lock_hash", "render_banner", "render_footer"]
+
+_HASH_KEYS = ("sha256", "hash", "md5", "digest", "checksum")
+_DATE_KEYS = (
+    "extract_date",
+    "extracted",
+    "extracted_on",
+    "last_updated",
+    "updated",
+    "as_of",
+    "date",
+)
+
+
+def generated_at(now: _dt.datetime | None = None) -> str:
+    """The generation time as ISO 8601 UTC, from ``SOURCE_DATE_EPOCH`` when it is set.
+
+    >>> generated_at(_dt.datetime(2009, 12, 31, 23, 59, 30, 123, tzinfo=_dt.UTC))
+    '2009-12-31T23:59:30Z'
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            stamp = _dt.datetime.fromtimestamp(int(epoch), tz=_dt.UTC)
+        except ValueError:
+            raise ValueError(
+                f"SOURCE_DATE_EPOCH: {epoch!r} is not a whole number of seconds since 1970-01-01"
+            ) from None
+    else:
+        stamp = now or _dt.datetime.now(tz=_dt.UTC)
+    return stamp.astimezone(_dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def code_version(root: Path | None = None) -> str:
+    """``"git <commit>"`` (with ``" + local changes"`` when the tree differs) or the package version."""
+    root = Path(root or config.PROJ_ROOT)
+    if (root / ".git").exists():
+        try:
+            commit = subprocess.run(
+                ["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True,
+                text=True, check=True, timeout=10,
+            ).stdout.strip()  # fmt: skip
+            dirty = subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no", "--", "lsp_research",
+                 "notebooks", "pyproject.toml", "requirements.lock"],
+                cwd=root, capture_output=True, text=True, timeout=10,
+            ).stdout.strip()  # fmt: skip
+            if commit:
+                return f"git {commit}" + (" + local changes" if dirty else "")
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return f"lsp-research {__version__}"
+
+
+def lock_hash(root: Path | None = None) -> str | None:
+    """SHA-256 of ``requirements.lock`` (None when there is no lock file)."""
+    path = Path(root or config.PROJ_ROOT) / "requirements.lock"
+    if not path.is_file():
+        return None
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _first(mapping: Mapping, keys) -> Any:
+    for k in keys:
+        if k in mapping and mapping[k] not in (None, ""):
+            return mapping[k]
+    return None
+
+
+def _manifest_rows(manifest: Any) -> list[dict]:
+    """Flatten a processed-data manifest into ``{"name", "sha256", "date", "rows"}`` rows.
+
+    The loader's manifest is read generously: every mapping that carries a hash becomes a row, named
+    by its key path.
+
+    >>> _manifest_rows({"tables": {"wards": {"sha256": "ab", "rows": 25}},
+    ...                 "sources": {"police": {"sha256": "cd", "last_updated": "2010-03-31"}}})
+    [{'name': 'police', 'sha256': 'cd', 'date': '2010-03-31', 'rows': None}, {'name': 'wards', 'sha256': 'ab', 'date': None, 'rows': 25}]
+    """
+    rows: list[dict] = []
+
+    def walk(node: Any, name: str) -> None:
+        if isinstance(node, Mapping):
+            digest = _first(node, _HASH_KEYS)
+            if isinstance(digest, str):
+                label = node.get("name") or node.get("file") or node.get("path") or name
+                rows.append(
+                    {
+                        "name": Path(str(label)).name if "/" in str(label) else str(label),
+                        "sha256": digest,
+                        "date": _first(node, _DATE_KEYS),
+                        "rows": node.get("rows", node.get("n_rows")),
+                    }
+                )
+                return
+            for key, value in node.items():
+                walk(value, str(key))
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{name}[{i}]")
+
+    walk(manifest, "data")
+    seen = set()
+    unique = []
+    for row in sorted(rows, key=lambda r: (r["name"], r["sha256"])):
+        key = (row["name"], row["sha256"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(row)
+    return unique
+
+
+def _stale_warnings() -> list[str]:
+    try:
+        from .. import data
+    except ImportError:
+        return []
+    status = getattr(data, "status", None)
+    if status is None:
+        return []
+    try:
+        table = status()
+    except Exception as exc:  # the footer must not break a report; say what happened instead
+        return [f"Data freshness could not be checked: {type(exc).__name__}."]
+    warnings: list[str] = []
+    try:
+        records = table.to_dict("records")
+    except AttributeError:
+        return []
+    for rec in records:
+        stale = rec.get("stale", rec.get("is_stale"))
+        if stale is True or (
+            isinstance(stale, int | float) and not isinstance(stale, bool) and stale
+        ):
+            name = rec.get("source") or rec.get("name") or "a source"
+            detail = rec.get("message") or rec.get("detail") or rec.get("status")
+            last = rec.get("last_updated") or rec.get("extract_date")
+            text = f"{name}: data may be out of date"
+            if last is not None and str(last) not in ("", "NaT", "None"):
+                text += f" (last updated {str(last)[:10]})"
+            if detail and str(detail) not in text:
+                text += f"; {detail}"
+            warnings.append(text + ".")
+    return sorted(warnings)
+
+
+def _synthetic() -> bool:
+    try:
+        from .. import data
+    except ImportError:
+        return False
+    fn = getattr(data, "is_synthetic", None)
+    if fn is None:
+        return False
+    try:
+        return bool(fn())
+    except Exception:
+        return False
+
+
+def collect(processed_dir: Path | None = None) -> dict:
+    """Gather the run-wide provenance facts (call once per run and pass to every export).
+
+    Returns
+    -------
+    dict
+        ``code_version``, ``lock_sha256``, ``data`` (rows of ``name``, ``sha256``, ``date``, ``rows``),
+        ``stale`` (warnings in words), ``synthetic`` (bool), ``generated`` (ISO time).
+    """
+    manifest_path = (
+        Path(processed_dir) / "manifest.json" if processed_dir else config.get_paths().manifest
+    )
+    data_rows: list[dict] = []
+    if manifest_path.is_file():
+        try:
+            data_rows = _manifest_rows(json.loads(manifest_path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            data_rows = []
+    return {
+        "code_version": code_version(),
+        "lock_sha256": lock_hash(),
+        "data": data_rows,
+        "stale": _stale_warnings(),
+        "synthetic": _synthetic(),
+        "generated": generated_at(),
+    }
+
+
+def _fmt_param(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def render_banner(prov: Mapping) -> str:
+    """Warnings shown at the top of a report: the synthetic-data notice and stale sources.
+
+    >>> render_banner({"synthetic": False, "stale": []})
+    ''
+    """
+    parts = []
+    if prov.get("synthetic"):
+        parts.append(
+            '<p class="lsp-notice lsp-synthetic"><strong>Synthetic data.</strong> '
+            f"{_html.escape(config.SYNTHETIC_NOTICE)}</p>"
+        )
+    if prov.get("stale"):
+        n = len(prov["stale"])
+        parts.append(
+            '<p class="lsp-notice lsp-stale"><strong>Check the data dates.</strong> '
+            f"{n} source{'s' if n != 1 else ''} may be out of date; see "
+            '<a href="#provenance">how this report was made</a>.</p>'
+        )
+    return "\n".join(parts)
+
+
+def render_footer(
+    prov: Mapping,
+    *,
+    parameters: Mapping | None = None,
+    period: str | None = None,
+    tier: str | None = None,
+    notebook: str | None = None,
+) -> str:
+    """The provenance footer as HTML (a ``<footer id="provenance">`` with an ``<h2>``)."""
+    esc = _html.escape
+    items: list[tuple[str, str]] = []
+    if notebook:
+        items.append(("Notebook", f"<code>{esc(notebook)}</code>"))
+    if tier:
+        items.append(("Audience", esc(f"{tier.capitalize()} report")))
+    if period:
+        items.append(("Period", esc(period)))
+    if parameters:
+        rows = "".join(
+            f'<tr><th scope="row"><code>{esc(str(k))}</code></th><td><code>{esc(_fmt_param(v))}</code></td></tr>'
+            for k, v in sorted(parameters.items())
+        )
+        items.append(
+            (
+                "Parameters",
+                '<table class="lsp-params"><caption>Parameters of this run</caption>'
+                '<thead><tr><th scope="col">Name</th><th scope="col">Value</th></tr></thead>'
+                f"<tbody>{rows}</tbody></table>",
+            )
+        )
+    items.append(("Code version", esc(prov.get("code_version") or f"lsp-research {__version__}")))
+    lock = prov.get("lock_sha256")
+    items.append(
+        (
+            "Dependencies",
+            f"requirements.lock SHA-256 <code>{esc(lock)}</code>" if lock else "no lock file found",
+        )
+    )
+    data_rows = prov.get("data") or []
+    if data_rows:
+        body = "".join(
+            "<tr>"
+            f'<th scope="row">{esc(str(r.get("name")))}</th>'
+            f"<td>{esc(str(r.get('date') or 'not recorded'))}</td>"
+            f"<td><code>{esc(str(r.get('sha256'))[:16])}</code></td>"
+            "</tr>"
+            for r in data_rows
+        )
+        items.append(
+            (
+                "Data",
+                '<table class="lsp-data-versions"><caption>Data versions (processed-data manifest; '
+                "first 16 characters of each SHA-256)</caption>"
+                '<thead><tr><th scope="col">Table or source</th><th scope="col">Extract date</th>'
+                f'<th scope="col">SHA-256</th></tr></thead><tbody>{body}</tbody></table>',
+            )
+        )
+    else:
+        items.append(("Data", "no processed-data manifest was found"))
+    stale = prov.get("stale") or []
+    items.append(
+        (
+            "Data freshness",
+            "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in stale) + "</ul>"
+            if stale
+            else "no source is past its refresh date",
+        )
+    )
+    if prov.get("synthetic"):
+        items.append(("Synthetic data", esc(config.SYNTHETIC_NOTICE)))
+    items.append(("Generated", f"<time>{esc(str(prov.get('generated') or generated_at()))}</time>"))
+    dl = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items)
+    return (
+        '<footer class="lsp-provenance" id="provenance">'
+        '<h2 id="how-this-report-was-made">How this report was made</h2>'
+        f"<dl>{dl}</dl></footer>"
+    )
