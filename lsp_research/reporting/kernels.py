@@ -1,0 +1,420 @@
+"""Warm kernels: pay the imports once, still give every run a fresh process.
+
+Starting a Jupyter kernel and importing pandas, geopandas, matplotlib and this package costs seconds, and
+a quarterly run starts dozens of kernels. A *fork server* is a small process that imports those modules
+once and then, on request, forks a child that becomes an ordinary IPython kernel (``IPKernelApp``) on the
+connection file Jupyter gave it. Each run therefore gets its own process, started from the same clean,
+already-imported state: nothing one parameter set does (globals, module attributes, environment
+variables, matplotlib settings, open figures) can reach the next one, because that process is gone.
+
+:class:`ForkKernelManager` is a ``jupyter_client`` kernel manager that launches kernels through the fork
+server; pass it to papermill as ``kernel_manager_class``. Everything else (the messaging protocol,
+timeouts, interrupts, detecting a dead kernel) is unchanged ``jupyter_client``/``nbclient`` behaviour.
+Kernels whose spec is not ``python -m ipykernel_launcher`` are launched normally.
+
+The fork server is POSIX-only (it uses ``fork``); :func:`fork_available` says whether it can be used.
+
+>>> sorted(notebook_imports({"cells": [{"cell_type": "code", "source": "import numpy as np\\n"
+...     "from lsp_research.plots import show\\nimport os, json"}]}))
+['json', 'lsp_research.plots', 'numpy', 'os']
+"""
+
+from __future__ import annotations
+
+import ast
+import atexit
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+#: Always imported by the server: what every kernel needs.
+BASE_PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "IPython",
+    "jupyter_client.session",
+)
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+def fork_available() -> bool:
+    """True where the fork server can run (Linux; ``fork`` elsewhere is unsafe with threaded libraries)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def notebook_imports(nb: Mapping) -> set[str]:
+    """Modules imported by a notebook's code cells (``import x``, ``from x import y``), parsed not run."""
+    mods: set[str] = set()
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", "")
+        src = "".join(src) if isinstance(src, list) else src
+        src = "\n".join(
+            line for line in src.splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
+        try:
+            tree = ast.parse(src)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                mods.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                mods.add(node.module)
+    return mods
+
+
+# ------------------------------------------------------------------------------------------- the server
+
+
+def _serve(
+    sock_path: str, modules: list[str]
+) -> None:  # pragma: no cover - runs in the server process
+    """The fork server's main loop (runs in its own process; see :class:`ForkServer`)."""
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    parent = os.getppid()
+    loaded, failed = [], []
+    t0 = time.perf_counter()
+    for name in [*BASE_PRELOAD, *modules]:
+        try:
+            __import__(name)
+            loaded.append(name)
+        except BaseException:  # noqa: BLE001 - a module that fails here fails visibly in the kernel
+            failed.append(name)
+    import_seconds = time.perf_counter() - t0
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(sock_path)
+    listener.listen(16)
+    listener.settimeout(0.05)
+    codes: dict[int, int] = {}
+    children: set[int] = set()
+    print(
+        json.dumps({"ready": True, "import_seconds": import_seconds, "failed": failed}), flush=True
+    )
+    while True:
+        while children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            children.discard(pid)
+            codes[pid] = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        if os.getppid() != parent:  # the owner died: do not outlive it
+            break
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            continue
+        with conn:
+            conn.settimeout(10)
+            try:
+                request = json.loads(_recv_line(conn))
+            except (OSError, ValueError):
+                continue
+            op = request.get("op")
+            if op == "spawn":
+                pid = os.fork()
+                if pid == 0:
+                    listener.close()
+                    conn.close()
+                    _become_kernel(request)  # never returns
+                children.add(pid)
+                reply: dict[str, Any] = {"pid": pid}
+            elif op == "poll":
+                pid = int(request["pid"])
+                reply = {"returncode": codes.get(pid)}
+                if pid not in codes and pid not in children:
+                    reply = {"returncode": None, "unknown": True}
+            elif op == "info":
+                reply = {"loaded": loaded, "failed": failed, "import_seconds": import_seconds}
+            elif op == "stop":
+                conn.sendall(b'{"stopped": true}\n')
+                break
+            else:
+                reply = {"error": f"unknown op {op!r}"}
+            try:
+                conn.sendall(json.dumps(reply).encode() + b"\n")
+            except OSError:
+                pass
+    listener.close()
+    try:
+        os.unlink(sock_path)
+    except OSError:
+        pass
+
+
+def _become_kernel(request: Mapping[str, Any]) -> None:  # pragma: no cover - runs in a forked child
+    """In the forked child: reset what a fresh process would have, then run an IPython kernel."""
+    code = 1
+    try:
+        os.setsid()
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        env = dict(request.get("env") or {})
+        env.setdefault("MPLBACKEND", INLINE_BACKEND)
+        os.environ.clear()
+        os.environ.update(env)
+        if request.get("cwd"):
+            os.chdir(request["cwd"])
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        log = request.get("log")
+        out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600) if log else devnull
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        if "numpy" in sys.modules:  # a fresh process would seed numpy's global generator afresh
+            sys.modules["numpy"].random.seed()
+        while sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
+            del sys.path[0]
+        sys.argv = ["ipykernel_launcher", *request["argv"]]
+        from ipykernel.kernelapp import IPKernelApp
+
+        IPKernelApp.launch_instance(argv=list(request["argv"]))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001 - report and leave; never return into the server loop
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def _recv_line(conn: socket.socket) -> str:
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    return buf.decode()
+
+
+# ------------------------------------------------------------------------------------------- the client
+
+
+class ForkServer:
+    """Start and talk to a fork server.
+
+    Parameters
+    ----------
+    modules : iterable of str
+        Modules to import once in the server (in addition to :data:`BASE_PRELOAD`); modules that fail
+        to import are skipped (the kernel that needs one reports the error as usual).
+    env : mapping, optional
+        Environment of the server process (default: this process's).
+    """
+
+    def __init__(self, modules: Iterable[str] = (), env: Mapping[str, str] | None = None):
+        if not fork_available():
+            raise RuntimeError("the fork server needs Linux (os.fork)")
+        self._dir = tempfile.mkdtemp(prefix="lsp-forkserver-")
+        self.path = os.path.join(self._dir, "server.sock")
+        self._lock = threading.Lock()
+        server_env = dict(env if env is not None else os.environ)
+        server_env.setdefault("MPLBACKEND", INLINE_BACKEND)
+        code = (
+            "import sys, json; from lsp_research.reporting.kernels import _serve; "
+            "_serve(sys.argv[1], json.loads(sys.argv[2]))"
+        )
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-Xfrozen_modules=off",
+                "-c",
+                code,
+                self.path,
+                json.dumps(sorted(modules)),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            env=server_env,
+            cwd=self._dir,
+            text=True,
+        )
+        line = self.process.stdout.readline() if self.process.stdout else ""
+        if not line:
+            self.process.wait(timeout=10)
+            raise RuntimeError(
+                f"the fork server did not start (exit code {self.process.returncode})"
+            )
+        self.info = json.loads(line)
+        atexit.register(self.close)
+
+    def request(self, op: str, **fields: Any) -> dict[str, Any]:
+        """Send one request and return the reply."""
+        with self._lock, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(30)
+            s.connect(self.path)
+            s.sendall(json.dumps({"op": op, **fields}).encode() + b"\n")
+            return json.loads(_recv_line(s))
+
+    def spawn(self, argv: list[str], env: Mapping[str, str], cwd: str | None = None) -> int:
+        """Fork a kernel running ``ipykernel_launcher argv`` with ``env`` and ``cwd``; return its pid."""
+        return int(self.request("spawn", argv=list(argv), env=dict(env), cwd=cwd)["pid"])
+
+    def poll(self, pid: int) -> int | None:
+        """The exit code of kernel ``pid`` (negative: killed by that signal), or None while it runs."""
+        return self.request("poll", pid=pid).get("returncode")
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        """Stop the server (running kernels are left to their managers)."""
+        if self.process.poll() is None:
+            try:
+                self.request("stop")
+            except OSError:
+                pass
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        try:
+            os.rmdir(self._dir)
+        except OSError:
+            pass
+
+
+class ForkedProcess:
+    """The ``subprocess.Popen`` surface ``jupyter_client`` uses, for a kernel forked by the server."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, server: ForkServer, pid: int):
+        self.server, self.pid, self.returncode = server, pid, None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                self.returncode = self.server.poll(self.pid)
+            except OSError:  # the server is gone; fall back on the process table
+                try:
+                    os.kill(self.pid, 0)
+                except ProcessLookupError:
+                    self.returncode = -signal.SIGKILL
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+            time.sleep(0.01)
+        return self.returncode  # type: ignore[return-value]
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+_SERVER: ForkServer | None = None
+_SERVER_KEY: tuple | None = None
+
+
+def get_server(modules: Iterable[str] = (), env: Mapping[str, str] | None = None) -> ForkServer:
+    """This process's fork server, started on first use (or restarted if the modules changed)."""
+    global _SERVER, _SERVER_KEY
+    key = (tuple(sorted(modules)), tuple(sorted((env or {}).items())))
+    if _SERVER is None or not _SERVER.alive or _SERVER_KEY != key:
+        if _SERVER is not None:
+            _SERVER.close()
+        _SERVER = ForkServer(modules, env={**os.environ, **(env or {})})
+        _SERVER_KEY = key
+    return _SERVER
+
+
+def stop_server() -> None:
+    """Stop this process's fork server, if any."""
+    global _SERVER, _SERVER_KEY
+    if _SERVER is not None:
+        _SERVER.close()
+    _SERVER, _SERVER_KEY = None, None
+
+
+# ----------------------------------------------------------------------------- jupyter_client plumbing
+
+
+def _ipykernel_argv(cmd: list[str]) -> list[str] | None:
+    """The arguments after ``-m ipykernel_launcher`` in a kernel command, or None for other kernels."""
+    for i in range(len(cmd) - 1):
+        if cmd[i] == "-m" and cmd[i + 1] == "ipykernel_launcher":
+            return cmd[i + 2 :]
+    return None
+
+
+def _make_classes():
+    """Build the provisioner and kernel manager classes (importing jupyter_client only when needed)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class ForkProvisioner(LocalProvisioner):
+        """Launches ``ipykernel`` kernels by forking them from this process's fork server."""
+
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+            argv = _ipykernel_argv(cmd)
+            if argv is None or _SERVER is None:
+                return await super().launch_kernel(cmd, **kwargs)
+            env = kwargs.get("env") or dict(os.environ)
+            cwd = kwargs.get("cwd")
+            pid = _SERVER.spawn(argv, env, str(cwd) if cwd else None)
+            self.process = ForkedProcess(_SERVER, pid)
+            self.pid = pid
+            self.pgid = pid  # the child called setsid()
+            self.cwd = cwd or os.getcwd()
+            return self.connection_info
+
+    class ForkKernelManager(AsyncKernelManager):
+        """An ``AsyncKernelManager`` whose kernels come from the fork server (see module docs)."""
+
+        async def _async_pre_start_kernel(self, **kw: Any):
+            if self.provisioner is None:
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+                self.provisioner = ForkProvisioner(
+                    kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+                )
+            return await super()._async_pre_start_kernel(**kw)
+
+    return ForkProvisioner, ForkKernelManager
+
+
+_CLASSES: tuple | None = None
+
+
+def fork_kernel_manager_class():
+    """The :class:`ForkKernelManager` class (built on first use)."""
+    global _CLASSES
+    if _CLASSES is None:
+        _CLASSES = _make_classes()
+    return _CLASSES[1]
