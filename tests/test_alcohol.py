@@ -230,3 +230,174 @@ def test_analysis_window():
     )
     with pytest.raises(PeriodError, match="choose fewer years"):
         alcohol.analysis_window("2006Q4", 5, available)
+
+
+# --------------------------------------------------------------------------------------------------
+# A small synthetic city with a planted gradient and a central cluster (independent of the default data)
+# --------------------------------------------------------------------------------------------------
+
+X0, Y0, SIDE = 430_000.0, 550_000.0, 1000.0  # 5 x 5 wards of 1 km in BNG
+CENTRE_WARD = "W13"  # row 2, column 2: the middle ward
+
+
+def _synthetic_inputs(seed: int = 7) -> alcohol.Inputs:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    rng = np.random.default_rng(seed)
+    codes = [f"W{i:02d}" for i in range(1, 26)]
+    rows, cols = np.divmod(np.arange(25), 5)
+    wards = gpd.GeoDataFrame(
+        {
+            "ward_code": codes,
+            "ward_name": [f"Ward {c}" for c in codes],
+            "area_committee": [f"Committee {r + 1}" for r in rows],
+            "imd_quintile": cols + 1,  # column 0 most deprived
+        },
+        geometry=[box(X0 + c * SIDE, Y0 + r * SIDE, X0 + (c + 1) * SIDE, Y0 + (r + 1) * SIDE)
+                  for r, c in zip(rows, cols, strict=True)],
+        crs="EPSG:27700",
+    )  # fmt: skip
+    bands = list(config.ESP2013_BANDS)
+    pop = pd.DataFrame(
+        [(y, w, s, b, 300) for y in range(2004, 2010) for w in codes for s in "MF" for b in bands],
+        columns=["year", "ward_code", "sex", "age_band", "population"],
+    )
+    # alcohol admissions: broad-relevant codes; rate per person-quarter rising with deprivation
+    quarters = [f"{y}Q{q}" for y in range(2004, 2010) for q in range(1, 5)]
+    grid = pd.DataFrame(
+        [(q, w, s, i) for q in quarters for w in codes for s in "MF" for i in range(3, 17)],
+        columns=["period", "ward_code", "sex", "band_i"],
+    )
+    quint = dict(zip(codes, cols + 1, strict=True))
+    lam = 300 * 0.25 * 0.004 * (1 + 0.25 * (5 - grid["ward_code"].map(quint)))
+    n = rng.poisson(lam.to_numpy())
+    rep = grid.loc[grid.index.repeat(n)].reset_index(drop=True)
+    m = len(rep)
+    lo = rep["band_i"].to_numpy() * 5
+    rep["age"] = lo + rng.integers(0, 5, m)
+    rep["age_band"] = [bands[i] for i in rep["band_i"]]
+    alcohol_codes = np.array(["F102", "K703", "K746", "I10", "C150", "S720"])
+    rep["diag_01"] = rng.choice(alcohol_codes, m)
+    rep["diag_02"] = np.where(rep["diag_01"] == "S720", "W19", "")
+    # and some non-alcohol episodes
+    other = rep.sample(frac=0.5, random_state=1).copy()
+    other["diag_01"], other["diag_02"] = "J189", ""
+    adm = pd.concat([rep, other], ignore_index=True).drop(columns="band_i")
+    q = [alcohol.periods.Quarter.parse(p) for p in adm["period"]]
+    adm["financial_year"] = [x.year for x in q]
+    adm["admission_date"] = [x.start for x in q]
+    adm["episode_id"] = np.arange(len(adm))
+    # incidents: background everywhere, a cluster in the middle ward, weekend-night peak
+    k_bg, k_cl = 3000, 1500
+    e = np.r_[rng.uniform(X0, X0 + 5 * SIDE, k_bg), rng.normal(X0 + 2.5 * SIDE, 180, k_cl)]
+    nn = np.r_[rng.uniform(Y0, Y0 + 5 * SIDE, k_bg), rng.normal(Y0 + 2.5 * SIDE, 180, k_cl)]
+    dates = pd.Timestamp("2004-04-01") + pd.to_timedelta(rng.integers(0, 6 * 365, k_bg + k_cl), "D")
+    hour = rng.integers(0, 24, k_bg + k_cl)
+    weekend = dates.day_of_week.isin([4, 5])
+    hour = np.where(weekend & (rng.random(k_bg + k_cl) < 0.7), 23, hour)
+    inc = pd.DataFrame({"incident_id": np.arange(k_bg + k_cl), "date": dates, "hour": hour,
+                        "offence_group": "violence", "alcohol_flag": 1, "easting": e, "northing": nn})  # fmt: skip
+    inc["period"] = [str(alcohol.periods.Quarter.from_date(d.date())) for d in inc["date"]]
+    inc["financial_year"] = [int(p[:4]) for p in inc["period"]]
+    pts = gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(e, nn), crs="EPSG:27700")
+    inc = gpd.sjoin(pts, wards[["ward_code", "geometry"]], how="left", predicate="within")
+    inc = pd.DataFrame(inc.drop(columns=["geometry", "index_right"]))
+    comparators = pd.DataFrame(
+        {"indicator_code": "NI39", "financial_year": ["2008-09", "2008-09", "2007-08", "2007-08"],
+         "comparator": ["North East", "England", "North East", "England"],
+         "value": [2254.0, 1562.0, 2100.0, 1500.0]}
+    )  # fmt: skip
+    return alcohol.Inputs(adm, pop, wards, inc, comparators)
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return _synthetic_inputs()
+
+
+@pytest.fixture(scope="module")
+def synthetic_run(synthetic):
+    return alcohol.run(inputs=synthetic, permutations=199)
+
+
+def test_strata_are_complete_and_person_years_right(synthetic):
+    adm = synthetic.admissions
+    c = alcohol.classify_episodes(adm)
+    w = alcohol.episode_weights(c, "broad")
+    q = alcohol.periods.Quarter
+    s = alcohol.stratify(
+        adm, w, synthetic.population, q(2007, 1), q(2009, 4), ["ward_code"], "esp1976"
+    )
+    assert len(s) == 25 * 2 * 18  # 85-89 and 90+ merged into 85+
+    assert s["person_years"].sum() == pytest.approx(25 * 2 * 19 * 300 * 3)
+    in_window = adm["period"].between("2007Q1", "2009Q4")
+    assert s["events"].sum() == pytest.approx(w[in_window].sum())
+    assert s["episodes"].sum() == int((w[in_window] > 0).sum())
+
+
+def test_ward_ratios_are_consistent_with_the_city(synthetic_run):
+    r = synthetic_run.ratios
+    assert len(r) == 25
+    assert r["expected"].sum() == pytest.approx(r["observed"].sum())
+    city = synthetic_run.trend_quarter
+    window = city["period"].between(str(synthetic_run.start), str(synthetic_run.end))
+    assert r["observed"].sum() == pytest.approx(city.loc[window, "total_count"].sum())
+    assert r["episodes"].sum() == city.loc[window, "episodes"].sum()
+
+
+def test_planted_gradient_is_found(synthetic_run):
+    s = synthetic_run.gradient_summary
+    assert s["sii"] > 0 and s["sii_lower"] > 0
+    assert s["most_deprived_higher"]
+    g = synthetic_run.gradient.set_index("imd_quintile")["value"]
+    assert g.loc[1] > g.loc[5]
+
+
+def test_central_cluster_and_night_time_peak_are_found(synthetic_run):
+    hs = synthetic_run.hot_spot_wards
+    assert hs.iloc[0]["ward_code"] == CENTRE_WARD
+    top = synthetic_run.grid.loc[synthetic_run.grid["gi_z"].idxmax()]
+    assert top["ward_code"] == CENTRE_WARD and top["hot_spot"] == "Hot spot (99%)"
+    night = synthetic_run.night
+    assert night["peak_in_weekend_night"] and night["concentration"] > 2
+    inc = synthetic_run.incidents.set_index("ward_code")
+    assert inc.loc[CENTRE_WARD, "significance"] == "High (0.001)"
+    assert inc["incidents"].sum() == synthetic_run.hot_spot_wards["incidents"].sum()
+
+
+def test_hot_spots_are_reproducible(synthetic):
+    alc = alcohol.alcohol_incidents(synthetic.incidents, alcohol.periods.Quarter(2004, 1),
+                                    alcohol.periods.Quarter(2009, 4))  # fmt: skip
+    grid = alcohol.incident_grid(alc, synthetic.wards)
+    assert len(grid) == 400 and grid["incidents"].sum() == len(alc)
+    a = alcohol.hot_spots(grid, permutations=99, seed=3)
+    b = alcohol.hot_spots(grid, permutations=99, seed=3)
+    assert a["p_sim"].equals(b["p_sim"])
+
+
+def test_area_committee_geography(synthetic):
+    res = alcohol.run(inputs=synthetic, geography="area_committee", measure="specific",
+                      standard_population="esp1976", years_pooled=2, permutations=99)  # fmt: skip
+    assert len(res.ratios) == 5 and len(res.areas) == 5
+    assert res.ratios["expected"].sum() == pytest.approx(res.ratios["observed"].sum())
+    assert res.incidents["incidents"].sum() == res.hot_spot_wards["incidents"].sum()
+
+
+def test_comparators_use_the_ni39_definition(synthetic_run):
+    ni = synthetic_run.ni39.set_index("label")
+    assert ni.loc["2008-09", "North East"] == 2254.0
+    assert ni.loc["2008-09", "vs England"] in {"better", "similar", "worse"}
+    assert pd.isna(ni.loc["2005-06", "England"])
+    assert ni.loc["2005-06", "vs England"] == "not compared"
+
+
+def test_correlation_interval():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    c = alcohol.correlation(x, x + rng.normal(size=200))
+    assert c["lowercl"] < 1 / np.sqrt(2) < c["uppercl"]
+    s = alcohol.correlation(x, -x, method="spearman")
+    assert s["r"] == pytest.approx(-1)
+    with pytest.raises(ValueError, match="at least 4 pairs"):
+        alcohol.correlation([1, 2, 3], [1, 2, 3])

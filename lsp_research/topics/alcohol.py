@@ -564,3 +564,916 @@ def stratify(
     out["episodes"] = out["episodes"].astype(int)
     out["stdpop"] = out["age_band"].map(std).astype(float)
     return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Admissions: city trend, areas, deprivation
+# --------------------------------------------------------------------------------------------------
+
+#: Labels of the significance categories (as in funnel plots: 95% and 99.8% two-sided limits).
+SIGNIFICANCE_LEVELS = (
+    "High (0.001)",
+    "High (0.025)",
+    "Not significant",
+    "Low (0.025)",
+    "Low (0.001)",
+)
+
+
+def _drop_empty_strata(strata: pd.DataFrame, what: str) -> pd.DataFrame:
+    """Drop strata with no population; admissions in them would be an error in the data."""
+    empty = strata["person_years"] <= 0
+    if (strata.loc[empty, "events"] > 0).any():
+        raise DataValidationError(
+            [
+                Problem(
+                    what, None, "population", "admissions recorded in a stratum with no population"
+                )
+            ],
+            context=what,
+        )
+    return strata[~empty]
+
+
+def dsr_table(
+    strata: pd.DataFrame, by: list[str], confidence: float | tuple[float, ...] = 0.95
+) -> pd.DataFrame:
+    """Directly standardised rates per 100,000 (per year of person-time) for each group of ``by``.
+
+    Parameters
+    ----------
+    strata : pandas.DataFrame
+        From :func:`stratify`: ``events``, ``episodes``, ``person_years``, ``stdpop`` by ``by``, sex and
+        age band (the standard's weights apply to each sex, so the rate is age-sex standardised).
+    by : list of str
+        Group columns (``[]`` for one rate).
+    confidence : float or tuple of float
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``by``, ``episodes``, ``total_count`` (weighted events), ``total_pop`` (person-years), ``value``
+        and limits (missing when the weighted count is under 10), ``shown`` (may be published).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"sex": ["M", "F"] * 2, "age_band": ["0-4", "0-4", "5-9", "5-9"],
+    ...                   "events": [5.0, 5.0, 10.0, 0.0], "episodes": [5, 5, 10, 0],
+    ...                   "person_years": [1000.0] * 4, "stdpop": [5000.0, 5000.0, 5500.0, 5500.0]})
+    >>> r = dsr_table(s, [])
+    >>> round(float(r["value"].iloc[0]), 1), int(r["episodes"].iloc[0]), bool(r["shown"].iloc[0])
+    (500.0, 20, True)
+    """
+    from .. import disclosure, stats
+
+    strata = _drop_empty_strata(strata, "admissions")
+    out = stats.dsr(strata, "events", "person_years", stdpop="stdpop", by=by or None,
+                    confidence=confidence)  # fmt: skip
+    if by:
+        episodes = strata.groupby(by, sort=False, observed=True)["episodes"].sum()
+        out = out.merge(episodes.reset_index(), on=by, how="left")
+    else:
+        out["episodes"] = int(strata["episodes"].sum())
+    out["shown"] = disclosure.dsr_allowed(out["total_count"].to_numpy())
+    return out
+
+
+def complete_years(start: periods.Quarter, end: periods.Quarter) -> list[int]:
+    """Financial years (start years) wholly inside ``start``..``end``.
+
+    >>> complete_years(periods.Quarter(2004, 1), periods.Quarter(2009, 3))
+    [2004, 2005, 2006, 2007, 2008]
+    """
+    first = start.year if start.q == 1 else start.year + 1
+    last = end.year if end.q == 4 else end.year - 1
+    return list(range(first, last + 1))
+
+
+def city_trend(
+    admissions: pd.DataFrame,
+    weights: pd.Series,
+    population: pd.DataFrame,
+    start: periods.Quarter,
+    end: periods.Quarter,
+    standard_population: str,
+    freq: str = "financial_year",
+) -> pd.DataFrame:
+    """City DSR per 100,000 by complete financial year, or by quarter (annualised), with 95% limits.
+
+    A quarter's person-time is a quarter of the mid-year population, so quarterly rates are annual rates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period`` (``YYYYQn``) or ``financial_year`` (start year), ``label`` (``2009-10`` or
+        ``2009-10 Q3``), then the columns of :func:`dsr_table`.
+    """
+    if freq not in ("financial_year", "period"):
+        raise ValueError(f"freq: {freq!r} is not allowed; use 'financial_year' or 'period'")
+    if freq == "financial_year":
+        years = complete_years(start, end)
+        if not years:
+            raise PeriodError(f"no complete financial year between {start} and {end}")
+        start, end = periods.Quarter(years[0], 1), periods.Quarter(years[-1], 4)
+    strata = stratify(admissions, weights, population, start, end, [freq], standard_population)
+    out = dsr_table(strata, [freq]).sort_values(freq, ignore_index=True)
+    if freq == "financial_year":
+        out["label"] = [periods.fy_label(int(y)) for y in out[freq]]
+    else:
+        out["label"] = [periods.Quarter.parse(p).label for p in out[freq]]
+    return out
+
+
+def trend_spc(trend: pd.DataFrame, improvement: str = "decrease"):
+    """SPC (Making Data Count XmR) of a trend's published values; lower admissions are better.
+
+    Returns
+    -------
+    lsp_research.stats.SPCResult
+        With the trend's labels as ``x``.
+    """
+    from .. import stats
+
+    shown = trend[trend["shown"] & trend["value"].notna()]
+    return stats.spc(
+        pd.Series(shown["value"].to_numpy(), index=shown["label"]), improvement=improvement
+    )
+
+
+def comparator_table(
+    city_ni39: pd.DataFrame, comparators: pd.DataFrame, indicator_code: str = "NI39"
+) -> pd.DataFrame:
+    """City NI 39 rate by financial year beside the North East and England, with the comparison.
+
+    Parameters
+    ----------
+    city_ni39 : pandas.DataFrame
+        :func:`city_trend` by financial year for the broad measure on ESP 1976 (the NI 39 definition).
+    comparators : pandas.DataFrame
+        The ``indicator_comparators`` table (``indicator_code``, ``period`` or ``financial_year``,
+        ``comparator``, ``value``). A comparator given by quarter takes its last quarter in each year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``financial_year``, ``label``, ``value``, ``lowercl``, ``uppercl``, ``shown``, and per comparator
+        (``North East``, ``England``) its value and ``vs <comparator>`` (better / similar / worse; lower
+        is better).
+    """
+    from .. import stats
+
+    comp = comparators[
+        comparators["indicator_code"].astype(str).str.replace(" ", "").str.upper() == indicator_code
+    ].copy()
+    if "financial_year" not in comp.columns:
+        comp["financial_year"] = pd.NA
+    if "period" not in comp.columns:
+        comp["period"] = pd.NA
+    annual = comp["financial_year"].notna()
+    comp["fy"] = pd.NA
+    comp.loc[annual, "fy"] = [periods.parse_fy(str(v)) for v in comp.loc[annual, "financial_year"]]
+    by_q = ~annual & comp["period"].notna()
+    comp["order"] = 10
+    if by_q.any():
+        qs = [periods.Quarter.parse(str(p)) for p in comp.loc[by_q, "period"]]
+        comp.loc[by_q, "fy"] = [q.year for q in qs]
+        comp.loc[by_q, "order"] = [q.q for q in qs]
+    comp = comp.dropna(subset=["fy"]).sort_values(["fy", "order"])
+    comp = comp.groupby(["fy", "comparator"], sort=True)["value"].last().unstack("comparator")
+    out = city_ni39[["financial_year", "label", "value", "lowercl", "uppercl", "shown"]].copy()
+    for name in comp.columns:
+        vals = out["financial_year"].map(comp[name].to_dict()).astype(float)
+        out[name] = vals
+        out[f"vs {name}"] = stats.compare(
+            out["value"].to_numpy(dtype=float), out["lowercl"].to_numpy(dtype=float),
+            out["uppercl"].to_numpy(dtype=float), vals.to_numpy(), "decrease",
+        )  # fmt: skip
+    return out
+
+
+def significance_category(ratios: pd.DataFrame, reference: float = 100.0) -> pd.Series:
+    """Label each ratio against ``reference`` with its 95% and 99.8% limits (funnel-plot labels).
+
+    >>> r = pd.DataFrame({"lower95_0cl": [120, 105, 80, 60], "upper95_0cl": [150, 130, 110, 90],
+    ...                   "lower99_8cl": [110, 95, 70, 50], "upper99_8cl": [160, 140, 120, 99]})
+    >>> significance_category(r).tolist()
+    ['High (0.001)', 'High (0.025)', 'Not significant', 'Low (0.001)']
+    """
+    cats = np.select(
+        [
+            ratios["lower99_8cl"] > reference,
+            ratios["lower95_0cl"] > reference,
+            ratios["upper99_8cl"] < reference,
+            ratios["upper95_0cl"] < reference,
+        ],
+        ["High (0.001)", "High (0.025)", "Low (0.001)", "Low (0.025)"],
+        default="Not significant",
+    )
+    return pd.Series(pd.Categorical(cats, categories=SIGNIFICANCE_LEVELS), index=ratios.index)
+
+
+def area_ratios(strata: pd.DataFrame, area: str) -> pd.DataFrame:
+    """Indirectly standardised admission ratios (city = 100) per area, 95% and 99.8% limits.
+
+    The reference rates are the city's own rates by sex and age band over the same window, so the
+    expected counts of all areas add up to the city's observed count.
+
+    Parameters
+    ----------
+    strata : pandas.DataFrame
+        :func:`stratify` output grouped by ``area`` (plus sex and age band).
+    area : str
+        The area column (``ward_code`` or ``area_committee``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area``, ``episodes``, ``observed`` (weighted), ``expected``, ``value`` (SAR), limit columns
+        ``lower95_0cl`` ... ``upper99_8cl``, ``significance``.
+    """
+    from .. import stats
+
+    data = strata.copy()
+    ref = data.groupby(["sex", "age_band"], observed=True)[["events", "person_years"]].transform(
+        "sum"
+    )
+    data["x_ref"] = ref["events"]
+    data["n_ref"] = ref["person_years"]
+    data = data[data["n_ref"] > 0]
+    out = stats.isratio(data, "events", "person_years", "x_ref", "n_ref", by=area, refvalue=100,
+                        confidence=(0.95, 0.998))  # fmt: skip
+    episodes = data.groupby(area, observed=True)["episodes"].sum()
+    out["episodes"] = out[area].map(episodes).astype(int)
+    out["significance"] = significance_category(out)
+    return out.sort_values(area, ignore_index=True)
+
+
+def deprivation_gradient(
+    strata: pd.DataFrame, confidence: float = 0.95
+) -> tuple[pd.DataFrame, dict]:
+    """Rates by IMD quintile, the slope index of inequality, and the most-least deprived gap.
+
+    Parameters
+    ----------
+    strata : pandas.DataFrame
+        :func:`stratify` output grouped by ``imd_quintile`` (1 = most deprived fifth of wards).
+    confidence : float
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Per quintile: :func:`dsr_table` columns, ``pop_share`` and ``rank`` (the mid-point of the
+        quintile's population on a 0-1 scale from least deprived (0) to most deprived (1)).
+    summary : dict
+        ``sii`` (slope of a population-weighted least-squares line of the rate on ``rank``: the modelled
+        difference per 100,000 between the most and least deprived ends; positive when rates rise with
+        deprivation), ``sii_lower``/``sii_upper``, ``rii`` (SII over the mean rate), ``gap`` (most minus
+        least deprived quintile) with ``gap_lower``/``gap_upper``, ``ratio`` (most / least),
+        ``gap_significant`` and ``most_deprived_higher`` (the gap's interval excludes 0).
+
+    Notes
+    -----
+    The slope is linear in the quintile rates, so its standard error follows exactly from theirs
+    (each taken as half the width of its interval over z): a normal approximation to the asymmetric
+    Dobson limits.
+
+    Examples
+    --------
+    >>> rows = []
+    >>> for q, rate in zip(range(1, 6), [0.05, 0.04, 0.03, 0.02, 0.01]):
+    ...     for sex in "MF":
+    ...         rows.append({"imd_quintile": q, "sex": sex, "age_band": "20-24", "stdpop": 6000.0,
+    ...                      "person_years": 10000.0, "events": rate * 10000, "episodes": int(rate * 10000)})
+    >>> table, s = deprivation_gradient(pd.DataFrame(rows))
+    >>> round(s["sii"]), round(s["gap"]), s["most_deprived_higher"]
+    (5000, 4000, True)
+    """
+    from ..stats import z_value
+
+    table = dsr_table(strata, ["imd_quintile"], confidence).sort_values(
+        "imd_quintile", ascending=False, ignore_index=True
+    )
+    z = z_value(confidence)
+    w = table["total_pop"].to_numpy(dtype=float)
+    w = w / w.sum()
+    cum = np.cumsum(w)
+    x = cum - w / 2
+    y = table["value"].to_numpy(dtype=float)
+    se = (table["uppercl"].to_numpy(dtype=float) - table["lowercl"].to_numpy(dtype=float)) / (2 * z)
+    table["pop_share"] = w
+    table["rank"] = x
+    xbar = np.sum(w * x)
+    c = w * (x - xbar) / np.sum(w * (x - xbar) ** 2)
+    sii = float(np.sum(c * y))
+    sii_se = float(np.sqrt(np.sum(c**2 * se**2)))
+    mean_rate = float(np.sum(w * y))
+    most = table.loc[table["imd_quintile"] == table["imd_quintile"].min()].iloc[0]
+    least = table.loc[table["imd_quintile"] == table["imd_quintile"].max()].iloc[0]
+    i_most, i_least = most.name, least.name
+    gap = float(y[i_most] - y[i_least])
+    gap_se = float(np.hypot(se[i_most], se[i_least]))
+    summary = {
+        "sii": sii,
+        "sii_lower": sii - z * sii_se,
+        "sii_upper": sii + z * sii_se,
+        "rii": sii / mean_rate if mean_rate else float("nan"),
+        "mean_rate": mean_rate,
+        "gap": gap,
+        "gap_lower": gap - z * gap_se,
+        "gap_upper": gap + z * gap_se,
+        "ratio": float(y[i_most] / y[i_least]) if y[i_least] else float("nan"),
+        "most_deprived_rate": float(y[i_most]),
+        "least_deprived_rate": float(y[i_least]),
+        "gap_significant": bool(gap - z * gap_se > 0 or gap + z * gap_se < 0),
+        "most_deprived_higher": bool(gap - z * gap_se > 0),
+        "confidence": confidence,
+    }
+    return table, summary
+
+
+# --------------------------------------------------------------------------------------------------
+# Police incidents: rates by area, hot spots, the night-time economy
+# --------------------------------------------------------------------------------------------------
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: Weekend late-night hours: Friday and Saturday 21:00-23:59 and the small hours after them (00:00-03:59
+#: on Saturday and Sunday).
+WEEKEND_NIGHT = {"Friday": range(21, 24), "Saturday": (*range(0, 4), *range(21, 24)),
+                 "Sunday": range(0, 4)}  # fmt: skip
+
+
+def alcohol_incidents(
+    incidents: pd.DataFrame, start: periods.Quarter, end: periods.Quarter
+) -> pd.DataFrame:
+    """The alcohol-flagged incidents in the window."""
+    period = incidents["period"].astype(str)
+    keep = (incidents["alcohol_flag"] == 1) & (period >= str(start)) & (period <= str(end))
+    return incidents.loc[keep]
+
+
+def incident_rates(
+    incidents: pd.DataFrame,
+    population: pd.DataFrame,
+    start: periods.Quarter,
+    end: periods.Quarter,
+    area: str = "ward_code",
+    areas: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Alcohol-related incidents per 1,000 residents per year, and the ratio to the city (= 100).
+
+    Parameters
+    ----------
+    incidents : pandas.DataFrame
+        The ``incidents`` table (``period``, ``alcohol_flag``, ``ward_code``).
+    population : pandas.DataFrame
+        Mid-year estimates; every age counts in the denominator.
+    start, end : Quarter
+    area : str
+        ``ward_code`` or a column of ``areas`` (e.g. ``area_committee``).
+    areas : pandas.DataFrame, optional
+        Ward attributes (:func:`area_lookup`) when ``area`` is not ``ward_code``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area``, ``incidents``, ``person_years``, ``rate`` with ``rate_lowercl``/``rate_uppercl``
+        (95%), ``ratio`` (area rate over city rate x 100) with ``lower95_0cl`` ... ``upper99_8cl``,
+        ``significance`` (against 100), ``vs city`` (higher / similar / lower).
+        Incidents outside every ward are left out.
+    """
+    from .. import stats
+
+    inc = alcohol_incidents(incidents, start, end).dropna(subset=["ward_code"])
+    quarters = _quarters_frame(start, end, population["year"].unique())
+    pop = population.merge(quarters, left_on="year", right_on="pop_year")
+    pop = (
+        pop.groupby("ward_code", observed=True)["population"].sum().mul(0.25).rename("person_years")
+    )
+    counts = inc.groupby("ward_code", observed=True).size().rename("incidents")
+    table = pop.to_frame().join(counts, how="left").fillna({"incidents": 0}).reset_index()
+    if area != "ward_code":
+        if areas is None:
+            raise ValueError(f"areas: needed to group by {area!r}")
+        table = table.merge(areas[["ward_code", area]], on="ward_code", how="left")
+        table = (
+            table.groupby(area, observed=True)[["incidents", "person_years"]].sum().reset_index()
+        )
+    table["incidents"] = table["incidents"].astype(int)
+    rates = stats.crude_rate(table, "incidents", "person_years", multiplier=1000)
+    table["rate"] = rates["value"]
+    table["rate_lowercl"] = rates["lowercl"]
+    table["rate_uppercl"] = rates["uppercl"]
+    table["x_ref"] = float(table["incidents"].sum())
+    table["n_ref"] = float(table["person_years"].sum())
+    ratio = stats.isratio(table, "incidents", "person_years", "x_ref", "n_ref", by=area,
+                          refvalue=100, confidence=(0.95, 0.998))  # fmt: skip
+    table = table.drop(columns=["x_ref", "n_ref"]).merge(
+        ratio[[area, "value", "lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"]], on=area
+    )
+    table = table.rename(columns={"value": "ratio"})
+    table["significance"] = significance_category(table)
+    city_rate = table["incidents"].sum() / table["person_years"].sum() * 1000
+    table["vs city"] = stats.compare(
+        table["rate"].to_numpy(), table["rate_lowercl"].to_numpy(), table["rate_uppercl"].to_numpy(),
+        city_rate, None,
+    )  # fmt: skip
+    return table.sort_values(area, ignore_index=True)
+
+
+def incident_grid(incidents: pd.DataFrame, wards, cell_size: float = 250.0):
+    """Count incidents in square grid cells (British National Grid) covering the city.
+
+    Parameters
+    ----------
+    incidents : pandas.DataFrame
+        Incidents with ``easting`` and ``northing`` (metres, EPSG:27700).
+    wards : geopandas.GeoDataFrame
+        Ward polygons in EPSG:27700 with ``ward_code``; a cell belongs to the ward holding its centre,
+        and cells whose centre is outside every ward are left out.
+    cell_size : float
+        Cell side in metres (default 250).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``cell_id``, ``row``, ``col``, ``ward_code``, ``incidents``, square geometry, EPSG:27700.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> wards = gpd.GeoDataFrame({"ward_code": ["A"]}, geometry=[box(0, 0, 1000, 500)], crs="EPSG:27700")
+    >>> pts = pd.DataFrame({"easting": [10.0, 20.0, 900.0], "northing": [10.0, 30.0, 400.0]})
+    >>> g = incident_grid(pts, wards)
+    >>> len(g), int(g["incidents"].sum()), int(g["incidents"].max())
+    (8, 3, 2)
+    """
+    import geopandas as gpd
+    import shapely
+
+    if cell_size <= 0:
+        raise ValueError(f"cell_size: must be more than 0 metres, not {cell_size!r}")
+    wards = wards.to_crs(config.CRS_BNG)
+    minx, miny, maxx, maxy = wards.total_bounds
+    x0 = np.floor(minx / cell_size) * cell_size
+    y0 = np.floor(miny / cell_size) * cell_size
+    ncol = int(np.ceil((maxx - x0) / cell_size))
+    nrow = int(np.ceil((maxy - y0) / cell_size))
+    rows, cols = np.divmod(np.arange(nrow * ncol), ncol)
+    cx = x0 + (cols + 0.5) * cell_size
+    cy = y0 + (rows + 0.5) * cell_size
+    centres = gpd.GeoDataFrame(
+        {"row": rows, "col": cols}, geometry=gpd.points_from_xy(cx, cy), crs=config.CRS_BNG
+    )
+    joined = gpd.sjoin(centres, wards[["ward_code", "geometry"]], how="inner", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")].sort_index()
+    e = incidents["easting"].to_numpy(dtype=float)
+    n = incidents["northing"].to_numpy(dtype=float)
+    ci = np.floor((e - x0) / cell_size).astype(np.int64)
+    ri = np.floor((n - y0) / cell_size).astype(np.int64)
+    ok = (ci >= 0) & (ci < ncol) & (ri >= 0) & (ri < nrow)
+    counts = np.bincount(ri[ok] * ncol + ci[ok], minlength=nrow * ncol)
+    idx = joined.index.to_numpy()
+    r, c = rows[idx], cols[idx]
+    geoms = shapely.box(x0 + c * cell_size, y0 + r * cell_size, x0 + (c + 1) * cell_size,
+                        y0 + (r + 1) * cell_size)  # fmt: skip
+    return gpd.GeoDataFrame(
+        {
+            "cell_id": idx,
+            "row": r,
+            "col": c,
+            "ward_code": joined["ward_code"].to_numpy(),
+            "incidents": counts[idx],
+        },
+        geometry=geoms,
+        crs=config.CRS_BNG,
+    ).reset_index(drop=True)
+
+
+HOT_SPOT_LEVELS = (
+    "Hot spot (99%)", "Hot spot (95%)", "Not significant", "Cold spot (95%)", "Cold spot (99%)",
+)  # fmt: skip
+
+
+def hot_spots(grid, permutations: int = 999, seed: int = config.DEFAULT_SEED):
+    """Getis-Ord Gi* on grid-cell counts with queen-contiguity weights and permutation inference.
+
+    Parameters
+    ----------
+    grid : geopandas.GeoDataFrame
+        From :func:`incident_grid` (``row``, ``col``, ``incidents``).
+    permutations : int
+        Conditional permutations for the pseudo p-values (default 999).
+    seed : int
+        Seed of the permutations, so that runs are reproducible.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``grid`` with ``gi_z`` (standardised Gi*), ``p_sim`` (one-sided pseudo p-value, as esda gives
+        it) and ``hot_spot`` (a category of :data:`HOT_SPOT_LEVELS`: 99% when ``p_sim`` <= 0.01, 95% when
+        <= 0.05, hot for positive ``gi_z`` and cold for negative). Not corrected for testing many cells:
+        read isolated significant cells with care.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> wards = gpd.GeoDataFrame({"ward_code": ["A"]}, geometry=[box(0, 0, 2500, 2500)],
+    ...                          crs="EPSG:27700")
+    >>> rng = np.random.default_rng(0)
+    >>> pts = pd.DataFrame({"easting": np.r_[rng.uniform(0, 2500, 300), rng.normal(1250, 150, 200)],
+    ...                     "northing": np.r_[rng.uniform(0, 2500, 300), rng.normal(1250, 150, 200)]})
+    >>> h = hot_spots(incident_grid(pts, wards), permutations=199, seed=1)
+    >>> top = h.loc[h["gi_z"].idxmax()]
+    >>> (int(top["row"]), int(top["col"])) in {(4, 4), (4, 5), (5, 4), (5, 5)}, top["hot_spot"]
+    (True, 'Hot spot (99%)')
+    """
+    import warnings
+
+    from esda.getisord import G_Local
+    from libpysal.weights import W
+
+    # queen contiguity on the lattice, from row/column positions (no geometry operations needed)
+    pos = {
+        (int(r), int(c)): i for i, (r, c) in enumerate(zip(grid["row"], grid["col"], strict=True))
+    }
+    neighbours = {}
+    for (r, c), i in pos.items():
+        neighbours[i] = [
+            pos[(r + dr, c + dc)]
+            for dr in (-1, 0, 1)
+            for dc in (-1, 0, 1)
+            if (dr or dc) and (r + dr, c + dc) in pos
+        ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = W(neighbours, silence_warnings=True)
+        g = G_Local(grid["incidents"].to_numpy(dtype=float), w, transform="B", star=True,
+                    permutations=permutations, seed=seed, n_jobs=1, keep_simulations=False)  # fmt: skip
+    out = grid.copy()
+    out["gi_z"] = np.asarray(g.Zs, dtype=float)
+    out["p_sim"] = np.asarray(g.p_sim, dtype=float)
+    hot = out["gi_z"] > 0
+    cats = np.select(
+        [hot & (out["p_sim"] <= 0.01), hot & (out["p_sim"] <= 0.05),
+         ~hot & (out["p_sim"] <= 0.01), ~hot & (out["p_sim"] <= 0.05)],
+        ["Hot spot (99%)", "Hot spot (95%)", "Cold spot (99%)", "Cold spot (95%)"],
+        default="Not significant",
+    )  # fmt: skip
+    out["hot_spot"] = pd.Categorical(cats, categories=HOT_SPOT_LEVELS)
+    return out
+
+
+def day_hour_profile(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Counts of incidents by day of the week (rows, Monday first) and hour of the day (columns 0-23).
+
+    >>> inc = pd.DataFrame({"date": pd.to_datetime(["2009-06-05", "2009-06-05", "2009-06-08"]),
+    ...                     "hour": [23, 23, 9]})
+    >>> p = day_hour_profile(inc)
+    >>> int(p.loc["Friday", 23]), int(p.loc["Monday", 9]), p.shape
+    (2, 1, (7, 24))
+    """
+    day = pd.to_datetime(incidents["date"]).dt.day_of_week.to_numpy()
+    hour = incidents["hour"].to_numpy(dtype=int)
+    counts = np.bincount(day * 24 + hour, minlength=7 * 24).reshape(7, 24)
+    return pd.DataFrame(counts, index=pd.Index(DAY_NAMES, name="day"),
+                        columns=pd.Index(range(24), name="hour"))  # fmt: skip
+
+
+def night_time_summary(profile: pd.DataFrame) -> dict:
+    """How concentrated incidents are in weekend late-night hours (:data:`WEEKEND_NIGHT`).
+
+    Returns
+    -------
+    dict
+        ``share`` (of incidents in those hours), ``hours_share`` (of the week's hours, 14/168),
+        ``concentration`` (share over hours_share), ``peak_day`` and ``peak_hour`` (the busiest cell),
+        ``peak_in_weekend_night`` (bool), ``total``.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame(1, index=list(DAY_NAMES), columns=range(24))
+    >>> p.loc["Saturday", 0] = 30
+    >>> s = night_time_summary(p)
+    >>> s["peak_day"], s["peak_hour"], s["peak_in_weekend_night"], round(s["hours_share"], 4)
+    ('Saturday', 0, True, 0.0833)
+    """
+    total = float(profile.to_numpy().sum())
+    in_night = sum(float(profile.loc[d, list(h)].sum()) for d, h in WEEKEND_NIGHT.items())
+    n_hours = sum(len(h) for h in WEEKEND_NIGHT.values())
+    stacked = profile.stack()
+    peak_day, peak_hour = stacked.idxmax()
+    share = in_night / total if total else float("nan")
+    hours_share = n_hours / (7 * 24)
+    return {
+        "share": share,
+        "hours_share": hours_share,
+        "concentration": share / hours_share,
+        "peak_day": str(peak_day),
+        "peak_hour": int(peak_hour),
+        "peak_in_weekend_night": int(peak_hour) in WEEKEND_NIGHT.get(str(peak_day), ()),
+        "total": int(total),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# The joint view for the champions
+# --------------------------------------------------------------------------------------------------
+
+
+def correlation(x, y, method: str = "pearson", confidence: float = 0.95) -> dict:
+    """Correlation of two area measures with a Fisher-z confidence interval.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Paired values (pairs with a missing value are dropped); at least 4 pairs.
+    method : {"pearson", "spearman"}
+        Pearson's r (standard error of z ``1 / sqrt(n - 3)``), or Spearman's rho with the Bonett-Wright
+        standard error ``sqrt((1 + rho^2 / 2) / (n - 3))``.
+    confidence : float
+
+    Returns
+    -------
+    dict
+        ``r``, ``lowercl``, ``uppercl``, ``n``, ``method``, ``confidence``.
+
+    Examples
+    --------
+    >>> c = correlation([1, 2, 3, 4, 5, 6], [2.1, 3.9, 6.2, 8.1, 9.8, 12.2])
+    >>> round(c["r"], 3), round(c["lowercl"], 3), c["n"]
+    (0.999, 0.991, 6)
+    """
+    from scipy import stats as st
+
+    from ..stats import z_value
+
+    if method not in ("pearson", "spearman"):
+        raise ValueError(f"method: {method!r} is not allowed; use 'pearson' or 'spearman'")
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    ok = ~(np.isnan(x) | np.isnan(y))
+    x, y = x[ok], y[ok]
+    n = len(x)
+    if n < 4:
+        raise ValueError(f"x, y: a correlation interval needs at least 4 pairs, got {n}")
+    r = float(st.pearsonr(x, y)[0] if method == "pearson" else st.spearmanr(x, y)[0])
+    se = 1 / np.sqrt(n - 3) if method == "pearson" else np.sqrt((1 + r**2 / 2) / (n - 3))
+    zr = np.arctanh(np.clip(r, -0.9999999, 0.9999999))
+    z = z_value(confidence)
+    return {
+        "r": r,
+        "lowercl": float(np.tanh(zr - z * se)),
+        "uppercl": float(np.tanh(zr + z * se)),
+        "n": int(n),
+        "method": method,
+        "confidence": confidence,
+    }
+
+
+def joint_view(
+    admission_ratios: pd.DataFrame, incident_table: pd.DataFrame, area: str
+) -> pd.DataFrame:
+    """Areas' admission ratios beside their incident ratios, flagging where both are significantly high.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area``, ``sar`` with ``sar_lower``/``sar_upper`` (95%) and ``sar_significance``,
+        ``incident_ratio`` with ``inc_lower``/``inc_upper`` and ``incident_significance``, and
+        ``both_high`` (both 95% intervals wholly above 100).
+    """
+    a = admission_ratios[[area, "value", "lower95_0cl", "upper95_0cl", "significance"]].rename(
+        columns={"value": "sar", "lower95_0cl": "sar_lower", "upper95_0cl": "sar_upper",
+                 "significance": "sar_significance"}
+    )  # fmt: skip
+    b = incident_table[[area, "ratio", "lower95_0cl", "upper95_0cl", "significance"]].rename(
+        columns={"ratio": "incident_ratio", "lower95_0cl": "inc_lower", "upper95_0cl": "inc_upper",
+                 "significance": "incident_significance"}
+    )  # fmt: skip
+    out = a.merge(b, on=area, how="outer")
+    out["both_high"] = (out["sar_lower"] > 100) & (out["inc_lower"] > 100)
+    return out.sort_values(area, ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# The whole analysis
+# --------------------------------------------------------------------------------------------------
+
+#: Tables the analysis reads through :func:`lsp_research.data.load`.
+INPUT_TABLES = ("admissions", "population", "wards", "incidents", "indicator_comparators")
+
+
+@dataclass
+class Inputs:
+    """The processed tables the analysis uses."""
+
+    admissions: pd.DataFrame
+    population: pd.DataFrame
+    wards: pd.DataFrame  # a GeoDataFrame in EPSG:27700
+    incidents: pd.DataFrame
+    comparators: pd.DataFrame | None = None
+
+
+def load_inputs() -> Inputs:
+    """Load the processed tables with :func:`lsp_research.data.load`."""
+    from .. import data
+
+    return Inputs(
+        admissions=data.load("admissions"),
+        population=data.load("population"),
+        wards=data.load("wards"),
+        incidents=data.load("incidents"),
+        comparators=data.load("indicator_comparators"),
+    )
+
+
+@dataclass
+class AlcoholResults:
+    """Everything the notebook shows, computed once (see :func:`run`)."""
+
+    params: AlcoholParams
+    start: periods.Quarter
+    end: periods.Quarter
+    area: str
+    areas: pd.DataFrame  # GeoDataFrame: area, area_name, geometry, ratios and incident results
+    conditions: pd.DataFrame
+    trend_year: pd.DataFrame
+    trend_quarter: pd.DataFrame
+    spc_quarter: object
+    ni39: pd.DataFrame | None
+    ratios: pd.DataFrame
+    gradient: pd.DataFrame
+    gradient_summary: dict
+    incidents: pd.DataFrame
+    grid: pd.DataFrame  # GeoDataFrame of cells with Gi*
+    hot_spot_wards: pd.DataFrame
+    profile: pd.DataFrame
+    night: dict
+    joint: pd.DataFrame
+    correlation: dict
+    wards: pd.DataFrame = None
+    notes: list = None
+
+    @property
+    def window_label(self) -> str:
+        """The pooled window in words, e.g. ``'2007-08 Q1 to 2009-10 Q4'``."""
+        return f"{self.start.label} to {self.end.label}"
+
+    @property
+    def measure_label(self) -> str:
+        return MEASURE_LABELS[self.params.measure]
+
+    @property
+    def standard_label(self) -> str:
+        return STANDARD_LABELS[self.params.standard_population]
+
+    @property
+    def area_label(self) -> str:
+        return GEOGRAPHY_LABELS[self.params.geography]
+
+
+def condition_table(
+    admissions: pd.DataFrame, classified: pd.DataFrame, weights: pd.Series,
+    start: periods.Quarter, end: periods.Quarter,
+) -> pd.DataFrame:  # fmt: skip
+    """Episodes and weighted admissions in the window by the condition with the highest fraction."""
+    period = admissions["period"].astype(str)
+    keep = (weights > 0) & (period >= str(start)) & (period <= str(end))
+    frame = pd.DataFrame(
+        {"condition": classified.loc[keep, "condition"].fillna("(other)"), "weight": weights[keep]}
+    )
+    out = frame.groupby("condition").agg(episodes=("weight", "size"), admissions=("weight", "sum"))
+    out = out.sort_values("admissions", ascending=False).reset_index()
+    out["share"] = out["admissions"] / out["admissions"].sum()
+    return out
+
+
+def hot_spot_wards(grid: pd.DataFrame, wards: pd.DataFrame) -> pd.DataFrame:
+    """Wards ranked by the number of hot-spot cells (95% or 99%) whose centre lies in them."""
+    hot = grid["hot_spot"].isin(["Hot spot (99%)", "Hot spot (95%)"])
+    table = grid.assign(hot=hot, hot99=grid["hot_spot"] == "Hot spot (99%)").groupby("ward_code").agg(
+        cells=("hot", "size"), hot_cells=("hot", "sum"), hot_cells_99=("hot99", "sum"),
+        incidents=("incidents", "sum"),
+    )  # fmt: skip
+    table = table.join(wards.set_index("ward_code")[["ward_name"]]).reset_index()
+    return table.sort_values(["hot_cells", "hot_cells_99"], ascending=False, ignore_index=True)
+
+
+def run(
+    period_end: str = "latest",
+    years_pooled: int = 3,
+    measure: str = "broad",
+    standard_population: str = "esp2013",
+    geography: str = "ward",
+    *,
+    inputs: Inputs | None = None,
+    fractions: pd.DataFrame | None = None,
+    permutations: int = 999,
+    seed: int = config.DEFAULT_SEED,
+    cell_size: float = 250.0,
+) -> AlcoholResults:
+    """Run the whole alcohol analysis for one set of parameters.
+
+    Parameters
+    ----------
+    period_end, years_pooled, measure, standard_population, geography
+        The notebook's parameters (checked by :func:`validate_params`).
+    inputs : Inputs, optional
+        The tables; by default loaded with :func:`load_inputs`.
+    fractions : pandas.DataFrame, optional
+        An AAF table (:func:`load_fractions`); default the packaged illustrative one.
+    permutations, seed, cell_size
+        Hot-spot settings (:func:`hot_spots`, :func:`incident_grid`).
+
+    Returns
+    -------
+    AlcoholResults
+    """
+    import geopandas as gpd
+
+    p = validate_params(period_end, years_pooled, measure, standard_population, geography)
+    inputs = inputs if inputs is not None else load_inputs()
+    adm, pop, wards = inputs.admissions, inputs.population, inputs.wards
+    notes: list[str] = []
+
+    classified = classify_episodes(adm, fractions)
+    weights = episode_weights(classified, p.measure)
+    available = adm["period"].astype(str).unique()
+    start, end = analysis_window(p.period_end, p.years_pooled, available)
+    first = min(periods.Quarter.parse(a) for a in available)
+    pop_years = sorted(int(y) for y in pop["year"].unique())
+    if end.year > pop_years[-1] or first.year < pop_years[0]:
+        notes.append(
+            f"Mid-year population estimates cover {pop_years[0]}-{pop_years[-1]}; years outside use "
+            "the nearest estimate."
+        )
+
+    trend_year = city_trend(adm, weights, pop, first, end, p.standard_population, "financial_year")
+    trend_quarter = city_trend(adm, weights, pop, first, end, p.standard_population, "period")
+    spc_quarter = trend_spc(trend_quarter)
+    ni39 = None
+    if inputs.comparators is not None and len(inputs.comparators):
+        broad = episode_weights(classified, "broad")
+        ni39_city = city_trend(adm, broad, pop, first, end, "esp1976", "financial_year")
+        ni39 = comparator_table(ni39_city, inputs.comparators)
+
+    lookup = area_lookup(wards)
+    area = "ward_code" if p.geography == "ward" else "area_committee"
+    strata = stratify(adm, weights, pop, start, end, [area], p.standard_population, lookup)
+    ratios = area_ratios(strata, area)
+    grad_strata = stratify(
+        adm, weights, pop, start, end, ["imd_quintile"], p.standard_population, lookup
+    )
+    gradient, gradient_summary = deprivation_gradient(grad_strata)
+
+    inc_table = incident_rates(inputs.incidents, pop, start, end, area, lookup)
+    alc_inc = alcohol_incidents(inputs.incidents, start, end)
+    grid = hot_spots(incident_grid(alc_inc, wards, cell_size), permutations, seed)
+    profile = day_hour_profile(alc_inc)
+    joint = joint_view(ratios, inc_table, area)
+    corr = correlation(joint["sar"], joint["incident_ratio"])
+
+    if area == "ward_code":
+        shapes = wards[["ward_code", "ward_name", "geometry"]].rename(
+            columns={"ward_name": "area_name"}
+        )
+    else:
+        shapes = wards[["area_committee", "geometry"]].dissolve("area_committee").reset_index()
+        shapes["area_name"] = shapes["area_committee"]
+    names = shapes[[area, "area_name"]]
+    ratios = names.merge(ratios, on=area, how="right")
+    inc_table = names.merge(inc_table, on=area, how="right")
+    joint = names.merge(joint, on=area, how="right")
+    areas = gpd.GeoDataFrame(
+        shapes.merge(ratios[[area, "value", "significance"]], on=area, how="left").merge(
+            inc_table[[area, "rate", "ratio"]].rename(columns={"ratio": "incident_ratio"}),
+            on=area, how="left",
+        ).merge(joint[[area, "both_high"]], on=area, how="left"),
+        geometry="geometry", crs=config.CRS_BNG,
+    )  # fmt: skip
+    return AlcoholResults(
+        params=p,
+        start=start,
+        end=end,
+        area=area,
+        areas=areas,
+        conditions=condition_table(adm, classified, weights, start, end),
+        trend_year=trend_year,
+        trend_quarter=trend_quarter,
+        spc_quarter=spc_quarter,
+        ni39=ni39,
+        ratios=ratios,
+        gradient=gradient,
+        gradient_summary=gradient_summary,
+        incidents=inc_table,
+        grid=grid,
+        hot_spot_wards=hot_spot_wards(grid, wards),
+        profile=profile,
+        night=night_time_summary(profile),
+        joint=joint,
+        correlation=corr,
+        wards=wards,
+        notes=notes,
+    )
