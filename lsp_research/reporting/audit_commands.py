@@ -1,0 +1,73 @@
+"""``lsp-research audit PATH``: run the publishing audit over published reports.
+
+Exits 0 when every HTML file passes, 1 when the audit finds problems (each listed with file, place and
+rule), 2 when the path does not exist.
+
+>>> import argparse
+>>> parser = argparse.ArgumentParser(prog="lsp-research")
+>>> register(parser.add_subparsers())
+>>> args = parser.parse_args(["audit", "reports/2009Q3", "--rule", "nhsd2018"])
+>>> args.path, args.rule
+('reports/2009Q3', 'nhsd2018')
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..disclosure import RULES
+from ..errors import AuditError
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .audit import audit_path, format_findings
+
+    path = Path(args.path)
+    if not path.exists():
+        raise AuditError(
+            f"nothing to audit at {args.path!r}: give a published period folder such as "
+            "reports/2009Q3, or one HTML file"
+        )
+    findings = audit_path(path, rule=args.rule, usernames=args.user or ())
+    if findings:
+        print(format_findings(findings), file=sys.stderr)
+        return 1
+    n = (
+        1
+        if path.is_file()
+        else sum(1 for p in path.rglob("*") if p.suffix.lower() in (".html", ".htm"))
+    )
+    print(f"The publishing audit found no problem in {n} HTML file{'s' if n != 1 else ''}.")
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add the ``audit`` command."""
+    p = subparsers.add_parser(
+        "audit",
+        help="check published HTML for disclosure, privacy, offline and accessibility problems",
+        description=(
+            "Scan every HTML file under PATH and fail, listing file and place, on: an unsuppressed "
+            "small count in a table, a record-level identifier or date of birth, an absolute path "
+            "or user name, a code or parameters cell, a reference to a resource outside the file, "
+            "a chart without alt text, a missing lang attribute, skipped heading levels or a table "
+            "without header cells."
+        ),
+        epilog="Exit codes: 0 no problem; 1 problems found; 2 PATH does not exist.",
+    )
+    p.add_argument("path", help="a period folder (e.g. reports/2009Q3) or one HTML file")
+    p.add_argument(
+        "--rule",
+        choices=sorted(RULES),
+        default="hes2008",
+        help="disclosure rule for tables that do not record theirs (default: hes2008)",
+    )
+    p.add_argument(
+        "--user",
+        action="append",
+        metavar="NAME",
+        help="a further user name that must not appear (repeatable)",
+    )
+    p.set_defaults(func=_run)
