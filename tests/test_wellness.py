@@ -308,3 +308,72 @@ def test_need_and_uptake_flags(toy_result):
     flagged = n[n["high_need_low_uptake"]]
     assert (flagged["uptake_rate"] < city).all() and flagged["high_need"].all()
     assert set(n["uptake_vs_city"]) <= {"higher", "similar", "lower"}
+
+
+# ------------------------------------------------------------------------------------------------
+# Centres add up; publishing
+# ------------------------------------------------------------------------------------------------
+
+
+def test_each_centre_run_adds_up_to_the_all_centres_run(toy, toy_result):
+    totals = np.zeros(3, dtype=int)
+    for cid in toy["centres"]["centre_id"]:
+        one = w.analyse("2009Q4", cid, inputs=toy, coverage=False)
+        assert len(one.by_centre) == 1 and one.by_centre["centre_id"].iloc[0] == cid
+        totals += one.city_stages[["referrals", "took_up", "completed"]].iloc[0].to_numpy(dtype=int)
+    assert totals.tolist() == toy_result.city_stages[["referrals", "took_up", "completed"]].iloc[0].tolist()
+
+
+def test_population_group_restricts_records_and_denominators(toy, toy_result):
+    men = w.analyse("2009Q4", population_group="men", inputs=toy, coverage=False)
+    assert set(men.referrals["sex"]) == {"M"}
+    assert men.adults["population"].sum() == pytest.approx(toy_result.adults["population"].sum() / 2)
+    assert list(men.by_sex["sex"]) == ["M"]
+
+
+def test_every_table_publishes_with_disclosure_control(toy):
+    from lsp_research.tables import show_table
+
+    small = dict(toy)
+    r = toy["referrals"]
+    keep = (r["centre_id"] != "WC3") | (r.index.isin(r.index[r["centre_id"] == "WC3"][:4]))
+    small["referrals"] = r[keep & r["period"].isin(QUARTERS)].reset_index(drop=True)
+    small["referrals"].loc[small["referrals"]["centre_id"] == "WC3", "period"] = "2009Q4"
+    res = w.analyse("2009Q4", inputs=small, coverage=True)
+    for name in w.TABLES:
+        df, kw = w.publishable(res, name)
+        html = show_table(df, display=False, **kw)
+        assert kw["caption"] in html.replace("&#x27;", "'")
+    df, kw = w.publishable(res, "by_centre")
+    assert "Referrals" in kw["counts"] and "Completed 12 weeks" in kw["counts"]
+    html = show_table(df, display=False, **kw)
+    assert "suppressed to protect confidentiality" in html
+    with pytest.raises(ValueError, match="not a wellness table"):
+        w.publishable(res, "nonsense")
+
+
+def test_key_findings_quote_the_computed_numbers(toy_result):
+    text = w.key_findings(toy_result)
+    city = toy_result.city.iloc[0]
+    assert f"{city['referral_rate']:.1f} per 1,000 adults" in text
+    assert f"{toy_result.decay.odds_ratio_per_km:.3f}" in text
+    assert f"{toy_result.coverage.pct_after:.1f}%" in text
+    notes = w.methods_notes(toy_result)
+    assert "2SFCA" in notes and f"{toy_result.params.population_year} mid-year" in notes
+
+
+def test_charts_have_alt_text(toy_result):
+    import matplotlib.pyplot as plt
+
+    res = toy_result
+    charts = [
+        w.choropleth(res.ward_shapes, res.wards, "uptake_rate", "Uptake", "per 1,000", centres=res.centres),
+        w.decay_chart(res.decay, res.wards),
+        w.quintile_chart(res.by_quintile, "completion_pct", "Completion", "Completion (%)"),
+        w.coverage_map(res.coverage, res.ward_shapes, res.centres),
+    ]
+    for fig, alt in charts:
+        assert len(alt) > 40 and fig.axes[0].get_title()
+        plt.close(fig)
+    top = res.wards.loc[res.wards["uptake_rate"].idxmax(), "ward_name"]
+    assert top in charts[0][1]

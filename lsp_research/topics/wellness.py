@@ -695,9 +695,9 @@ def completion_funnel(
     t = stage_table(referrals, by)[[by, "took_up", "completed", "completion_pct"]]
     t = t[t["took_up"] > 0].reset_index(drop=True)
     average = t["completed"].sum() / t["took_up"].sum()
-    t["significance"] = stats.funnel_significance(
-        t["completed"].to_numpy(), t["took_up"].to_numpy(), average, kind="proportion"
-    )
+    t["significance"] = stats.funnel_significance(t, "completed", "took_up", kind="proportion")[
+        "significance"
+    ].to_numpy()
     if names is not None:
         t["label"] = t[by].map(names).fillna(t[by])
     else:
@@ -842,9 +842,9 @@ def two_step_fca(
 
 @dataclass(frozen=True)
 class DecayFit:
-    """A binomial GLM (logit link) of an outcome on distance to the nearest centre.
+    """A binomial GLM (logit link) of an outcome on distance (km).
 
-    ``coef_per_km`` is the change in log-odds per km (negative = decay), ``odds_ratio_per_km`` its
+    ``distance`` names the distance column of the fitted table; ``coef_per_km`` is the change in log-odds per km (negative = decay), ``odds_ratio_per_km`` its
     exponential; ``curve`` holds fitted percentages with 95% limits over a grid of distances (other
     covariates at their weighted means).
     """
@@ -858,6 +858,17 @@ class DecayFit:
     n_trials: int
     covariates: tuple[str, ...]
     curve: pd.DataFrame = field(repr=False)
+    distance: str = "distance_km"
+    target: str = "the nearest centre"
+
+    @property
+    def direction(self) -> str:
+        """``"falls"``, ``"rises"`` or ``"shows no clear change"`` (95% interval against 0)."""
+        if self.uppercl < 0:
+            return "falls"
+        if self.lowercl > 0:
+            return "rises"
+        return "shows no clear change"
 
     @property
     def odds_ratio_per_km(self) -> float:
@@ -894,6 +905,7 @@ def distance_decay(
     distance: str = "distance_km",
     covariates: Sequence[str] = (),
     outcome: str | None = None,
+    target: str = "the nearest centre",
 ) -> DecayFit:
     """Fit ``logit(successes / trials) = a + b * distance (+ covariates)`` by a binomial GLM.
 
@@ -909,6 +921,8 @@ def distance_decay(
         Numeric columns to adjust for (e.g. ``imd2007_score``).
     outcome : str, optional
         A label for the fitted outcome.
+    target : str
+        What the distance is measured to, for labels.
 
     Examples
     --------
@@ -941,7 +955,7 @@ def distance_decay(
     pred = res.get_prediction(newx[exog.columns]).summary_frame(alpha=0.05)
     curve = pd.DataFrame(
         {
-            distance: grid,
+            "distance_km": grid,
             "fitted_pct": pred["mean"].to_numpy() * 100,
             "lowercl": pred["mean_ci_lower"].to_numpy() * 100,
             "uppercl": pred["mean_ci_upper"].to_numpy() * 100,
@@ -957,6 +971,8 @@ def distance_decay(
         n_trials=int(n.sum()),
         covariates=tuple(covariates),
         curve=curve,
+        distance=distance,
+        target=target,
     )
 
 
@@ -1196,12 +1212,25 @@ class WellnessAnalysis:
     inequalities: pd.DataFrame
     funnel_wards: pd.DataFrame
     funnel_centres: pd.DataFrame
-    decay: DecayFit
-    decay_adjusted: DecayFit
+    decay: DecayFit | None
+    decay_adjusted: DecayFit | None
     need: pd.DataFrame
     coverage: CoverageResult | None
     ward_shapes: object = field(repr=False)
     centres: object = field(repr=False)
+
+
+def _try_decay(
+    table: pd.DataFrame, covariates: tuple[str, ...], outcome: str, target: str
+) -> DecayFit | None:
+    """The take-up distance decay, or None when too few wards have referrals to fit it."""
+    rows = int(((table["referrals"] > 0) & table["decay_distance_km"].notna()).sum())
+    if rows < len(covariates) + 3:
+        return None
+    return distance_decay(
+        table, "took_up", "referrals", "decay_distance_km", covariates=covariates, outcome=outcome,
+        target=target,
+    )  # fmt: skip
 
 
 def load_inputs() -> dict[str, pd.DataFrame]:
@@ -1273,11 +1302,19 @@ def analyse(
     city = city_rates(refs, adults)
     quintiles = quintile_table(refs, adults, wards_plain)
 
-    decay = distance_decay(ward_table, "took_up", "referrals", outcome="Take-up (% of referrals)")
-    decay_adj = distance_decay(
-        ward_table, "took_up", "referrals", covariates=("imd2007_score",),
-        outcome="Take-up (% of referrals), adjusted for IMD 2007 score",
-    )  # fmt: skip
+    # all centres: distance to the nearest centre; one centre: distance to that centre
+    if params.centre_id is None:
+        ward_table["decay_distance_km"] = ward_table["distance_km"]
+        to = "the nearest centre"
+    else:
+        chosen = centres[centres["centre_id"].astype(str) == params.centre_id]
+        d = nearest_centre(points, chosen).set_index("ward_code")["distance_km"]
+        ward_table["decay_distance_km"] = ward_table["ward_code"].map(d)
+        to = params.centre_name
+    decay = _try_decay(ward_table, (), "Take-up (% of referrals) on distance", to)
+    decay_adj = _try_decay(
+        ward_table, ("imd2007_score",), "Take-up on distance, adjusted for IMD 2007 score", to
+    )
     cov = (
         seventh_centre(wards, centres, adults, service_radius_m=service_radius_m)
         if coverage
@@ -1373,18 +1410,18 @@ def choropleth(
 def decay_chart(
     fit: DecayFit, table: pd.DataFrame, successes: str = "took_up", trials: str = "referrals"
 ):
-    """Ward take-up against distance to the nearest centre with the fitted curve and its 95% band."""
+    """Ward take-up against distance (``fit.distance``) with the fitted curve and its 95% band."""
     from ..plots import PALETTE, figure
 
     fig, ax = figure(
-        "Take-up of referrals falls with distance to the nearest centre",
-        "Straight-line distance from ward centroid to nearest centre (km)",
+        f"Take-up of referrals {fit.direction} with distance to {fit.target}",
+        f"Straight-line distance from ward centroid to {fit.target} (km)",
         "Referrals taken up (%)",
     )
-    t = table[table[trials] > 0]
+    t = table[(table[trials] > 0) & table[fit.distance].notna()]
     pct = 100 * t[successes] / t[trials]
     size = 20 + 180 * t[trials] / t[trials].max()
-    ax.scatter(t["distance_km"], pct, s=size, color=PALETTE["blue"], alpha=0.7, edgecolor="black",
+    ax.scatter(t[fit.distance], pct, s=size, color=PALETTE["blue"], alpha=0.7, edgecolor="black",
                linewidth=0.4, label="Ward (size = referrals)")  # fmt: skip
     c = fit.curve
     ax.plot(c["distance_km"], c["fitted_pct"], color=PALETTE["vermillion"], linestyle="--",
@@ -1393,8 +1430,8 @@ def decay_chart(
                     label="95% confidence band")  # fmt: skip
     ax.legend(fontsize=8)
     alt = (
-        f"Scatter of {len(t)} wards: take-up of referrals (%) against distance to the nearest centre (km), "
-        f"with a fitted curve falling from {_fmt(c['fitted_pct'].iloc[0])}% at 0 km to "
+        f"Scatter of {len(t)} wards: take-up of referrals (%) against distance to {fit.target} (km), "
+        f"with a fitted curve going from {_fmt(c['fitted_pct'].iloc[0])}% at 0 km to "
         f"{_fmt(c['fitted_pct'].iloc[-1])}% at {_fmt(c['distance_km'].iloc[-1])} km. Odds of take-up change "
         f"by a factor of {fit.odds_ratio_per_km:.3f} per km (95% CI {fit.odds_ratio_lowercl:.3f} to "
         f"{fit.odds_ratio_uppercl:.3f})."
@@ -1607,7 +1644,10 @@ def publishable(res: WellnessAnalysis, name: str) -> tuple[pd.DataFrame, dict]:
             "caption": f"Inequality across deprivation quintiles: slope and relative index ({scope})"
         }
     elif name == "decay":
-        rows = [f.summary_row() for f in (res.decay, res.decay_adjusted)]
+        fits = [f for f in (res.decay, res.decay_adjusted) if f is not None]
+        if not fits:
+            raise ValueError("name: too few wards had referrals to fit a distance decay")
+        rows = [f.summary_row() for f in fits]
         t = pd.DataFrame(rows)
         df = pd.DataFrame(
             {
@@ -1621,7 +1661,7 @@ def publishable(res: WellnessAnalysis, name: str) -> tuple[pd.DataFrame, dict]:
                 "Referrals": t["trials"],
             }
         )
-        kw = {"caption": f"Distance decay: binomial GLM (logit link) of take-up on distance ({scope})",
+        kw = {"caption": f"Distance decay: binomial GLM (logit link) of take-up on distance to {fits[0].target} ({scope})",
               "counts": ["Referrals"], "not_counts": ["Wards"]}  # fmt: skip
     elif name == "need":
         t = res.need
@@ -1708,12 +1748,17 @@ def key_findings(res: WellnessAnalysis) -> str:
         f"- 12-week completion is {q.loc[1, 'completion_pct']:.1f}% in the most deprived fifth against "
         f"{q.loc[5, 'completion_pct']:.1f}% in the least (slope index {comp_ineq['sii']:+.1f} percentage "
         f"points, 95% CI {comp_ineq['sii_lowercl']:+.1f} to {comp_ineq['sii_uppercl']:+.1f}).",
-        f"- Take-up falls with distance: each extra km to the nearest centre multiplies the odds of "
-        f"taking up a referral by {fit.odds_ratio_per_km:.3f} (95% CI {fit.odds_ratio_lowercl:.3f} to "
-        f"{fit.odds_ratio_uppercl:.3f}; p {'< 0.001' if fit.p_value < 0.001 else f'= {fit.p_value:.3f}'}); "
-        f"the fitted take-up is {fit.curve['fitted_pct'].iloc[0]:.1f}% at a centre and "
-        f"{fit.curve['fitted_pct'].iloc[-1]:.1f}% at {fit.curve['distance_km'].iloc[-1]:.1f} km.",
     ]
+    if fit is not None:
+        lines.append(
+            f"- Take-up {fit.direction} with distance: each extra km to {fit.target} multiplies the odds "
+            f"of taking up a referral by {fit.odds_ratio_per_km:.3f} (95% CI {fit.odds_ratio_lowercl:.3f} "
+            f"to {fit.odds_ratio_uppercl:.3f}; p {'< 0.001' if fit.p_value < 0.001 else f'= {fit.p_value:.3f}'}); "
+            f"the fitted take-up is {fit.curve['fitted_pct'].iloc[0]:.1f}% at 0 km and "
+            f"{fit.curve['fitted_pct'].iloc[-1]:.1f}% at {fit.curve['distance_km'].iloc[-1]:.1f} km."
+        )
+    else:
+        lines.append("- Too few wards have referrals in this selection to fit a distance decay.")
     flagged = res.need[res.need["high_need_low_uptake"]]
     if len(flagged):
         lines.append(
@@ -1748,8 +1793,8 @@ def methods_notes(res: WellnessAnalysis, catchment_m: float = DEFAULT_CATCHMENT_
         "- **Stages.** Take-up is the share of referrals with a first attendance; uptake is the number "
         "taking up per 1,000 adults; 12-week completion is the share of those taking up who completed "
         "12 weeks.",
-        "- **Funnel plots.** Completion against the pooled average with 95% and 99.8% limits "
-        "(p +/- z sqrt(p(1-p)/n)); no overdispersion adjustment.",
+        "- **Funnel plots.** 12-week completion against the pooled average with 95% and 99.8% limits "
+        "(Public Health England's score-based limits for proportions); no overdispersion adjustment.",
         "- **Distance.** Straight-line (network-free) distance in British National Grid metres from each "
         "ward's population point to the nearest centre. With no population below ward level, people are "
         "assumed to be spread evenly over each ward, so the population-weighted point is the ward's "
