@@ -1,0 +1,660 @@
+"""Raw -> processed: validate every source, tidy it, and write Parquet atomically with a manifest.
+
+The build is **all or nothing per source**: a source with any problem writes nothing, and its previous
+tables in ``data/processed/`` stay as they were; sources without problems are written. Every problem of
+every file is collected and raised at the end as one :class:`~lsp_research.errors.DataValidationError`.
+The geography source (ward boundaries, area committees, wellness centres, with the deprivation scores
+that the ward table carries) is checked first: every other source is checked against its ward codes,
+so when it fails nothing is written at all.
+
+**Atomic writes.** Tables are written to a temporary folder inside the processed folder (same file
+system), then moved into place with :func:`os.replace`; the manifest is written last the same way. A
+crash leaves either the old or the new file, never half a file.
+
+**Incremental.** ``manifest.json`` records, for each source, a signature of its inputs (the SHA-256 of
+every raw file it reads, including the geography files it is checked against, and the build version). A
+source whose signature is unchanged and whose tables exist is skipped (``force=True`` rebuilds).
+
+Raw files are only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..config import CRS_BNG, DOMAIN_DIR, LAD_CODE, get_paths
+from ..errors import DataValidationError, LspError, Problem
+from ..geo import assign_ward, points_from_xy
+from .catalogue import SOURCES, Catalogue, load_catalogue
+from .loaders import SOURCE_TABLES, load_file
+from .schemas import RETURN_DUE_DAYS, Context
+
+#: Bump when the processed tables change shape, so every source is rebuilt.
+BUILD_VERSION = 1
+
+#: Each build unit (a catalogue source) and the processed tables it writes. ``deprivation`` is part
+#: of the ``geography`` unit because the ward table carries the IMD scores.
+UNIT_TABLES = {
+    "geography": ("wards", "centres"),
+    "population": ("population",),
+    "mortality": ("deaths",),
+    "hospital": ("admissions",),
+    "police": ("incidents",),
+    "wellness": ("referrals",),
+    "indicators": ("indicator_returns", "indicator_targets", "indicator_comparators"),
+}
+UNIT_SOURCES = {unit: (unit,) for unit in UNIT_TABLES} | {"geography": ("geography", "deprivation")}
+#: Every processed table and the source unit that writes it.
+TABLES = {t: unit for unit, ts in UNIT_TABLES.items() for t in ts}
+#: Tables stored as GeoParquet.
+GEO_TABLES = ("wards", "centres")
+#: Points further than this from every ward are refused; closer ones go to the nearest ward.
+SNAP_M = 250.0
+
+ROW_NOTE = "input data (rows are numbered as in a spreadsheet: the header is row 1)"
+
+
+@dataclass
+class BuildReport:
+    """What a build did, per source unit: ``built``, ``unchanged``, ``failed`` or ``not in catalogue``."""
+
+    status: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    processed_dir: Path | None = None
+
+    def __str__(self) -> str:
+        lines = [f"processed data in {self.processed_dir}"]
+        for unit, st in self.status.items():
+            tables = ", ".join(
+                f"{t} ({self.rows[t]:,} rows)" for t in UNIT_TABLES[unit] if t in self.rows
+            )
+            lines.append(f"  {unit:<11} {st}{': ' + tables if tables and st == 'built' else ''}")
+        return "\n".join(lines)
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read in blocks (read-only)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_manifest(processed_dir: Path | None = None) -> dict:
+    """The manifest of a processed folder, or an empty dict when there is none (or it is unreadable)."""
+    p = Path(processed_dir or get_paths().processed) / "manifest.json"
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+@dataclass
+class _Input:
+    source: str
+    path: Path
+    label: str
+    fmt: str
+    options: dict
+    sha256: str | None
+
+
+def _inputs(cat: Catalogue, raw: Path) -> dict[str, list[_Input]]:
+    out: dict[str, list[_Input]] = {}
+    for source in SOURCES:
+        if not cat.has(source):
+            continue
+        items = []
+        for entry in cat.files(source):
+            for path in entry.resolve(raw, source):
+                try:
+                    label = path.relative_to(raw).as_posix()
+                except ValueError:
+                    label = str(path)
+                sha = sha256_file(path) if path.is_file() else None
+                items.append(_Input(source, path, label, entry.format, entry.options, sha))
+            if not entry.resolve(raw, source):
+                items.append(
+                    _Input(source, raw / entry.path, entry.path, entry.format, entry.options, None)
+                )
+        out[source] = items
+    return out
+
+
+def _signature(unit: str, inputs: dict[str, list[_Input]], cat: Catalogue) -> str:
+    h = hashlib.sha256()
+    h.update(
+        f"v{BUILD_VERSION}|{cat.period[0]}|{cat.period[1]}|{cat.lad_code}|{cat.synthetic}".encode()
+    )
+    needed = set(UNIT_SOURCES[unit]) | {"geography", "deprivation"}
+    for source in sorted(needed):
+        for i in inputs.get(source, []):
+            h.update(
+                f"|{source}|{i.label}|{i.fmt}|{json.dumps(i.options, sort_keys=True, default=str)}|{i.sha256}".encode()
+            )
+    return h.hexdigest()
+
+
+def _load_source(
+    source: str, inputs: list[_Input], ctx: Context
+) -> tuple[dict[str, list], list[Problem]]:
+    tables: dict[str, list] = {}
+    problems: list[Problem] = []
+    for i in inputs:
+        got, probs = load_file(i.path, i.fmt, ctx, label=i.label, options=i.options)
+        problems += probs
+        for name, df in got.items():
+            if name not in SOURCE_TABLES[source]:
+                problems.append(
+                    Problem(
+                        i.label,
+                        None,
+                        None,
+                        f"holds table '{name}', which belongs to another source than '{source}'",
+                    )
+                )
+                continue
+            tables.setdefault(name, []).append(df)
+    return tables, problems
+
+
+def _need(tables: dict, name: str, source: str, label: str, problems: list[Problem]):
+    if name not in tables:
+        problems.append(
+            Problem(
+                label, None, None, f"source '{source}' has no {name} table (no valid file holds it)"
+            )
+        )
+        return None
+    frames = tables[name]
+    if len(frames) == 1:
+        return frames[0]
+    if isinstance(frames[0], gpd.GeoDataFrame):
+        problems.append(
+            Problem(label, None, None, f"source '{source}' has more than one boundary file")
+        )
+        return None
+    return pd.concat(frames, ignore_index=True)
+
+
+def _cross_file_duplicates(df: pd.DataFrame, key: list[str]) -> list[Problem]:
+    """Duplicated keys between different files of one table (duplicates within a file are already found)."""
+    if "_file" not in df.columns or df["_file"].nunique() < 2:
+        return []
+    k = df[key].astype("str").fillna("")
+    dup = k.duplicated(keep=False)
+    problems = []
+    if dup.any():
+        first: dict = {}
+        for idx in np.flatnonzero(dup.to_numpy()):
+            tup = tuple(k.iloc[idx])
+            f, r = df["_file"].iloc[idx], int(df["_row"].iloc[idx])
+            if tup in first and first[tup][0] != f:
+                problems.append(
+                    Problem(
+                        f,
+                        r,
+                        ", ".join(key),
+                        f"duplicated row: same {', '.join(key)} as {first[tup][0]} row {first[tup][1]}",
+                        ", ".join(tup),
+                    )
+                )
+            first.setdefault(tup, (f, r))
+    return problems
+
+
+def _clean(df: pd.DataFrame) -> pd.DataFrame:
+    return df.drop(columns=[c for c in ("_file", "_row") if c in df.columns]).reset_index(drop=True)
+
+
+def add_periods(df: pd.DataFrame, date_col: str) -> pd.DataFrame:
+    """Add ``period`` (``YYYYQn``) and ``financial_year`` (start year, int) from a date column.
+
+    >>> d = pd.DataFrame({"date": pd.to_datetime(["2009-03-31", "2009-04-01", "2010-01-15"])})
+    >>> add_periods(d, "date")[["period", "financial_year"]].values.tolist()
+    [['2008Q4', 2008], ['2009Q1', 2009], ['2009Q4', 2009]]
+    """
+    dates = df[date_col]
+    month, year = dates.dt.month, dates.dt.year
+    fy = (year - (month < 4).astype("int64")).astype("int64")
+    q = (((month - 4) % 12) // 3 + 1).astype("int64")
+    out = df.copy()
+    out["period"] = (fy.astype("str") + "Q" + q.astype("str")).astype("str")
+    out["financial_year"] = fy
+    return out
+
+
+def age_band_of(age: pd.Series) -> pd.Series:
+    """ESP 2013 5-year band of an age in years.
+
+    >>> age_band_of(pd.Series([0, 4, 5, 89, 90, 104])).tolist()
+    ['0-4', '0-4', '5-9', '85-89', '90+', '90+']
+    """
+    lo = (age.astype("int64") // 5 * 5).clip(upper=90)
+    return pd.Series(
+        np.where(lo >= 90, "90+", lo.astype("str") + "-" + (lo + 4).astype("str")),
+        index=age.index,
+        dtype="str",
+    )
+
+
+def due_date(period: pd.Series) -> pd.Series:
+    """Due date of a quarterly return: six weeks after its quarter ends.
+
+    >>> due_date(pd.Series(["2009Q3", "2009Q4"])).dt.date.tolist()
+    [datetime.date(2010, 2, 11), datetime.date(2010, 5, 12)]
+    """
+    fy = period.str.slice(0, 4).astype("int64")
+    q = period.str.slice(5, 6).astype("int64")
+    month = (q * 3 + 3) % 12 + 1  # month after the quarter ends
+    year = fy + (q >= 3).astype("int64")
+    first = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}))
+    return (first - pd.Timedelta(days=1) + pd.Timedelta(days=RETURN_DUE_DAYS)).astype(
+        "datetime64[ns]"
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# per-unit transforms: contract raw tables -> processed tables
+
+
+def _geography(
+    tables: dict, ctx: Context, problems: list[Problem], labels: dict
+) -> dict[str, pd.DataFrame]:
+    wards = _need(
+        tables, "boundaries", "geography", labels.get("boundaries", "geography"), problems
+    )
+    ac = _need(
+        tables, "area_committees", "geography", labels.get("area_committees", "geography"), problems
+    )
+    imd = _need(tables, "imd_ward", "deprivation", labels.get("imd_ward", "deprivation"), problems)
+    wc = _need(
+        tables,
+        "wellness_centres",
+        "geography",
+        labels.get("wellness_centres", "geography"),
+        problems,
+    )
+    if wards is None or ac is None or imd is None or wc is None:
+        return {}
+    codes = list(wards["ward_code"])
+    for name, df in (("area_committees", ac), ("imd_ward", imd)):
+        have = set(df["ward_code"].dropna())
+        for code in codes:
+            if code not in have:
+                problems.append(
+                    Problem(
+                        labels.get(name, name),
+                        None,
+                        "ward_code",
+                        f"no row for ward {code} of the boundary file (every ward needs one)",
+                    )
+                )
+    out = wards[["ward_code", "ward_name", "lad_code", "geometry"]].copy()
+    out["lad_code"] = out["lad_code"].fillna(ctx.lad_code).astype("str")
+    out = out.merge(_clean(ac), on="ward_code", how="left").merge(
+        _clean(imd), on="ward_code", how="left"
+    )
+    score = out["imd2007_score"]
+    rank = score.rank(ascending=False, method="first")
+    # quintile 1 = the most deprived fifth of the district's wards (highest score)
+    out["imd_quintile"] = (
+        (np.floor((rank - 1) * 5 / len(out)) + 1).clip(1, 5).fillna(0).astype("int64")
+    )
+    out["area_km2"] = out.geometry.area / 1e6
+    cols = [
+        "ward_code", "ward_name", "lad_code", "area_committee", "imd2004_score", "imd2007_score",
+        "imd2010_score", "imd_quintile", "area_km2", "geometry",
+    ]  # fmt: skip
+    out = gpd.GeoDataFrame(out[cols], geometry="geometry", crs=CRS_BNG)
+    wc = _clean(wc)
+    centres = points_from_xy(wc["easting"], wc["northing"], data=wc)
+    centres = centres[
+        ["centre_id", "centre_name", "ward_code", "opened", "easting", "northing", "geometry"]
+    ]
+    return {"wards": out, "centres": centres.sort_values("centre_id").reset_index(drop=True)}
+
+
+def _transform(
+    unit: str, tables: dict, ctx: Context, geo: dict, problems: list[Problem], labels: dict
+) -> dict:
+    def need(name):
+        return _need(tables, name, unit, labels.get(name, unit), problems)
+
+    if unit == "population":
+        df = need("mid_year_estimates")
+        if df is not None:
+            problems.extend(_cross_file_duplicates(df, ["year", "ward_code", "sex", "age_band"]))
+            return {"population": _clean(df)}
+    elif unit == "mortality":
+        df = need("deaths")
+        if df is not None:
+            return {"deaths": _clean(df)}
+    elif unit == "hospital":
+        df = need("admissions")
+        if df is not None:
+            df = add_periods(_clean(df), "admission_date")
+            df["age_band"] = age_band_of(df["age"]) if df["age"].dtype == "int64" else pd.NA
+            return {"admissions": df}
+    elif unit == "police":
+        df = need("incidents")
+        if df is not None and "wards" in geo:
+            pts = points_from_xy(df["easting"].fillna(0), df["northing"].fillna(0), data=df)
+            pts = assign_ward(pts, geo["wards"], snap_m=SNAP_M)
+            outside = pts["ward_code"].isna() & df["easting"].notna() & df["northing"].notna()
+            for f, r, x, y in df.loc[
+                outside.to_numpy(), ["_file", "_row", "easting", "northing"]
+            ].to_numpy():
+                problems.append(
+                    Problem(
+                        f,
+                        int(r),
+                        "easting, northing",
+                        f"location is outside every ward of the boundary file (more than {SNAP_M:.0f} m away)",
+                        f"{x:.0f}, {y:.0f}",
+                    )
+                )
+            out = add_periods(_clean(pd.DataFrame(pts.drop(columns="geometry"))), "date")
+            return {"incidents": out}
+    elif unit == "wellness":
+        df = need("referrals")
+        if df is not None:
+            return {"referrals": add_periods(_clean(df), "referral_date")}
+    elif unit == "indicators":
+        ret, tgt, cmp_ = need("returns"), tables.get("targets"), tables.get("comparators")
+        out = {}
+        if ret is not None:
+            problems.extend(_cross_file_duplicates(ret, ["indicator_code", "period", "area_code"]))
+            ret = _clean(ret)
+            late = (ret["submitted_on"] - due_date(ret["period"].fillna("2000Q1"))).dt.days
+            ret["days_late"] = late.astype("Int64")
+            out["indicator_returns"] = ret
+        tgt = pd.concat(tgt, ignore_index=True) if tgt else None
+        cmp_ = pd.concat(cmp_, ignore_index=True) if cmp_ else None
+        if tgt is not None:
+            problems.extend(
+                _cross_file_duplicates(tgt, ["indicator_code", "financial_year", "area_code"])
+            )
+        if cmp_ is not None:
+            problems.extend(
+                _cross_file_duplicates(
+                    cmp_, ["indicator_code", "period", "financial_year", "comparator"]
+                )
+            )
+        empty_t = pd.DataFrame(
+            {
+                "indicator_code": pd.Series(dtype="str"),
+                "financial_year": pd.Series(dtype="str"),
+                "area_code": pd.Series(dtype="str"),
+                "target": pd.Series(dtype="float64"),
+            }
+        )
+        empty_c = pd.DataFrame(
+            {
+                "indicator_code": pd.Series(dtype="str"),
+                "period": pd.Series(dtype="str"),
+                "financial_year": pd.Series(dtype="str"),
+                "comparator": pd.Series(dtype="str"),
+                "value": pd.Series(dtype="float64"),
+            }
+        )
+        out["indicator_targets"] = _clean(tgt) if tgt is not None else empty_t
+        out["indicator_comparators"] = _clean(cmp_) if cmp_ is not None else empty_c
+        return out
+    return {}
+
+
+def _domain_ward_codes() -> frozenset:
+    try:
+        return frozenset(pd.read_csv(DOMAIN_DIR / "wards.csv", dtype=str)["ward_code"])
+    except (OSError, KeyError):  # pragma: no cover - the package ships the file
+        return frozenset()
+
+
+def _coverage(name: str, df: pd.DataFrame) -> dict | None:
+    for col in ("admission_date", "date", "referral_date"):
+        if col in df.columns and len(df):
+            return {"start": str(df[col].min().date()), "end": str(df[col].max().date())}
+    if "period" in df.columns and df["period"].notna().any():
+        return {"start": str(df["period"].dropna().min()), "end": str(df["period"].dropna().max())}
+    if "year" in df.columns and len(df):
+        return {"start": int(df["year"].min()), "end": int(df["year"].max())}
+    return None
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".manifest-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build(
+    raw_dir: str | Path | None = None,
+    processed_dir: str | Path | None = None,
+    sources: list[str] | tuple[str, ...] | str | None = None,
+    force: bool = False,
+    catalogue: str | Path | None = None,
+) -> BuildReport:
+    """Validate the raw sources and write the processed tables.
+
+    Parameters
+    ----------
+    raw_dir, processed_dir : path, optional
+        Default ``get_paths().raw`` / ``get_paths().processed`` (``LSP_RAW_DIR``, ``LSP_PROCESSED_DIR``).
+    sources : list of str, optional
+        Build only these sources (``deprivation`` builds ``geography``); default every source in the
+        catalogue.
+    force : bool
+        Rebuild sources whose inputs are unchanged.
+    catalogue : path, optional
+        The catalogue file (default: see :mod:`lsp_research.data.catalogue`).
+
+    Returns
+    -------
+    BuildReport
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem in every file, after writing the sources that had none.
+    LspError
+        When the raw folder does not exist or a source name is unknown.
+    """
+    paths = get_paths()
+    raw = Path(raw_dir).expanduser().resolve() if raw_dir is not None else paths.raw
+    processed = (
+        Path(processed_dir).expanduser().resolve() if processed_dir is not None else paths.processed
+    )
+    if not raw.is_dir():
+        raise LspError(
+            f"raw data folder {raw} does not exist; create the default data with 'lsp-research data synth' "
+            "or point LSP_RAW_DIR at your files"
+        )
+    cat = load_catalogue(catalogue, raw_dir=raw)
+    if isinstance(sources, str):
+        sources = [sources]
+    if sources:
+        unknown = [s for s in sources if s not in SOURCES]
+        if unknown:
+            raise LspError(
+                f"unknown source(s) {', '.join(unknown)}; sources are {', '.join(SOURCES)}"
+            )
+        units = sorted(
+            {"geography" if s == "deprivation" else s for s in sources}, key=list(UNIT_TABLES).index
+        )
+    else:
+        units = [u for u in UNIT_TABLES if any(cat.has(s) for s in UNIT_SOURCES[u])]
+    inputs = _inputs(cat, raw)
+    old = read_manifest(processed)
+    report = BuildReport(processed_dir=processed)
+    problems: list[Problem] = []
+
+    # geography first: it defines the valid ward codes and the polygons points are placed in
+    base_ctx = Context(lad_code=cat.lad_code or LAD_CODE, period=cat.period)
+    geo_tables: dict = {}
+    geo_problems: list[Problem] = []
+    for source in ("geography", "deprivation"):
+        if source not in inputs:
+            geo_problems.append(
+                Problem(
+                    str(cat.path or "catalogue"),
+                    None,
+                    None,
+                    f"the catalogue has no '{source}' source; every build needs it",
+                )
+            )
+    boundary_inputs = [i for i in inputs.get("geography", []) if i.fmt == "ons_boundary"]
+    bt, bp = _load_source("geography", boundary_inputs, base_ctx)
+    geo_problems += bp
+    wards_gdf = bt.get("boundaries", [None])[0]
+    if wards_gdf is not None:
+        lads = set(wards_gdf["lad_code"].dropna().astype(str)) - {"nan", "<NA>"}
+        lad = cat.lad_code or (lads.pop() if len(lads) == 1 else LAD_CODE)
+        ctx = Context(frozenset(wards_gdf["ward_code"]), lad, cat.period)
+    else:
+        ctx = Context(_domain_ward_codes(), base_ctx.lad_code, cat.period)
+    # centres next (referrals are checked against their ids)
+    other_geo = [i for i in inputs.get("geography", []) if i.fmt != "ons_boundary"]
+    gt, gp = _load_source("geography", other_geo, ctx)
+    dt, dp = _load_source("deprivation", inputs.get("deprivation", []), ctx)
+    geo_problems += gp + dp
+    if "wellness_centres" in gt:
+        ids = set(pd.concat(gt["wellness_centres"])["centre_id"].dropna())
+        ctx = Context(ctx.ward_codes, ctx.lad_code, ctx.period, frozenset(ids))
+    geo_tables = {**bt, **gt, **dt}
+    labels = {}
+    for i in inputs.get("geography", []) + inputs.get("deprivation", []):
+        from .loaders import table_of
+
+        name = "boundaries" if i.fmt == "ons_boundary" else table_of(i.path, i.options)
+        labels.setdefault(name, i.label)
+    geo_out = _geography(geo_tables, ctx, geo_problems, labels) if not geo_problems else {}
+    geo_failed = bool(geo_problems)
+    problems += geo_problems
+
+    outputs: dict[str, dict] = {}
+    for unit in units:
+        sig = _signature(unit, inputs, cat)
+        prev = old.get("sources", {}).get(unit, {})
+        tables_exist = all((processed / f"{t}.parquet").is_file() for t in UNIT_TABLES[unit])
+        if not force and prev.get("signature") == sig and tables_exist and not geo_failed:
+            report.status[unit] = "unchanged"
+            continue
+        if unit == "geography":
+            if geo_failed:
+                report.status[unit] = "failed"
+            else:
+                outputs[unit] = {"signature": sig, "tables": geo_out}
+            continue
+        if not any(cat.has(s) for s in UNIT_SOURCES[unit]) or unit not in inputs:
+            report.status[unit] = "not in catalogue"
+            continue
+        tables, unit_problems = _load_source(unit, inputs[unit], ctx)
+        unit_labels = {}
+        for i in inputs[unit]:
+            from .loaders import table_of
+
+            unit_labels.setdefault(table_of(i.path, i.options) or unit, i.label)
+        out = (
+            _transform(unit, tables, ctx, geo_out, unit_problems, unit_labels)
+            if not unit_problems
+            else {}
+        )
+        if unit_problems or geo_failed or not out:
+            report.status[unit] = "failed" if unit_problems else "not built (geography failed)"
+            problems += unit_problems
+            continue
+        outputs[unit] = {"signature": sig, "tables": out}
+
+    if outputs:
+        _write(outputs, inputs, cat, raw, processed, old, report)
+    if problems:
+        raise DataValidationError(problems, context=ROW_NOTE)
+    return report
+
+
+def _write(
+    outputs: dict,
+    inputs: dict,
+    cat: Catalogue,
+    raw: Path,
+    processed: Path,
+    old: dict,
+    report: BuildReport,
+) -> None:
+    processed.mkdir(parents=True, exist_ok=True)
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
+    manifest = {
+        "synthetic": cat.synthetic,
+        "build_version": BUILD_VERSION,
+        "package_version": __version__,
+        "raw_dir": str(raw),
+        "catalogue": {
+            "path": str(cat.path) if cat.path else None,
+            "sha256": sha256_file(cat.path) if cat.path else None,
+        },
+        "period": {"start": str(cat.period[0]), "end": str(cat.period[1])},
+        "sources": dict(old.get("sources", {})),
+        "tables": dict(old.get("tables", {})),
+    }
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=processed))
+    try:
+        staged = []
+        for unit, spec_ in outputs.items():
+            unit_inputs = [
+                {"source": i.source, "path": i.label, "format": i.fmt, "sha256": i.sha256}
+                for s in UNIT_SOURCES[unit]
+                for i in inputs.get(s, [])
+            ]
+            for name, df in spec_["tables"].items():
+                target = tmp / f"{name}.parquet"
+                if isinstance(df, gpd.GeoDataFrame):
+                    df.to_parquet(target, index=False)
+                else:
+                    df.to_parquet(target, index=False, engine="pyarrow")
+                staged.append((target, processed / f"{name}.parquet"))
+                manifest["tables"][name] = {
+                    "source": unit,
+                    "rows": int(len(df)),
+                    "columns": [str(c) for c in df.columns],
+                    "sha256": sha256_file(target),
+                    "inputs": unit_inputs,
+                    "coverage": _coverage(name, df),
+                    "built_at": now,
+                }
+                report.rows[name] = int(len(df))
+            manifest["sources"][unit] = {
+                "signature": spec_["signature"],
+                "built_at": now,
+                "tables": list(spec_["tables"]),
+                "inputs": unit_inputs,
+            }
+        for src, dst in staged:
+            os.replace(src, dst)
+        for unit in outputs:
+            report.status[unit] = "built"
+        _atomic_write_text(
+            processed / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

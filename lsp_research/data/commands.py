@@ -1,0 +1,113 @@
+"""``lsp-research data ...``: build the processed tables, report freshness, write the synthetic data.
+
+``lsp-research data build [--source S ...] [--force]``
+    validate ``data/raw`` (``LSP_RAW_DIR``) and write ``data/processed`` (``LSP_PROCESSED_DIR``); a bad
+    file gives one message listing every problem and exit code 2, and leaves its previous tables as
+    they were.
+``lsp-research data status [--as-of DATE|PERIOD]``
+    each source's age against its refresh cycle; stale sources are flagged.
+``lsp-research data synth [--scale N] [--seed S] [--out DIR] [--force]``
+    write the synthetic default data set. Into ``data/raw`` only when it is empty (or with
+    ``--force``); a scale other than 1 must go elsewhere (``--out``), so the committed default data is
+    never replaced by a benchmark set.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..config import DEFAULT_SEED, get_paths
+from ..errors import LspError
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "data",
+        help="build, check and generate the data",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(title="data commands", metavar="COMMAND")
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+    b = sub.add_parser("build", help="validate raw files and write the processed tables")
+    b.add_argument("--source", action="append", metavar="S", help="only this source (repeatable)")
+    b.add_argument(
+        "--force", action="store_true", help="rebuild sources whose inputs are unchanged"
+    )
+    b.set_defaults(func=_build)
+
+    s = sub.add_parser("status", help="each source's age against its refresh cycle")
+    s.add_argument(
+        "--as-of",
+        metavar="DATE|PERIOD",
+        default=None,
+        help="measure ages at this date (YYYY-MM-DD) or at the end of this period (YYYYQn); default today",
+    )
+    s.set_defaults(func=_status)
+
+    g = sub.add_parser("synth", help="write the synthetic default data set")
+    g.add_argument("--scale", type=float, default=1.0, help="records x N (benchmarks); default 1")
+    g.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
+    )
+    g.add_argument("--out", type=Path, default=None, help="output folder (default data/raw)")
+    g.add_argument("--force", action="store_true", help="overwrite a non-empty data/raw")
+    g.set_defaults(func=_synth)
+
+
+def _build(args) -> int:
+    from . import build
+
+    report = build(sources=args.source, force=args.force)
+    print(report)
+    return 0
+
+
+def _status(args) -> int:
+    from . import status
+
+    df = status(as_of=args.as_of)
+    if df.empty:
+        print("the catalogue lists no sources")
+        return 0
+    shown = df.copy()
+    shown["stale"] = shown["stale"].map({True: "STALE", False: "ok"})
+    shown = shown.astype("object").where(shown.notna(), "-")
+    print(shown.to_string(index=False))
+    n = int(df["stale"].sum())
+    when = args.as_of or "today"
+    print(
+        f"\n{n} of {len(df)} sources stale as of {when}"
+        if n
+        else f"\nno source is stale as of {when}"
+    )
+    return 0
+
+
+def _is_empty(folder: Path) -> bool:
+    return not folder.exists() or not any(p for p in folder.iterdir() if p.name != ".gitkeep")
+
+
+def _synth(args) -> int:
+    try:
+        from .synth import generate
+    except ImportError as exc:
+        raise LspError(f"the synthetic generator is not available: {exc}") from None
+    default = get_paths().raw
+    out = (args.out or default).expanduser().resolve()
+    is_default = out == default.resolve()
+    if args.scale <= 0:
+        raise LspError(f"--scale must be positive, got {args.scale}")
+    if args.scale != 1 and is_default:
+        raise LspError(
+            f"--scale {args.scale:g} would replace the default data in {default}; write it elsewhere with --out DIR"
+        )
+    if is_default and not _is_empty(out) and not args.force:
+        raise LspError(
+            f"{out} is not empty; use --force to overwrite it, or --out DIR to write elsewhere"
+        )
+    generate(out, seed=args.seed, scale=args.scale)
+    print(f"synthetic data (seed {args.seed}, scale {args.scale:g}) written to {out}")
+    return 0
