@@ -11,6 +11,7 @@ NHSRplotthedots 0.2.2 (NHS "Making Data Count"). See ``METHODS.md`` for the form
 """
 
 from .compare import compare, polarity_sign
+from .funnel import funnel_limits, funnel_significance, funnel_table
 from .intervals import (
     byars_ci,
     confidence_levels,
@@ -21,6 +22,7 @@ from .intervals import (
     wilson_ci,
     z_value,
 )
+from .life_expectancy import life_expectancy
 from .rates import crude_rate, mean_ci, proportion
 from .spc import SPCResult, assurance_type, spc, xmr_limits, xmr_points
 from .standardised import dsr, israte, isratio, standard_population
@@ -34,8 +36,12 @@ __all__ = [
     "crude_rate",
     "dsr",
     "exact_poisson_ci",
+    "funnel_limits",
+    "funnel_significance",
+    "funnel_table",
     "israte",
     "isratio",
+    "life_expectancy",
     "limit_columns",
     "mean_ci",
     "poisson_ci",
