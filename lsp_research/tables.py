@@ -166,6 +166,9 @@ def show_table(
         raise ValueError("caption: every table needs a caption saying what it shows")
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
+    if df.columns.duplicated().any():
+        dup = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+        raise ValueError(f"df: column names must be unique; repeated: {', '.join(dup)}")
     counts = [counts] if isinstance(counts, str) else list(counts)
     not_counts = [not_counts] if isinstance(not_counts, str) else list(not_counts)
     formats = dict(formats or {})
@@ -213,14 +216,15 @@ def show_table(
     hidden_cells = {tuple(c) for c in info["cells"]}
     body = []
     missing_seen = False
-    for pos, (key, row) in enumerate(protected.iterrows()):
+    values = {col: protected[col].tolist() for col in columns}
+    for pos, key in enumerate(protected.index.tolist()):
         cells = []
         if index:
             keys = key if isinstance(key, tuple) else (key,)
             for k in keys:
                 cells.append(f'<th scope="row">{_html.escape(format_value(k))}</th>')
         for col in columns:
-            value = row[col]
+            value = values[col][pos]
             is_count = col in counts
             if (pos, col) in hidden_cells:
                 text = _HIDDEN

@@ -1,0 +1,189 @@
+"""Disclosure control: primary and secondary suppression, the 2018 rule, the DSR threshold."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lsp_research import disclosure
+from lsp_research.disclosure import SUPPRESSED, count_text, dsr_allowed, protect, round_to_5
+
+
+def hidden_positions(out: pd.DataFrame, col: str) -> list[int]:
+    return [i for i, v in enumerate(out[col].tolist()) if v == SUPPRESSED]
+
+
+def test_hes2008_primary_thresholds_with_secondary_off_by_design():
+    # One column of 0..7 plus two large cells: 1-5 hidden, 0, 6 and 7 shown (two or more hidden, so
+    # no secondary suppression is needed).
+    t = pd.DataFrame({"g": list("abcdefghij"), "n": [0, 1, 2, 3, 4, 5, 6, 7, 100, 200]})
+    out = protect(t, ["n"])
+    assert out["n"].tolist() == [0, "*", "*", "*", "*", "*", 6, 7, 100, 200]
+    info = out.attrs["disclosure"]
+    assert (info["primary"], info["secondary"], info["derived"]) == (5, 0, 0)
+    assert info["rule"] == "hes2008"
+
+
+def test_secondary_hides_next_smallest_including_total_row():
+    t = pd.DataFrame({"ward": ["A", "B", "C", "D", "Total"], "n": [4, 50, 9, 30, 93]})
+    out = protect(t, ["n"])
+    # 4 is hidden; 9 is the next-smallest, so 93 - 50 - 30 = 13 = 4 + 9 cannot be split.
+    assert out["n"].tolist() == ["*", 50, "*", 30, 93]
+    assert out.attrs["disclosure"]["secondary"] == 1
+    assert "cannot be worked out from totals" in out.attrs["disclosure"]["note"]
+
+
+def test_secondary_prefers_non_zero_then_zero_then_total():
+    # only zeros left (no total row: the column total is published elsewhere): a zero is hidden
+    out = protect(pd.DataFrame({"g": ["a", "b", "c"], "n": [3, 0, 0]}), ["n"])
+    assert out["n"].tolist() == ["*", "*", 0]
+    # a single component and a larger total (e.g. records with no ward): the total must go
+    out = protect(pd.DataFrame({"g": ["a", "Total"], "n": [3, 10]}), ["n"])
+    assert out["n"].tolist() == ["*", "*"]
+    # a small total is hidden by the primary rule already
+    out = protect(pd.DataFrame({"g": ["a", "b", "Total"], "n": [3, 0, 3]}), ["n"])
+    assert out["n"].tolist() == ["*", 0, "*"]
+
+
+def test_single_row_without_total_needs_no_secondary():
+    out = protect(pd.DataFrame({"g": ["a"], "n": [3]}), ["n"])
+    assert out["n"].tolist() == ["*"]
+    assert out.attrs["disclosure"]["secondary"] == 0
+
+
+def test_by_groups_protect_within_each_group():
+    t = pd.DataFrame(
+        {
+            "ward": ["A", "A", "A", "B", "B", "B"],
+            "sex": ["M", "F", "All persons", "M", "F", "All persons"],
+            "n": [2, 40, 42, 30, 31, 61],
+        }
+    )
+    out = protect(t, ["n"], by="ward")
+    assert out["n"].tolist() == ["*", "*", 42, 30, 31, 61]
+    # without `by` the whole column is one relation: one more cell goes elsewhere as well
+    whole = protect(t, ["n"], total_rows=False)
+    assert hidden_positions(whole, "n") == [0, 3]
+
+
+def test_row_total_relations():
+    t = pd.DataFrame({"area": ["x", "y"], "m": [3, 20], "f": [40, 22], "all": [43, 42]})
+    out = protect(t, ["m", "f", "all"], row_total="all", total_rows=False)
+    # m[x] = 3 is hidden; column m then hides m[y], row x hides f[x], row y hides f[y].
+    assert out[["m", "f", "all"]].values.tolist() == [["*", "*", 43], ["*", "*", 42]]
+
+
+def relations_for(t, counts, row_total=None, total_mask=None):
+    n = len(t)
+    total_mask = np.zeros(n, bool) if total_mask is None else total_mask
+    rels = []
+    for c in counts:
+        rels.append([(i, c) for i in range(n)])
+    if row_total:
+        for i in range(n):
+            rels.append([(i, c) for c in counts])
+    return rels
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_no_relation_is_left_with_a_single_hidden_cell(seed):
+    """Property: after protection, every row and column relation hides 0 or at least 2 cells."""
+    rng = np.random.default_rng(seed)
+    n_rows = int(rng.integers(2, 8))
+    m = rng.choice([0, 1, 2, 3, 4, 5, 6, 8, 12, 25, 60], size=n_rows)
+    f = rng.choice([0, 1, 2, 3, 4, 5, 6, 8, 12, 25, 60], size=n_rows)
+    t = pd.DataFrame({"area": [f"a{i}" for i in range(n_rows)], "m": m, "f": f, "all": m + f})
+    out = protect(t, ["m", "f", "all"], row_total="all", total_rows=False)
+    hidden = {(i, c) for i in range(n_rows) for c in ("m", "f", "all") if out[c].iat[i] == "*"}
+    for rel in relations_for(t, ["m", "f", "all"], row_total=True):
+        assert sum(cell in hidden for cell in rel) != 1, (seed, out)
+    # every small cell is hidden, every visible cell keeps its value
+    for i, c in itertools.product(range(n_rows), ("m", "f", "all")):
+        v = t[c].iat[i]
+        if 1 <= v <= 5:
+            assert (i, c) in hidden
+        elif (i, c) not in hidden:
+            assert out[c].iat[i] == v
+
+
+def test_nhsd2018_rounding_and_percentages():
+    t = pd.DataFrame(
+        {
+            "g": ["a", "b", "c", "d", "e"],
+            "n": [0, 7, 8, 12, 13],
+            "d": [10, 40, 52, 99, 100],
+            "pct": 0.0,
+        }
+    )
+    out = protect(t, ["n", "d"], rule="nhsd2018", percent={"pct": ("n", "d")})
+    assert out["n"].tolist() == [0, "*", 10, 10, 15]
+    assert out["d"].tolist() == [10, 40, 50, 100, 100]
+    assert out["pct"].tolist() == [0.0, "*", 20.0, 10.0, 15.0]
+    info = out.attrs["disclosure"]
+    assert (info["primary"], info["secondary"], info["derived"]) == (1, 0, 1)
+    assert "rounded to the nearest 5" in info["note"] and "1 to 7" in info["note"]
+
+
+def test_dependent_columns_follow_their_counts():
+    t = pd.DataFrame({"w": ["a", "b", "c"], "n": [2, 3, 50], "rate": [10.5, 12.0, 200.0]})
+    out = protect(t, ["n"], dependent={"rate": "n"})
+    assert out["rate"].tolist() == ["*", "*", 200.0]
+    assert out.attrs["disclosure"]["derived"] == 2
+    assert "percentages, rates" in out.attrs["disclosure"]["note"]
+
+
+def test_missing_counts_stay_missing_and_input_is_untouched():
+    t = pd.DataFrame({"w": ["a", "b", "c"], "n": [np.nan, 30.0, 40.0]})
+    before = t.copy()
+    out = protect(t, ["n"])
+    assert out["n"].tolist() == [None, 30, 40]
+    pd.testing.assert_frame_equal(t, before)
+    assert out.attrs["disclosure"]["note"] == ""
+
+
+def test_index_total_label_is_detected():
+    t = pd.DataFrame({"n": [4, 20, 24]}, index=pd.Index(["a", "b", "Total"], name="ward"))
+    assert protect(t, ["n"])["n"].tolist() == ["*", "*", 24]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"counts": ["n"], "rule": "hes2009"}, "rule:"),
+        ({"counts": ["missing"]}, "counts: no column 'missing'"),
+        ({"counts": ["n"], "by": "nope"}, "by: no column"),
+        ({"counts": ["n"], "row_total": "w"}, "row_total"),
+    ],
+)
+def test_bad_arguments_name_the_argument(kwargs, message):
+    t = pd.DataFrame({"w": ["a"], "n": [1]})
+    with pytest.raises(ValueError, match=message):
+        protect(t, **kwargs)
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, "three"])
+def test_non_counts_are_refused(bad):
+    t = pd.DataFrame({"w": ["a", "b"], "n": [bad, 10]})
+    with pytest.raises(ValueError, match="counts"):
+        protect(t, ["n"])
+
+
+def test_already_protected_table_is_refused():
+    out = protect(pd.DataFrame({"w": ["a", "b", "c"], "n": [1, 20, 30]}), ["n"])
+    with pytest.raises(ValueError, match="already protected"):
+        protect(out, ["n"])
+
+
+def test_dsr_threshold():
+    assert dsr_allowed(10) and not dsr_allowed(9) and not dsr_allowed(None)
+    assert dsr_allowed(pd.Series([0, 9, 10, np.nan])).tolist() == [False, False, True, False]
+    assert disclosure.DSR_MIN_EVENTS == 10
+
+
+def test_count_text_and_rounding():
+    assert [round_to_5(v) for v in (8, 10, 12, 13, 17, 18)] == [10, 10, 10, 15, 15, 20]
+    assert count_text(5) == "fewer than 6" and count_text(6) == "6"
+    assert count_text(8, rule="nhsd2018") == "about 10" and count_text(0, rule="nhsd2018") == "0"
