@@ -1315,6 +1315,8 @@ class AlcoholResults:
     correlation: dict
     wards: pd.DataFrame = None
     notes: list = None
+    cell_size: float = 250.0
+    permutations: int = 999
 
     @property
     def window_label(self) -> str:
@@ -1476,4 +1478,611 @@ def run(
         correlation=corr,
         wards=wards,
         notes=notes,
+        cell_size=cell_size,
+        permutations=permutations,
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Charts: each returns (fig, alt text); show them with lsp_research.plots.show
+# --------------------------------------------------------------------------------------------------
+
+#: Colours of the significance categories: ColorBrewer RdBu (colour-blind safe), with hatching so the
+#: categories also survive grey-scale printing. High admissions or incidents are the concern.
+CATEGORY_STYLE = {
+    "High (0.001)": ("#B2182B", "///"),
+    "High (0.025)": ("#EF8A62", ".."),
+    "Not significant": ("#F7F7F7", ""),
+    "Low (0.025)": ("#67A9CF", "\\\\"),
+    "Low (0.001)": ("#2166AC", "xx"),
+}
+CATEGORY_WORDS = {
+    "High (0.001)": "significantly higher than the city (99.8%)",
+    "High (0.025)": "significantly higher than the city (95%)",
+    "Not significant": "not significantly different from the city",
+    "Low (0.025)": "significantly lower than the city (95%)",
+    "Low (0.001)": "significantly lower than the city (99.8%)",
+}
+HOT_SPOT_STYLE = {
+    "Hot spot (99%)": ("#B2182B", "///"),
+    "Hot spot (95%)": ("#EF8A62", ".."),
+    "Cold spot (95%)": ("#67A9CF", "\\\\"),
+    "Cold spot (99%)": ("#2166AC", "xx"),
+}
+
+
+def _fmt(x: float, nd: int = 0) -> str:
+    return f"{x:,.{nd}f}"
+
+
+def chart_trend(res: AlcoholResults):
+    """City DSR by financial year with 95% intervals."""
+    from ..plots import PALETTE, figure
+
+    t = res.trend_year[res.trend_year["shown"]]
+    fig, ax = figure(
+        f"Sunderland: {res.measure_label} by financial year",
+        xlabel="Financial year",
+        ylabel="Admissions per 100,000 (age-sex standardised)",
+    )
+    x = np.arange(len(t))
+    ax.errorbar(x, t["value"], yerr=[t["value"] - t["lowercl"], t["uppercl"] - t["value"]],
+                color=PALETTE["blue"], marker="o", capsize=4, label="Sunderland (95% interval)")  # fmt: skip
+    ax.set_xticks(x, t["label"])
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="lower right", frameon=False)
+    first, last = t.iloc[0], t.iloc[-1]
+    change = (last["value"] / first["value"] - 1) * 100
+    alt = (
+        f"Line chart of the city's directly standardised rate of {res.measure_label} "
+        f"({res.standard_label}) per 100,000 by financial year, {first['label']} to {last['label']}: "
+        f"{_fmt(first['value'])} in {first['label']} and {_fmt(last['value'])} in {last['label']} "
+        f"({change:+.0f}%), each with its 95% confidence interval."
+    )
+    return fig, alt
+
+
+def chart_ni39(res: AlcoholResults):
+    """NI 39 (broad, ESP 1976) for the city beside the North East and England."""
+    from ..plots import PALETTE, figure
+
+    t = res.ni39
+    fig, ax = figure(
+        "NI 39 alcohol-harm related admissions: Sunderland, North East and England",
+        xlabel="Financial year",
+        ylabel="Admissions per 100,000 (ESP 1976)",
+    )
+    x = np.arange(len(t))
+    ax.errorbar(x, t["value"], yerr=[t["value"] - t["lowercl"], t["uppercl"] - t["value"]],
+                color=PALETTE["blue"], marker="o", capsize=4, label="Sunderland (95% interval)")  # fmt: skip
+    styles = {
+        "North East": (PALETTE["vermillion"], "s", "--"),
+        "England": (PALETTE["black"], "^", ":"),
+    }
+    parts = []
+    for name, (colour, marker, ls) in styles.items():
+        if name in t.columns and t[name].notna().any():
+            ax.plot(x, t[name], color=colour, marker=marker, linestyle=ls, label=name)
+            last = t[t[name].notna()].iloc[-1]
+            parts.append(f"{name} {_fmt(last[name])} in {last['label']}")
+    ax.set_xticks(x, t["label"])
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="lower right", frameon=False)
+    last = t.iloc[-1]
+    alt = (
+        f"Line chart of NI 39 by financial year. Sunderland's rate was {_fmt(last['value'])} per "
+        f"100,000 in {last['label']}"
+        + (
+            f"; comparators: {', '.join(parts)}."
+            if parts
+            else "; no comparator figures were given."
+        )
+    )
+    return fig, alt
+
+
+def chart_spc(res: AlcoholResults):
+    """SPC chart (XmR) of the quarterly DSR (annualised)."""
+    from ..plots.stats_charts import spc_chart
+
+    return spc_chart(
+        res.spc_quarter,
+        title=f"Sunderland: {res.measure_label} by quarter (SPC)",
+        ylabel="Admissions per 100,000 per year (age-sex standardised)",
+    )
+
+
+def chart_funnel(res: AlcoholResults):
+    """Funnel plot of the areas' SARs against their expected admissions."""
+    from ..plots.stats_charts import funnel_plot
+
+    r = res.ratios
+    return funnel_plot(
+        r, x="observed", n="expected", kind="ratio", label="area_name", multiplier=100,
+        title=f"{MEASURE_LABELS[res.params.measure].capitalize()}: standardised ratios by "
+        f"{res.area_label}, {res.window_label}",
+        xlabel="Expected admissions", ylabel="Standardised admission ratio (city = 100)",
+    )  # fmt: skip
+
+
+def _category_map(ax, gdf, column: str, styles: dict, edge: str = "#555555") -> list:
+    from matplotlib.patches import Patch
+
+    handles = []
+    for cat, (colour, hatch) in styles.items():
+        sub = gdf[gdf[column] == cat]
+        n = len(sub)
+        if n:
+            sub.plot(ax=ax, color=colour, edgecolor=edge, linewidth=0.6, hatch=hatch)
+        handles.append(Patch(facecolor=colour, edgecolor=edge, hatch=hatch, label=f"{cat} ({n})"))
+    return handles
+
+
+def chart_area_map(res: AlcoholResults):
+    """Choropleth of the areas' SAR significance categories (British National Grid)."""
+    from ..plots import figure
+
+    fig, ax = figure(
+        f"{MEASURE_LABELS[res.params.measure].capitalize()}: {res.area_label}s against the city, "
+        f"{res.window_label}",
+        figsize=(7.5, 7.5),
+    )
+    handles = _category_map(ax, res.areas, "significance", CATEGORY_STYLE)
+    for _, row in res.areas.iterrows():
+        pt = row.geometry.representative_point()
+        ax.annotate(str(row["area_name"]), (pt.x, pt.y), ha="center", va="center", fontsize=6.5)
+    ax.legend(handles=handles, title="Standardised admission ratio", loc="upper left", fontsize=8,
+              title_fontsize=8, frameon=False, bbox_to_anchor=(1.0, 1.0))  # fmt: skip
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    counts = res.areas["significance"].value_counts()
+    high = res.areas.loc[res.areas["significance"].astype(str).str.startswith("High"), "area_name"]
+    alt = (
+        f"Map of Sunderland's {len(res.areas)} {res.area_label}s shaded by whether their standardised "
+        f"admission ratio for {res.measure_label}, {res.window_label}, is significantly higher or lower "
+        f"than the city: "
+        + "; ".join(f"{counts.get(c, 0)} {CATEGORY_WORDS[c]}" for c in SIGNIFICANCE_LEVELS)
+        + (f". Significantly higher: {', '.join(high)}." if len(high) else ".")
+    )
+    return fig, alt
+
+
+def chart_hot_spots(res: AlcoholResults):
+    """Map of Getis-Ord Gi* hot and cold spots of alcohol-related incidents over the ward boundaries."""
+    from ..plots import figure
+
+    fig, ax = figure(
+        f"Alcohol-related incidents: hot spots (Getis-Ord Gi*), {res.window_label}",
+        figsize=(7.5, 7.5),
+    )
+    res.wards.boundary.plot(ax=ax, color="#777777", linewidth=0.5)
+    handles = _category_map(ax, res.grid, "hot_spot", HOT_SPOT_STYLE, edge="none")
+    ax.legend(handles=handles, title=f"{res.cell_size:g} m cells", loc="upper left", fontsize=8,
+              title_fontsize=8, frameon=False, bbox_to_anchor=(1.0, 1.0))  # fmt: skip
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    top = res.hot_spot_wards[res.hot_spot_wards["hot_cells"] > 0].head(3)
+    n_hot = int(res.grid["hot_spot"].astype(str).str.startswith("Hot").sum())
+    alt = (
+        f"Map of {len(res.grid)} grid cells of {int(res.grid.geometry.iloc[0].length / 4)} m over the "
+        f"ward boundaries, showing {n_hot} cells that are significant hot spots of alcohol-related "
+        f"incidents, {res.window_label}"
+        + (f", mostly in {', '.join(top['ward_name'])}." if len(top) else ".")
+    )
+    return fig, alt
+
+
+def chart_day_hour(res: AlcoholResults):
+    """Heat map of alcohol-related incidents by day of the week and hour."""
+    from ..plots import figure
+
+    fig, ax = figure(
+        f"Alcohol-related incidents by day and hour, {res.window_label}",
+        xlabel="Hour of the day (24-hour clock)", ylabel="Day of the week", figsize=(9, 4),
+    )  # fmt: skip
+    ax.grid(False)
+    im = ax.imshow(res.profile.to_numpy(), aspect="auto", cmap="cividis")
+    ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
+    ax.set_yticks(range(7), res.profile.index)
+    cbar = fig.colorbar(im, ax=ax)
+    cbar.set_label("Incidents (count)")
+    n = res.night
+    alt = (
+        f"Heat map of {n['total']:,} alcohol-related incidents by day of the week and hour. The busiest "
+        f"hour is {n['peak_day']} {n['peak_hour']:02d}:00; Friday and Saturday nights (21:00-04:00) "
+        f"hold {n['share']:.0%} of incidents in {n['hours_share']:.0%} of the week's hours."
+    )
+    return fig, alt
+
+
+def chart_gradient(res: AlcoholResults):
+    """Rates by IMD quintile with 95% intervals, and the fitted SII line."""
+    from ..plots import PALETTE, figure
+
+    t = res.gradient.sort_values("rank")
+    s = res.gradient_summary
+    fig, ax = figure(
+        f"{MEASURE_LABELS[res.params.measure].capitalize()} by deprivation, {res.window_label}",
+        xlabel="Deprivation (population rank, least to most deprived)",
+        ylabel="Admissions per 100,000 per year (age-sex standardised)",
+    )
+    ax.errorbar(t["rank"], t["value"], yerr=[t["value"] - t["lowercl"], t["uppercl"] - t["value"]],
+                fmt="o", color=PALETTE["blue"], capsize=4, label="IMD quintile (95% interval)")  # fmt: skip
+    xs = np.array([0.0, 1.0])
+    ys = s["mean_rate"] + s["sii"] * (xs - float(np.sum(t["pop_share"] * t["rank"])))
+    ax.plot(xs, ys, color=PALETTE["vermillion"], linestyle="--", label="Slope index of inequality")
+    for _, row in t.iterrows():
+        q = int(row["imd_quintile"])
+        tag = {1: " (most deprived)", 5: " (least deprived)"}.get(q, "")
+        ax.annotate(f"Quintile {q}{tag}", (row["rank"], row["uppercl"]), ha="center", va="bottom",
+                    fontsize=7)  # fmt: skip
+    ax.set_xlim(0, 1)
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", frameon=False)
+    alt = (
+        f"Chart of {res.measure_label} by IMD quintile of wards, {res.window_label}: "
+        f"{_fmt(s['least_deprived_rate'])} per 100,000 in the least deprived fifth and "
+        f"{_fmt(s['most_deprived_rate'])} in the most deprived (a gap of {_fmt(s['gap'])}, "
+        f"{s['ratio']:.1f} times). The slope index of inequality is {_fmt(s['sii'])} "
+        f"(95% interval {_fmt(s['sii_lower'])} to {_fmt(s['sii_upper'])})."
+    )
+    return fig, alt
+
+
+def chart_joint(res: AlcoholResults):
+    """Areas' admission ratios against their incident ratios, both-high areas marked."""
+    from ..plots import PALETTE, figure
+
+    j = res.joint
+    c = res.correlation
+    fig, ax = figure(
+        f"Admissions and police incidents by {res.area_label}, {res.window_label}",
+        xlabel="Alcohol-related incidents, ratio to the city (city = 100)",
+        ylabel="Standardised admission ratio (city = 100)",
+    )
+    both = j["both_high"].fillna(False).astype(bool)
+    ax.scatter(j.loc[~both, "incident_ratio"], j.loc[~both, "sar"], color=PALETTE["blue"], marker="o",
+               label="Other areas")  # fmt: skip
+    ax.scatter(j.loc[both, "incident_ratio"], j.loc[both, "sar"], color=PALETTE["vermillion"],
+               marker="D", s=50, label="Both significantly high")  # fmt: skip
+    for _, row in j[both].iterrows():
+        ax.annotate(str(row["area_name"]), (row["incident_ratio"], row["sar"]), fontsize=7,
+                    xytext=(4, 4), textcoords="offset points")  # fmt: skip
+    ax.axhline(100, color=PALETTE["grey"], linestyle=":")
+    ax.axvline(100, color=PALETTE["grey"], linestyle=":")
+    ax.legend(loc="lower right", frameon=False)
+    names = ", ".join(j.loc[both, "area_name"].astype(str))
+    alt = (
+        f"Scatter chart of {len(j)} {res.area_label}s: incident ratio against standardised admission "
+        f"ratio. Correlation r = {c['r']:.2f} (95% interval {c['lowercl']:.2f} to {c['uppercl']:.2f}). "
+        + (
+            f"Both significantly high: {names}."
+            if names
+            else "No area is significantly high on both."
+        )
+    )
+    return fig, alt
+
+
+# --------------------------------------------------------------------------------------------------
+# Publishable tables (keyword arguments for lsp_research.tables.show_table) and words
+# --------------------------------------------------------------------------------------------------
+
+_RATE = "{:,.1f}"
+_RATIO = "{:.1f}"
+_LIMITS = ("Lower 95% limit", "Upper 95% limit")
+
+
+def _rounded(values) -> pd.Series:
+    return pd.Series(np.round(np.asarray(values, dtype=float)), dtype="Int64")
+
+
+def table_trend(res: AlcoholResults, freq: str = "financial_year") -> dict:
+    """The city DSR by financial year (or quarter) as a publishable table."""
+    t = res.trend_year if freq == "financial_year" else res.trend_quarter
+    when = "Financial year" if freq == "financial_year" else "Quarter"
+    shown = t["shown"].to_numpy()
+    df = pd.DataFrame({
+        when: t["label"].to_numpy(),
+        "Episodes": t["episodes"].astype(int).to_numpy(),
+        "Admissions (AAF-weighted)": _rounded(t["total_count"]),
+        "Rate per 100,000": np.where(shown, t["value"], np.nan),
+        _LIMITS[0]: np.where(shown, t["lowercl"], np.nan),
+        _LIMITS[1]: np.where(shown, t["uppercl"], np.nan),
+    })  # fmt: skip
+    per = "per year" if freq == "financial_year" else "per quarter, annualised"
+    return {
+        "df": df,
+        "caption": f"Sunderland: {res.measure_label}, directly standardised rate {per} "
+        f"({res.standard_label}, by age and sex)",
+        "counts": ["Episodes", "Admissions (AAF-weighted)"],
+        "formats": {"Rate per 100,000": _RATE, _LIMITS[0]: _RATE, _LIMITS[1]: _RATE},
+        "notes": ["Rates from fewer than 10 (weighted) admissions are not shown."],
+    }
+
+
+def table_ni39(res: AlcoholResults) -> dict:
+    """NI 39 for the city beside the North East and England."""
+    t = res.ni39
+    df = pd.DataFrame({
+        "Financial year": t["label"].to_numpy(),
+        "Sunderland per 100,000": np.where(t["shown"], t["value"], np.nan),
+        _LIMITS[0]: np.where(t["shown"], t["lowercl"], np.nan),
+        _LIMITS[1]: np.where(t["shown"], t["uppercl"], np.nan),
+    })  # fmt: skip
+    formats = {"Sunderland per 100,000": _RATE, _LIMITS[0]: _RATE, _LIMITS[1]: _RATE}
+    for name in ("North East", "England"):
+        if name in t.columns:
+            df[f"{name} per 100,000"] = t[name].to_numpy()
+            df[f"Sunderland vs {name}"] = t[f"vs {name}"].to_numpy()
+            formats[f"{name} per 100,000"] = _RATE
+    return {
+        "df": df,
+        "caption": "NI 39 alcohol-harm related admissions (broad measure, European Standard Population "
+        "1976): Sunderland against the North East and England",
+        "formats": formats,
+        "notes": [
+            "Better / similar / worse: whether Sunderland's 95% interval lies wholly below, across or "
+            "above the comparator (lower is better). Comparator figures are those given in the "
+            "indicator comparators table.",
+        ],
+    }
+
+
+def _ratio_frame(res: AlcoholResults, r: pd.DataFrame, count_label: str) -> pd.DataFrame:
+    name = res.area_label.capitalize()
+    return pd.DataFrame({
+        name: r["area_name"].astype(str).to_numpy(),
+        count_label: _rounded(r["observed"]),
+        "Expected": r["expected"].to_numpy(),
+        "Ratio (city = 100)": r["value"].to_numpy(),
+        _LIMITS[0]: r["lower95_0cl"].to_numpy(),
+        _LIMITS[1]: r["upper95_0cl"].to_numpy(),
+        "Compared with the city": r["significance"].astype(str).to_numpy(),
+    })  # fmt: skip
+
+
+def table_ratios(res: AlcoholResults) -> dict:
+    """Areas' standardised admission ratios with 95% limits and the significance category."""
+    df = _ratio_frame(res, res.ratios, "Admissions (AAF-weighted)")
+    df.insert(1, "Episodes", res.ratios["episodes"].astype(int).to_numpy())
+    dep = ["Ratio (city = 100)", *_LIMITS]
+    return {
+        "df": df,
+        "caption": f"{res.measure_label.capitalize()} by {res.area_label}, {res.window_label}: "
+        "indirectly standardised admission ratios (city rates by age and sex = 100)",
+        "counts": ["Episodes", "Admissions (AAF-weighted)"],
+        "dependent": {c: "Admissions (AAF-weighted)" for c in dep},
+        "not_counts": ["Expected"],
+        "formats": {"Expected": "{:,.1f}", **{c: _RATIO for c in dep}},
+        "notes": [
+            "High/Low (0.025): outside the 95% limits; (0.001): outside the 99.8% limits "
+            "(exact Poisson limits under 10 admissions, Byar's from 10).",
+        ],
+    }
+
+
+def table_gradient(res: AlcoholResults) -> dict:
+    """Rates by IMD quintile of wards."""
+    t = res.gradient.sort_values("imd_quintile")
+    labels = {1: "1 (most deprived)", 5: "5 (least deprived)"}
+    df = pd.DataFrame({
+        "IMD 2007 quintile of wards": [labels.get(int(q), str(int(q))) for q in t["imd_quintile"]],
+        "Episodes": t["episodes"].astype(int).to_numpy(),
+        "Admissions (AAF-weighted)": _rounded(t["total_count"]),
+        "Population share": t["pop_share"].to_numpy(),
+        "Rate per 100,000": np.where(t["shown"], t["value"], np.nan),
+        _LIMITS[0]: np.where(t["shown"], t["lowercl"], np.nan),
+        _LIMITS[1]: np.where(t["shown"], t["uppercl"], np.nan),
+    })  # fmt: skip
+    return {
+        "df": df,
+        "caption": f"{res.measure_label.capitalize()} by deprivation, {res.window_label}: directly "
+        f"standardised rates per 100,000 per year ({res.standard_label})",
+        "counts": ["Episodes", "Admissions (AAF-weighted)"],
+        "formats": {
+            "Population share": ".1%",
+            "Rate per 100,000": _RATE,
+            _LIMITS[0]: _RATE,
+            _LIMITS[1]: _RATE,
+        },  # fmt: skip
+    }
+
+
+def table_incidents(res: AlcoholResults) -> dict:
+    """Alcohol-related incidents by area: rate per 1,000 residents per year and ratio to the city."""
+    t = res.incidents
+    df = pd.DataFrame({
+        res.area_label.capitalize(): t["area_name"].astype(str).to_numpy(),
+        "Incidents": t["incidents"].astype(int).to_numpy(),
+        "Rate per 1,000 per year": t["rate"].to_numpy(),
+        _LIMITS[0]: t["rate_lowercl"].to_numpy(),
+        _LIMITS[1]: t["rate_uppercl"].to_numpy(),
+        "Ratio (city = 100)": t["ratio"].to_numpy(),
+        "Compared with the city": t["significance"].astype(str).to_numpy(),
+    })  # fmt: skip
+    dep = ["Rate per 1,000 per year", *_LIMITS, "Ratio (city = 100)"]
+    return {
+        "df": df,
+        "caption": f"Alcohol-related police incidents by {res.area_label}, {res.window_label}: rate per "
+        "1,000 residents per year (all ages) and ratio to the city",
+        "counts": ["Incidents"],
+        "dependent": {c: "Incidents" for c in dep},
+        "formats": {
+            "Rate per 1,000 per year": "{:.2f}",
+            _LIMITS[0]: "{:.2f}",
+            _LIMITS[1]: "{:.2f}",
+            "Ratio (city = 100)": _RATIO,
+        },  # fmt: skip
+    }
+
+
+def table_hot_spot_wards(res: AlcoholResults) -> dict:
+    """Wards holding hot-spot cells."""
+    t = res.hot_spot_wards[res.hot_spot_wards["hot_cells"] > 0]
+    df = pd.DataFrame({
+        "Ward": t["ward_name"].astype(str).to_numpy(),
+        "Grid cells": t["cells"].astype(int).to_numpy(),
+        "Hot-spot cells (95% or 99%)": t["hot_cells"].astype(int).to_numpy(),
+        "Hot-spot cells (99%)": t["hot_cells_99"].astype(int).to_numpy(),
+        "Incidents in the ward's cells": t["incidents"].astype(int).to_numpy(),
+    })  # fmt: skip
+    return {
+        "df": df,
+        "caption": f"Wards holding hot spots of alcohol-related incidents (Getis-Ord Gi*, "
+        f"{res.cell_size:g} m cells), {res.window_label}",
+        "counts": ["Incidents in the ward's cells"],
+        "not_counts": ["Grid cells", "Hot-spot cells (95% or 99%)", "Hot-spot cells (99%)"],
+    }
+
+
+def table_joint(res: AlcoholResults, both_only: bool = False) -> dict:
+    """Areas' admission and incident ratios side by side."""
+    j = res.joint[res.joint["both_high"]] if both_only else res.joint
+    df = pd.DataFrame({
+        res.area_label.capitalize(): j["area_name"].astype(str).to_numpy(),
+        "Admission ratio": j["sar"].to_numpy(),
+        "Admissions compared with the city": j["sar_significance"].astype(str).to_numpy(),
+        "Incident ratio": j["incident_ratio"].to_numpy(),
+        "Incidents compared with the city": j["incident_significance"].astype(str).to_numpy(),
+        "Both significantly high": np.where(j["both_high"], "Yes", "No"),
+    })  # fmt: skip
+    which = "where both are significantly high" if both_only else "all areas"
+    return {
+        "df": df,
+        "caption": f"Admissions and police incidents by {res.area_label} ({which}), {res.window_label}: "
+        "ratios to the city (= 100)",
+        "formats": {"Admission ratio": _RATIO, "Incident ratio": _RATIO},
+    }
+
+
+def table_conditions(res: AlcoholResults) -> dict:
+    """Admissions in the window by the condition with the highest attributable fraction."""
+    t = res.conditions
+    df = pd.DataFrame({
+        "Condition": t["condition"].astype(str).to_numpy(),
+        "Episodes": t["episodes"].astype(int).to_numpy(),
+        "Admissions (AAF-weighted)": _rounded(t["admissions"]),
+        "Share of weighted admissions": t["share"].to_numpy(),
+    })  # fmt: skip
+    return {
+        "df": df,
+        "caption": f"{res.measure_label.capitalize()} by condition, {res.window_label}",
+        "counts": ["Episodes", "Admissions (AAF-weighted)"],
+        "dependent": {"Share of weighted admissions": "Admissions (AAF-weighted)"},
+        "formats": {"Share of weighted admissions": ".1%"},
+        "notes": [
+            "Each episode is listed under the diagnosis with the highest attributable fraction."
+        ],
+    }
+
+
+def findings(res: AlcoholResults) -> list[str]:
+    """The headline findings, in words, every number computed from ``res``."""
+    out = []
+    ty = res.trend_year[res.trend_year["shown"]]
+    if len(ty):
+        first, last = ty.iloc[0], ty.iloc[-1]
+        out.append(
+            f"In {last['label']} the city's rate of {res.measure_label} was {_fmt(last['value'])} per "
+            f"100,000 (95% interval {_fmt(last['lowercl'])} to {_fmt(last['uppercl'])}; "
+            f"{res.standard_label}), against {_fmt(first['value'])} in {first['label']} "
+            f"({(last['value'] / first['value'] - 1) * 100:+.0f}%). Quarterly SPC: "
+            f"{res.spc_quarter.variation_text.lower()}."
+        )
+    if res.ni39 is not None:
+        comp = res.ni39.dropna(
+            subset=[c for c in ("England", "North East") if c in res.ni39.columns]
+        )
+        if len(comp):
+            row = comp.iloc[-1]
+            out.append(
+                f"On the NI 39 definition (broad measure, ESP 1976) Sunderland's {row['label']} rate of "
+                f"{_fmt(row['value'])} per 100,000 is "
+                + " and ".join(
+                    f"{row[f'vs {c}']} than {c} ({_fmt(row[c])})"
+                    .replace("similar than", "similar to")
+                    for c in ("North East", "England") if c in comp.columns
+                )
+                + " (lower is better)."
+            )  # fmt: skip
+    high = res.ratios[res.ratios["significance"].astype(str).str.startswith("High")]
+    out.append(
+        f"Over {res.window_label}, {len(high)} of {len(res.ratios)} {res.area_label}s had significantly "
+        f"more admissions than the city's age-sex rates predict"
+        + (f": {', '.join(high.sort_values('value', ascending=False)['area_name'].astype(str))}."
+           if len(high) else ".")
+    )  # fmt: skip
+    s = res.gradient_summary
+    out.append(
+        f"Admissions rise with deprivation: {_fmt(s['most_deprived_rate'])} per 100,000 in the most "
+        f"deprived fifth of wards against {_fmt(s['least_deprived_rate'])} in the least deprived "
+        f"({s['ratio']:.1f} times; gap {_fmt(s['gap'])}, 95% interval {_fmt(s['gap_lower'])} to "
+        f"{_fmt(s['gap_upper'])}). Slope index of inequality {_fmt(s['sii'])} per 100,000 (95% interval "
+        f"{_fmt(s['sii_lower'])} to {_fmt(s['sii_upper'])})."
+        if s["sii"] > 0
+        else f"No rise with deprivation is seen: slope index of inequality {_fmt(s['sii'])} per 100,000 "
+        f"(95% interval {_fmt(s['sii_lower'])} to {_fmt(s['sii_upper'])})."
+    )
+    inc = res.incidents
+    city_rate = inc["incidents"].sum() / inc["person_years"].sum() * 1000
+    top = res.hot_spot_wards[res.hot_spot_wards["hot_cells"] > 0].head(3)
+    n = res.night
+    out.append(
+        f"Police recorded {int(inc['incidents'].sum()):,} alcohol-related incidents, "
+        f"{city_rate:.1f} per 1,000 residents a year. "
+        + (
+            f"Hot spots concentrate in {', '.join(top['ward_name'].astype(str))}. "
+            if len(top)
+            else ""
+        )
+        + f"Friday and Saturday nights (21:00-04:00) hold {n['share']:.0%} of incidents in "
+        f"{n['hours_share']:.0%} of the week's hours; the busiest hour is {n['peak_day']} "
+        f"{n['peak_hour']:02d}:00."
+    )
+    c = res.correlation
+    both = res.joint[res.joint["both_high"]]
+    out.append(
+        f"Across {res.area_label}s, admission and incident ratios correlate with r = {c['r']:.2f} (95% "
+        f"interval {c['lowercl']:.2f} to {c['uppercl']:.2f}, n = {c['n']}). "
+        + (f"Both are significantly high in {', '.join(both['area_name'].astype(str))}."
+           if len(both) else "No area is significantly high on both.")
+    )  # fmt: skip
+    return out
+
+
+def methods_notes(res: AlcoholResults) -> str:
+    """Methods notes (Markdown) for the operational tier."""
+    fr = load_fractions()
+    n_ill = int((fr["status"] == "illustrative").sum())
+    return "\n".join([
+        "### Methods",
+        f"- **Parameters:** period end {res.end} ({res.end.label}); {res.params.years_pooled} year(s) "
+        f"pooled ({res.window_label}); measure `{res.params.measure}`; standard population "
+        f"`{res.params.standard_population}`; geography `{res.params.geography}`.",
+        "- **Classification:** ICD-10 codes in `diag_01`-`diag_06`. Alcohol-specific: an AAF = 1 code in "
+        "any position. Narrow: the primary diagnosis, or a secondary external cause (V, W, X, Y codes); "
+        "broad: any position. Each episode is weighted by the highest AAF among the diagnoses counted.",
+        f"- **Attributable fractions:** `resources/alcohol_fractions.csv`. The {n_ill} partial fractions "
+        "are SIMPLIFIED/ILLUSTRATIVE, not the published NWPHO fractions; replace the table before "
+        "publishing real figures.",
+        f"- **Rates:** directly standardised by age and sex ({res.standard_label} for each sex), per "
+        "100,000 person-years; a quarter's person-time is a quarter of the mid-year population, so "
+        "quarterly rates are annualised. Dobson limits (95%) from Byar's limits of the weighted count. "
+        "No rate is shown from fewer than 10 weighted admissions.",
+        "- **SPC:** XmR chart of the quarterly rates (Making Data Count rules; lower is better).",
+        f"- **Areas:** indirectly standardised ratios (city = 100), the city's rates by sex and age band "
+        f"as reference, pooled over {res.window_label}; exact Poisson limits under 10, Byar's from 10; "
+        "categories from the 95% and 99.8% limits. The funnel plot uses the same limits.",
+        "- **Deprivation:** wards grouped by IMD 2007 quintile; slope index of inequality from a "
+        "population-weighted regression of the quintile rates on the mid-point of each quintile's "
+        "population rank (0 least, 1 most deprived), its interval from the quintile rates' standard "
+        "errors (normal approximation).",
+        f"- **Police:** incidents flagged as alcohol-related, per 1,000 residents of all ages per year; "
+        f"hot spots by Getis-Ord Gi* on {res.cell_size:g} m square cells (queen contiguity, the cell "
+        f"itself included, {res.permutations} conditional permutations with a fixed seed); not "
+        "corrected for multiple testing.",
+        "- **Joint view:** Pearson correlation of the areas' admission and incident ratios with a "
+        "Fisher-z interval; 'both significantly high' when both 95% intervals lie above 100.",
+        *(f"- **Note:** {n}" for n in (res.notes or [])),
+    ])  # fmt: skip
