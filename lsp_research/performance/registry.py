@@ -87,7 +87,7 @@ class Settings:
     #: A one-quarter spike: further than this many process sigmas from both neighbours.
     spike_threshold: float = 4.0
     #: A concern is sustained when the latest N points are all special-cause concern.
-    sustained_points: int = 3
+    sustained_points: int = 2
     #: Consistent failure to reach target: off track in each of the latest N quarters.
     off_track_quarters: int = 4
     #: The Board sees at most this many red flags.

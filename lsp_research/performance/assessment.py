@@ -1,0 +1,457 @@
+"""Assessment of every indicator for one quarter: value and interval, target, comparators, SPC, travel.
+
+One computation feeds all three tiers of the performance report. For each registered indicator and area
+it gives, as the management group knew them at the quarter's meeting:
+
+- the value with its 95% interval, from the numerator and denominator where the return gives them
+  (Wilson for proportions; Byar's or exact Poisson limits of the numerator for rates, ratios and counts;
+  for directly standardised rates the count's relative limits, an approximation said so in the notes);
+- the status against target, by :data:`TARGET_RULE` (on track / at risk / off track);
+- the comparison with each comparator (better / similar / worse, by :func:`lsp_research.stats.compare`);
+- SPC variation and assurance (:func:`lsp_research.stats.spc`) over the quarters the filter did not
+  exclude, rebased at a definition change;
+- the direction of travel against the same quarter a year earlier.
+
+>>> import pandas as pd
+>>> from lsp_research.performance.registry import parse_registry
+>>> reg = parse_registry({"indicators": [dict(code="NI8", title="Sport participation", theme="healthy",
+...     partnership="Healthy City", owner="Council", lead="Head of Sport", unit="% of adults",
+...     measure="proportion", multiplier=100, polarity="higher", frequency="quarterly", source="APS")],
+...     "targets": {"NI8": {"trajectory": {"2009-10": 22.0}}}})
+>>> periods = [f"{y}Q{q}" for y in (2008, 2009) for q in (1, 2, 3, 4)]
+>>> num = [200, 205, 198, 202, 204, 199, 201, 214]
+>>> ret = pd.DataFrame({"indicator_code": "NI8", "period": periods, "area_code": "E08000024",
+...     "value": [n / 10 for n in num], "numerator": num, "denominator": 1000,
+...     "submitted_on": "2010-01-01", "submitted_by": "Council", "days_late": 0})
+>>> a = assess(ret, reg, "2009Q4")
+>>> row = a.table.iloc[0]
+>>> float(row["value"]), round(float(row["lowercl"]), 2), round(float(row["uppercl"]), 2), row["target_status"]
+(21.4, 18.97, 24.05, 'at risk')
+>>> row["direction"], row["spc_variation"]
+('no significant change', 'common_cause')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import stats
+from ..config import LAD_CODE
+from ..periods import Quarter, fy_label
+from .anomalies import DEFINITION_SETTLING_QUARTERS, find_anomalies
+from .registry import Indicator, Registry, Settings
+from .returns import prepare_returns
+
+TARGET_STATUSES = ("on track", "at risk", "off track", "no target", "not judged")
+
+
+def target_rule(settings: Settings) -> str:
+    """The target rule in words, as every report states it.
+
+    >>> target_rule(Settings())
+    'On track: at or better than target. At risk: worse than target by no more than 5% of the target. Off track: worse by more than 5%.'
+    """
+    m = f"{settings.at_risk_margin:.0%}"
+    return (
+        "On track: at or better than target. At risk: worse than target by no more than "
+        f"{m} of the target. Off track: worse by more than {m}."
+    )
+
+
+#: The default target rule (see :func:`target_rule`).
+TARGET_RULE = target_rule(Settings())
+
+
+def target_status(value: float, target: float | None, polarity: str, margin: float = 0.05) -> str:
+    """On track / at risk / off track against a target.
+
+    >>> target_status(2350, 2300, "lower"), target_status(2420, 2300, "lower"), target_status(2290, 2300, "lower")
+    ('at risk', 'off track', 'on track')
+    >>> target_status(21.0, 22.0, "higher"), target_status(5.0, None, "higher")
+    ('at risk', 'no target')
+    """
+    if target is None or pd.isna(target) or pd.isna(value) or polarity == "neutral":
+        return "no target"
+    gap = (target - value) if polarity == "higher" else (value - target)
+    if gap <= 0:
+        return "on track"
+    return "at risk" if gap <= margin * abs(target) else "off track"
+
+
+def value_interval(ind: Indicator, value, numerator, denominator, confidence: float = 0.95):
+    """The interval of one returned value, and a note on how it was found (or why there is none).
+
+    >>> from lsp_research.performance.registry import Indicator
+    >>> ind = Indicator("NI20", "Assault", "safe", "Safe City", "Police", "Cmdr", "per 1,000", "rate",
+    ...                 "lower", "quarterly", "police", multiplier=1000)
+    >>> lo, hi, note = value_interval(ind, 2.0, 560, 280000)
+    >>> round(lo, 3), round(hi, 3), note
+    (1.838, 2.173, "Byar's limits of the numerator")
+    """
+    nan = float("nan")
+    if pd.isna(value):
+        return nan, nan, "no value"
+    m = ind.measure
+    if m == "mean":
+        return nan, nan, "no interval: a mean needs the spread, which a return does not give"
+    if m == "count":
+        lo, hi, method = stats.poisson_ci(max(float(value), 0.0), confidence)
+        name = "exact Poisson limits" if method == "Exact" else "Byar's limits"
+        return lo, hi, f"{name} of the count"
+    if pd.isna(numerator) or pd.isna(denominator) or denominator <= 0 or numerator < 0:
+        return nan, nan, "no interval: the return gives no numerator and denominator"
+    if m == "proportion":
+        if numerator > denominator:
+            return nan, nan, "no interval: numerator above denominator"
+        lo, hi = stats.wilson_ci(float(numerator), float(denominator), confidence)
+        crude = numerator / denominator
+        scale = value / crude if crude > 0 else ind.multiplier
+        return lo * scale, hi * scale, "Wilson score limits"
+    lo, hi, method = stats.poisson_ci(float(numerator), confidence)
+    name = "exact Poisson limits" if method == "Exact" else "Byar's limits"
+    if numerator > 0:
+        rel_lo, rel_hi = lo / numerator, hi / numerator
+        lo_v, hi_v = value * rel_lo, value * rel_hi
+    else:
+        lo_v, hi_v = 0.0, hi / denominator * ind.multiplier
+    if m == "dsr":
+        return (
+            lo_v,
+            hi_v,
+            f"approximate: the count's relative {name} applied to the standardised rate",
+        )
+    return lo_v, hi_v, f"{name} of the numerator"
+
+
+@dataclass
+class Assessment:
+    """Everything assessed for one quarter (see the module docstring)."""
+
+    period: Quarter
+    registry: Registry
+    #: One row per indicator and area (see :data:`TABLE_COLUMNS`).
+    table: pd.DataFrame
+    #: ``{(code, area): series}``: every expected quarter with value, interval, target, SPC columns.
+    series: dict[tuple[str, str], pd.DataFrame]
+    #: Every data-quality flag in the series as known at this meeting (see :mod:`.anomalies`).
+    flags: pd.DataFrame
+    #: Long table of comparisons: indicator, area, comparator, comparator value, result.
+    comparisons: pd.DataFrame
+    #: Indicator codes found in the returns but not in the registry (ignored, listed in the notes).
+    unregistered: list[str] = field(default_factory=list)
+
+    @property
+    def target_rule(self) -> str:
+        return target_rule(self.registry.settings)
+
+    def row(self, code: str, area: str = LAD_CODE) -> pd.Series:
+        """The assessment row of one indicator and area."""
+        t = self.table
+        sel = t[(t["indicator_code"] == code) & (t["area_code"] == area)]
+        if sel.empty:
+            raise KeyError(f"no assessment for {code} in {area}")
+        return sel.iloc[0]
+
+
+def _targets_lookup(targets: pd.DataFrame | None, registry: Registry) -> dict:
+    """``{(code, fy start, area): (target, source)}``: the partners' targets file first, then the registry."""
+    out: dict[tuple[str, int, str], tuple[float, str]] = {}
+    for ind in registry:
+        for (fy, area), value in ind.targets.items():
+            label = "registry (synthetic)" if ind.targets_synthetic else "registry"
+            out[(ind.code, fy, area)] = (value, label)
+    if targets is not None and len(targets):
+        from ..periods import parse_fy
+        from .registry import normalise_code
+
+        for r in targets.itertuples(index=False):
+            if pd.isna(r.target):
+                continue
+            out[
+                (
+                    normalise_code(r.indicator_code),
+                    parse_fy(str(r.financial_year)),
+                    str(r.area_code),
+                )
+            ] = (
+                float(r.target),
+                "targets file",
+            )
+    return out
+
+
+def _comparator_lookup(comparators: pd.DataFrame | None) -> dict:
+    """``{(code, comparator): {period or fy label: value}}``."""
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    if comparators is None or not len(comparators):
+        return out
+    from .registry import normalise_code
+
+    has_p = "period" in comparators.columns
+    has_fy = "financial_year" in comparators.columns
+    for r in comparators.to_dict("records"):
+        key = (normalise_code(r["indicator_code"]), str(r["comparator"]))
+        d = out.setdefault(key, {})
+        if has_p and pd.notna(r.get("period")) and str(r.get("period")).strip():
+            d[str(Quarter.parse(str(r["period"])))] = float(r["value"])
+        elif has_fy and pd.notna(r.get("financial_year")):
+            d[str(r["financial_year"]).strip()] = float(r["value"])
+    return out
+
+
+def _run_length(flags: list[bool]) -> int:
+    n = 0
+    for f in reversed(flags):
+        if not f:
+            break
+        n += 1
+    return n
+
+
+def assess(
+    returns: pd.DataFrame,
+    registry: Registry,
+    period: str | Quarter,
+    targets: pd.DataFrame | None = None,
+    comparators: pd.DataFrame | None = None,
+    confidence: float = 0.95,
+) -> Assessment:
+    """Assess every registered indicator and area for ``period`` (see the module docstring).
+
+    Parameters
+    ----------
+    returns : DataFrame
+        The ``indicator_returns`` table, or returns in the documented partner-return format.
+    registry : Registry
+        From :func:`~.registry.load_registry`.
+    period : str or Quarter
+        The quarter of the meeting (``YYYYQn``). Returns for later quarters are ignored.
+    targets, comparators : DataFrame, optional
+        The ``indicator_targets`` and ``indicator_comparators`` tables. Targets there take precedence
+        over the registry's trajectory for the same indicator, financial year and area.
+    """
+    p = Quarter.parse(period)
+    settings = registry.settings
+    ret = prepare_returns(returns)
+    flags, series = find_anomalies(ret, registry, p)
+    tlookup = _targets_lookup(targets, registry)
+    clookup = _comparator_lookup(comparators)
+    unregistered = sorted(set(ret["indicator_code"]) - set(registry.codes))
+
+    rows, comp_rows, out_series = [], [], {}
+    fgroups = {key: g for key, g in flags.groupby(["indicator_code", "area_code"], sort=False)}
+    for (code, area), s in series.items():
+        ind = registry[code]
+        f = fgroups.get((code, area), flags.iloc[0:0])
+        excluded = set(f.loc[f["exclude"].astype(bool), "period"])
+        s = s.copy()
+        s["excluded"] = s["period"].isin(excluded) | ~s["received"]
+        s["flag_rules"] = [", ".join(f.loc[f["period"] == per, "rule"]) for per in s["period"]]
+        tg = [tlookup.get((code, q.year, area), (np.nan, "")) for q in s["quarter"]]
+        s["target"] = [t[0] for t in tg]
+        s["target_source"] = [t[1] for t in tg]
+        lims = [
+            value_interval(ind, v, n, d, confidence)
+            for v, n, d in zip(s["value"], s["numerator"], s["denominator"], strict=True)
+        ]
+        s["lowercl"] = [x[0] for x in lims]
+        s["uppercl"] = [x[1] for x in lims]
+        s["target_status"] = [
+            target_status(v, t, ind.polarity, settings.at_risk_margin) if not ex else "not judged"
+            for v, t, ex in zip(s["value"], s["target"], s["excluded"], strict=True)
+        ]
+
+        # SPC over the usable quarters, rebased at the latest definition change.
+        usable = s[~s["excluded"]]
+        defs = f[f["rule"] == "definition_change"]
+        change_at = max(defs["period"], key=Quarter.parse) if len(defs) else None
+        for col in (
+            "mean",
+            "lpl",
+            "upl",
+            "near_lpl",
+            "near_upl",
+            "point_type",
+            "special_cause_type",
+            "trial_limits",
+        ):
+            s[col] = np.nan if col in ("mean", "lpl", "upl", "near_lpl", "near_upl") else None
+        spc_res = None
+        if len(usable) >= 2:
+            rebase = None
+            if change_at is not None:
+                pos = [
+                    i
+                    for i, per in enumerate(usable["period"])
+                    if Quarter.parse(per) >= Quarter.parse(change_at)
+                ]
+                if pos and 0 < pos[0] < len(usable):
+                    rebase = [pos[0]]
+            tgt_now = tlookup.get((code, p.year, area), (None, ""))[0]
+            spc_res = stats.spc(
+                pd.Series(usable["value"].to_numpy(float), index=usable["period"].to_list()),
+                improvement=ind.improvement,
+                target=tgt_now,
+                rebase_at=rebase,
+            )
+            pts = spc_res.points.set_index("x").reindex(s["period"])
+            for col in (
+                "mean",
+                "lpl",
+                "upl",
+                "near_lpl",
+                "near_upl",
+                "point_type",
+                "special_cause_type",
+                "trial_limits",
+            ):
+                s[col] = pts[col].to_numpy()
+        out_series[(code, area)] = s
+
+        cur = s[s["period"] == str(p)]
+        cur = cur.iloc[0] if len(cur) else None
+        received = cur is not None and bool(cur["received"])
+        judged = received and not bool(cur["excluded"])
+        value = cur["value"] if received else np.nan
+        lo = cur["lowercl"] if received else np.nan
+        hi = cur["uppercl"] if received else np.nan
+        tval, tsrc = tlookup.get((code, p.year, area), (np.nan, ""))
+        status = (
+            target_status(value, tval, ind.polarity, settings.at_risk_margin)
+            if judged
+            else "not judged"
+        )
+        if pd.isna(tval) and judged:
+            status = "no target"
+        gap = np.nan
+        if judged and pd.notna(tval) and tval != 0 and ind.polarity != "neutral":
+            gap = ((value - tval) if ind.polarity == "lower" else (tval - value)) / abs(tval)
+
+        # Runs up to and including the current quarter.
+        on_usable = s[~s["excluded"]]
+        off_run = _run_length(list(on_usable["target_status"] == "off track")) if judged else 0
+        pt = list(on_usable["point_type"]) if judged else []
+        concern_run = _run_length([x == "special_cause_concern" for x in pt])
+        improve_run = _run_length([x == "special_cause_improvement" for x in pt])
+        variation = pt[-1] if pt else None
+        assurance = spc_res.assurance if (spc_res is not None and judged) else None
+        settling = False
+        if change_at is not None:
+            since = p - Quarter.parse(change_at)
+            settling = 0 <= since < DEFINITION_SETTLING_QUARTERS
+
+        # Direction of travel: same quarter last year.
+        ly = s[s["period"] == str(p - 4)]
+        ly_val = (
+            float(ly["value"].iloc[0]) if len(ly) and not bool(ly["excluded"].iloc[0]) else np.nan
+        )
+        direction = _direction(value if judged else np.nan, lo, hi, ly_val, ind)
+
+        # Comparators.
+        results = {}
+        for comp in ind.comparators:
+            vals = clookup.get((code, comp), {})
+            cval = vals.get(str(p), vals.get(fy_label(p.year), np.nan))
+            res = (
+                stats.compare(value, lo, hi, cval, ind.compare_polarity)
+                if judged and pd.notna(cval)
+                else "not compared"
+            )
+            results[comp] = res
+            comp_rows.append(
+                {
+                    "indicator_code": code,
+                    "area_code": area,
+                    "comparator": comp,
+                    "comparator_value": cval,
+                    "result": res,
+                }
+            )
+
+        cur_flags = f[f["period"] == str(p)]
+        rows.append(
+            {
+                "indicator_code": code,
+                "label": ind.label,
+                "title": ind.title,
+                "theme": ind.theme,
+                "partnership": ind.partnership,
+                "owner": ind.owner,
+                "lead": ind.lead,
+                "area_code": area,
+                "period": str(p),
+                "unit": ind.unit,
+                "polarity": ind.polarity,
+                "value": value,
+                "lowercl": lo,
+                "uppercl": hi,
+                "interval_note": value_interval(ind, value, cur["numerator"], cur["denominator"])[2]
+                if received
+                else "no value",
+                "numerator": cur["numerator"] if received else np.nan,
+                "denominator": cur["denominator"] if received else np.nan,
+                "received": received,
+                "judged": judged,
+                "target": tval,
+                "target_source": tsrc,
+                "target_status": status,
+                "gap_to_target": gap,
+                "off_track_run": off_run,
+                "spc_variation": variation,
+                "spc_assurance": assurance,
+                "spc_trial_limits": bool(spc_res.trial_limits) if spc_res is not None else None,
+                "concern_run": concern_run,
+                "improvement_run": improve_run,
+                "definition_settling": settling,
+                "definition_changed_in": change_at,
+                "last_year_value": ly_val,
+                "direction": direction,
+                "comparisons": results,
+                "period_flags": ", ".join(cur_flags["rule"]),
+                "dq_notes": _dq_notes(f, p),
+            }
+        )
+    table = pd.DataFrame(rows)
+    comp = pd.DataFrame(
+        comp_rows,
+        columns=["indicator_code", "area_code", "comparator", "comparator_value", "result"],
+    )
+    return Assessment(p, registry, table, out_series, flags, comp, unregistered)
+
+
+def _direction(value, lo, hi, last_year, ind: Indicator) -> str:
+    """Direction of travel against the same quarter a year earlier."""
+    if pd.isna(value) or pd.isna(last_year):
+        return "not known"
+    if pd.notna(lo) and pd.notna(hi):
+        res = stats.compare(value, lo, hi, last_year, ind.compare_polarity)
+        return {
+            "better": "improving",
+            "worse": "worsening",
+            "similar": "no significant change",
+            "higher": "higher",
+            "lower": "lower",
+        }.get(res, "not known")
+    change = (value - last_year) / abs(last_year) if last_year else np.nan
+    if pd.isna(change) or abs(change) < 0.01:
+        return "no change"
+    if ind.polarity == "neutral":
+        return "higher" if change > 0 else "lower"
+    better = (change > 0) == (ind.polarity == "higher")
+    return "improving" if better else "worsening"
+
+
+def _dq_notes(f: pd.DataFrame, p: Quarter) -> str:
+    """The series' data-quality notes in words, newest first."""
+    if f.empty:
+        return ""
+    notes = [
+        f"{r.period}: {r.rule.replace('_', ' ')} - {r.reason}"
+        for r in f.sort_values(
+            "period", key=lambda c: c.map(Quarter.parse), ascending=False
+        ).itertuples()
+    ]
+    return "; ".join(notes)
