@@ -281,7 +281,14 @@ def read_excel_sheets(path: Path, label: str) -> dict[str, pd.DataFrame]:
             [Problem(label, None, None, "file is empty (0 bytes); expected an Excel workbook")]
         )
     try:
-        return pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
+        sheets = pd.read_excel(
+            path,
+            sheet_name=None,
+            header=None,
+            dtype=object,
+            engine="openpyxl",
+            keep_default_na=False,
+        )
     except Exception as exc:  # zipfile.BadZipFile, openpyxl InvalidFileException, KeyError...
         raise FileProblem(
             [
@@ -293,6 +300,11 @@ def read_excel_sheets(path: Path, label: str) -> dict[str, pd.DataFrame]:
                 )
             ]
         ) from None
+    # keep text such as 'n/a' as written (so messages quote it); only empty cells are missing
+    return {
+        name: grid.map(lambda v: np.nan if isinstance(v, str) and not v.strip() else v)
+        for name, grid in sheets.items()
+    }
 
 
 def _norm(name) -> str:
