@@ -401,3 +401,114 @@ def test_correlation_interval():
     assert s["r"] == pytest.approx(-1)
     with pytest.raises(ValueError, match="at least 4 pairs"):
         alcohol.correlation([1, 2, 3], [1, 2, 3])
+
+
+# --------------------------------------------------------------------------------------------------
+# The default data set (tests/conftest.py builds it once per session)
+# --------------------------------------------------------------------------------------------------
+
+#: Sunderland city centre (Fawcett Street / Sunniside) in British National Grid metres, and the wards
+#: that hold it and its night-time economy.
+CITY_CENTRE = (439_700.0, 557_000.0)
+CITY_CENTRE_WARDS = {"Millfield", "Hendon", "St Michael's"}
+
+
+@pytest.fixture(scope="module")
+def default_inputs(processed_data):
+    return alcohol.load_inputs()
+
+
+@pytest.fixture(scope="module")
+def default_run(default_inputs):
+    return alcohol.run(inputs=default_inputs)
+
+
+def test_default_data_ward_ratios_add_up_to_the_city(default_inputs, default_run):
+    r = default_run.ratios
+    assert len(r) == 25
+    # with the city as reference, expected admissions add up to observed ones
+    assert r["expected"].sum() == pytest.approx(r["observed"].sum(), rel=1e-9)
+    # ward observed counts add up to the city total in the same window, computed directly
+    adm = default_inputs.admissions
+    w = alcohol.episode_weights(alcohol.classify_episodes(adm), "broad")
+    window = adm["period"].astype(str).between(str(default_run.start), str(default_run.end))
+    assert r["observed"].sum() == pytest.approx(w[window].sum())
+    assert r["episodes"].sum() == int((w[window] > 0).sum())
+    # and each ward's own count matches its episodes
+    direct = w[window].groupby(adm.loc[window, "ward_code"]).sum()
+    got = r.set_index("ward_code")["observed"]
+    assert np.allclose(
+        got.sort_index().to_numpy(), direct.reindex(got.index).sort_index().to_numpy()
+    )
+
+
+def test_default_data_planted_gradient_is_found(default_run):
+    s = default_run.gradient_summary
+    assert s["sii"] > 0 and s["sii_lower"] > 0
+    assert s["most_deprived_higher"]  # the gap's 95% interval is wholly above 0
+    g = default_run.gradient.set_index("imd_quintile")
+    assert g.loc[1, "lowercl"] > g.loc[5, "uppercl"]
+
+
+def test_default_data_city_centre_cluster_is_found(default_run):
+    grid = default_run.grid
+    hot = grid[grid["hot_spot"] == "Hot spot (99%)"]
+    assert len(hot)
+    top_wards = set(default_run.hot_spot_wards.head(2)["ward_name"])
+    assert top_wards <= CITY_CENTRE_WARDS, top_wards
+    top = grid.loc[grid["gi_z"].idxmax()].geometry.centroid
+    assert np.hypot(top.x - CITY_CENTRE[0], top.y - CITY_CENTRE[1]) < 2000
+    assert default_run.night["peak_in_weekend_night"]
+
+
+def test_default_data_ni39_matches_the_registry_scale(default_run):
+    ni = default_run.ni39.set_index("label")
+    assert {"North East", "England"} <= set(ni.columns)
+    last = ni.dropna(subset=["England"]).iloc[-1]
+    assert 1000 < last["value"] < 4000  # an NI 39-sized rate on the ESP 1976 broad definition
+
+
+@pytest.mark.slow
+def test_notebook_runs_on_the_default_data(processed_data, tmp_path):
+    import nbformat
+    import papermill
+
+    src = config.get_paths().notebooks / "alcohol_misuse.ipynb"
+    out = tmp_path / "alcohol_misuse.out.ipynb"
+    t0 = time.perf_counter()
+    papermill.execute_notebook(
+        str(src), str(out), parameters={"period_end": "latest", "measure": "broad"},
+        kernel_name="lsp-research", progress_bar=False, log_output=False, cwd=str(tmp_path),
+    )  # fmt: skip
+    elapsed = time.perf_counter() - t0
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    html = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
+    assert html.count("<img ") >= 9 and html.count("<table") >= 8
+    assert 'alt=""' not in html
+    tags = {t for c in nb.cells for t in c.metadata.get("tags", [])}
+    assert {"parameters", "executive", "operational"} <= tags
+    assert elapsed < 45, f"the notebook took {elapsed:.0f} s"
+
+
+def test_notebook_parameters_fail_before_any_kernel_starts():
+    """The runner validates the parameters cell's declared values without starting a kernel."""
+    from lsp_research.reporting.parameters import read_parameters, validate
+
+    nb = config.get_paths().notebooks / "alcohol_misuse.ipynb"
+    contract = read_parameters(nb)
+    assert contract["measure"].allowed == alcohol.MEASURES
+    assert contract["standard_population"].allowed == alcohol.STANDARD_POPULATIONS
+    assert contract["geography"].allowed == alcohol.GEOGRAPHIES
+    lo, hi = alcohol.YEARS_POOLED_RANGE
+    assert contract["years_pooled"].allowed == tuple(range(lo, hi + 1))
+    assert {k: p.default for k, p in contract.items()} == vars(alcohol.AlcoholParams())
+    validate(contract, {"measure": "narrow", "years_pooled": 5}, notebook="alcohol_misuse")
+    with pytest.raises(ParameterError) as err:
+        validate(contract, {"measure": "wide", "years_pooled": 9, "geography": "lsoa"},
+                 notebook="alcohol_misuse")  # fmt: skip
+    text = str(err.value)
+    assert "one of: specific, narrow, broad" in text
+    assert "one of: 1, 2, 3, 4, 5" in text
+    assert "one of: ward, area_committee" in text
