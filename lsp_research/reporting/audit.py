@@ -196,7 +196,7 @@ _ID_FIELD = re.compile(
 _ID_VALUE = re.compile(
     r"\b(?:EP|EPI|EPS|SP|PAT|PT|PID|INC|CAD|CR|CRIME|REF|RF|WR|HES)[-_]?\d{5,}\b", re.IGNORECASE
 )
-_NHS_NUMBER = re.compile(r"(?<![\w.,/-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w.,/-])")
+_NHS_NUMBER = re.compile(r"(?<![\w.,/-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w,/-]|\.\d)")
 _DOB_HEADER = re.compile(r"date[\s_-]*of[\s_-]*birth|\bdob\b|birth[\s_-]*date|\bborn\b", re.I)
 _DOB_TEXT = re.compile(
     r"\b(date_of_birth|birth_date|birthdate|dob)\b|"

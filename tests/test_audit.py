@@ -1,0 +1,189 @@
+"""The publishing audit: plant each kind of leak in an exported report and see the audit fail on it."""
+
+from __future__ import annotations
+
+import pytest
+from publishing_helpers import PROV, tagged_notebook
+
+from lsp_research import cli
+from lsp_research.errors import AuditError
+from lsp_research.reporting.audit import Finding, assert_clean, audit_html, audit_path
+from lsp_research.reporting.export import export_tiers
+from lsp_research.reporting.publish import write_index
+
+CTX = {"name": "performance", "period": "2009Q3", "provenance": PROV, "index_href": "../index.html"}
+
+
+@pytest.fixture(scope="module")
+def clean_reports(tmp_path_factory):
+    """A published period folder: index plus three tiers, exported from one notebook."""
+    period = tmp_path_factory.mktemp("period")
+    paths = export_tiers(
+        tagged_notebook(), ["board", "executive", "operational"], period / "performance", CTX
+    )
+    write_index(
+        period,
+        [{"notebook": "performance", "title": "Performance report", "parameter_set": "city",
+          "files": {p.name.rsplit("-", 1)[1][:-5]: p for p in paths}}],
+        {"period": "2009Q3", "provenance": PROV},
+    )  # fmt: skip
+    return period
+
+
+def planted(clean_reports, tmp_path, tier: str, snippet: str, where: str = "</main>"):
+    """Copy the clean folder and insert ``snippet`` into one report; return (folder, file name)."""
+    import shutil
+
+    dest = tmp_path / "period"
+    shutil.copytree(clean_reports, dest)
+    path = dest / "performance" / f"performance-{tier}.html"
+    html = path.read_text(encoding="utf-8")
+    assert where in html
+    path.write_text(html.replace(where, snippet + where, 1), encoding="utf-8")
+    return dest, f"performance/performance-{tier}.html"
+
+
+def test_clean_reports_pass(clean_reports):
+    assert audit_path(clean_reports) == []
+    assert_clean(clean_reports)
+
+
+LEAKS = [
+    # (rule, tier, snippet, text expected in the finding)
+    ("small-count", "board",
+     '<table data-disclosure-rule="hes2008"><thead><tr><th scope="col">Ward</th>'
+     '<th scope="col" data-count="true">Admissions</th></tr></thead><tbody><tr><th scope="row">A</th>'
+     '<td data-count="true">4</td></tr></tbody></table>', "row 1, column 'Admissions'"),
+    ("small-count", "operational",
+     '<table data-disclosure-rule="nhsd2018"><thead><tr><th>Quarter</th><th data-count="true">Referrals'
+     '</th></tr></thead><tbody><tr><td>Q1</td><td data-count="true">7</td></tr><tr><td>Q2</td>'
+     '<td data-count="true">23</td></tr></tbody></table>', "1 to 7"),
+    ("small-count", "operational",
+     '<table data-disclosure-rule="nhsd2018"><thead><tr><th>Quarter</th><th data-count="true">Referrals'
+     '</th></tr></thead><tbody><tr><td>Q2</td><td data-count="true">23</td></tr></tbody></table>',
+     "not rounded"),
+    ("small-count", "executive",
+     '<table border="1" class="dataframe"><thead><tr><th></th><th>ward</th><th>deaths</th></tr></thead>'
+     "<tbody><tr><th>0</th><td>Hendon</td><td>2</td></tr></tbody></table>", "column 'deaths'"),
+    ("record-identifier", "operational",
+     "<table><thead><tr><th>Patient ID</th><th>Ward</th></tr></thead><tbody><tr><td>x</td><td>y</td>"
+     "</tr></tbody></table>", "record-level identifiers"),
+    ("record-identifier", "operational", "<pre>     episode_id  ward_code\n0  EP0001234  E05001153</pre>",
+     "episode_id"),
+    ("record-identifier", "operational", "<p>Referral REF-0012345 was late.</p>", "REF-0012345"),
+    ("record-identifier", "operational", "<p>NHS number 943 476 5919.</p>", "valid NHS number"),
+    ("date-of-birth", "operational", "<p>Date of birth: 1961-04-12</p>", "Date of birth"),
+    ("date-of-birth", "operational",
+     "<table><tr><th>DOB</th></tr><tr><td>01/02/1960</td></tr></table>", "dates of birth"),
+    ("absolute-path", "board", "<p>Read from /home/alice/data/admissions.csv</p>", "/home/alice"),
+    ("absolute-path", "board", "<pre>File /root/.cache/x.py, line 3</pre>", "/root/"),
+    ("absolute-path", "executive", "<p>/work/main/data/raw</p>", "/work/main"),
+    ("absolute-path", "executive", "<p>saved to /tmp/tmpab12/out.png</p>", "/tmp/"),
+    ("absolute-path", "executive", r"<p>C:\Users\jsmith\Documents\returns.xlsx</p>", "jsmith"),
+    ("code-cell", "board",
+     '<div class="jp-Cell-inputWrapper"><div class="jp-InputArea jp-Cell-inputArea"><pre>x = 1</pre>'
+     "</div></div>", "code input in a board report"),
+    ("code-cell", "executive", '<div class="input_area"><pre>df.head()</pre></div>', "executive"),
+    ("parameters-cell", "board", '<div class="jp-Cell celltag_parameters"><p>period</p></div>',
+     "parameters cell"),
+    ("parameters-cell", "executive", "<pre># Parameters\nperiod = \"2009Q3\"\n</pre>", "# Parameters"),
+    ("external-resource", "board", '<script src="https://cdn.jsdelivr.net/npm/require.js"></script>',
+     "script src"),
+    ("external-resource", "board", '<link rel="stylesheet" href="https://fonts.googleapis.com/css">',
+     "stylesheet"),
+    ("external-resource", "board", "<style>@import 'theme.css';</style>", "@import"),
+    ("external-resource", "board",
+     "<style>@font-face { font-family: X; src: url(https://example.org/x.woff2); }</style>",
+     "url(https://example.org/x.woff2)"),
+    ("external-resource", "executive", '<div style="background: url(/images/bg.png)">x</div>', "bg.png"),
+    ("external-resource", "executive", '<img src="chart.png" alt="A chart of admissions.">', "chart.png"),
+    ("external-resource", "executive", '<iframe src="https://maps.example/x" title="map"></iframe>',
+     "iframe"),
+    ("chart-alt", "board", '<figure><img src="data:image/png;base64,iVBORw0KGgo="></figure>', "no alt"),
+    ("chart-alt", "board",
+     '<img src="data:image/png;base64,iVBORw0KGgo=" alt="No description has been provided for this image">',
+     "placeholder"),
+    ("chart-alt", "board", "<svg viewBox='0 0 10 10'><rect width='5' height='5'/></svg>", "SVG"),
+    ("error-output", "operational",
+     "<pre>Traceback (most recent call last):\n  ZeroDivisionError: division by zero</pre>", "traceback"),
+    ("table-headers", "operational", "<table><tr><td>a</td></tr></table>", "no header cells"),
+    ("heading-order", "operational", "<h4>Deep</h4>", "skipped"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rule", "tier", "snippet", "expected"),
+    LEAKS,
+    ids=[f"{r}-{i}" for i, (r, *_) in enumerate(LEAKS)],
+)
+def test_each_planted_leak_fails_the_audit(clean_reports, tmp_path, rule, tier, snippet, expected):
+    folder, name = planted(clean_reports, tmp_path, tier, snippet)
+    findings = audit_path(folder)
+    assert findings, "the audit passed a report with a planted leak"
+    assert {f.file for f in findings} == {name}
+    matching = [f for f in findings if f.rule == rule]
+    assert matching, findings
+    assert any(expected in str(f) for f in matching), matching
+    with pytest.raises(AuditError, match=rule):
+        assert_clean(folder)
+
+
+def test_leak_in_the_index_is_found(clean_reports, tmp_path):
+    folder, _ = planted(clean_reports, tmp_path, "board", "")
+    index = folder / "index.html"
+    index.write_text(
+        index.read_text().replace("</main>", '<img src="http://x/y.png" alt="y"></main>')
+    )
+    assert [(f.file, f.rule) for f in audit_path(folder)] == [("index.html", "external-resource")]
+
+
+def test_user_name_is_found(clean_reports, tmp_path):
+    folder, name = planted(clean_reports, tmp_path, "executive", "<p>Prepared by mkowalski.</p>")
+    assert audit_path(folder) == []  # an unknown name is not a finding on its own
+    findings = audit_path(folder, usernames=["mkowalski"])
+    assert [(f.file, f.rule) for f in findings] == [(name, "user-name")]
+
+
+def test_locations_point_at_the_line(clean_reports, tmp_path):
+    folder, name = planted(clean_reports, tmp_path, "operational", "\n<p>/home/bob/x</p>\n")
+    html = (folder / name).read_text().splitlines()
+    (finding,) = audit_path(folder)
+    line = int(finding.location.split()[-1])
+    assert "/home/bob/x" in html[line - 1]
+
+
+def test_things_that_are_not_leaks():
+    page = (
+        '<!DOCTYPE html><html lang="en-GB"><head><link rel="icon" href="data:,"></head><body><h1>R</h1>'
+        # an absolute-looking string inside a data: URI is data, not a path
+        '<img alt="x" src="data:image/png;base64,AAAA/home/AAAA/tmp/BBBB">'
+        # navigation links and in-page anchors are fine
+        '<a href="../index.html">index</a><a href="#x">x</a><a href="https://www.sunderland.gov.uk/">web</a>'
+        # ward codes, years and large or zero counts are fine; rates are not counts
+        "<table><tr><th>Ward code</th><th>Admissions</th><th>Rate per 1,000 admissions</th></tr>"
+        "<tr><td>E05001153</td><td>0</td><td>3.2</td></tr><tr><td>E05001154</td><td>1,204</td><td>4</td></tr>"
+        "</table><p>An invalid NHS-like number 123 456 7890 and 2009-10 Q3.</p></body></html>"
+    )
+    assert audit_html(page) == []
+
+
+def test_missing_path_and_bad_rule(tmp_path):
+    with pytest.raises(AuditError, match="does not exist"):
+        audit_path(tmp_path / "nope")
+    with pytest.raises(ValueError, match="rule"):
+        audit_html("<html></html>", rule="hes")
+
+
+def test_finding_text():
+    f = Finding("a/b.html", "line 3", "lang", "no lang")
+    assert str(f) == "a/b.html: line 3: lang: no lang"
+
+
+def test_command_line(clean_reports, tmp_path, capsys):
+    assert cli.main(["audit", str(clean_reports)]) == 0
+    assert "no problem in 4 HTML files" in capsys.readouterr().out
+    folder, name = planted(clean_reports, tmp_path, "board", "<p>/home/alice/x</p>")
+    assert cli.main(["audit", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "1 problem found" in err and f"{name}: line" in err and "absolute-path" in err
+    assert cli.main(["audit", str(tmp_path / "missing")]) == 2
