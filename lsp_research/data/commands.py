@@ -90,11 +90,15 @@ def _is_empty(folder: Path) -> bool:
     return not folder.exists() or not any(p for p in folder.iterdir() if p.name != ".gitkeep")
 
 
-def _synth(args) -> int:
+def _generator():
     try:
         from .synth import generate
     except ImportError as exc:
         raise LspError(f"the synthetic generator is not available: {exc}") from None
+    return generate
+
+
+def _synth(args) -> int:
     default = get_paths().raw
     out = (args.out or default).expanduser().resolve()
     is_default = out == default.resolve()
@@ -108,6 +112,6 @@ def _synth(args) -> int:
         raise LspError(
             f"{out} is not empty; use --force to overwrite it, or --out DIR to write elsewhere"
         )
-    generate(out, seed=args.seed, scale=args.scale)
+    _generator()(out, seed=args.seed, scale=args.scale)
     print(f"synthetic data (seed {args.seed}, scale {args.scale:g}) written to {out}")
     return 0
