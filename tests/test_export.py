@@ -155,3 +155,23 @@ def test_papermill_executed_notebook(tmp_path):
             "show_table(" not in html and "import numpy" not in html and "# Parameters" not in html
         )
     assert audit_path(tmp_path / "out") == []
+
+
+def test_provenance_from_the_processed_default_data(processed_data, monkeypatch, tmp_path):
+    """The footer lists every processed table with its hash, says the data is synthetic, and prints
+    no absolute path (the manifest holds some)."""
+    import json
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1270000000")
+    manifest = json.loads((processed_data / "manifest.json").read_text())
+    prov = provenance.collect(period="2009Q3")
+    assert prov["synthetic"] is True and prov["synthetic"] == manifest["synthetic"]
+    assert {r["name"] for r in prov["data"]} == set(manifest["tables"])
+    assert all(r["sha256"] == manifest["tables"][r["name"]]["sha256"] for r in prov["data"])
+    assert {r["source"] for r in prov["sources"]} and all("stale" in r for r in prov["sources"])
+    paths = export_tiers(tagged_notebook(), ["board"], tmp_path, {**CTX, "provenance": prov})
+    html = paths[0].read_text(encoding="utf-8")
+    for row in prov["data"]:
+        assert row["sha256"][:16] in html
+    assert str(processed_data) not in html and "synthetic default data" in html
+    assert audit_path(tmp_path) == []

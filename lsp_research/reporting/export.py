@@ -336,7 +336,7 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
     """
     _check_tier(tier)
     ctx = _context(nb, context)
-    prov = ctx.get("provenance") or _prov.collect()
+    prov = ctx.get("provenance") or _prov.collect(period=ctx.get("period"))
     period_label = ctx.get("period_label") or _period_label(ctx.get("period"))
     subtitle = " · ".join(
         str(p) for p in (f"{tier.capitalize()} report", period_label, ctx.get("parameter_set")) if p
@@ -434,7 +434,7 @@ def export_tiers(nb, tiers: Iterable[str], out_dir, context: Mapping | None = No
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = _context(nb, context)
     if not ctx.get("provenance"):
-        ctx["provenance"] = _prov.collect()
+        ctx["provenance"] = _prov.collect(period=ctx.get("period"))
     slug = str(ctx["slug"])
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", slug):
         raise ValueError(f"context['slug']: {slug!r} must be letters, digits, '.', '_' or '-'")

@@ -109,16 +109,41 @@ def _first(mapping: Mapping, keys) -> Any:
 
 
 def _manifest_rows(manifest: Any) -> list[dict]:
-    """Flatten a processed-data manifest into ``{"name", "sha256", "date", "rows"}`` rows.
+    """Rows of data versions from a processed-data manifest.
 
-    The loader's manifest is read generously: every mapping that carries a hash becomes a row, named
-    by its key path.
+    The loader's manifest (``lsp_research.data.build``) has one entry per table under ``"tables"``
+    with its SHA-256, row count, source and coverage. Any other shape is read generously: every
+    mapping that carries a hash becomes a row, named by its key.
 
-    >>> _manifest_rows({"tables": {"wards": {"sha256": "ab", "rows": 25}},
-    ...                 "sources": {"police": {"sha256": "cd", "last_updated": "2010-03-31"}}})
-    [{'name': 'police', 'sha256': 'cd', 'date': '2010-03-31', 'rows': None}, {'name': 'wards', 'sha256': 'ab', 'date': None, 'rows': 25}]
+    >>> _manifest_rows({"tables": {"wards": {"sha256": "ab", "rows": 25, "source": "geography"},
+    ...                            "deaths": {"sha256": "cd", "coverage": {"start": 2004, "end": 2009}}}})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'name': 'deaths', 'source': None, 'sha256': 'cd', 'date': None, 'rows': None, 'covers': '2004 to 2009'},
+     {'name': 'wards', 'source': 'geography', 'sha256': 'ab', 'date': None, 'rows': 25, 'covers': None}]
+    >>> _manifest_rows({"files": {"police": {"sha256": "ef", "last_updated": "2010-03-31"}}})
+    [{'name': 'police', 'sha256': 'ef', 'date': '2010-03-31', 'rows': None}]
     """
     rows: list[dict] = []
+    tables = manifest.get("tables") if isinstance(manifest, Mapping) else None
+    if isinstance(tables, Mapping) and tables:
+        for name, info in sorted(tables.items()):
+            if not isinstance(info, Mapping):
+                continue
+            cov = info.get("coverage") or {}
+            covers = None
+            if isinstance(cov, Mapping) and cov.get("start") is not None:
+                covers = f"{cov.get('start')} to {cov.get('end')}"
+            rows.append(
+                {
+                    "name": str(name),
+                    "source": info.get("source"),
+                    "sha256": info.get("sha256"),
+                    "date": _first(info, _DATE_KEYS),
+                    "rows": info.get("rows"),
+                    "covers": covers,
+                }
+            )
+        return rows
 
     def walk(node: Any, name: str) -> None:
         if isinstance(node, Mapping):
@@ -151,78 +176,113 @@ def _manifest_rows(manifest: Any) -> list[dict]:
     return unique
 
 
-def _stale_warnings() -> list[str]:
+def _source_status(period: str | None) -> tuple[list[dict], list[str]]:
+    """Rows of ``data.status(as_of=period)`` and the stale-source warnings in words."""
     try:
         from .. import data
     except ImportError:
-        return []
+        return [], []
     status = getattr(data, "status", None)
     if status is None:
-        return []
+        return [], []
     try:
-        table = status()
+        table = status(as_of=period) if period else status()
     except Exception as exc:  # the footer must not break a report; say what happened instead
-        return [f"Data freshness could not be checked: {type(exc).__name__}."]
-    warnings: list[str] = []
+        return [], [f"Data freshness could not be checked ({type(exc).__name__})."]
     try:
         records = table.to_dict("records")
     except AttributeError:
-        return []
+        return [], []
+    return [_plain(r) for r in records], _stale_warnings(records, period)
+
+
+def _plain(rec: Mapping) -> dict:
+    out = {}
+    for k, v in rec.items():
+        if v is None or (isinstance(v, float) and v != v) or str(v) in ("NaT", "<NA>", "nan"):
+            out[k] = None
+        elif hasattr(v, "isoformat"):
+            out[k] = v.isoformat()[:10]
+        elif hasattr(v, "item"):
+            out[k] = v.item()
+        else:
+            out[k] = v
+    return out
+
+
+def _stale_warnings(records: list[Mapping], period: str | None = None) -> list[str]:
+    """Stale sources in words.
+
+    >>> _stale_warnings([{"source": "police", "stale": True, "last_updated": "2009-01-31",
+    ...                   "age_days": 242, "refresh_days": 92}], "2009Q3")
+    ['police: last updated 2009-01-31, 242 days before the end of 2009Q3; it should be refreshed every 92 days.']
+    """
+    warnings: list[str] = []
     for rec in records:
         stale = rec.get("stale", rec.get("is_stale"))
         if stale is True or (
             isinstance(stale, int | float) and not isinstance(stale, bool) and stale
         ):
             name = rec.get("source") or rec.get("name") or "a source"
-            detail = rec.get("message") or rec.get("detail") or rec.get("status")
             last = rec.get("last_updated") or rec.get("extract_date")
-            text = f"{name}: data may be out of date"
+            age, every = rec.get("age_days"), rec.get("refresh_days")
+            text = f"{name}: "
             if last is not None and str(last) not in ("", "NaT", "None"):
-                text += f" (last updated {str(last)[:10]})"
-            if detail and str(detail) not in text:
-                text += f"; {detail}"
+                text += f"last updated {str(last)[:10]}"
+                if age is not None:
+                    when = f"the end of {period}" if period else "today"
+                    text += f", {age} days before {when}"
+            else:
+                text += "data may be out of date"
+            if every is not None:
+                text += f"; it should be refreshed every {every} days"
             warnings.append(text + ".")
     return sorted(warnings)
 
 
-def _synthetic() -> bool:
-    try:
-        from .. import data
-    except ImportError:
-        return False
-    fn = getattr(data, "is_synthetic", None)
-    if fn is None:
-        return False
-    try:
-        return bool(fn())
-    except Exception:
-        return False
-
-
-def collect(processed_dir: Path | None = None) -> dict:
+def collect(period: str | None = None, processed_dir: Path | None = None) -> dict:
     """Gather the run-wide provenance facts (call once per run and pass to every export).
+
+    Parameters
+    ----------
+    period : str, optional
+        The run's quarter (``"2009Q3"``): source freshness is measured at its end (see
+        :func:`lsp_research.data.status`); without it, at today's date.
+    processed_dir : path, optional
+        The processed-data folder (default: ``config.get_paths().processed``).
 
     Returns
     -------
     dict
-        ``code_version``, ``lock_sha256``, ``data`` (rows of ``name``, ``sha256``, ``date``, ``rows``),
-        ``stale`` (warnings in words), ``synthetic`` (bool), ``generated`` (ISO time).
+        ``code_version``, ``lock_sha256``, ``data`` (one row per processed table: ``name``,
+        ``source``, ``rows``, ``covers``, ``date``, ``sha256``), ``sources`` (rows of
+        ``data.status``), ``stale`` (warnings in words), ``synthetic`` (bool), ``generated`` (ISO
+        time, from ``SOURCE_DATE_EPOCH`` when set).
     """
     manifest_path = (
         Path(processed_dir) / "manifest.json" if processed_dir else config.get_paths().manifest
     )
-    data_rows: list[dict] = []
+    manifest: dict = {}
     if manifest_path.is_file():
         try:
-            data_rows = _manifest_rows(json.loads(manifest_path.read_text(encoding="utf-8")))
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            data_rows = []
+            manifest = {}
+    data_rows = _manifest_rows(manifest) if manifest else []
+    sources, stale = _source_status(str(period) if period else None)
+    extract = {r.get("source"): r.get("last_updated") for r in sources}
+    for row in data_rows:
+        if not row.get("date") and row.get("source") in extract:
+            row["date"] = extract[row["source"]]
     return {
         "code_version": code_version(),
         "lock_sha256": lock_hash(),
         "data": data_rows,
-        "stale": _stale_warnings(),
-        "synthetic": _synthetic(),
+        "sources": sources,
+        "stale": stale,
+        "synthetic": bool(manifest.get("synthetic", False))
+        if isinstance(manifest, dict)
+        else False,
         "generated": generated_at(),
     }
 
@@ -301,6 +361,8 @@ def render_footer(
         body = "".join(
             "<tr>"
             f'<th scope="row">{esc(str(r.get("name")))}</th>'
+            f"<td>{esc(str(r.get('source') or ''))}</td>"
+            f"<td>{esc(str(r.get('covers') or ''))}</td>"
             f"<td>{esc(str(r.get('date') or 'not recorded'))}</td>"
             f"<td><code>{esc(str(r.get('sha256'))[:16])}</code></td>"
             "</tr>"
@@ -309,9 +371,10 @@ def render_footer(
         items.append(
             (
                 "Data",
-                '<table class="lsp-data-versions"><caption>Data versions (processed-data manifest; '
-                "first 16 characters of each SHA-256)</caption>"
-                '<thead><tr><th scope="col">Table or source</th><th scope="col">Extract date</th>'
+                '<table class="lsp-data-versions"><caption>Data versions from the processed-data '
+                "manifest (first 16 characters of each SHA-256)</caption>"
+                '<thead><tr><th scope="col">Table</th><th scope="col">Source</th>'
+                '<th scope="col">Covers</th><th scope="col">Extract date</th>'
                 f'<th scope="col">SHA-256</th></tr></thead><tbody>{body}</tbody></table>',
             )
         )
