@@ -32,13 +32,17 @@ def _toy_inputs(seed: int = 1, n_per_1000: float = 40.0):
         for j in range(5):
             k = i * 5 + j
             code = f"E05{k:06d}"
-            geoms.append(box(X0 + i * SIDE, Y0 + j * SIDE, X0 + (i + 1) * SIDE, Y0 + (j + 1) * SIDE))
+            geoms.append(
+                box(X0 + i * SIDE, Y0 + j * SIDE, X0 + (i + 1) * SIDE, Y0 + (j + 1) * SIDE)
+            )
             rows.append({"ward_code": code, "ward_name": f"Ward {k:02d}", "lad_code": "E08000024"})
     wards = gpd.GeoDataFrame(rows, geometry=geoms, crs=CRS_BNG)
     # deprivation unrelated to the grid position (so distance and deprivation are not confounded)
     score = rng.permutation(np.linspace(10, 60, 25))
     wards["imd2007_score"] = score
-    wards["imd_quintile"] = (5 - pd.qcut(score, 5, labels=False)).astype("int64")  # 1 = most deprived
+    wards["imd_quintile"] = (5 - pd.qcut(score, 5, labels=False)).astype(
+        "int64"
+    )  # 1 = most deprived
     wards["area_committee"] = "North"
     wards["area_km2"] = 4.0
     centres = gpd.GeoDataFrame(
@@ -47,7 +51,11 @@ def _toy_inputs(seed: int = 1, n_per_1000: float = 40.0):
             "centre_name": ["Alpha Centre", "Beta Centre", "Gamma Centre"],
             "ward_code": ["E05000000", "E05000012", "E05000024"],
         },
-        geometry=[Point(X0 + 1000, Y0 + 1000), Point(X0 + 5000, Y0 + 5000), Point(X0 + 9000, Y0 + 9000)],
+        geometry=[
+            Point(X0 + 1000, Y0 + 1000),
+            Point(X0 + 5000, Y0 + 5000),
+            Point(X0 + 9000, Y0 + 9000),
+        ],
         crs=CRS_BNG,
     )
     pop_rows = []
@@ -56,7 +64,9 @@ def _toy_inputs(seed: int = 1, n_per_1000: float = 40.0):
             for sex in ("M", "F"):
                 for band in ESP2013_BANDS:
                     pop_rows.append((year, code, sex, band, 200))
-    population = pd.DataFrame(pop_rows, columns=["year", "ward_code", "sex", "age_band", "population"])
+    population = pd.DataFrame(
+        pop_rows, columns=["year", "ward_code", "sex", "age_band", "population"]
+    )
     deaths_rows = []
     for year in (2007, 2008, 2009):
         for code, s in zip(wards["ward_code"], score, strict=True):
@@ -64,7 +74,9 @@ def _toy_inputs(seed: int = 1, n_per_1000: float = 40.0):
                 for band in ("0", "1-4", "45-49", "85-89"):
                     popn = 300
                     deaths_rows.append((year, code, sex, band, int(rng.poisson(3 + s / 10)), popn))
-    deaths = pd.DataFrame(deaths_rows, columns=["year", "ward_code", "sex", "age_band_le", "deaths", "population"])
+    deaths = pd.DataFrame(
+        deaths_rows, columns=["year", "ward_code", "sex", "age_band_le", "deaths", "population"]
+    )
 
     # referrals: rate higher when deprived, take-up falls with distance, completion lower when deprived
     pts = w.ward_points(wards)
@@ -143,6 +155,17 @@ def test_parameters_resolve(toy):
         w.validate_parameters("2008Q3", "all", "all", centres=c, available_periods=QUARTERS)
 
 
+def test_centres_not_yet_open_are_left_out(toy):
+    c = toy["centres"].assign(opened=["2008-04-18", "2000-01-01", "2000-01-01"])
+    p = w.validate_parameters("2008Q4", "all", "all", centres=c, available_periods=QUARTERS)
+    assert list(w.open_centres(c, p)["centre_id"]) == ["WC1", "WC2", "WC3"]
+    avail = ["2007Q1", "2007Q2", "2007Q3", "2007Q4", *QUARTERS]
+    p = w.validate_parameters("2007Q4", "all", "all", centres=c, available_periods=avail)  # to March 2008
+    assert list(w.open_centres(c, p)["centre_id"]) == ["WC2", "WC3"]
+    with pytest.raises(ParameterError, match="opened on 2008-04-18, after the window"):
+        w.validate_parameters("2007Q4", "Alpha Centre", "all", centres=c, available_periods=avail)
+
+
 def test_select_referrals_window_centre_group(toy):
     c = toy["centres"]
     p = w.validate_parameters("2009Q2", "WC1", "women", centres=c, available_periods=QUARTERS)
@@ -150,7 +173,9 @@ def test_select_referrals_window_centre_group(toy):
     assert set(sel["period"]) == {"2008Q3", "2008Q4", "2009Q1", "2009Q2"}
     assert set(sel["centre_id"]) == {"WC1"} and set(sel["sex"]) == {"F"}
     r = toy["referrals"]
-    expected = r[r["period"].isin(sel["period"].unique()) & (r["centre_id"] == "WC1") & (r["sex"] == "F")]
+    expected = r[
+        r["period"].isin(sel["period"].unique()) & (r["centre_id"] == "WC1") & (r["sex"] == "F")
+    ]
     assert len(sel) == len(expected)
 
 
@@ -195,7 +220,7 @@ def test_stage_table_values():
     a = t.set_index("centre_id").loc["A"]
     assert (a["referrals"], a["took_up"], a["completed"]) == (10, 8, 4)
     assert a["takeup_pct"] == pytest.approx(80.0)
-    assert a["completion_pct"] == pytest.approx(50.0)
+    assert a["completion_pct"] == pytest.approx(40.0)  # of referrals
     # Wilson 95% for 8/10
     assert a["takeup_pct_lowercl"] == pytest.approx(49.016, abs=1e-3)
     assert a["takeup_pct_uppercl"] == pytest.approx(94.331, abs=1e-3)
@@ -239,7 +264,7 @@ def test_toy_deprivation_gradient_recovered(toy_result):
     ineq = toy_result.inequalities.set_index("measure")
     ref = ineq.loc["Referrals per 1,000 adults"]
     assert ref["sii"] > 0 and ref["sii_lowercl"] > 0
-    comp = ineq.loc["12-week completion (% of those taking up)"]
+    comp = ineq.loc["12-week completion (% of referrals)"]
     assert comp["sii"] < 0 and comp["sii_uppercl"] < 0
 
 
@@ -270,7 +295,9 @@ def test_two_step_fca_by_hand(toy):
     import geopandas as gpd
     from shapely.geometry import Point
 
-    pts = gpd.GeoDataFrame({"ward_code": ["A", "B", "C"]}, geometry=[Point(0, 0), Point(1000, 0), Point(9000, 0)])
+    pts = gpd.GeoDataFrame(
+        {"ward_code": ["A", "B", "C"]}, geometry=[Point(0, 0), Point(1000, 0), Point(9000, 0)]
+    )
     cen = gpd.GeoDataFrame({"centre_id": ["X", "Y"]}, geometry=[Point(0, 500), Point(8000, 0)])
     adults = pd.DataFrame({"ward_code": ["A", "B", "C"], "population": [1000, 3000, 2000]})
     res = w.two_step_fca(pts, adults, cen, capacity=[2, 1], catchment_m=2000).set_index("ward_code")
@@ -289,7 +316,9 @@ def test_seventh_centre_covers_the_unserved_corner(toy):
     assert res.total == pytest.approx(adults["population"].sum())
     # centres lie on the diagonal; the best new site is off it, in an uncovered corner region
     d = w.distance_matrix(
-        pd.DataFrame({"geometry": [res.site]}).pipe(lambda f: __import__("geopandas").GeoDataFrame(f, crs=CRS_BNG)),
+        pd.DataFrame({"geometry": [res.site]}).pipe(
+            lambda f: __import__("geopandas").GeoDataFrame(f, crs=CRS_BNG)
+        ),
         toy["centres"],
     )
     assert d.min() > 2000
@@ -321,13 +350,18 @@ def test_each_centre_run_adds_up_to_the_all_centres_run(toy, toy_result):
         one = w.analyse("2009Q4", cid, inputs=toy, coverage=False)
         assert len(one.by_centre) == 1 and one.by_centre["centre_id"].iloc[0] == cid
         totals += one.city_stages[["referrals", "took_up", "completed"]].iloc[0].to_numpy(dtype=int)
-    assert totals.tolist() == toy_result.city_stages[["referrals", "took_up", "completed"]].iloc[0].tolist()
+    assert (
+        totals.tolist()
+        == toy_result.city_stages[["referrals", "took_up", "completed"]].iloc[0].tolist()
+    )
 
 
 def test_population_group_restricts_records_and_denominators(toy, toy_result):
     men = w.analyse("2009Q4", population_group="men", inputs=toy, coverage=False)
     assert set(men.referrals["sex"]) == {"M"}
-    assert men.adults["population"].sum() == pytest.approx(toy_result.adults["population"].sum() / 2)
+    assert men.adults["population"].sum() == pytest.approx(
+        toy_result.adults["population"].sum() / 2
+    )
     assert list(men.by_sex["sex"]) == ["M"]
 
 
@@ -367,7 +401,9 @@ def test_charts_have_alt_text(toy_result):
 
     res = toy_result
     charts = [
-        w.choropleth(res.ward_shapes, res.wards, "uptake_rate", "Uptake", "per 1,000", centres=res.centres),
+        w.choropleth(
+            res.ward_shapes, res.wards, "uptake_rate", "Uptake", "per 1,000", centres=res.centres
+        ),
         w.decay_chart(res.decay, res.wards),
         w.quintile_chart(res.by_quintile, "completion_pct", "Completion", "Completion (%)"),
         w.coverage_map(res.coverage, res.ward_shapes, res.centres),
@@ -377,3 +413,80 @@ def test_charts_have_alt_text(toy_result):
         plt.close(fig)
     top = res.wards.loc[res.wards["uptake_rate"].idxmax(), "ward_name"]
     assert top in charts[0][1]
+
+
+# ------------------------------------------------------------------------------------------------
+# The default data: planted effects recovered, centres add up, notebook smoke run
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def default_inputs(processed_data):
+    return w.load_inputs()
+
+
+@pytest.fixture(scope="module")
+def default_result(default_inputs):
+    return w.analyse("latest", inputs=default_inputs, coverage=False)
+
+
+def test_default_data_distance_decay_recovered(default_result):
+    """Take-up falls with distance to the nearest centre, significantly, with or without IMD adjustment."""
+    for fit in (default_result.decay, default_result.decay_adjusted):
+        assert fit.coef_per_km < 0
+        assert fit.uppercl < 0 and fit.p_value < 0.01
+
+
+def test_default_data_deprivation_effects_recovered(default_result):
+    q = default_result.by_quintile.set_index("imd_quintile")
+    # referral rates 1.5-2x higher in the most deprived wards (DOMAIN.md); allow sampling noise
+    assert q.loc[1, "referral_rate"] > 1.25 * q.loc[5, "referral_rate"]
+    assert q.loc[1, "referral_rate_lowercl"] > q.loc[5, "referral_rate_uppercl"]
+    # 12-week completion lower in deprived wards
+    assert q.loc[1, "completion_pct"] < q.loc[5, "completion_pct"]
+    ineq = default_result.inequalities.set_index("measure")
+    assert ineq.loc["Referrals per 1,000 adults", "sii_lowercl"] > 0
+    assert ineq.loc["12-week completion (% of referrals)", "sii_uppercl"] < 0
+
+
+def test_default_data_centres_add_up_to_the_city(default_inputs, default_result):
+    city = default_result.city_stages.iloc[0]
+    by_centre = default_result.by_centre
+    assert len(by_centre) == len(default_inputs["centres"]) == 6
+    for col in ("referrals", "took_up", "completed", "bmi_change_n"):
+        assert int(by_centre[col].sum()) == int(city[col])
+    one = w.analyse("latest", by_centre["centre_id"].iloc[0], inputs=default_inputs, coverage=False)
+    assert int(one.city_stages["referrals"].iloc[0]) == int(by_centre["referrals"].iloc[0])
+
+
+def test_default_data_unknown_centre_lists_the_six_centres(default_inputs):
+    with pytest.raises(ParameterError) as err:
+        w.analyse("latest", "Crowtree Leisure Centre", inputs=default_inputs, coverage=False)
+    for name in default_inputs["centres"]["centre_name"]:
+        assert name in str(err.value)
+
+
+@pytest.mark.slow
+def test_notebook_runs_on_the_default_data(processed_data, tmp_path):
+    import time
+
+    import nbformat
+    import papermill
+
+    from lsp_research.config import get_paths
+
+    src = get_paths().notebooks / "wellness_uptake.ipynb"
+    out = tmp_path / "wellness_uptake.out.ipynb"
+    t0 = time.perf_counter()
+    papermill.execute_notebook(
+        str(src), str(out), parameters={"period": "latest", "centre": "all", "population_group": "all"},
+        kernel_name="lsp-research", progress_bar=False, log_output=False, cwd=str(tmp_path),
+    )  # fmt: skip
+    elapsed = time.perf_counter() - t0
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    html = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
+    assert html.count("<img ") >= 8 and html.count("<table") >= 8
+    assert 'alt=""' not in html
+    assert elapsed < 60, f"the notebook took {elapsed:.0f} s"

@@ -284,7 +284,26 @@ def validate_parameters(
     centre_id, centre_name = resolve_centre(centre, centres)
     group = resolve_population_group(population_group)
     quarters = tuple(first + i for i in range(WINDOW_QUARTERS))
-    return WellnessParameters(last, quarters, centre_id, centre_name, group)
+    params = WellnessParameters(last, quarters, centre_id, centre_name, group)
+    if centre_id is not None and centre_id not in set(open_centres(centres, params)["centre_id"]):
+        opened = centres.loc[centres["centre_id"].astype(str) == centre_id, "opened"].iloc[0]
+        raise ParameterError(
+            f"centre {centre!r} ({centre_id}) opened on {pd.Timestamp(opened).date()}, after the window "
+            f"{params.window_label}; choose a later period or another centre"
+        )
+    return params
+
+
+def open_centres(centres, params: WellnessParameters):
+    """The centres open at some time in the window (``opened`` on or before its last day).
+
+    Without an ``opened`` column every centre counts as open.
+    """
+    if "opened" not in centres.columns:
+        return centres
+    opened = pd.to_datetime(centres["opened"])
+    keep = (opened <= pd.Timestamp(params.end)).to_numpy() | opened.isna().to_numpy()
+    return centres.loc[keep].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -415,7 +434,7 @@ def stage_table(referrals: pd.DataFrame, by: str | Sequence[str] | None = None) 
     -------
     DataFrame
         ``by`` columns, ``referrals``, ``took_up``, ``takeup_pct`` (+ ``_lowercl``/``_uppercl``),
-        ``completed``, ``completion_pct`` (of those who took up, + limits), ``bmi_change_n``,
+        ``completed``, ``completion_pct`` (of referrals, + limits), ``bmi_change_n``,
         ``bmi_change_mean`` (kg/m2, + limits).
     """
     by_list = [by] if isinstance(by, str) else list(by or [])
@@ -440,7 +459,7 @@ def stage_table(referrals: pd.DataFrame, by: str | Sequence[str] | None = None) 
         )
     counts[list(STAGE_COUNTS)] = counts[list(STAGE_COUNTS)].astype("int64")
     out = _prop(counts, "took_up", "referrals", "takeup_pct")
-    out = _prop(out, "completed", "took_up", "completion_pct")
+    out = _prop(out, "completed", "referrals", "completion_pct")
     completers = r[r["completed_12wk"] == 1].copy()
     completers["bmi_change"] = pd.to_numeric(completers["bmi_change"], errors="coerce")
     bmi = _mean_by(completers, "bmi_change", by_list)
@@ -498,7 +517,7 @@ def rates_by(
     out = _rate(out, "referrals", "population", "referral_rate", multiplier)
     out = _rate(out, "took_up", "population", "uptake_rate", multiplier)
     out = _prop(out, "took_up", "referrals", "takeup_pct")
-    out = _prop(out, "completed", "took_up", "completion_pct")
+    out = _prop(out, "completed", "referrals", "completion_pct")
     return out.sort_values(by_list).reset_index(drop=True)
 
 
@@ -662,7 +681,7 @@ def inequality_table(quintiles: pd.DataFrame) -> pd.DataFrame:
         ("referral_rate", "population", "Referrals per 1,000 adults"),
         ("uptake_rate", "population", "People taking up per 1,000 adults"),
         ("takeup_pct", "referrals", "Take-up (% of referrals)"),
-        ("completion_pct", "took_up", "12-week completion (% of those taking up)"),
+        ("completion_pct", "referrals", "12-week completion (% of referrals)"),
     ]
     for col, weight, label in spec:
         res = inequality(
@@ -687,15 +706,15 @@ def completion_funnel(
 ) -> pd.DataFrame:
     """12-week completion by ``by`` (ward or centre) against the pooled average, for a funnel plot.
 
-    Returns ``by``, ``completed``, ``took_up``, ``completion_pct`` and ``significance`` (the funnel
+    Returns ``by``, ``completed``, ``referrals``, ``completion_pct`` and ``significance`` (the funnel
     label at 95% and 99.8%, from :func:`lsp_research.stats.funnel_significance`).
     """
     from .. import stats
 
-    t = stage_table(referrals, by)[[by, "took_up", "completed", "completion_pct"]]
-    t = t[t["took_up"] > 0].reset_index(drop=True)
-    average = t["completed"].sum() / t["took_up"].sum()
-    t["significance"] = stats.funnel_significance(t, "completed", "took_up", kind="proportion")[
+    t = stage_table(referrals, by)[[by, "referrals", "completed", "completion_pct"]]
+    t = t[t["referrals"] > 0].reset_index(drop=True)
+    average = t["completed"].sum() / t["referrals"].sum()
+    t["significance"] = stats.funnel_significance(t, "completed", "referrals", kind="proportion")[
         "significance"
     ].to_numpy()
     if names is not None:
@@ -976,6 +995,37 @@ def distance_decay(
     )
 
 
+def decay_table(referrals: pd.DataFrame, points, centres, wards: pd.DataFrame) -> pd.DataFrame:
+    """Referrals and take-up by ward, centre referred to, sex and age band, with the distance.
+
+    ``distance_km`` is the straight-line distance from the ward's population point to the centre the
+    referral went to. Adds ``imd2007_score``, ``female`` (0/1) and one 0/1 column per age band after the
+    first (``aged_25_34``, ...), ready for :func:`distance_decay` with covariates.
+    """
+    keys = ["ward_code", "centre_id", "sex", "age_band"]
+    r = referrals.assign(**{k: referrals[k].astype(str) for k in keys})
+    r = r.assign(_one=1)
+    g = r.groupby(keys, as_index=False, observed=True).agg(
+        referrals=("_one", "sum"), took_up=("took_up", "sum")
+    )
+    d = distance_matrix(points, centres)
+    dist = pd.DataFrame(d / 1000, index=points["ward_code"].astype(str).to_numpy(),
+                        columns=centres["centre_id"].astype(str).to_numpy())  # fmt: skip
+    g["distance_km"] = (
+        dist.stack().reindex(list(zip(g["ward_code"], g["centre_id"], strict=True))).to_numpy()
+    )
+    imd = pd.Series(
+        wards["imd2007_score"].to_numpy(dtype=float), index=wards["ward_code"].astype(str)
+    )
+    g["imd2007_score"] = g["ward_code"].map(imd)
+    g["female"] = (g["sex"] == "F").astype(int)
+    for band in REFERRAL_AGE_BANDS[1:]:
+        g["aged_" + band.replace("-", "_").replace("+", "plus")] = (g["age_band"] == band).astype(
+            int
+        )
+    return g
+
+
 # ---------------------------------------------------------------------------------------------------
 # Need against uptake
 # ---------------------------------------------------------------------------------------------------
@@ -1214,6 +1264,7 @@ class WellnessAnalysis:
     funnel_centres: pd.DataFrame
     decay: DecayFit | None
     decay_adjusted: DecayFit | None
+    decay_points: pd.DataFrame
     need: pd.DataFrame
     coverage: CoverageResult | None
     ward_shapes: object = field(repr=False)
@@ -1223,12 +1274,12 @@ class WellnessAnalysis:
 def _try_decay(
     table: pd.DataFrame, covariates: tuple[str, ...], outcome: str, target: str
 ) -> DecayFit | None:
-    """The take-up distance decay, or None when too few wards have referrals to fit it."""
-    rows = int(((table["referrals"] > 0) & table["decay_distance_km"].notna()).sum())
-    if rows < len(covariates) + 3:
+    """The take-up distance decay, or None when too few groups have referrals to fit it."""
+    rows = int(((table["referrals"] > 0) & table["distance_km"].notna()).sum())
+    if rows < len(covariates) + 3 or table.loc[table["referrals"] > 0, "distance_km"].nunique() < 2:
         return None
     return distance_decay(
-        table, "took_up", "referrals", "decay_distance_km", covariates=covariates, outcome=outcome,
+        table, "took_up", "referrals", "distance_km", covariates=covariates, outcome=outcome,
         target=target,
     )  # fmt: skip
 
@@ -1275,6 +1326,7 @@ def analyse(
         available_periods=refs_all["period"].astype(str).unique(),
     )  # fmt: skip
     refs = select_referrals(refs_all, params)
+    centres = open_centres(centres, params)
     year = params.population_year
     group = params.population_group
     adults = adult_population(t["population"], year, group)
@@ -1302,18 +1354,18 @@ def analyse(
     city = city_rates(refs, adults)
     quintiles = quintile_table(refs, adults, wards_plain)
 
-    # all centres: distance to the nearest centre; one centre: distance to that centre
-    if params.centre_id is None:
-        ward_table["decay_distance_km"] = ward_table["distance_km"]
-        to = "the nearest centre"
-    else:
-        chosen = centres[centres["centre_id"].astype(str) == params.centre_id]
-        d = nearest_centre(points, chosen).set_index("ward_code")["distance_km"]
-        ward_table["decay_distance_km"] = ward_table["ward_code"].map(d)
-        to = params.centre_name
-    decay = _try_decay(ward_table, (), "Take-up (% of referrals) on distance", to)
+    pairs = decay_table(refs, points, centres, wards_plain)
+    by_pair = pairs.groupby(["ward_code", "centre_id"], as_index=False).agg(
+        referrals=("referrals", "sum"),
+        took_up=("took_up", "sum"),
+        distance_km=("distance_km", "first"),
+    )
+    target = "the centre referred to"
+    decay = _try_decay(by_pair, (), "Take-up (% of referrals) on distance", target)
+    adjust = [c for c in pairs.columns if c == "imd2007_score" or c.startswith(("female", "aged_"))]
+    adjust = tuple(c for c in adjust if pairs[c].nunique() > 1)
     decay_adj = _try_decay(
-        ward_table, ("imd2007_score",), "Take-up on distance, adjusted for IMD 2007 score", to
+        pairs, adjust, "Take-up on distance, adjusted for IMD 2007 score, sex and age band", target
     )
     cov = (
         seventh_centre(wards, centres, adults, service_radius_m=service_radius_m)
@@ -1340,6 +1392,7 @@ def analyse(
         ),
         decay=decay,
         decay_adjusted=decay_adj,
+        decay_points=by_pair,
         need=need_and_uptake(ward_table, city, smr),
         coverage=cov,
         ward_shapes=wards,
@@ -1422,7 +1475,7 @@ def decay_chart(
     pct = 100 * t[successes] / t[trials]
     size = 20 + 180 * t[trials] / t[trials].max()
     ax.scatter(t[fit.distance], pct, s=size, color=PALETTE["blue"], alpha=0.7, edgecolor="black",
-               linewidth=0.4, label="Ward (size = referrals)")  # fmt: skip
+               linewidth=0.4, label="Ward and centre (size = referrals)")  # fmt: skip
     c = fit.curve
     ax.plot(c["distance_km"], c["fitted_pct"], color=PALETTE["vermillion"], linestyle="--",
             label="Fitted binomial GLM (logit link)")  # fmt: skip
@@ -1430,7 +1483,8 @@ def decay_chart(
                     label="95% confidence band")  # fmt: skip
     ax.legend(fontsize=8)
     alt = (
-        f"Scatter of {len(t)} wards: take-up of referrals (%) against distance to {fit.target} (km), "
+        f"Scatter of {len(t)} ward and centre pairs: take-up of referrals (%) against distance to "
+        f"{fit.target} (km), "
         f"with a fitted curve going from {_fmt(c['fitted_pct'].iloc[0])}% at 0 km to "
         f"{_fmt(c['fitted_pct'].iloc[-1])}% at {_fmt(c['distance_km'].iloc[-1])} km. Odds of take-up change "
         f"by a factor of {fit.odds_ratio_per_km:.3f} per km (95% CI {fit.odds_ratio_lowercl:.3f} to "
@@ -1552,13 +1606,13 @@ def _stage_columns(
     out["Take-up (%)"] = t["takeup_pct"].round(1).to_numpy()
     out["Take-up 95% CI"] = _ci_text(t["takeup_pct_lowercl"], t["takeup_pct_uppercl"])
     out["Completed 12 weeks"] = t["completed"].to_numpy()
-    out["Completion (% of those taking up)"] = t["completion_pct"].round(1).to_numpy()
+    out["Completion (% of referrals)"] = t["completion_pct"].round(1).to_numpy()
     out["Completion 95% CI"] = _ci_text(t["completion_pct_lowercl"], t["completion_pct_uppercl"])
     dependent["Take-up 95% CI"] = ["Took up", "Referrals"]
-    dependent["Completion 95% CI"] = ["Completed 12 weeks", "Took up"]
+    dependent["Completion 95% CI"] = ["Completed 12 weeks", "Referrals"]
     percent = {
         "Take-up (%)": ("Took up", "Referrals"),
-        "Completion (% of those taking up)": ("Completed 12 weeks", "Took up"),
+        "Completion (% of referrals)": ("Completed 12 weeks", "Referrals"),
     }
     if "bmi_change_mean" in t.columns:
         out["Completers with BMI"] = t["bmi_change_n"].fillna(0).astype("int64").to_numpy()
@@ -1731,7 +1785,7 @@ def key_findings(res: WellnessAnalysis) -> str:
     q = res.by_quintile.set_index("imd_quintile")
     ineq = res.inequalities.set_index("measure")
     ref_ineq = ineq.loc["Referrals per 1,000 adults"]
-    comp_ineq = ineq.loc["12-week completion (% of those taking up)"]
+    comp_ineq = ineq.loc["12-week completion (% of referrals)"]
     fit = res.decay
     where = "the centres" if p.centre_id is None else p.centre_name
     lines = [
@@ -1739,7 +1793,7 @@ def key_findings(res: WellnessAnalysis) -> str:
         f"{p.group_label}: "
         f"{city['referral_rate']:.1f} per 1,000 adults (95% CI {city['referral_rate_lowercl']:.1f} to "
         f"{city['referral_rate_uppercl']:.1f}). {city['takeup_pct']:.1f}% took up the offer and "
-        f"{city['completion_pct']:.1f}% of those completed 12 weeks.",
+        f"{city['completion_pct']:.1f}% of referrals completed 12 weeks.",
         f"- Referral rates run from {q.loc[5, 'referral_rate']:.1f} per 1,000 adults in the least deprived "
         f"fifth of wards to {q.loc[1, 'referral_rate']:.1f} in the most deprived "
         f"(ratio {q.loc[1, 'referral_rate'] / q.loc[5, 'referral_rate']:.2f}; slope index "
@@ -1791,8 +1845,8 @@ def methods_notes(res: WellnessAnalysis, catchment_m: float = DEFAULT_CATCHMENT_
         "(under 10 events) or Byar's 95% limits; percentages have Wilson score limits; mean BMI change "
         "(kg/m2, completers only) has Student's t limits.",
         "- **Stages.** Take-up is the share of referrals with a first attendance; uptake is the number "
-        "taking up per 1,000 adults; 12-week completion is the share of those taking up who completed "
-        "12 weeks.",
+        "taking up per 1,000 adults; 12-week completion is the share of referrals completing 12 weeks "
+        "(as in the Northumberland benchmark), so it includes those who never started.",
         "- **Funnel plots.** 12-week completion against the pooled average with 95% and 99.8% limits "
         "(Public Health England's score-based limits for proportions); no overdispersion adjustment.",
         "- **Distance.** Straight-line (network-free) distance in British National Grid metres from each "
@@ -1803,9 +1857,11 @@ def methods_notes(res: WellnessAnalysis, catchment_m: float = DEFAULT_CATCHMENT_
         f"{catchment_m / 1000:g} km straight-line catchment; supply is one unit of capacity per centre "
         "(capacities assumed equal, as none are recorded); demand is the adult population. Values are "
         "centres per 100,000 adults within reach.",
-        "- **Distance decay.** Binomial GLM with a logit link of take-up (of referrals) on ward distance to "
-        "the nearest centre in km, one row per ward weighted by its referrals; a second model adjusts for "
-        "the ward's IMD 2007 score. The decay parameter is the change in log-odds per km (Wald 95% CI).",
+        "- **Distance decay.** Binomial GLM with a logit link of take-up on the straight-line distance "
+        "(km) from the ward's centroid to the centre each referral went to, one row per ward and centre "
+        "(the same fit as a referral-level logistic regression); a second model adjusts for the ward's "
+        "IMD 2007 score, sex and age band. The decay parameter is the change in log-odds per km (Wald "
+        "95% CI); its exponential is the odds ratio per km.",
         "- **Inequality.** Slope index (SII): weighted least-squares slope of each quintile's value on the "
         "cumulative rank midpoint of its population, least deprived at 0 and most deprived at 1 (so a "
         "positive SII means higher in deprived areas); relative index (RII) = SII / weighted mean. 95% "
