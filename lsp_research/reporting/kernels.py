@@ -15,8 +15,8 @@ Kernels whose spec is not ``python -m ipykernel_launcher`` are launched normally
 The fork server is POSIX-only (it uses ``fork``); :func:`fork_available` says whether it can be used.
 
 >>> sorted(notebook_imports({"cells": [{"cell_type": "code", "source": "import numpy as np\\n"
-...     "from lsp_research.plots import show\\nimport os, json"}]}))
-['json', 'lsp_research.plots', 'numpy', 'os']
+...     "from lsp_research import plots\\nimport os, json"}]}))
+['json', 'lsp_research', 'lsp_research.plots', 'numpy', 'os']
 """
 
 from __future__ import annotations
@@ -73,6 +73,8 @@ def notebook_imports(nb: Mapping) -> set[str]:
                 mods.update(a.name for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 mods.add(node.module)
+                # ``from pkg import sub`` may name a submodule; the server skips what is not one
+                mods.update(f"{node.module}.{a.name}" for a in node.names if a.name != "*")
     return mods
 
 
@@ -310,6 +312,7 @@ class ForkedProcess:
         self.server, self.pid, self.returncode = server, pid, None
 
     def poll(self) -> int | None:
+        global _LAST_EXIT
         if self.returncode is None:
             try:
                 self.returncode = self.server.poll(self.pid)
@@ -318,6 +321,8 @@ class ForkedProcess:
                     os.kill(self.pid, 0)
                 except ProcessLookupError:
                     self.returncode = -signal.SIGKILL
+            if self.returncode is not None:
+                _LAST_EXIT = self.returncode
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -341,6 +346,13 @@ class ForkedProcess:
 
 _SERVER: ForkServer | None = None
 _SERVER_KEY: tuple | None = None
+_LAST_EXIT: int | None = None
+
+
+def last_exit_code() -> int | None:
+    """Exit code of the last forked kernel seen to end in this process (negative: the signal that
+    killed it), or None."""
+    return _LAST_EXIT
 
 
 def get_server(modules: Iterable[str] = (), env: Mapping[str, str] | None = None) -> ForkServer:
@@ -388,6 +400,8 @@ def _make_classes():
                 return await super().launch_kernel(cmd, **kwargs)
             env = kwargs.get("env") or dict(os.environ)
             cwd = kwargs.get("cwd")
+            global _LAST_EXIT
+            _LAST_EXIT = None
             pid = _SERVER.spawn(argv, env, str(cwd) if cwd else None)
             self.process = ForkedProcess(_SERVER, pid)
             self.pid = pid

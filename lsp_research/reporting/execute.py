@@ -1,0 +1,399 @@
+"""Execute notebook runs behind one interface: a local process pool, or Dask distributed.
+
+A run is a :class:`RunTask` (a notebook, its parameters, its tiers) and :func:`run_task` turns it into a
+:class:`RunResult` holding the executed notebook and the exported HTML as bytes, so results travel back
+from a cluster worker without a shared report folder. :func:`run_task` never raises: a failing cell, a
+cell that runs past its timeout, a kernel that dies and an export that fails all come back as a status
+with a message, and the executed notebook keeps the evidence (papermill marks the failing cell; for a
+timeout or a dead kernel a note is added at the top and above the cell that was running).
+
+What makes it fast, without sharing state between runs:
+
+- each worker process imports papermill, nbclient and the exporter once and exports in process;
+- each worker owns a fork server (:mod:`lsp_research.reporting.kernels`) that has already imported the
+  libraries the notebooks use, and forks a *new kernel process per run*; nothing one run does can be seen
+  by the next, yet no run pays the imports.
+
+Executors:
+
+``LocalExecutor(jobs)``
+    a ``concurrent.futures`` process pool (the default; ``--jobs``).
+``DaskExecutor(address)``
+    a ``distributed.Client`` on a running scheduler (``--scheduler tcp://host:8786``); each Dask worker
+    process starts its own fork server. Workers must see the processed data at the same path (the
+    ``LSP_PROCESSED_DIR`` given to them); the reports come back as bytes.
+
+>>> t = RunTask(key="demo/city", name="demo", set_id="city", notebook="demo.ipynb",
+...             parameters={"period": "2009Q3"}, tiers=("board",))
+>>> t.slug, RunResult(key=t.key, status="ok").ok
+('demo', True)
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Statuses a run can end with.
+OK, FAILED, TIMED_OUT, KERNEL_DIED, EXPORT_FAILED, AUDIT_FAILED, ERROR = (
+    "ok",
+    "failed",
+    "timed out",
+    "kernel died",
+    "export failed",
+    "audit failed",
+    "error",
+)
+DEFAULT_KERNEL = "lsp-research"
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One notebook run: everything a worker needs, picklable.
+
+    Attributes
+    ----------
+    key : str
+        ``<name>/<set_id>``, unique within a programme run.
+    notebook : str
+        Absolute path of the template notebook.
+    parameters : dict
+        Injected by papermill (already validated).
+    tiers : tuple of str
+        Tiers to export from the executed notebook.
+    context : dict
+        Passed to ``export_tiers`` (title, period, provenance, ...); ``slug`` defaults to :attr:`slug`.
+    env : dict
+        Environment variables for the kernel (``LSP_PROCESSED_DIR`` and friends).
+    timeout : int
+        Seconds allowed per cell.
+    warm : bool
+        Fork kernels from a warm server (see :mod:`lsp_research.reporting.kernels`) when possible.
+    preload : tuple of str
+        Modules the warm server imports once.
+    """
+
+    key: str
+    name: str
+    set_id: str
+    notebook: str
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    tiers: tuple[str, ...] = ()
+    context: Mapping[str, Any] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    timeout: int = 600
+    kernel_name: str | None = None
+    warm: bool = True
+    preload: tuple[str, ...] = ()
+    start_timeout: int = 120
+
+    @property
+    def slug(self) -> str:
+        """File-name stem of this run's outputs: the notebook name, plus the set id unless ``city``."""
+        return self.name if self.set_id == "city" else f"{self.name}-{self.set_id}"
+
+
+@dataclass
+class RunResult:
+    """What a run produced. ``files`` maps paths relative to the notebook's report folder to bytes."""
+
+    key: str
+    status: str
+    message: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+    seconds: float = 0.0
+    execute_seconds: float = 0.0
+    export_seconds: float = 0.0
+    warm: bool = False
+    failed_cell: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+
+# ------------------------------------------------------------------------------------------ one run
+
+
+def _mark(nb, note: str, cell_index: int | None) -> None:
+    """Put a visible note at the top of ``nb`` and above the cell that was running (as papermill does
+    for a failing cell)."""
+    import nbformat
+
+    style = 'style="color:red; font-size:1.2em"'
+    top = nbformat.v4.new_markdown_cell(
+        f'<span id="lsp-run-error" {style}>{note}</span>',
+        metadata={"tags": ["lsp-run-error"]},
+    )
+    if cell_index is not None and 0 <= cell_index < len(nb.cells):
+        nb.cells.insert(cell_index, nbformat.v4.new_markdown_cell(f"<span {style}>{note}</span>"))
+    nb.cells.insert(0, top)
+
+
+def _running_cell(nb) -> int | None:
+    """The index of the cell papermill recorded as running (or the first one that did not finish)."""
+    for i, cell in enumerate(nb.cells):
+        status = cell.get("metadata", {}).get("papermill", {}).get("status")
+        if status == "running":
+            return i
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and cell.get("metadata", {}).get("papermill", {}).get(
+            "status"
+        ) in ("pending", None):
+            return i
+    return None
+
+
+def _signal_name(code: int | None) -> str:
+    if code is None or code >= 0:
+        return f"exit code {code}" if code is not None else "unknown cause"
+    import signal
+
+    try:
+        return f"killed by signal {-code} ({signal.Signals(-code).name})"
+    except ValueError:
+        return f"killed by signal {-code}"
+
+
+def run_task(task: RunTask) -> RunResult:
+    """Execute one run and export its tiers; never raises (see the module docs)."""
+    t0 = time.perf_counter()
+    result = RunResult(key=task.key, status=ERROR)
+    tmp = Path(tempfile.mkdtemp(prefix="lsp-run-"))
+    try:
+        _run(task, tmp, result)
+    except BaseException as exc:  # noqa: BLE001 - a run must always come back with its evidence
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        result.status = ERROR
+        result.message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+    finally:
+        for path in sorted(tmp.rglob("*")):
+            if path.is_file():
+                result.files.setdefault(path.relative_to(tmp).as_posix(), path.read_bytes())
+        shutil.rmtree(tmp, ignore_errors=True)
+        result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _run(task: RunTask, tmp: Path, result: RunResult) -> None:
+    import nbformat
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    from . import kernels
+
+    # nbclient logs a dead kernel or a timeout as an error; the run reports it itself, once
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
+    os.environ.update(task.env)
+    executed = tmp / "executed" / f"{task.slug}.ipynb"
+    executed.parent.mkdir(parents=True)
+    engine_kwargs: dict[str, Any] = {}
+    if task.warm and kernels.fork_available():
+        kernels.get_server(task.preload, env=task.env)
+        engine_kwargs["kernel_manager_class"] = kernels.fork_kernel_manager_class()
+        result.warm = True
+    t_exec = time.perf_counter()
+    error: tuple[str, str] | None = None
+    try:
+        pm.execute_notebook(
+            task.notebook,
+            str(executed),
+            parameters=dict(task.parameters),
+            kernel_name=task.kernel_name or DEFAULT_KERNEL,
+            cwd=str(Path(task.notebook).parent),
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=True,  # so a dead kernel or a timeout leaves its evidence
+            execution_timeout=task.timeout,
+            start_timeout=task.start_timeout,
+            shutdown_kernel="immediate",
+            **engine_kwargs,
+        )
+    except pm.PapermillExecutionError as exc:
+        error = (FAILED, f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})")
+        result.failed_cell = exc.exec_count
+    except CellTimeoutError:
+        error = (TIMED_OUT, f"a cell ran longer than the {task.timeout} s allowed per cell")
+    except DeadKernelError:
+        cause = _signal_name(kernels.last_exit_code()) if result.warm else "unknown cause"
+        error = (KERNEL_DIED, f"the kernel died ({cause}) while a cell was running")
+    finally:
+        result.execute_seconds = time.perf_counter() - t_exec
+    if error is not None:
+        result.status, result.message = error
+        if result.status in (TIMED_OUT, KERNEL_DIED) and executed.exists():
+            nb = nbformat.read(executed, as_version=4)
+            idx = _running_cell(nb)
+            _mark(nb, f"Run stopped: {result.message}.", idx)
+            if idx is not None:
+                result.failed_cell = idx
+            nbformat.write(nb, executed)
+        return
+    t_exp = time.perf_counter()
+    nb = nbformat.read(executed, as_version=4)
+    context = {"slug": task.slug, "name": task.name, **dict(task.context)}
+    try:
+        export_html(nb, task.tiers, tmp, context)
+    except Exception as exc:  # noqa: BLE001 - reported as this run's failure, others carry on
+        result.status = EXPORT_FAILED
+        result.message = f"{type(exc).__name__}: {exc}"
+        return
+    finally:
+        result.export_seconds = time.perf_counter() - t_exp
+    from .audit import audit_path, format_findings
+
+    findings = audit_path(tmp)
+    if findings:  # the pages are withheld; the executed notebook stays as evidence
+        for page in tmp.glob("*.htm*"):
+            page.unlink()
+        result.status = AUDIT_FAILED
+        result.message = format_findings(findings)
+        return
+    result.status = OK
+
+
+def export_html(nb, tiers: Sequence[str], out_dir: Path, context: Mapping) -> list[Path]:
+    """Export the tiers with the publishing module's :func:`~lsp_research.reporting.export.export_tiers`."""
+    from .export import export_tiers
+
+    return export_tiers(nb, list(tiers), out_dir, dict(context))
+
+
+# ------------------------------------------------------------------------------------------ executors
+
+
+class Executor(ABC):
+    """Runs tasks and yields their results as they complete (in any order)."""
+
+    name = "executor"
+
+    @abstractmethod
+    def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:
+        """Yield one :class:`RunResult` per task, as each finishes."""
+
+    def close(self) -> None:  # noqa: B027 - optional for executors that hold nothing
+        """Release workers."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _worker_init(env: Mapping[str, str], preload: Sequence[str], warm: bool) -> None:
+    """Pool worker start-up: import the execution stack once and start the warm kernel server."""
+    os.environ.update(env)
+    import nbclient  # noqa: F401
+    import papermill  # noqa: F401
+
+    from . import export, kernels  # noqa: F401
+
+    if warm and kernels.fork_available():
+        kernels.get_server(preload, env=env)
+
+
+class LocalExecutor(Executor):
+    """A local process pool of ``jobs`` workers (default: the number of CPUs)."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        jobs: int | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        preload: Sequence[str] = (),
+        warm: bool = True,
+    ):
+        self.jobs = max(1, int(jobs or os.cpu_count() or 1))
+        self._pool = cf.ProcessPoolExecutor(
+            max_workers=self.jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(dict(env or {}), tuple(preload), warm),
+        )
+
+    def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:
+        futures = {self._pool.submit(run_task, t): t for t in tasks}
+        try:
+            for fut in cf.as_completed(futures):
+                task = futures[fut]
+                try:
+                    yield fut.result()
+                except Exception as exc:  # noqa: BLE001 - a worker process died
+                    yield RunResult(
+                        task.key, ERROR, f"the worker process failed: {type(exc).__name__}: {exc}"
+                    )
+        finally:
+            for fut in futures:
+                fut.cancel()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask_stop_server() -> None:
+    from . import kernels
+
+    kernels.stop_server()
+
+
+class DaskExecutor(Executor):
+    """Runs tasks on a Dask distributed cluster.
+
+    Parameters
+    ----------
+    address : str or distributed.Client
+        Scheduler address (``tcp://host:8786``) or an existing client.
+    """
+
+    name = "dask"
+
+    def __init__(self, address):
+        from distributed import Client
+
+        self._own = not isinstance(address, Client)
+        self.client = Client(address) if self._own else address
+
+    def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:
+        from distributed import as_completed
+
+        futures = {
+            self.client.submit(
+                run_task, t, key=f"lsp-run-{t.key}-{os.getpid()}-{time.time_ns()}", pure=False
+            ): t
+            for t in tasks
+        }
+        try:
+            for fut in as_completed(list(futures)):
+                task = futures[fut]
+                try:
+                    yield fut.result()
+                except Exception as exc:  # noqa: BLE001 - the worker was lost
+                    yield RunResult(
+                        task.key, ERROR, f"the Dask worker failed: {type(exc).__name__}: {exc}"
+                    )
+        finally:
+            for fut in futures:
+                fut.cancel()
+
+    def close(self) -> None:
+        try:
+            self.client.run(_dask_stop_server)
+        except Exception:  # noqa: BLE001 - workers already gone
+            pass
+        if self._own:
+            self.client.close()

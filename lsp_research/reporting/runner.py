@@ -1,0 +1,769 @@
+"""Run a whole quarter: ``lsp-research run --period P``.
+
+:func:`run_programme` does, in order:
+
+1. **Validate everything before any kernel starts**: the period (its form, then that it is in the data),
+   ``programme.yml``, and every parameter set of every notebook against the notebook's typed parameters
+   cell. A problem here raises an :class:`~lsp_research.errors.LspError` (exit code 2) and nothing is
+   written to ``reports/``.
+2. **Lock the period**: a lock file ``reports/.<period>.lock`` (``flock``) stops a second run writing the
+   same period; the second run fails at once, naming the process that holds it.
+3. **Skip unchanged runs** (:mod:`lsp_research.reporting.cache`) unless ``force``.
+4. **Execute** the rest in parallel (:mod:`lsp_research.reporting.execute`: a local process pool, or Dask
+   with ``scheduler``), each exporting its tiers in the worker. A failing notebook keeps its executed copy
+   with the error marked; the others carry on.
+5. **Write the index** (:func:`lsp_research.reporting.publish.write_index`) and ``run.log``, **audit**
+   (:func:`lsp_research.reporting.audit.audit_path`: each run's pages in its worker, where a page with
+   findings is withheld and its run fails; the index here), then **publish atomically**: the
+   period is assembled in ``reports/.staging-<period>-<pid>/`` and swapped into ``reports/<period>/`` in
+   one rename, so readers never see a half-written period.
+
+The summary (ran, cached, failed, time) is printed at the end; the run's exit code is 0 when every run
+succeeded (or was cached) and 1 when some failed (they are listed, and the rest are published).
+
+Layout of a published period::
+
+    reports/2009Q3/index.html
+    reports/2009Q3/run.log                              what ran, parameters, timings, warnings
+    reports/2009Q3/run.json                             the same, for programs
+    reports/2009Q3/<notebook>/<set>/<slug>-<tier>.html  one page per audience tier
+    reports/2009Q3/<notebook>/<set>/<slug>.ipynb        the executed notebook (errors marked)
+
+``<set>`` is ``city`` or the area code; ``<slug>`` is the notebook name, plus ``-<set>`` unless city.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as _dt
+import errno
+import json
+import os
+import shutil
+import socket
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from .. import __version__
+from ..config import get_paths
+from ..errors import AuditError, LspError, ParameterError, ProgrammeError
+from ..periods import Quarter, resolve
+from . import SUMMARY_MIME
+from . import cache as _cache
+from .execute import OK, DaskExecutor, Executor, LocalExecutor, RunResult, RunTask
+from .kernels import notebook_imports
+from .parameters import Areas, available_periods, read_notebook, read_parameters, validate
+from .programme import NotebookEntry, Programme, load_programme
+
+#: Statuses in the summary: ``ran`` and ``cached`` are successes; the execute statuses are failures.
+RAN, CACHED = "ran", "cached"
+#: Imported once by each warm kernel server, with every module the programme's notebooks import:
+#: what ``data.load``, charts and tables need (modules that fail to import are skipped).
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "pyarrow.parquet",
+    "matplotlib.pyplot",
+    "lsp_research.data",
+    "lsp_research.plots",
+    "lsp_research.tables",
+)
+
+
+class RunLockedError(LspError):
+    """Another run holds the lock of this period."""
+
+
+# ------------------------------------------------------------------------------------------- locking
+
+
+class PeriodLock:
+    """An exclusive, non-blocking lock on one period of one reports folder (released on process exit).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> with PeriodLock(d, "2009Q3"):
+    ...     PeriodLock(d, "2009Q3").acquire()
+    Traceback (most recent call last):
+    ...
+    lsp_research.reporting.runner.RunLockedError: another run is writing reports for 2009Q3 ...
+    """
+
+    def __init__(self, reports_root: Path, period: str):
+        self.path = Path(reports_root) / f".{period}.lock"
+        self.period = period
+        self._fd: int | None = None
+
+    def acquire(self) -> PeriodLock:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = ""
+            try:
+                info = json.loads(os.read(fd, 4096) or b"{}")
+                holder = (
+                    f" (pid {info.get('pid')} on {info.get('host')}, started {info.get('started')})"
+                )
+            except (OSError, ValueError):
+                pass
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise RunLockedError(
+                    f"another run is writing reports for {self.period}{holder}; wait for it to "
+                    f"finish (the lock is {self.path}, released when that run ends)"
+                ) from None
+            raise
+        os.ftruncate(fd, 0)
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": _now()}
+        os.write(fd, json.dumps(info).encode())
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is not None:
+            import fcntl
+
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> PeriodLock:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _now() -> str:
+    return _dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
+
+
+# ---------------------------------------------------------------------------------------- publishing
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with Linux ``renameat2(RENAME_EXCHANGE)``; False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    rc = fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return rc == 0
+
+
+def publish_dir(staging: Path, final: Path) -> None:
+    """Move ``staging`` to ``final`` atomically, replacing any previous ``final``.
+
+    With no previous folder this is one ``rename``. Otherwise the two folders are exchanged in one
+    ``renameat2`` call (Linux) and the old one deleted; elsewhere the old folder is renamed aside first
+    (a moment without the folder, never a half-written one).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for name, text in (("new", "2"), ("old", "1")):
+    ...     (d / name).mkdir(); _ = (d / name / "f.txt").write_text(text)
+    >>> publish_dir(d / "new", d / "old")
+    >>> (d / "old" / "f.txt").read_text(), (d / "new").exists()
+    ('2', False)
+    """
+    staging, final = Path(staging), Path(final)
+    if not final.exists():
+        os.rename(staging, final)
+        return
+    if _exchange(staging, final):
+        shutil.rmtree(staging)
+        return
+    aside = final.with_name(f".old-{final.name}-{os.getpid()}")
+    os.rename(final, aside)
+    os.rename(staging, final)
+    shutil.rmtree(aside)
+
+
+# -------------------------------------------------------------------------------------------- results
+
+
+@dataclass
+class RunRecord:
+    """One run in the summary."""
+
+    key: str
+    notebook: str
+    set_id: str
+    label: str
+    parameters: dict[str, Any]
+    status: str
+    seconds: float = 0.0
+    message: str = ""
+    files: dict[str, str] = field(default_factory=dict)  # tier or "notebook" -> path in period dir
+    summary: dict[str, Any] = field(default_factory=dict)
+    cache_key: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (RAN, CACHED)
+
+
+@dataclass
+class RunSummary:
+    """The outcome of :func:`run_programme`."""
+
+    period: Quarter
+    period_dir: Path
+    records: list[RunRecord]
+    seconds: float
+    index: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        ran = sum(r.status == RAN for r in self.records)
+        cached = sum(r.status == CACHED for r in self.records)
+        return {"ran": ran, "cached": cached, "failed": len(self.records) - ran - cached}
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every run succeeded or was cached, 1 when any failed."""
+        return 0 if self.counts["failed"] == 0 else 1
+
+    def table(self) -> str:
+        """The summary table printed at the end of a run.
+
+        >>> s = RunSummary(Quarter.parse("2009Q3"), Path("r"), [
+        ...     RunRecord("a/city", "a", "city", "Sunderland", {}, "ran", 2.5),
+        ...     RunRecord("b/city", "b", "city", "Sunderland", {}, "failed", 1.0, "ValueError: x (cell 3)")],
+        ...     seconds=3.0)
+        >>> print(s.table())
+        notebook  set   status  time
+        b         city  failed  1.0 s  ValueError: x (cell 3)
+        a         city  ran     2.5 s
+        2 runs for 2009Q3: 1 ran, 0 cached, 1 failed in 3.0 s
+        """
+        rows = [("notebook", "set", "status", "time", "")]
+        for r in sorted(self.records, key=lambda r: (r.ok, r.key)):
+            first_line = r.message.strip().splitlines()[0] if r.message.strip() else ""
+            rows.append((r.notebook, r.set_id, r.status, f"{r.seconds:.1f} s", first_line[:120]))
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4]
+            for row in rows
+        ]
+        c = self.counts
+        n = len(self.records)
+        lines.append(
+            f"{n} run{'s' if n != 1 else ''} for {self.period}: {c['ran']} ran, {c['cached']} cached, "
+            f"{c['failed']} failed in {self.seconds:.1f} s"
+        )
+        return "\n".join(line.rstrip() for line in lines)
+
+
+class _Log:
+    """The run log: every line goes to ``run.log``; the console gets progress unless quiet."""
+
+    def __init__(self, quiet: bool, stream: TextIO | None):
+        self.quiet = quiet
+        self.stream = stream if stream is not None else sys.stderr
+        self.lines: list[str] = []
+        self.warnings: list[str] = []
+        self.bar = None
+
+    def _echo(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.write(text, file=self.stream)
+        else:
+            print(text, file=self.stream, flush=True)
+
+    def info(self, text: str, echo: bool = True) -> None:
+        self.lines.append(f"{_now()} INFO {text}")
+        if echo and not self.quiet:
+            self._echo(text)
+
+    def warning(self, text: str) -> None:
+        self.lines.append(f"{_now()} WARNING {text}")
+        self.warnings.append(text)
+        self._echo(f"warning: {text}")
+
+    def write(self, path: Path) -> None:
+        path.write_text("\n".join(self.lines) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------- the run
+
+
+@dataclass
+class _Planned:
+    entry: NotebookEntry
+    task: RunTask
+    label: str
+    cache_key: str
+
+
+def _kernel_env(reports_root: Path) -> dict[str, str]:
+    """The data locations every kernel needs, as absolute paths."""
+    p = get_paths()
+    env = {
+        "LSP_RAW_DIR": str(p.raw),
+        "LSP_PROCESSED_DIR": str(p.processed),
+        "LSP_REPORTS_DIR": str(reports_root),
+        "LSP_CATALOGUE": str(p.catalogue),
+        "LSP_PROGRAMME": str(p.programme),
+        "LSP_REGISTRY": str(p.registry),
+    }
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        env["SOURCE_DATE_EPOCH"] = os.environ["SOURCE_DATE_EPOCH"]
+    return env
+
+
+def parse_period(period: str) -> str:
+    """Check the form of ``period`` (``YYYYQn``, ``YYYY-YY Qn`` or ``latest``) before anything else.
+
+    >>> parse_period("latest"), parse_period("2009-10 Q3")
+    ('latest', '2009Q3')
+    """
+    if str(period).strip().lower() == "latest":
+        return "latest"
+    return str(Quarter.parse(period))
+
+
+def plan(
+    programme: Programme,
+    quarter: Quarter,
+    periods: Sequence[str],
+    areas: Areas,
+    *,
+    only: Sequence[str] | None = None,
+) -> list[tuple[NotebookEntry, Any, dict[str, Any]]]:
+    """Every (entry, parameter set, parameters) of the programme, validated; raises one
+    :class:`~lsp_research.errors.ParameterError` naming every problem in every notebook."""
+    entries = list(programme.notebooks)
+    if only:
+        entries = [programme.get(name) for name in only]
+    problems: list[str] = []
+    planned = []
+    for entry in entries:
+        try:
+            contract = read_parameters(entry.path)
+        except ParameterError as exc:
+            problems.append(str(exc))
+            continue
+        for pset in entry.parameter_sets(areas):
+            params = dict(pset.parameters)
+            if "period" in contract:
+                params["period"] = str(quarter)
+            try:
+                values = validate(
+                    contract,
+                    params,
+                    notebook=f"{entry.path.name} ({pset.set_id})",
+                    periods=periods,
+                    areas=areas,
+                )
+            except ParameterError as exc:
+                problems.append(str(exc))
+                continue
+            planned.append((entry, pset, values))
+    if problems:
+        raise ParameterError(
+            "parameters failed validation; no notebook was run:\n" + "\n".join(problems)
+        )
+    return planned
+
+
+def run_programme(
+    period: str = "latest",
+    *,
+    jobs: int | None = None,
+    scheduler: str | Any | None = None,
+    force: bool = False,
+    quiet: bool = False,
+    only: Sequence[str] | None = None,
+    out: str | Path | None = None,
+    programme: str | Path | None = None,
+    warm: bool = True,
+    timeout: int | None = None,
+    stream: TextIO | None = None,
+    executor_factory: Callable[..., Executor] | None = None,
+) -> RunSummary:
+    """Run every notebook of the programme for one quarter and publish ``<out>/<period>/``.
+
+    Parameters
+    ----------
+    period : str
+        ``YYYYQn``, ``YYYY-YY Qn`` or ``latest`` (the newest quarter in the processed data).
+    jobs : int, optional
+        Local worker processes (default: the number of CPUs).
+    scheduler : str or distributed.Client, optional
+        Run on a Dask cluster instead of the local pool.
+    force : bool
+        Ignore the cache and run everything.
+    quiet : bool
+        Print only warnings and the summary.
+    only : list of str, optional
+        Run only these notebooks (by programme name); the published period then holds only them.
+    out : path, optional
+        Reports folder (default ``config.get_paths().reports``).
+    programme : path, optional
+        Programme file (default ``config.get_paths().programme``).
+    warm : bool
+        Fork kernels from a warm server (default); False starts each kernel from scratch.
+    timeout : int, optional
+        Seconds allowed per cell, overriding ``programme.yml``.
+
+    Returns
+    -------
+    RunSummary
+
+    Raises
+    ------
+    PeriodError, ProgrammeError, ParameterError, LspError
+        Before anything is written (exit code 2).
+    RunLockedError
+        When another run holds the period's lock (exit code 2).
+    AuditError
+        When the index page fails the audit; the staged folder is kept for inspection and nothing is
+        published (exit code 2). (A report page that fails makes its own run fail instead.)
+    """
+    t0 = time.perf_counter()
+    log = _Log(quiet, stream)
+    requested = parse_period(period)  # the form first: a bad period touches nothing
+    prog = load_programme(programme)
+    paths = get_paths()
+    periods = available_periods(paths.processed)
+    quarter = resolve(requested, periods)
+    areas = Areas.from_processed(paths.processed)
+    planned_sets = plan(prog, quarter, periods, areas, only=only)
+    if not planned_sets:
+        raise ProgrammeError("the programme has nothing to run")
+
+    reports_root = Path(out).expanduser().resolve() if out else paths.reports
+    with PeriodLock(reports_root, str(quarter)):
+        return _run_locked(
+            prog,
+            quarter,
+            planned_sets,
+            reports_root,
+            log=log,
+            t0=t0,
+            jobs=jobs,
+            scheduler=scheduler,
+            force=force,
+            warm=warm,
+            timeout=timeout,
+            executor_factory=executor_factory,
+        )
+
+
+def _run_locked(
+    prog: Programme,
+    quarter: Quarter,
+    planned_sets,
+    reports_root: Path,
+    *,
+    log: _Log,
+    t0: float,
+    jobs,
+    scheduler,
+    force,
+    warm,
+    timeout,
+    executor_factory,
+) -> RunSummary:
+    from . import provenance
+
+    period = str(quarter)
+    final = reports_root / period
+    staging = reports_root / f".staging-{period}-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        log.info(
+            f"lsp-research {__version__}: running {len(planned_sets)} report"
+            f"{'s' if len(planned_sets) != 1 else ''} for {quarter} ({quarter.label}); "
+            f"programme {prog.path}",
+            echo=False,
+        )
+        paths = get_paths()
+        env = _kernel_env(reports_root)
+        prov = provenance.collect(paths.processed)
+        store = _cache.Cache(reports_root / ".cache")
+        fingerprint = _cache.package_fingerprint()
+
+        notebooks: dict[Path, dict] = {}
+        nb_hash: dict[Path, str] = {}
+        preload: set[str] = set()
+        for entry, _, _ in planned_sets:
+            if entry.path not in notebooks:
+                nb = read_notebook(entry.path)
+                notebooks[entry.path] = nb
+                nb_hash[entry.path] = _cache.notebook_hash(nb)
+                preload |= notebook_imports(nb)
+        preload_t = tuple(sorted(preload | set(PRELOAD)))
+
+        planned: list[_Planned] = []
+        input_hashes_by_entry: dict[str, dict[str, str]] = {}
+        for entry, pset, values in planned_sets:
+            if entry.name not in input_hashes_by_entry:
+                inputs = _cache.resolve_inputs(
+                    entry.inputs,
+                    _cache.detect_inputs(notebooks[entry.path]),
+                    paths.processed,
+                    prog.root,
+                )
+                input_hashes_by_entry[entry.name] = {
+                    k: store.hasher.hash(v) for k, v in inputs.items()
+                }
+            task = RunTask(
+                key=f"{entry.name}/{pset.set_id}",
+                name=entry.name,
+                set_id=pset.set_id,
+                notebook=str(entry.path),
+                parameters=values,
+                tiers=entry.tiers,
+                context={
+                    "name": entry.name,
+                    "period": period,
+                    "period_label": quarter.label,
+                    "parameters": values,
+                    "parameter_set": pset.label if pset.set_id != "city" else None,
+                    "index_href": "../../index.html",
+                    "provenance": prov,
+                },
+                env=env,
+                timeout=timeout or entry.timeout,
+                warm=warm,
+                preload=preload_t,
+            )
+            key = _cache.run_key(
+                nb_hash[entry.path],
+                values,
+                entry.tiers,
+                input_hashes_by_entry[entry.name],
+                fingerprint,
+            )
+            planned.append(_Planned(entry, task, pset.label, key))
+        store.hasher.save()
+
+        records: dict[str, RunRecord] = {}
+        to_run: list[_Planned] = []
+        for p in planned:
+            hit = None if force else store.get(p.cache_key)
+            if hit is None:
+                to_run.append(p)
+                continue
+            files, meta = hit
+            records[p.task.key] = _place(
+                p, RunResult(p.task.key, OK, files=files), staging, CACHED, meta.get("seconds", 0.0)
+            )
+            log.info(f"cached  {p.task.key}", echo=False)
+
+        if to_run:
+            log.info(
+                f"{len(to_run)} to run, {len(planned) - len(to_run)} cached"
+                + (" (--force)" if force else ""),
+            )
+            executor = _make_executor(
+                executor_factory, scheduler, jobs, env, preload_t, warm, len(to_run)
+            )
+            by_key = {p.task.key: p for p in to_run}
+            with executor:
+                _execute(executor, to_run, by_key, records, staging, store, log)
+
+        ordered = [records[p.task.key] for p in planned]
+        for r in ordered:
+            if not r.ok:
+                log.warning(
+                    f"{r.key} {r.status}: {r.message.strip().splitlines()[0] if r.message else ''}"
+                )
+        summary = RunSummary(
+            quarter, final, ordered, time.perf_counter() - t0, warnings=log.warnings
+        )
+        _write_run_files(staging, summary, log)
+        index = _index(staging, ordered, prog, quarter, prov)
+        _audit_index(staging, index, reports_root, period, log)
+        _write_run_files(staging, summary, log)  # again, with the audit's lines
+        publish_dir(staging, final)
+        summary.index = final / index.relative_to(staging)
+        summary.seconds = time.perf_counter() - t0
+        return summary
+    except BaseException:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _make_executor(factory, scheduler, jobs, env, preload, warm, n_tasks) -> Executor:
+    if factory is not None:
+        return factory(jobs=jobs, scheduler=scheduler, env=env, preload=preload, warm=warm)
+    if scheduler is not None:
+        return DaskExecutor(scheduler)
+    n = max(1, min(int(jobs or os.cpu_count() or 1), n_tasks))
+    return LocalExecutor(n, env=env, preload=preload, warm=warm)
+
+
+def _execute(executor, to_run, by_key, records, staging, store, log) -> None:
+    from tqdm.auto import tqdm
+
+    bar = tqdm(
+        total=len(to_run),
+        desc="notebooks",
+        unit="run",
+        disable=True if log.quiet else None,
+        file=log.stream,
+        leave=False,
+    )
+    log.bar = bar
+    try:
+        for result in executor.run([p.task for p in to_run]):
+            p = by_key[result.key]
+            status = RAN if result.ok else result.status
+            records[result.key] = _place(p, result, staging, status, result.seconds)
+            if result.ok:
+                store.put(
+                    p.cache_key,
+                    result.files,
+                    {"key": result.key, "seconds": result.seconds, "made": _now()},
+                )
+            timing = (
+                f"{result.seconds:.1f} s (execute {result.execute_seconds:.1f} s, export "
+                f"{result.export_seconds:.1f} s{', warm kernel' if result.warm else ''})"
+            )
+            log.info(f"{status:<7} {result.key} in {timing}", echo=not result.ok)
+            log.info(f"        parameters {json.dumps(p.task.parameters, default=str)}", echo=False)
+            bar.update(1)
+    finally:
+        bar.close()
+        log.bar = None
+
+
+def _read_summary(data: bytes) -> dict[str, Any]:
+    """Headline figures a notebook recorded with :func:`lsp_research.reporting.record`."""
+    try:
+        nb = json.loads(data)
+    except ValueError:
+        return {}
+    found: dict[str, Any] = {}
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            value = (out.get("data") or {}).get(SUMMARY_MIME)
+            if isinstance(value, dict):
+                found.update(value)
+    return found
+
+
+def _place(p: _Planned, result: RunResult, staging: Path, status: str, seconds: float) -> RunRecord:
+    """Write a run's files into the staged period folder; return its record."""
+    base = Path(p.entry.name) / p.task.set_id
+    files: dict[str, str] = {}
+    summary: dict[str, Any] = {}
+    for rel, data in result.files.items():
+        name = Path(rel).name
+        target = staging / base / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        if name.endswith(".ipynb"):
+            files["notebook"] = (base / name).as_posix()
+            summary = _read_summary(data)
+        else:
+            tier = Path(name).stem.rsplit("-", 1)[-1]
+            files[tier] = (base / name).as_posix()
+    return RunRecord(
+        key=p.task.key,
+        notebook=p.entry.name,
+        set_id=p.task.set_id,
+        label=p.label,
+        parameters=dict(p.task.parameters),
+        status=status,
+        seconds=seconds,
+        message=result.message,
+        files=files,
+        summary=summary,
+        cache_key=p.cache_key,
+    )
+
+
+def _write_run_files(staging: Path, summary: RunSummary, log: _Log) -> None:
+    log_lines = list(log.lines)
+    (staging / "run.log").write_text(
+        "\n".join([*log_lines, "", summary.table()]) + "\n", encoding="utf-8"
+    )
+    payload = {
+        "period": str(summary.period),
+        "lsp_research": __version__,
+        "finished": _now(),
+        "seconds": round(summary.seconds, 3),
+        "counts": summary.counts,
+        "warnings": summary.warnings,
+        "runs": [
+            {
+                "key": r.key,
+                "notebook": r.notebook,
+                "set": r.set_id,
+                "label": r.label,
+                "status": r.status,
+                "seconds": round(r.seconds, 3),
+                "parameters": r.parameters,
+                "message": r.message,
+                "files": r.files,
+                "summary": r.summary,
+                "cache_key": r.cache_key,
+            }
+            for r in summary.records
+        ],
+    }
+    (staging / "run.json").write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
+
+
+def _index(
+    staging: Path, records: Sequence[RunRecord], prog: Programme, quarter: Quarter, prov
+) -> Path:
+    from .publish import write_index
+
+    entries = []
+    for r in records:
+        files = {t: f for t, f in r.files.items() if t != "notebook"}
+        entries.append(
+            {
+                "notebook": r.notebook,
+                "parameter_set": r.set_id,
+                "label": r.label,
+                "files": files,
+                "status": "ok" if r.ok else r.status,
+                "summary": r.summary or None,
+            }
+        )
+    context = {
+        "period": str(quarter),
+        "period_label": quarter.label,
+        "provenance": prov,
+        "links": [("Run log", "run.log"), ("Run summary (JSON)", "run.json")],
+    }
+    return write_index(staging, entries, context)
+
+
+def _audit_index(staging: Path, index: Path, reports_root: Path, period: str, log: _Log) -> None:
+    """Audit the index page (each report was audited by its worker); on findings keep the staged
+    period aside for inspection and refuse to publish."""
+    from .audit import audit_path, format_findings
+
+    findings = audit_path(index)
+    if not findings:
+        log.info("audit: every published page passed", echo=False)
+        return
+    kept = reports_root / f".rejected-{period}-{_dt.datetime.now().strftime('%Y%m%dT%H%M%S')}"
+    os.rename(staging, kept)
+    raise AuditError(
+        f"nothing was published for {period}: the index page failed the audit. The staged reports are "
+        f"kept in {kept} for inspection.\n{format_findings(findings)}"
+    )
