@@ -349,6 +349,8 @@ def assess(
             float(ly["value"].iloc[0]) if len(ly) and not bool(ly["excluded"].iloc[0]) else np.nan
         )
         direction = _direction(value if judged else np.nan, lo, hi, ly_val, ind)
+        if change_at is not None and (p - 4) < Quarter.parse(change_at) <= p and judged:
+            direction = "not comparable"
 
         # Comparators.
         results = {}
@@ -444,14 +446,11 @@ def _direction(value, lo, hi, last_year, ind: Indicator) -> str:
     return "improving" if better else "worsening"
 
 
-def _dq_notes(f: pd.DataFrame, p: Quarter) -> str:
+def _dq_notes(f: pd.DataFrame, p: Quarter) -> list[str]:
     """The series' data-quality notes in words, newest first."""
     if f.empty:
-        return ""
-    notes = [
-        f"{r.period}: {r.rule.replace('_', ' ')} - {r.reason}"
-        for r in f.sort_values(
-            "period", key=lambda c: c.map(Quarter.parse), ascending=False
-        ).itertuples()
-    ]
-    return "; ".join(notes)
+        return []
+    order = f.sort_values(
+        "period", key=lambda c: c.map(lambda x: Quarter.parse(x).index), ascending=False
+    )
+    return [f"{r.period}: {r.rule.replace('_', ' ')} - {r.reason}" for r in order.itertuples()]

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..errors import ParameterError
 from ..periods import Quarter, quarter_range, resolve
 from .anomalies import filter_exceptions
 from .assessment import Assessment, assess
@@ -113,6 +114,7 @@ def run_assessment(
     period: str = "latest",
     registry: Registry | str | None = None,
     max_red_flags: int | None = None,
+    theme: str = "all",
 ) -> PerformanceRun:
     """Load the processed tables and the registry, and run ``period``'s meeting (for the notebook).
 
@@ -124,10 +126,19 @@ def run_assessment(
         Default: ``indicators.yml`` (or ``LSP_REGISTRY``).
     max_red_flags : int, optional
         Default: the registry's ``max_red_flags``.
+    theme : str
+        ``"all"``, or one theme (``healthy``, ``safe``...): only its indicators are assessed.
     """
     from .. import data
 
+    if max_red_flags is not None and (
+        isinstance(max_red_flags, bool) or not isinstance(max_red_flags, int) or max_red_flags < 0
+    ):
+        raise ParameterError(
+            f"max_red_flags: must be a whole number 0 or more, got {max_red_flags!r}"
+        )
     reg = registry if isinstance(registry, Registry) else load_registry(registry)
+    reg = reg.subset(theme)
     returns = prepare_returns(data.load("indicator_returns"), source="indicator_returns")
     targets = data.load("indicator_targets")
     comparators = data.load("indicator_comparators")

@@ -35,7 +35,7 @@ import pandas as pd
 import yaml
 
 from ..config import LAD_CODE, get_paths
-from ..errors import PeriodError, RegistryError
+from ..errors import ParameterError, PeriodError, RegistryError
 from ..periods import fy_label, parse_fy
 
 #: Allowed polarities: which direction is better.
@@ -175,6 +175,29 @@ class Registry:
     def partnerships(self) -> list[str]:
         """Thematic partnerships in the order they first appear in the file."""
         return list(dict.fromkeys(i.partnership for i in self))
+
+    def subset(self, theme: str = "all") -> Registry:
+        """The registry restricted to one theme (``"all"``: unchanged).
+
+        Raises
+        ------
+        ParameterError
+            When ``theme`` is neither ``"all"`` nor one of :data:`THEMES`.
+        """
+        key = str(theme).strip().lower()
+        if key == "all":
+            return self
+        if key not in THEMES:
+            raise ParameterError(
+                f"theme: '{theme}' is not a theme; use 'all' or one of: {', '.join(THEMES)}"
+            )
+        inds = {c: i for c, i in self.indicators.items() if i.theme == key}
+        if not inds:
+            raise ParameterError(
+                f"theme: no indicator in the registry has theme '{key}'; themes in use: "
+                f"{', '.join(sorted({i.theme for i in self}))}"
+            )
+        return Registry(inds, self.settings, self.source, self.raw)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per indicator with its descriptive fields (no targets)."""

@@ -1,0 +1,63 @@
+# %% tags=["parameters"]
+period: str = "latest"  # financial-year quarter of the meeting, YYYYQn (e.g. 2009Q3), or "latest"
+max_red_flags: int = (
+    5  # the Board sees at most this many red flags (0 or more), the most severe first
+)
+theme: str = "all"  # "all", or one theme: prosperous, healthy, safe, learning, attractive, inclusive, sustainability, housing, culture
+
+# %%
+from lsp_research import performance
+from lsp_research.performance import report
+
+run = performance.run_assessment(period, max_red_flags=max_red_flags, theme=theme)
+
+# %% [markdown] tags=["board"]
+# # Partnership performance report
+
+# %% tags=["board"]
+report.show_headline(run)
+
+# %% [markdown] tags=["board"]
+# ## Red flags for the Board
+#
+# Only the issues that may need a change of strategic direction by one or more partners: a genuine
+# (not anomalous) sustained concern or a consistent failure to reach target, most severe first.
+
+# %% tags=["board"]
+report.show_red_flags(run)
+
+# %% [markdown] tags=["board"]
+# ## Everything else at a glance
+
+# %% tags=["board"]
+report.show_icon_summary(run)
+
+# %% [markdown] tags=["executive"]
+# ## Exceptions this quarter and what the management group decided
+#
+# Every exception raised by the thematic partnerships' returns, with the filter's decision and its
+# reason: routed back to the owner as a data problem, handled at executive level, or escalated.
+
+# %% tags=["executive"]
+report.show_exceptions(run)
+
+# %% [markdown] tags=["executive"]
+# ## Escalation log, financial year to date
+
+# %% tags=["executive"]
+report.show_escalation_log(run)
+
+# %% [markdown] tags=["executive"]
+# ## How the filter decides
+
+# %% tags=["executive"]
+report.show_rules(run)
+
+# %% [markdown] tags=["operational"]
+# ## Every indicator, by thematic partnership
+#
+# For each partnership: every indicator it owns, with its SPC chart, target, comparators and
+# data-quality notes.
+
+# %% tags=["operational"]
+report.show_operational(run)
