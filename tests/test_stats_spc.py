@@ -123,7 +123,7 @@ def test_series_index_is_kept_as_x():
 def test_variation_wording():
     r = spc(TREND, improvement="decrease")
     assert r.variation == "special_cause_concern"
-    assert r.variation_text == VARIATION_TEXT["special_cause_concern"] + " (higher)"
+    assert r.variation_text == VARIATION_TEXT["special_cause_concern"] + " (higher values)"
 
 
 @pytest.mark.parametrize(

@@ -49,17 +49,17 @@ IMPROVEMENTS = {"increase": 1, "decrease": -1, "neutral": 0}
 
 #: Making Data Count wording of each point type / variation icon.
 VARIATION_TEXT = {
-    "common_cause": "Common cause variation",
-    "special_cause_improvement": "Special cause variation: improving",
-    "special_cause_concern": "Special cause variation: concerning",
-    "special_cause_neutral_high": "Special cause variation: neither improvement nor concern (higher)",
-    "special_cause_neutral_low": "Special cause variation: neither improvement nor concern (lower)",
+    "common_cause": "Common cause variation: no significant change",
+    "special_cause_improvement": "Special cause variation of an improving nature",
+    "special_cause_concern": "Special cause variation of a concerning nature",
+    "special_cause_neutral_high": "Special cause variation: neither improvement nor concern (higher values)",
+    "special_cause_neutral_low": "Special cause variation: neither improvement nor concern (lower values)",
 }
 #: Making Data Count wording of each assurance icon.
 ASSURANCE_TEXT = {
-    "consistent_pass": "Consistently hitting the target",
-    "consistent_fail": "Consistently failing the target",
-    "inconsistent": "Hit and miss: the target may or may not be met, subject to random variation",
+    "consistent_pass": "The system is expected to consistently pass the target",
+    "consistent_fail": "The system is expected to consistently fail the target",
+    "inconsistent": "The system may achieve or fail the target subject to random variation",
     None: "No target set",
 }
 
@@ -425,7 +425,7 @@ class SPCResult:
         text = VARIATION_TEXT[self.variation]
         if self.variation in ("special_cause_improvement", "special_cause_concern"):
             up = (self.variation == "special_cause_improvement") == (self.improvement == "increase")
-            text += " (higher)" if up else " (lower)"
+            text += " (higher values)" if up else " (lower values)"
         return text
 
     @property
