@@ -46,6 +46,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow
+import pyarrow.csv as pa_csv
 
 from ..config import ENGLAND_CODE, ESP2013_BANDS
 from ..errors import DataValidationError, Problem
@@ -169,9 +171,35 @@ def decode_text(data: bytes, label: str) -> str:
     raise FileProblem(problems)
 
 
+def _arrow_csv(data: bytes, text: str) -> pd.DataFrame | None:
+    """Fast path: read every column as text with Arrow when the file has no blank lines (so record
+    numbers are line numbers). Returns None when Arrow cannot read it (pandas then reports why)."""
+    if b"\n\n" in data or b"\n\r\n" in data or b"\r" in data.replace(b"\r\n", b""):
+        return None
+    try:
+        header = next(csv.reader(io.StringIO(text[: text.find("\n") if "\n" in text else None])))
+        if len(set(header)) != len(header) or not all(h.strip() for h in header):
+            return None
+        start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        table = pa_csv.read_csv(
+            io.BytesIO(data[start:]),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={h: pyarrow.string() for h in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pyarrow.ArrowInvalid, csv.Error, StopIteration):
+        return None
+    return table.to_pandas(
+        types_mapper={pyarrow.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get
+    )
+
+
 def read_csv(path: Path, label: str) -> tuple[pd.DataFrame, np.ndarray]:
     """Read a UTF-8 CSV as text columns; return it and each record's row number (header = row 1)."""
-    text = decode_text(read_bytes(path, label), label)
+    data = read_bytes(path, label)
+    text = decode_text(data, label)
     if not text.strip():
         raise FileProblem(
             [
@@ -183,6 +211,21 @@ def read_csv(path: Path, label: str) -> tuple[pd.DataFrame, np.ndarray]:
                 )
             ]
         )
+    fast = _arrow_csv(data, text)
+    if fast is not None:
+        fast.columns = [str(c).strip() for c in fast.columns]
+        if len(fast) == 0:
+            raise FileProblem(
+                [
+                    Problem(
+                        label,
+                        None,
+                        None,
+                        f"no data rows below the header (columns: {', '.join(fast.columns)})",
+                    )
+                ]
+            )
+        return fast, np.arange(len(fast)) + 2
     try:
         df = pd.read_csv(
             io.StringIO(text),

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
 
 from ..config import ESP2013_BANDS, LAD_CODE
 from ..errors import Problem
@@ -548,33 +550,56 @@ def _kind_rule(kind: str) -> str:
     }[kind]
 
 
+def _to_float(text: pd.Series) -> pd.Series:
+    """Numbers from text, NaN where the text is not a number (an Arrow cast first: fast when clean)."""
+    try:
+        arr = pc.cast(
+            pa_arrow.array(text, type=pa_arrow.string(), from_pandas=True), pa_arrow.float64()
+        )
+        return pd.Series(arr.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
+    except (pa_arrow.ArrowInvalid, pa_arrow.ArrowTypeError, TypeError):
+        return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def _to_date(text: pd.Series) -> pd.Series:
+    """Dates from ISO text (``YYYY-MM-DD``, optionally with a midnight time), NaT where not a date."""
+    arr = pa_arrow.array(text, type=pa_arrow.string(), from_pandas=True)
+    parsed = pc.strptime(arr, format="%Y-%m-%d", unit="s", error_is_null=True)
+    out = pd.Series(parsed.to_numpy(zero_copy_only=False), index=text.index).astype(
+        "datetime64[ns]"
+    )
+    retry = out.isna() & text.notna()
+    if retry.any():
+        ok = text[retry].str.match(_DATE_TEXT.pattern).fillna(False).astype(bool)
+        sub = text[retry].where(ok).str.slice(0, 10)
+        out[retry] = pd.to_datetime(sub, format="%Y-%m-%d", errors="coerce").astype(
+            "datetime64[ns]"
+        )
+    return out
+
+
 def _parse(series: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Parse one column. Returns (parsed, missing mask, wrong-type mask)."""
     if kind == "date" and pd.api.types.is_datetime64_any_dtype(series):
         parsed = series.astype("datetime64[ns]")
         return parsed, parsed.isna(), pd.Series(False, index=series.index)
-    if (
-        kind == "date"
-        and series.dtype == object
-        and series.map(lambda v: isinstance(v, datetime.date)).any()
-    ):
-        series = series.map(lambda v: v.isoformat()[:10] if isinstance(v, datetime.date) else v)
+    if series.dtype == object:
+        if kind == "date":
+            series = series.map(lambda v: v.isoformat()[:10] if isinstance(v, datetime.date) else v)
+        elif kind in ("int", "flag", "float"):
+            series = series.map(lambda v: repr(v) if isinstance(v, float) else v)
     text = series.astype("str").str.strip()
     missing = series.isna() | text.isin(["", "nan", "NaN", "NaT", "None", "<NA>"])
     text = text.where(~missing)
     if kind == "str":
         return text.astype("str"), missing, pd.Series(False, index=series.index)
     if kind == "date":
-        ok = text.str.match(_DATE_TEXT.pattern).fillna(False).astype(bool)
-        parsed = pd.to_datetime(text.where(ok).str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-        parsed = parsed.astype("datetime64[ns]")
-        bad = ~missing & parsed.isna()
-        return parsed, missing, bad
-    num = pd.to_numeric(text, errors="coerce").astype("float64")
+        parsed = _to_date(text)
+        return parsed, missing, ~missing & parsed.isna()
+    num = _to_float(text)
     bad = ~missing & num.isna()
     if kind in ("int", "flag"):
-        frac = ~missing & ~bad & (num != np.floor(num))
-        bad = bad | frac
+        bad = bad | (~missing & ~bad & (num != np.floor(num)))
     return num, missing, bad
 
 
