@@ -128,7 +128,9 @@ def test_synth_refuses_to_overwrite_or_scale_into_the_default_raw(tmp_path, monk
     import lsp_research.data.commands as commands
 
     monkeypatch.setattr(
-        commands, "_generator", lambda: lambda out, seed, scale: calls.append((out, seed, scale))
+        commands,
+        "_generator",
+        lambda: lambda out, seed, scale, **kw: calls.append((out, seed, scale)),
     )
     raw = tmp_path / "raw"
     raw.mkdir()

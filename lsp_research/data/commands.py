@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..config import DEFAULT_SEED, get_paths
+from ..config import DEFAULT_SEED, PROJ_ROOT, get_paths
 from ..errors import LspError
 
 
@@ -112,6 +112,13 @@ def _synth(args) -> int:
         raise LspError(
             f"{out} is not empty; use --force to overwrite it, or --out DIR to write elsewhere"
         )
-    _generator()(out, seed=args.seed, scale=args.scale)
+    extra = {}
+    if out == (PROJ_ROOT / "data" / "raw").resolve():
+        # the committed default layout: catalogue and answer file beside data/raw, not inside it
+        extra = {
+            "catalogue_path": PROJ_ROOT / "data" / "catalogue.yml",
+            "answers_path": PROJ_ROOT / "data" / "synthetic" / "answers.json",
+        }
+    _generator()(out, seed=args.seed, scale=args.scale, **extra)
     print(f"synthetic data (seed {args.seed}, scale {args.scale:g}) written to {out}")
     return 0
