@@ -135,7 +135,7 @@ def spc_chart(
 
     last = pts.iloc[-1]
     special = pts[pts["special_cause_flag"]]
-    counts = special["point_type"].value_counts()
+    counts = special["point_type"].astype(str).value_counts()
     parts = [f"{n} {SPC_STYLES[t][2].split(': ')[-1]}" for t, n in counts.items()]
     alt = (
         f"SPC chart of {title}: {len(pts)} points from {pts['x'].iloc[0]} to {pts['x'].iloc[-1]}. "

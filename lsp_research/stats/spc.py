@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -229,51 +230,61 @@ def xmr_limits(values, screen_outliers: bool = True, fix_after_n_points: int | N
     }
 
 
+#: Rule names, indexed by rule code (0 = no special cause), in order of precedence.
+RULES = ("common_cause", "outside_limits", "trend", "two_in_three", "shift")
+#: Point types, indexed by point-type code.
+POINT_TYPES = (
+    "common_cause",
+    "special_cause_improvement",
+    "special_cause_concern",
+    "special_cause_neutral_high",
+    "special_cause_neutral_low",
+)
+#: NHSRplotthedots' wording of each special cause: code 0, then (above/increasing, below/decreasing)
+#: for each rule.
+SPECIAL_CAUSE_TYPES = (
+    "Common Cause",
+    "Above UCL",
+    "Below LCL",
+    "7 Point Trend (Increasing)",
+    "7 Point Trend (Decreasing)",
+    "2 in 3 Above CL",
+    "2 in 3 Below CL",
+    "7 Points Above CL",
+    "7 Points Below CL",
+)
+
+
+# templates holding every category once; ``take`` builds each column without re-validating categories
+_RULE_TEMPLATE = pd.Categorical(list(RULES), categories=list(RULES))
+_TYPE_TEMPLATE = pd.Categorical(list(SPECIAL_CAUSE_TYPES), categories=list(SPECIAL_CAUSE_TYPES))
+_POINT_TEMPLATE = pd.Categorical(list(POINT_TYPES), categories=list(POINT_TYPES))
+
+
 def _special_cause(y, rtm, close, outside):
-    """Rule flags and the signed direction (+1 above/increasing, -1 below/decreasing) of each point."""
-    trend = part_of_seven_trend(seven_point_trend(y))
-    two3 = part_of_two_in_three(two_in_three(close, rtm), close)
-    shift = part_of_seven_trend(seven_point_one_side_mean(rtm))
+    """Rule code (see :data:`RULES`) and signed direction (+1 above/increasing, -1 below/decreasing)."""
+    trend = part_of_seven_trend(seven_point_trend(y)) != 0
+    two3 = part_of_two_in_three(two_in_three(close, rtm), close) != 0
+    shift = part_of_seven_trend(seven_point_one_side_mean(rtm)) != 0
     sdy = np.sign(np.diff(y))
-    right = np.concatenate([sdy, sdy[-1:]]) if sdy.size else np.zeros(y.size)
+    right = np.concatenate([sdy, sdy[-1:]])
     left = np.concatenate([[0.0], sdy])
-    use_right = np.concatenate([trend[1:], [0]]).astype(bool) & trend.astype(bool)
+    use_right = np.concatenate([trend[1:], [False]]) & trend
     trend_dir = np.where(use_right, right, left)
     side = np.where(rtm > 0, 1, -1)
-    rule = np.select(
-        [outside, trend != 0, two3 != 0, shift != 0],
-        ["outside_limits", "trend", "two_in_three", "shift"],
-        default="common_cause",
-    )
+    conds = [outside, trend, two3, shift]
+    rule = np.select(conds, [1, 2, 3, 4], 0)
     direction = np.select(
-        [outside, trend != 0, two3 != 0, shift != 0],
-        [np.where(rtm == 1, 1, -1), np.where(trend_dir == 1, 1, -1), side, side],
-        default=0,
+        conds, [np.where(rtm == 1, 1, -1), np.where(trend_dir == 1, 1, -1), side, side], 0
     )
     return rule, direction
 
 
-_TYPE_TEXT = {
-    "outside_limits": ("Above UCL", "Below LCL"),
-    "trend": ("7 Point Trend (Increasing)", "7 Point Trend (Decreasing)"),
-    "two_in_three": ("2 in 3 Above CL", "2 in 3 Below CL"),
-    "shift": ("7 Points Above CL", "7 Points Below CL"),
-}
-
-
-def _point_type(direction: np.ndarray, sign: int) -> np.ndarray:
+def _point_type_codes(direction: np.ndarray, sign: int) -> np.ndarray:
     if sign == 0:
-        return np.select(
-            [direction > 0, direction < 0],
-            ["special_cause_neutral_high", "special_cause_neutral_low"],
-            default="common_cause",
-        ).astype(object)
+        return np.select([direction > 0, direction < 0], [3, 4], 0)
     v = direction * sign
-    return np.select(
-        [v > 0, v < 0],
-        ["special_cause_improvement", "special_cause_concern"],
-        default="common_cause",
-    ).astype(object)
+    return np.select([v > 0, v < 0], [1, 2], 0)
 
 
 def _groups(n: int, rebase_at) -> list[tuple[int, int]]:
@@ -302,26 +313,8 @@ def _groups(n: int, rebase_at) -> list[tuple[int, int]]:
     return groups
 
 
-def xmr_points(
-    values,
-    improvement: str = "increase",
-    screen_outliers: bool = True,
-    fix_after_n_points: int | None = None,
-    rebase_at: Sequence[int] | None = None,
-) -> pd.DataFrame:
-    """Limits and point classification, one row per value (no minimum baseline is enforced).
-
-    :func:`spc` is the checked entry point; this function does the arithmetic for it and accepts any
-    baseline length (as the nhspy-plotthedots calculator does).
-
-    Examples
-    --------
-    >>> p = xmr_points([1, 2, 3, 4, 5, 6, 7, 8], fix_after_n_points=3)
-    >>> p["outside_limits"].tolist()
-    [False, False, False, False, True, True, True, True]
-    >>> p["special_cause_flag"].all()
-    np.True_
-    """
+def _xmr_arrays(values, improvement, screen_outliers, fix_after_n_points, rebase_at) -> dict:
+    """All per-point results as numpy arrays (the DataFrame is built only when asked for)."""
     sign = _improvement_sign(improvement)
     labels = values.index if isinstance(values, pd.Series) else None
     try:
@@ -345,7 +338,7 @@ def xmr_points(
     cols = {k: np.empty(n) for k in ("mean", "lpl", "upl", "near_lpl", "near_upl")}
     group = np.empty(n, dtype=int)
     trial = np.empty(n, dtype=bool)
-    rule = np.empty(n, dtype=object)
+    rule = np.zeros(n, dtype=int)
     direction = np.zeros(n, dtype=int)
     outside = np.empty(n, dtype=bool)
     close = np.empty(n, dtype=bool)
@@ -362,33 +355,57 @@ def xmr_points(
         c = ~o & ((seg < lim["near_lpl"]) | (seg > lim["near_upl"]))
         outside[a:b], rtm[a:b], close[a:b] = o, r, c
         rule[a:b], direction[a:b] = _special_cause(seg, r, c.astype(int), o)
-    text = np.array(
-        [
-            "Common Cause" if ru == "common_cause" else _TYPE_TEXT[ru][0 if d > 0 else 1]
-            for ru, d in zip(rule, direction, strict=True)
-        ],
-        dtype=object,
-    )
-    out = pd.DataFrame(
-        {
-            "x": labels if labels is not None else np.arange(n),
-            "value": y,
-            **cols,
-            "rebase_group": group,
-            "trial_limits": trial,
-            "outside_limits": outside,
-            "relative_to_mean": rtm.astype(int),
-            "close_to_limits": close,
-            "special_cause_rule": rule,
-            "special_cause_type": text,
-            "special_cause_flag": rule != "common_cause",
-            "point_type": _point_type(direction, sign),
-        }
-    )
-    return out
+    return {
+        "x": labels if labels is not None else np.arange(n),
+        "value": y,
+        **cols,
+        "rebase_group": group,
+        "trial_limits": trial,
+        "outside_limits": outside,
+        "relative_to_mean": rtm.astype(int),
+        "close_to_limits": close,
+        "rule": rule,
+        "type_code": np.where(rule == 0, 0, 2 * rule - 1 + (direction < 0)),
+        "point_code": _point_type_codes(direction, sign),
+    }
 
 
-@dataclass(frozen=True)
+def _points_frame(arr: dict) -> pd.DataFrame:
+    rule = arr["rule"]
+    cols = {k: v for k, v in arr.items() if k not in ("rule", "type_code", "point_code")}
+    cols["special_cause_rule"] = _RULE_TEMPLATE.take(rule)
+    cols["special_cause_type"] = _TYPE_TEMPLATE.take(arr["type_code"])
+    cols["special_cause_flag"] = rule != 0
+    cols["point_type"] = _POINT_TEMPLATE.take(arr["point_code"])
+    return pd.DataFrame(cols, copy=False)
+
+
+def xmr_points(
+    values,
+    improvement: str = "increase",
+    screen_outliers: bool = True,
+    fix_after_n_points: int | None = None,
+    rebase_at: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Limits and point classification, one row per value (no minimum baseline is enforced).
+
+    :func:`spc` is the checked entry point; this function does the arithmetic for it and accepts any
+    baseline length (as the nhspy-plotthedots calculator does).
+
+    Examples
+    --------
+    >>> p = xmr_points([1, 2, 3, 4, 5, 6, 7, 8], fix_after_n_points=3)
+    >>> p["outside_limits"].tolist()
+    [False, False, False, False, True, True, True, True]
+    >>> bool(p["special_cause_flag"].all())
+    True
+    """
+    return _points_frame(
+        _xmr_arrays(values, improvement, screen_outliers, fix_after_n_points, rebase_at)
+    )
+
+
+@dataclass(frozen=True, eq=False)
 class SPCResult:
     """An SPC analysis: one row per point, the variation icon and the assurance icon.
 
@@ -397,7 +414,7 @@ class SPCResult:
     points : pandas.DataFrame
         ``x, value, mean, lpl, upl, near_lpl, near_upl, rebase_group, trial_limits, outside_limits,
         relative_to_mean, close_to_limits, special_cause_rule, special_cause_type, special_cause_flag,
-        point_type`` (and ``target`` when one was given).
+        point_type`` (and ``target`` when one was given). Built on first access.
     variation : str
         The last point's type (the variation icon).
     assurance : str or None
@@ -409,7 +426,7 @@ class SPCResult:
     screen_outliers : bool
     """
 
-    points: pd.DataFrame
+    arrays: dict = field(repr=False)
     variation: str
     assurance: str | None
     improvement: str
@@ -418,6 +435,14 @@ class SPCResult:
     screen_outliers: bool = True
     fix_after_n_points: int | None = None
     rebase_at: tuple[int, ...] = field(default_factory=tuple)
+
+    @cached_property
+    def points(self) -> pd.DataFrame:
+        """One row per point (see the class docstring)."""
+        frame = _points_frame(self.arrays)
+        if self.target is not None:
+            frame["target"] = self.target
+        return frame
 
     @property
     def variation_text(self) -> str:
@@ -489,18 +514,15 @@ def spc(
             f"fix_after_n_points: a fixed baseline needs at least {MIN_FIXED_BASELINE} points, "
             f"not {fix_after_n_points!r}"
         )
-    points = xmr_points(values, improvement, bool(screen_outliers), fix_after_n_points, rebase_at)
-    if target is not None:
-        points["target"] = target
-    last = points.iloc[-1]
-    assurance = assurance_type(last["lpl"], last["upl"], target, improvement)
+    arrays = _xmr_arrays(values, improvement, bool(screen_outliers), fix_after_n_points, rebase_at)
+    assurance = assurance_type(arrays["lpl"][-1], arrays["upl"][-1], target, improvement)
     return SPCResult(
-        points=points,
-        variation=str(last["point_type"]),
+        arrays=arrays,
+        variation=POINT_TYPES[arrays["point_code"][-1]],
         assurance=assurance,
         improvement=improvement,
         target=target,
-        trial_limits=bool(last["trial_limits"]),
+        trial_limits=bool(arrays["trial_limits"][-1]),
         screen_outliers=bool(screen_outliers),
         fix_after_n_points=fix_after_n_points,
         rebase_at=tuple(sorted({int(p) for p in rebase_at})) if rebase_at is not None else (),
