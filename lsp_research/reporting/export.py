@@ -50,6 +50,7 @@ from __future__ import annotations
 import copy
 import html as _html
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -289,7 +290,18 @@ def _period_label(period: str | None) -> str | None:
         return str(period)
 
 
+_LOCAL = threading.local()
+
+
 def _exporter():
+    """One nbconvert exporter per thread (compiling the template takes a while)."""
+    exporter = getattr(_LOCAL, "exporter", None)
+    if exporter is None:
+        exporter = _LOCAL.exporter = _new_exporter()
+    return exporter
+
+
+def _new_exporter():
     from nbconvert import HTMLExporter
 
     return HTMLExporter(
