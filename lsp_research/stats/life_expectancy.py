@@ -61,7 +61,6 @@ def life_table(
     """
     d = np.atleast_2d(np.asarray(deaths, dtype=float))
     p = np.atleast_2d(np.asarray(pops, dtype=float))
-    k = d.shape[1]
     start = np.asarray(start, dtype=float)
     width = np.diff(start)  # k-1 widths
     a = np.where(start == 0, 0.1, 0.5)
@@ -88,7 +87,6 @@ def life_table(
         w[:, -1] = (lx[:, -1] / 2) ** 2 * spi[:, -1]
         st = np.cumsum(w[:, ::-1], axis=1)[:, ::-1]
         se = np.sqrt(st / lx**2)
-    del k
     return e, se
 
 
