@@ -240,16 +240,17 @@ def _stale_warnings(records: list[Mapping], period: str | None = None) -> list[s
     return sorted(warnings)
 
 
-def collect(period: str | None = None, processed_dir: Path | None = None) -> dict:
+def collect(processed_dir: Path | None = None, *, period: str | None = None) -> dict:
     """Gather the run-wide provenance facts (call once per run and pass to every export).
 
     Parameters
     ----------
-    period : str, optional
-        The run's quarter (``"2009Q3"``): source freshness is measured at its end (see
-        :func:`lsp_research.data.status`); without it, at today's date.
     processed_dir : path, optional
         The processed-data folder (default: ``config.get_paths().processed``).
+    period : str, optional
+        The run's quarter (``"2009Q3"``): source freshness is measured at its end (see
+        :func:`lsp_research.data.status`); without it, at today's date, which makes old data look
+        stale.
 
     Returns
     -------
