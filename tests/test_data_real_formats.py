@@ -279,6 +279,7 @@ def test_fingertips_download_becomes_returns_and_comparators(tiny_raw, tmp_path,
     assert ret["submitted_by"].unique().tolist() == ["Fingertips"]
     assert ret["days_late"].isna().all()  # a published statistic has no submission date
     comp = data.load("indicator_comparators").sort_values("comparator")
+    assert comp["status"].tolist() == ["found", "found"]
     assert comp[["financial_year", "comparator", "value"]].values.tolist() == [
         ["2008-09", "England", 1562.0],
         ["2008-09", "North East", 2254.0],

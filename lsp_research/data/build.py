@@ -409,6 +409,7 @@ def _transform(
                 "financial_year": pd.Series(dtype="str"),
                 "comparator": pd.Series(dtype="str"),
                 "value": pd.Series(dtype="float64"),
+                "status": pd.Series(dtype="str"),
             }
         )
         out["indicator_targets"] = _clean(tgt) if tgt is not None else empty_t
@@ -606,6 +607,7 @@ def _write(
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
     manifest = {
         "synthetic": cat.synthetic,
+        "notice": cat.notice,
         "build_version": BUILD_VERSION,
         "package_version": __version__,
         "raw_dir": str(raw),

@@ -198,6 +198,7 @@ class Catalogue:
     )
     path: Path | None = None
     lad_code: str | None = None
+    notice: str = ""
 
     @property
     def period_start(self) -> datetime.date:
@@ -248,7 +249,8 @@ class Catalogue:
                     f"{where}: period must be {{start: YYYYQn, end: YYYYQn}}, got {p!r} ({exc})"
                 ) from None
         lad = data.get("lad_code") or data.get("district_code")
-        return cls(sources, synthetic, period, path, str(lad) if lad else None)
+        notice = str(data.get("notice", "") or "").strip()
+        return cls(sources, synthetic, period, path, str(lad) if lad else None, notice)
 
     def files(self, name: str) -> tuple[FileEntry, ...]:
         """The file entries of a source, falling back to the contract's default layout."""

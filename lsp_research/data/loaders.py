@@ -930,6 +930,7 @@ def load_fingertips(
             "financial_year": periods.map(lambda p: p[1] or "").where(annual, ""),
             "comparator": names,
             "value": df["Value"],
+            "status": "found",  # a published figure
         }
     )[comp.to_numpy()]
     c_parsed, p2 = validate(

@@ -97,6 +97,7 @@ class Col:
     required: bool = True
     checks: tuple = ()
     note: str = ""
+    optional: bool = False  # the column itself may be absent from the file (then all empty)
 
     @property
     def dtype(self) -> str:
@@ -506,6 +507,12 @@ def spec(name: str, ctx: Context) -> TableSpec:
                 ),
                 Col("comparator"),
                 Col("value", "float"),
+                Col(
+                    "status",
+                    required=False,
+                    optional=True,
+                    checks=(_isin(("found", "estimated"), "status must be found or estimated"),),
+                ),
             ),
             key=("indicator_code", "period", "financial_year", "comparator"),
             frame_checks=(
@@ -642,7 +649,9 @@ def validate(
                     f"required column is missing: the file needs one of {', '.join(group)}",
                 )
             )
-    either_cols = {c for g in table.either for c in g}
+    either_cols = {c for g in table.either for c in g} | {
+        c.name for c in table.columns if c.optional
+    }
     for col in table.columns:
         if col.name not in raw.columns and col.name not in either_cols:
             problems.append(
