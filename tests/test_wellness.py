@@ -160,7 +160,9 @@ def test_centres_not_yet_open_are_left_out(toy):
     p = w.validate_parameters("2008Q4", "all", "all", centres=c, available_periods=QUARTERS)
     assert list(w.open_centres(c, p)["centre_id"]) == ["WC1", "WC2", "WC3"]
     avail = ["2007Q1", "2007Q2", "2007Q3", "2007Q4", *QUARTERS]
-    p = w.validate_parameters("2007Q4", "all", "all", centres=c, available_periods=avail)  # to March 2008
+    p = w.validate_parameters(
+        "2007Q4", "all", "all", centres=c, available_periods=avail
+    )  # to March 2008
     assert list(w.open_centres(c, p)["centre_id"]) == ["WC2", "WC3"]
     with pytest.raises(ParameterError, match="opened on 2008-04-18, after the window"):
         w.validate_parameters("2007Q4", "Alpha Centre", "all", centres=c, available_periods=avail)
@@ -404,7 +406,7 @@ def test_charts_have_alt_text(toy_result):
         w.choropleth(
             res.ward_shapes, res.wards, "uptake_rate", "Uptake", "per 1,000", centres=res.centres
         ),
-        w.decay_chart(res.decay, res.wards),
+        w.decay_chart(res.decay, res.decay_points),
         w.quintile_chart(res.by_quintile, "completion_pct", "Completion", "Completion (%)"),
         w.coverage_map(res.coverage, res.ward_shapes, res.centres),
     ]
@@ -431,10 +433,14 @@ def default_result(default_inputs):
 
 
 def test_default_data_distance_decay_recovered(default_result):
-    """Take-up falls with distance to the nearest centre, significantly, with or without IMD adjustment."""
+    """Take-up falls with distance to the centre referred to: the generator's planted log-odds per km
+    is recovered within 0.15 (about five standard errors), and the decay is significant."""
+    from lsp_research.data.synth.wellness import TAKE_UP_PER_KM
+
     for fit in (default_result.decay, default_result.decay_adjusted):
         assert fit.coef_per_km < 0
-        assert fit.uppercl < 0 and fit.p_value < 0.01
+        assert fit.uppercl < 0 and fit.p_value < 0.001
+        assert fit.coef_per_km == pytest.approx(TAKE_UP_PER_KM, abs=0.15)
 
 
 def test_default_data_deprivation_effects_recovered(default_result):

@@ -288,7 +288,7 @@ def validate_parameters(
     if centre_id is not None and centre_id not in set(open_centres(centres, params)["centre_id"]):
         opened = centres.loc[centres["centre_id"].astype(str) == centre_id, "opened"].iloc[0]
         raise ParameterError(
-            f"centre {centre!r} ({centre_id}) opened on {pd.Timestamp(opened).date()}, after the window "
+            f"centre {centre_name} ({centre_id}) opened on {pd.Timestamp(opened).date()}, after the window "
             f"{params.window_label}; choose a later period or another centre"
         )
     return params
@@ -999,8 +999,9 @@ def decay_table(referrals: pd.DataFrame, points, centres, wards: pd.DataFrame) -
     """Referrals and take-up by ward, centre referred to, sex and age band, with the distance.
 
     ``distance_km`` is the straight-line distance from the ward's population point to the centre the
-    referral went to. Adds ``imd2007_score``, ``female`` (0/1) and one 0/1 column per age band after the
-    first (``aged_25_34``, ...), ready for :func:`distance_decay` with covariates.
+    referral went to. Adds ``imd2007_score``, ``female`` (0/1) and one 0/1 column per age band
+    (``aged_16_24``, ``aged_25_34``, ...), ready for :func:`distance_decay` with covariates (leave one
+    band out).
     """
     keys = ["ward_code", "centre_id", "sex", "age_band"]
     r = referrals.assign(**{k: referrals[k].astype(str) for k in keys})
@@ -1019,7 +1020,7 @@ def decay_table(referrals: pd.DataFrame, points, centres, wards: pd.DataFrame) -
     )
     g["imd2007_score"] = g["ward_code"].map(imd)
     g["female"] = (g["sex"] == "F").astype(int)
-    for band in REFERRAL_AGE_BANDS[1:]:
+    for band in REFERRAL_AGE_BANDS:
         g["aged_" + band.replace("-", "_").replace("+", "plus")] = (g["age_band"] == band).astype(
             int
         )
@@ -1180,6 +1181,11 @@ def seventh_centre(
     and p = existing + 1. Demand: adults spread evenly over a ``grid_m`` grid within each ward.
     Candidate sites: ward centroids and a ``candidate_grid_m`` grid inside the district. Straight-line
     distances. Solved with pulp's bundled CBC.
+
+    Raises
+    ------
+    ValueError
+        When nobody is left unserved (or no candidate reaches them), so there is nothing to choose.
     """
     import geopandas as gpd
     import pulp
@@ -1203,31 +1209,41 @@ def seventh_centre(
         crs=CRS_BNG,
     )
     facilities = pd.concat([existing, cand], ignore_index=True)
+    k = len(existing)
     cost = distance_matrix(demand, facilities)
     weights = demand["population"].to_numpy()
-    predefined = np.zeros(len(facilities), dtype=int)
-    predefined[: len(existing)] = 1
+    within = cost <= service_radius_m
+    before = within[:, :k].any(axis=1)
+    # The fixed centres cover the same people whatever the new site, so only unserved demand points and
+    # the candidates that reach one of them enter the model: the solution is unchanged, the model small.
+    rows = np.flatnonzero(~before & (weights > 0))
+    useful = k + np.flatnonzero(within[rows, k:].any(axis=0)) if len(rows) else np.array([], int)
+    if len(useful) == 0:
+        raise ValueError(
+            f"service_radius_m: every adult already lives within {service_radius_m:g} m of a centre, or "
+            "no candidate site reaches anyone who does not"
+        )
+    cols = np.concatenate([np.arange(k), useful])
+    predefined = np.zeros(len(cols), dtype=int)
+    predefined[:k] = 1
     with warnings.catch_warnings():
         # pulp 3.3 warns about its own 4.0 API changes when spopt builds the model
         warnings.simplefilter("ignore")
         model = MCLP.from_cost_matrix(
-            cost, weights, service_radius=service_radius_m, p_facilities=len(existing) + 1,
-            predefined_facilities_arr=predefined, name="seventh_centre",
+            cost[np.ix_(rows, cols)], weights[rows], service_radius=service_radius_m,
+            p_facilities=k + 1, predefined_facilities_arr=predefined, name="seventh_centre",
         )  # fmt: skip
         model = model.solve(pulp.PULP_CBC_CMD(msg=False))
-    chosen = [j for j, v in enumerate(model.fac_vars) if v.value() and v.value() > 0.5]
-    new = [j for j in chosen if j >= len(existing)]
+    chosen = [cols[i] for i, v in enumerate(model.fac_vars) if v.value() and v.value() > 0.5]
+    new = [j for j in chosen if j >= k]
     if len(new) != 1:
         raise RuntimeError(f"coverage model chose {len(new)} new sites, expected 1")
     j = new[0]
-    within = cost <= service_radius_m
-    before = within[:, : len(existing)].any(axis=1)
     after = before | within[:, j]
     demand = demand.assign(covered_before=before, covered_after=after)
-    site_ward = str(facilities["ward_code"].iloc[j])
     return CoverageResult(
         site=facilities.geometry.iloc[j],
-        site_ward_code=site_ward,
+        site_ward_code=str(facilities["ward_code"].iloc[j]),
         service_radius_m=float(service_radius_m),
         covered_before=float(weights[before].sum()),
         covered_after=float(weights[after].sum()),
@@ -1362,8 +1378,10 @@ def analyse(
     )
     target = "the centre referred to"
     decay = _try_decay(by_pair, (), "Take-up (% of referrals) on distance", target)
-    adjust = [c for c in pairs.columns if c == "imd2007_score" or c.startswith(("female", "aged_"))]
-    adjust = tuple(c for c in adjust if pairs[c].nunique() > 1)
+    # age bands against the youngest band present (so that a group such as 65+ is not collinear)
+    bands = [b for b in REFERRAL_AGE_BANDS if b in set(pairs["age_band"])]
+    aged = ["aged_" + b.replace("-", "_").replace("+", "plus") for b in bands[1:]]
+    adjust = tuple(c for c in ("imd2007_score", "female", *aged) if pairs[c].nunique() > 1)
     decay_adj = _try_decay(
         pairs, adjust, "Take-up on distance, adjusted for IMD 2007 score, sex and age band", target
     )
@@ -1776,6 +1794,10 @@ def _ward_name(res: WellnessAnalysis, code: str) -> str:
     return str(w.loc[code, "ward_name"]) if code in w.index else code
 
 
+def _ratio_text(a: float, b: float) -> str:
+    return f"ratio {a / b:.2f}; " if b > 0 else ""
+
+
 def key_findings(res: WellnessAnalysis) -> str:
     """The headline findings of ``res`` in words (Markdown bullets), every number computed."""
     from ..disclosure import count_text
@@ -1796,7 +1818,7 @@ def key_findings(res: WellnessAnalysis) -> str:
         f"{city['completion_pct']:.1f}% of referrals completed 12 weeks.",
         f"- Referral rates run from {q.loc[5, 'referral_rate']:.1f} per 1,000 adults in the least deprived "
         f"fifth of wards to {q.loc[1, 'referral_rate']:.1f} in the most deprived "
-        f"(ratio {q.loc[1, 'referral_rate'] / q.loc[5, 'referral_rate']:.2f}; slope index "
+        f"({_ratio_text(q.loc[1, 'referral_rate'], q.loc[5, 'referral_rate'])}slope index "
         f"{ref_ineq['sii']:+.1f} per 1,000, 95% CI {ref_ineq['sii_lowercl']:+.1f} to "
         f"{ref_ineq['sii_uppercl']:+.1f}).",
         f"- 12-week completion is {q.loc[1, 'completion_pct']:.1f}% in the most deprived fifth against "
