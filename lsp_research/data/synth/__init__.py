@@ -16,9 +16,10 @@ From the command line::
     python -m lsp_research.data.synth OUT_DIR [--scale N] [--seed S]
     python -m lsp_research.data.synth --default    # rewrite data/raw, data/catalogue.yml, answers
 
->>> import tempfile, pathlib
->>> with tempfile.TemporaryDirectory() as tmp:  # doctest: +SKIP
-...     paths = generate(pathlib.Path(tmp) / "raw", scale=0.05)
+>>> generate("/tmp/never-written", scale=0)
+Traceback (most recent call last):
+...
+ValueError: scale must be a positive number, got 0.0
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ def domain_wards() -> pd.DataFrame:
 
     >>> w = domain_wards()
     >>> len(w), w.ward_code.iloc[0], int(w.pop_2008_est.sum())
-    (25, 'E05001153', 280000)
+    (25, 'E05001153', 279980)
     """
     w = pd.read_csv(config.DOMAIN_DIR / "wards.csv").sort_values("ward_code").reset_index(drop=True)
     s = w["imd2007_score"]

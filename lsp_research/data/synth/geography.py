@@ -3,12 +3,13 @@
 The 25 ward polygons are **schematic**: a power diagram (an additively weighted Voronoi diagram, whose
 cells are convex) of the real ward centroids in British National Grid, clipped to a simple city outline
 (the buffered convex hull of the centroids, cut by a straight coastline in the east), with the weights
-tuned so that each ward's area is close to its real area. Names and codes are the real ones; the lines
-are not the real boundaries.
+tuned so that each ward's area is within 0.5% of its real area (138 km2 in all). Sites are nudged from the
+centroids where needed so that each wellness centre lies in its own ward. Names and codes are the real
+ones; the lines are not the real boundaries.
 
 >>> wards = ward_polygons()
 >>> len(wards), round(sum(g.area for g in wards.geometry) / 1e6)
-(25, 137)
+(25, 138)
 >>> bool(all(g.is_valid for g in wards.geometry))
 True
 """

@@ -43,6 +43,16 @@ from .population import pop_array
 QUARTERS = tuple(str(q) for q in quarter_range("2004Q1", "2009Q4"))
 AREA = config.LAD_CODE
 DUE_AFTER_DAYS = 42
+#: Kinds of planted case that are data anomalies (routed back to the owner).
+ANOMALY_KINDS = frozenset(
+    {
+        "missing_return",
+        "late_return",
+        "denominator_definition_change",
+        "keying_error",
+        "implausible_value",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def incidents(seed: int = config.DEFAULT_SEED, scale: float = 1.0) -> pd.DataFra
     for t, fy in enumerate(FIN_YEARS):
         days = fy_days(fy)
         month = np.asarray((days.month - 4) % 12)
-        dow = np.asarray(days.dayofweek)
+        dow = np.asarray(days.day_of_week)
         day_w = _MONTH_WEIGHT[month] * np.where(dow >= 4, 1.25, 1.0)
         nte_day_w = np.where((dow == 4) | (dow == 5), 1.0, 0.0) * _MONTH_WEIGHT[month]
         for group, (volume, dep, nte_share, p_alc, p_alc_nte, trend) in OFFENCES.items():

@@ -142,7 +142,7 @@ def referrals(seed: int = config.DEFAULT_SEED, scale: float = 1.0) -> pd.DataFra
         )
         n = len(wi)
         days = fy_days(fy)
-        dw = _MONTH_WEIGHT[np.asarray((days.month - 4) % 12)] * (np.asarray(days.dayofweek) < 5)
+        dw = _MONTH_WEIGHT[np.asarray((days.month - 4) % 12)] * (np.asarray(days.day_of_week) < 5)
         date = days[rng.choice(len(days), size=n, p=dw / dw.sum())]
         # practice: one in the ward (85%) or a nearby one
         practice = np.empty(n, dtype=int)
