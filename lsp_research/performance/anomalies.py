@@ -216,13 +216,13 @@ def _denominator_changes(
     series: pd.DataFrame, settings: Settings
 ) -> list[tuple[int, int, int | None]]:
     """(previous, changed, next) positions where the denominator moved by more than the allowed jump."""
-    idx = [i for i in range(len(series)) if pd.notna(series["denominator"].iloc[i])]
+    den = series["denominator"].to_numpy(dtype=float)
+    idx = np.flatnonzero(np.isfinite(den)).tolist()
     out = []
-    for a, b in zip(idx, idx[1:], strict=False):
-        d0, d1 = series["denominator"].iloc[a], series["denominator"].iloc[b]
-        if d0 > 0 and abs(d1 / d0 - 1) > settings.denominator_jump:
-            nxt = idx[idx.index(b) + 1] if idx.index(b) + 1 < len(idx) else None
-            out.append((a, b, nxt))
+    for k in range(len(idx) - 1):
+        a, b = idx[k], idx[k + 1]
+        if den[a] > 0 and abs(den[b] / den[a] - 1) > settings.denominator_jump:
+            out.append((a, b, idx[k + 2] if k + 2 < len(idx) else None))
     return out
 
 

@@ -144,8 +144,12 @@ def run_assessment(
     comparators = data.load("indicator_comparators")
     q = resolve(period, returns["period"])
     m = meeting(returns, reg, q, targets, comparators, max_red_flags)
-    year_log = history(
-        returns, reg, q, targets, comparators, start=Quarter(q.year, 1), max_red_flags=max_red_flags
-    )
+    earlier = [
+        meeting(returns, reg, e, targets, comparators, max_red_flags).log
+        for e in quarter_range(Quarter(q.year, 1), q)
+        if e < q
+    ]
+    logs = [x for x in [*earlier, m.log] if len(x)]
+    year_log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=LOG_COLUMNS)
     is_synth = getattr(data, "is_synthetic", None)
     return PerformanceRun(m, year_log, reg, bool(is_synth()) if callable(is_synth) else False)

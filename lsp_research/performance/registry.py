@@ -275,6 +275,11 @@ def parse_registry(data: Any, source: str = "<dict>") -> Registry:
         problems.append("'indicators' must be a non-empty list of indicator entries")
         entries = []
     parsed: dict[str, dict] = {}
+    seen = {
+        normalise_code(e["code"])
+        for e in entries
+        if isinstance(e, Mapping) and _text(e.get("code")) is not None
+    }
     for pos, entry in enumerate(entries, start=1):
         item = _parse_indicator(pos, entry, problems)
         if item is None:
@@ -297,14 +302,14 @@ def parse_registry(data: Any, source: str = "<dict>") -> Registry:
     for raw_code, spec in targets.items():
         code = normalise_code(raw_code)
         where = f"targets.{raw_code}"
-        if code not in parsed:
+        if code not in seen:
             problems.append(
                 f"{where}: target for an unknown indicator '{raw_code}'; "
                 "add it under 'indicators' first or remove the target"
             )
             continue
         parsed_targets = _parse_targets(where, spec, problems)
-        if parsed_targets is not None:
+        if parsed_targets is not None and code in parsed:
             target_map[code] = parsed_targets
 
     if problems:

@@ -104,6 +104,10 @@ def prepare_returns(returns: pd.DataFrame, source: str = "indicator returns") ->
     df = df.drop_duplicates(["indicator_code", "area_code", "period"], keep="last")
     df["days_late"] = df["days_late"].map(lambda v: None if pd.isna(v) else int(v))
     df["_qi"] = df["period"].map(lambda s: Quarter.parse(s).index).astype(int)
+    # plain Python strings: small per-series frames are much faster than with Arrow-backed strings
+    for col in ("indicator_code", "period", "area_code", "submitted_by"):
+        df[col] = np.asarray(df[col].astype(object), dtype=object)
+        df[col] = df[col].astype(object)
     df = df.reset_index(drop=True)
     df.attrs["prepared"] = True
     return df
