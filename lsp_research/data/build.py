@@ -42,7 +42,7 @@ from .loaders import SOURCE_TABLES, load_file
 from .schemas import RETURN_DUE_DAYS, Context
 
 #: Bump when the processed tables change shape, so every source is rebuilt.
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 
 #: Each build unit (a catalogue source) and the processed tables it writes. ``deprivation`` is part
 #: of the ``geography`` unit because the ward table carries the IMD scores.
