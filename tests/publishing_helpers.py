@@ -15,6 +15,7 @@ from lsp_research.tables import show_table
 
 #: Fixed provenance facts so that tests do not depend on git or on the data folder.
 PROV = {
+    "as_of": "2009Q3",
     "code_version": "git 0123456789ab",
     "lock_sha256": "ab" * 32,
     "data": [{"name": "admissions", "sha256": "cd" * 32, "date": "2010-03-31", "rows": 10}],

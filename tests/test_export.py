@@ -175,3 +175,16 @@ def test_provenance_from_the_processed_default_data(processed_data, monkeypatch,
         assert row["sha256"][:16] in html
     assert str(processed_data) not in html and "synthetic default data" in html
     assert audit_path(tmp_path) == []
+
+
+def test_freshness_is_measured_at_the_report_period(processed_data, tmp_path):
+    """Provenance collected without a period (today's date) is re-measured at each report's period."""
+    at_today = provenance.collect()
+    at_period = provenance.collect(period="2009Q3")
+    assert at_today["as_of"] is None and at_period["as_of"] == "2009Q3"
+    assert len(at_today["stale"]) > len(at_period["stale"])  # the synthetic data ends in 2010
+    (path,) = export_tiers(tagged_notebook(), ["board"], tmp_path, {**CTX, "provenance": at_today})
+    html = path.read_text(encoding="utf-8")
+    for warning in at_period["stale"]:
+        assert warning in html
+    assert "before today" not in html

@@ -348,7 +348,9 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
     """
     _check_tier(tier)
     ctx = _context(nb, context)
-    prov = ctx.get("provenance") or _prov.collect(period=ctx.get("period"))
+    prov = _prov.for_period(
+        ctx.get("provenance") or _prov.collect(period=ctx.get("period")), ctx.get("period")
+    )
     period_label = ctx.get("period_label") or _period_label(ctx.get("period"))
     subtitle = " · ".join(
         str(p) for p in (f"{tier.capitalize()} report", period_label, ctx.get("parameter_set")) if p

@@ -28,6 +28,7 @@ True
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import html as _html
 import json
@@ -39,7 +40,15 @@ from typing import Any
 
 from .. import __version__, config
 
-__all__ = ["code_version", "collect", "generated_at", "lock_hash", "render_banner", "render_footer"]
+__all__ = [
+    "code_version",
+    "collect",
+    "for_period",
+    "generated_at",
+    "lock_hash",
+    "render_banner",
+    "render_footer",
+]
 
 _HASH_KEYS = ("sha256", "hash", "md5", "digest", "checksum")
 _DATE_KEYS = (
@@ -276,6 +285,7 @@ def collect(processed_dir: Path | None = None, *, period: str | None = None) -> 
         if not row.get("date") and row.get("source") in extract:
             row["date"] = extract[row["source"]]
     return {
+        "as_of": str(period) if period else None,
         "code_version": code_version(),
         "lock_sha256": lock_hash(),
         "data": data_rows,
@@ -286,6 +296,30 @@ def collect(processed_dir: Path | None = None, *, period: str | None = None) -> 
         else False,
         "generated": generated_at(),
     }
+
+
+@functools.lru_cache(maxsize=32)
+def _status_at(period: str, processed: str) -> tuple[tuple[dict, ...], tuple[str, ...]]:
+    sources, stale = _source_status(period)
+    return tuple(sources), tuple(stale)
+
+
+def for_period(prov: Mapping, period: str | None) -> dict:
+    """``prov`` with source freshness measured at the end of ``period``.
+
+    A run collects provenance once; when it did so without the period (freshness then measured at
+    today's date, which makes every old source look stale), each report re-measures it at its own
+    period. Results are cached per period.
+
+    >>> for_period({"as_of": "2009Q3", "stale": ["x"]}, "2009Q3")["stale"]
+    ['x']
+    """
+    prov = dict(prov)
+    if not period or prov.get("as_of") == str(period):
+        return prov
+    sources, stale = _status_at(str(period), str(config.get_paths().processed))
+    prov.update(as_of=str(period), sources=[dict(r) for r in sources], stale=list(stale))
+    return prov
 
 
 def _fmt_param(value: Any) -> str:

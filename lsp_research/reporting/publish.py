@@ -134,7 +134,7 @@ def render_index(period_dir, entries: Iterable[Mapping], context: Mapping | None
     period_dir = Path(period_dir)
     ctx = dict(context or {})
     period = ctx.get("period") or period_dir.name
-    prov = ctx.get("provenance") or _prov.collect(period=period)
+    prov = _prov.for_period(ctx.get("provenance") or _prov.collect(period=period), period)
     label = ctx.get("period_label") or _period_label(period)
     title = ctx.get("title") or f"Reports for {label}"
     by_nb: dict[str, list[Mapping]] = {}
