@@ -388,3 +388,12 @@ def test_duplicate_return_across_two_files_is_found(tiny_raw, tmp_path):
         match=r"b.xlsx \(sheet 'Return'\), row 4.*same indicator_code, period, area_code as .*a.xlsx \(sheet 'Return'\) row 4",
     ):
         data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p")
+
+
+def test_empty_returns_folder_is_reported(tiny_raw, tmp_path):
+    (tiny_raw / "indicators" / "returns").mkdir()
+    _catalogue(tiny_raw, indicators=[{"path": "indicators/returns", "format": "partner_return"}])
+    with pytest.raises(
+        DataValidationError, match="indicators/returns: no file matches this catalogue entry"
+    ):
+        data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p")

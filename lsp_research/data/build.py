@@ -38,7 +38,7 @@ from ..config import CRS_BNG, DOMAIN_DIR, LAD_CODE, get_paths
 from ..errors import DataValidationError, LspError, Problem
 from ..geo import assign_ward, points_from_xy
 from .catalogue import SOURCES, Catalogue, load_catalogue
-from .loaders import SOURCE_TABLES, load_file
+from .loaders import SOURCE_TABLES, load_file, table_of
 from .schemas import RETURN_DUE_DAYS, Context
 
 #: Bump when the processed tables change shape, so every source is rebuilt.
@@ -119,16 +119,17 @@ def _inputs(cat: Catalogue, raw: Path) -> dict[str, list[_Input]]:
             continue
         items = []
         for entry in cat.files(source):
-            for path in entry.resolve(raw, source):
+            paths = entry.resolve(raw, source)
+            for path in paths:
                 try:
                     label = path.relative_to(raw).as_posix()
                 except ValueError:
                     label = str(path)
                 sha = sha256_file(path) if path.is_file() else None
                 items.append(_Input(source, path, label, entry.format, entry.options, sha))
-            if not entry.resolve(raw, source):
+            if not paths:  # an empty folder or a pattern that matches nothing
                 items.append(
-                    _Input(source, raw / entry.path, entry.path, entry.format, entry.options, None)
+                    _Input(source, raw / entry.path, entry.path, "no_match", entry.options, None)
                 )
         out[source] = items
     return out
@@ -154,6 +155,17 @@ def _load_source(
     tables: dict[str, list] = {}
     problems: list[Problem] = []
     for i in inputs:
+        if i.fmt == "no_match":
+            problems.append(
+                Problem(
+                    i.label,
+                    None,
+                    None,
+                    "no file matches this catalogue entry (an empty folder, or a pattern that matches "
+                    "nothing); expected CSV or Excel files",
+                )
+            )
+            continue
         got, probs = load_file(i.path, i.fmt, ctx, label=i.label, options=i.options)
         problems += probs
         for name, df in got.items():
@@ -545,8 +557,6 @@ def build(
     geo_tables = {**bt, **gt, **dt}
     labels = {}
     for i in inputs.get("geography", []) + inputs.get("deprivation", []):
-        from .loaders import table_of
-
         name = "boundaries" if i.fmt == "ons_boundary" else table_of(i.path, i.options)
         labels.setdefault(name, i.label)
     geo_out = _geography(geo_tables, ctx, geo_problems, labels) if not geo_problems else {}
@@ -573,8 +583,6 @@ def build(
         tables, unit_problems = _load_source(unit, inputs[unit], ctx)
         unit_labels = {}
         for i in inputs[unit]:
-            from .loaders import table_of
-
             unit_labels.setdefault(table_of(i.path, i.options) or unit, i.label)
         out = (
             _transform(unit, tables, ctx, geo_out, unit_problems, unit_labels)
