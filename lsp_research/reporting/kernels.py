@@ -42,6 +42,7 @@ BASE_PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "ipykernel.zmqshell",
+    "ipykernel.debugger",
     "IPython",
     "jupyter_client.session",
 )
@@ -388,8 +389,46 @@ def _ipykernel_argv(cmd: list[str]) -> list[str] | None:
 
 def _make_classes():
     """Build the provisioner and kernel manager classes (importing jupyter_client only when needed)."""
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.provisioning import LocalProvisioner
+
+    class PromptClient(AsyncKernelClient):
+        """A kernel client that notices a ready kernel sooner.
+
+        ``jupyter_client`` waits up to 1 s for the ``kernel_info`` reply and then 0.2 s for a first
+        IOPub message, starting again (another request) when IOPub has not joined yet; most of a fresh
+        kernel's start-up latency is those waits. This does the same handshake with short waits: one
+        request, polled every 20 ms, re-sent only when the reply came before IOPub had joined.
+        """
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (timeout if timeout is not None else 60.0)
+            self.kernel_info()
+            while True:
+                try:
+                    msg = await self.shell_channel.get_msg(timeout=0.02)
+                except Empty:
+                    msg = None
+                if msg is not None and msg["msg_type"] == "kernel_info_reply":
+                    try:
+                        await self.iopub_channel.get_msg(timeout=0.05)
+                    except Empty:
+                        self.kernel_info()  # IOPub was not connected yet: ask again
+                    else:
+                        self._handle_kernel_info_reply(msg)
+                        break
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+            while True:  # flush IOPub
+                try:
+                    await self.iopub_channel.get_msg(timeout=0.01)
+                except Empty:
+                    break
 
     class ForkProvisioner(LocalProvisioner):
         """Launches ``ipykernel`` kernels by forking them from this process's fork server."""
@@ -412,6 +451,10 @@ def _make_classes():
     class ForkKernelManager(AsyncKernelManager):
         """An ``AsyncKernelManager`` whose kernels come from the fork server (see module docs)."""
 
+        def __init__(self, *args: Any, **kwargs: Any):
+            super().__init__(*args, **kwargs)
+            self.client_factory = PromptClient
+
         async def _async_pre_start_kernel(self, **kw: Any):
             if self.provisioner is None:
                 self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
@@ -420,7 +463,7 @@ def _make_classes():
                 )
             return await super()._async_pre_start_kernel(**kw)
 
-    return ForkProvisioner, ForkKernelManager
+    return ForkProvisioner, ForkKernelManager, PromptClient
 
 
 _CLASSES: tuple | None = None

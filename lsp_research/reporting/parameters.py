@@ -172,9 +172,11 @@ class Areas:
         by_name = {name.lower(): code for code, name in self.wards.items()}
         if str(value).lower() in by_name:
             return f"'{value}' is a ward name; use its code {by_name[str(value).lower()]}"
-        candidates = self.codes + list(self.wards.values())
+        names = {name: code for code, name in self.wards.items()}
+        candidates = self.codes + list(names)
         close = difflib.get_close_matches(str(value), candidates, n=3, cutoff=0.6)
-        hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        shown = [f"'{c}' ({names[c]})" if c in names else f"'{c}'" for c in close]
+        hint = f" (did you mean {', '.join(shown)}?)" if close else ""
         return (
             f"'{value}' is not a known area{hint}; use a ward code ({min(self.wards)}-"
             f"{max(self.wards)}), an area committee ({', '.join(self.committees)}) or the city "
@@ -420,7 +422,7 @@ def validate(
     ...
     lsp_research.errors.ParameterError: 2 problems with the parameters of the notebook:
       - parameter 'period': '2009Q7' is not a period: the quarter must be 1-4. Use YYYYQn ...
-      - parameter 'area_code': 'Hendonn' is not a known area (did you mean 'Hendon', ...)...
+      - parameter 'area_code': 'Hendonn' is not a known area (did you mean 'Hendon' (E05001158), ...)...
     """
     problems = _Problems()
     names = list(contract)

@@ -178,15 +178,16 @@ def load_programme(path: str | Path | None = None) -> Programme:
     seen: dict[str, int] = {}
     for i, raw in enumerate(raw_entries):
         entry = _entry(i, raw, nb_dir, problems)
-        if entry is None:
-            continue
-        if entry.name in seen:
-            problems.append(
-                f"notebooks[{i}]: name '{entry.name}' is already used by notebooks[{seen[entry.name]}]; "
-                "give one of them a different 'name'"
-            )
-        seen[entry.name] = i
-        entries.append(entry)
+        if isinstance(raw, dict) and "notebook" in raw:
+            name = str(raw.get("name") or Path(str(raw["notebook"])).stem)
+            if name in seen:
+                problems.append(
+                    f"notebooks[{i}]: name '{name}' is already used by notebooks[{seen[name]}]; "
+                    "give one of them a different 'name'"
+                )
+            seen.setdefault(name, i)
+        if entry is not None:
+            entries.append(entry)
     if problems:
         n = len(problems)
         raise ProgrammeError(

@@ -54,7 +54,15 @@ from ..errors import AuditError, LspError, ParameterError, ProgrammeError
 from ..periods import Quarter, resolve
 from . import SUMMARY_MIME
 from . import cache as _cache
-from .execute import OK, DaskExecutor, Executor, LocalExecutor, RunResult, RunTask
+from .execute import (
+    OK,
+    DaskExecutor,
+    Executor,
+    LocalExecutor,
+    RunResult,
+    RunTask,
+    skip_slow_optional_imports,
+)
 from .kernels import notebook_imports
 from .parameters import Areas, available_periods, read_notebook, read_parameters, validate
 from .programme import NotebookEntry, Programme, load_programme
@@ -435,6 +443,7 @@ def run_programme(
         published (exit code 2). (A report page that fails makes its own run fail instead.)
     """
     t0 = time.perf_counter()
+    skip_slow_optional_imports()
     log = _Log(quiet, stream)
     requested = parse_period(period)  # the form first: a bad period touches nothing
     prog = load_programme(programme)

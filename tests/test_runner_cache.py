@@ -1,0 +1,97 @@
+"""The cache: an unchanged rerun starts no kernel; a changed input re-runs only the notebooks that read
+it; ``force`` runs everything."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from runner_helpers import FIXTURE_NOTEBOOKS, setup_env, write_targets
+
+from lsp_research.reporting import cache
+from lsp_research.reporting.runner import run_programme
+
+ENTRIES = [
+    {"notebook": "good.ipynb", "tiers": ["board"]},
+    {"notebook": "targets.ipynb", "tiers": ["executive"]},
+]
+
+
+def _no_executor(**kwargs):
+    raise AssertionError("an executor was started although every run should come from the cache")
+
+
+def _status(summary):
+    return {r.key: r.status for r in summary.records}
+
+
+@pytest.mark.slow
+def test_cache_hit_then_miss_after_one_input_changes(tmp_path, monkeypatch):
+    env = setup_env(tmp_path, monkeypatch, ENTRIES)
+    page = env["reports"] / "2009Q4" / "targets" / "city" / "targets-executive.html"
+
+    first = run_programme("latest", jobs=2, quiet=True)
+    assert _status(first) == {"good/city": "ran", "targets/city": "ran"}
+    assert "Mean target: 55.00" in page.read_text()  # (50 + 60) / 2
+    good_page = (env["reports"] / "2009Q4" / "good" / "city" / "good-board.html").read_bytes()
+
+    # nothing changed: every run is a cache hit and no executor (no kernel) is started
+    second = run_programme("latest", quiet=True, executor_factory=_no_executor)
+    assert _status(second) == {"good/city": "cached", "targets/city": "cached"}
+    assert second.exit_code == 0
+    assert (
+        env["reports"] / "2009Q4" / "good" / "city" / "good-board.html"
+    ).read_bytes() == good_page
+
+    # one input changes: only the notebook that reads it runs again
+    write_targets(env["processed"], 70.0)
+    third = run_programme("latest", jobs=1, quiet=True)
+    assert _status(third) == {"good/city": "cached", "targets/city": "ran"}
+    assert "Mean target: 75.00" in page.read_text()  # (70 + 80) / 2
+    log = json.loads((env["reports"] / "2009Q4" / "run.json").read_text())
+    assert log["counts"] == {"ran": 1, "cached": 1, "failed": 0}
+
+    # force ignores the cache
+    forced = run_programme("latest", jobs=1, quiet=True, force=True, only=["good"])
+    assert _status(forced) == {"good/city": "ran"}
+
+
+def test_key_follows_notebook_parameters_inputs_and_code():
+    nb = json.loads((FIXTURE_NOTEBOOKS / "good.ipynb").read_text())
+    h = cache.notebook_hash(nb)
+    base = cache.run_key(h, {"period": "2009Q3"}, ["board"], {"table:a": "1"}, "pkg1")
+    assert base == cache.run_key(h, {"period": "2009Q3"}, ["board"], {"table:a": "1"}, "pkg1")
+    assert base != cache.run_key(h, {"period": "2009Q4"}, ["board"], {"table:a": "1"}, "pkg1")
+    assert base != cache.run_key(h, {"period": "2009Q3"}, ["board"], {"table:a": "2"}, "pkg1")
+    assert base != cache.run_key(h, {"period": "2009Q3"}, ["board"], {"table:a": "1"}, "pkg2")
+    assert base != cache.run_key(h, {"period": "2009Q3"}, ["operational"], {"table:a": "1"}, "pkg1")
+    # outputs and execution counts do not change the notebook's hash; a source edit does
+    nb["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x"}]
+    nb["cells"][1]["execution_count"] = 7
+    assert cache.notebook_hash(nb) == h
+    nb["cells"][1]["source"] += "\n"
+    assert cache.notebook_hash(nb) != h
+
+
+def test_inputs_detected_declared_or_everything(tmp_path):
+    nb = json.loads((FIXTURE_NOTEBOOKS / "good.ipynb").read_text())
+    assert cache.detect_inputs(nb) == {"indicator_returns"}
+    resolved = cache.resolve_inputs(["indicators.yml"], {"deaths"}, tmp_path / "p", tmp_path)
+    assert resolved == {
+        "file:indicators.yml": tmp_path / "indicators.yml",
+        "table:deaths": tmp_path / "p" / "deaths.parquet",
+    }
+    assert cache.resolve_inputs([], set(), tmp_path / "p", tmp_path) == {"tables:*": tmp_path / "p"}
+
+
+def test_file_hasher_remembers_and_notices_changes(tmp_path):
+    f = tmp_path / "t.parquet"
+    f.write_bytes(b"one")
+    hasher = cache.FileHasher(tmp_path / "memo.json")
+    first = hasher.hash(f)
+    hasher.save()
+    again = cache.FileHasher(tmp_path / "memo.json")
+    assert again.hash(f) == first and not again._dirty  # answered from the memo
+    f.write_bytes(b"two!")
+    assert again.hash(f) != first
+    assert again.hash(tmp_path / "absent.parquet") == "missing"
