@@ -192,9 +192,10 @@ _ID_FIELD = re.compile(
     r"nhs_no)\b",
     re.IGNORECASE,
 )
-#: Record-id values shaped like the data sources' ids (prefix letters, then 5 or more digits).
+#: Record-id values shaped like the data sources' ids: prefix letters, then 5 or more digits (the
+#: default data uses EP00000001 episodes, P0000001 patients, NP0000001 incidents, WR000001 referrals).
 _ID_VALUE = re.compile(
-    r"\b(?:EP|EPI|EPS|SP|PAT|PT|PID|INC|CAD|CR|CRIME|REF|RF|WR|HES)[-_]?\d{5,}\b", re.IGNORECASE
+    r"\b(?:(?:EP|EPI|EPS|SP|PAT|PT|PID|INC|NP|CAD|CR|CRIME|REF|RF|WR|HES)[-_]?\d{5,}|P\d{7})\b"
 )
 _NHS_NUMBER = re.compile(r"(?<![\w.,/-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w,/-]|\.\d)")
 _DOB_HEADER = re.compile(r"date[\s_-]*of[\s_-]*birth|\bdob\b|birth[\s_-]*date|\bborn\b", re.I)
