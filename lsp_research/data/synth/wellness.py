@@ -163,9 +163,12 @@ def referrals(seed: int = config.DEFAULT_SEED, scale: float = 1.0) -> pd.DataFra
         d = np.where(is_open, dist[wi], np.inf)
         rank = np.argsort(d, axis=1, kind="stable")
         u = rng.random(n)
-        any_open = np.array([rng.choice(np.flatnonzero(row)) for row in is_open])
+        any_open = np.argmax(np.where(is_open, rng.random(is_open.shape), -1.0), axis=1)
         centre = np.where(u < 0.85, rank[:, 0], np.where(u < 0.97, rank[:, 1], any_open))
-        reason = np.array([rng.choice(len(REASONS), p=REASON_WEIGHTS[a]) for a in ai])
+        reason = np.empty(n, dtype=int)
+        for a in range(len(AGE_BANDS)):
+            sel = np.flatnonzero(ai == a)
+            reason[sel] = rng.choice(len(REASONS), size=len(sel), p=REASON_WEIGHTS[a])
         parts.append(
             pd.DataFrame(
                 {
