@@ -489,7 +489,9 @@ def test_notebook_runs_on_the_default_data(processed_data, tmp_path):
     assert 'alt=""' not in html
     tags = {t for c in nb.cells for t in c.metadata.get("tags", [])}
     assert {"parameters", "executive", "operational"} <= tags
-    assert elapsed < 45, f"the notebook took {elapsed:.0f} s"
+    assert elapsed < 60, (
+        f"the notebook took {elapsed:.0f} s"
+    )  # about 20 s on an idle 2-core machine
 
 
 def test_notebook_parameters_fail_before_any_kernel_starts():

@@ -256,39 +256,45 @@ def load_fractions(path: str | Path | None = None) -> pd.DataFrame:
     return table
 
 
-def _normalise_codes(values: pd.Index | pd.Series) -> pd.Series:
-    return pd.Series(values, dtype="string").str.strip().str.upper().str.replace(".", "").fillna("")
+def _normalise_codes(values) -> np.ndarray:
+    """Distinct codes as a numpy unicode array: upper case, no dot, no spaces (missing -> "")."""
+    text = pd.Series(values, dtype="string").str.strip().str.upper().str.replace(".", "").fillna("")
+    return np.asarray(text.to_numpy(dtype=object), dtype=str)
 
 
-def _code_aaf_lookup(codes: pd.Series, fractions: pd.DataFrame):
+def _code_aaf_lookup(codes: np.ndarray, fractions: pd.DataFrame):
     """AAF of each code for each sex and single year of age, the condition giving it, and flags.
 
     Returns ``(aaf, condition_index, conditions, is_specific)`` with ``aaf`` of shape
     ``(len(codes) + 1, 2, _MAX_AGE + 1)``; the last row is all zeros (for absent diagnoses).
     """
     n = len(codes)
-    lengths = codes.str.len().to_numpy()
-    groups = fractions.groupby(["code_from", "code_to", "condition"], sort=False)
-    conditions = [key[2] for key in groups.groups]
+    lengths = np.char.str_len(codes) if n else np.zeros(0, dtype=int)
+    # one age-by-sex grid of fractions per condition (code range); rows read once, without pandas
+    grids: dict[tuple[str, str, str], np.ndarray] = {}
+    specific: set[tuple[str, str, str]] = set()
+    cols = ["code_from", "code_to", "condition", "category", "sex", "age_from", "age_to", "aaf"]
+    for lo, hi, cond, category, sex, a, b, f in fractions[cols].itertuples(index=False, name=None):
+        grid = grids.setdefault((lo, hi, cond), np.zeros((2, _MAX_AGE + 1)))
+        for s in (0, 1) if sex == "P" else ((0,) if sex == "M" else (1,)):
+            grid[s, a : b + 1] = np.maximum(grid[s, a : b + 1], f)
+        if category == "specific":
+            specific.add((lo, hi, cond))
+    conditions = [key[2] for key in grids]
     aaf = np.zeros((n + 1, 2, _MAX_AGE + 1))
     which = np.full((n + 1, 2, _MAX_AGE + 1), -1, dtype=np.int32)
     is_specific = np.zeros(n + 1, dtype=bool)
-    for g, ((lo, hi, _), rows) in enumerate(groups):
+    for g, (key, grid) in enumerate(grids.items()):
+        lo, hi, _ = key
         width = len(lo)
-        prefix = codes.str.slice(0, width)
-        hit = ((prefix >= lo) & (prefix <= hi)).to_numpy(dtype=bool) & (lengths >= width)
-        if not hit.any():
+        prefix = codes.astype(f"<U{width}")  # truncates each code to its first `width` characters
+        idx = np.flatnonzero((prefix >= lo) & (prefix <= hi) & (lengths >= width))
+        if not len(idx):
             continue
-        grid = np.zeros((2, _MAX_AGE + 1))
-        for sex, a, b, f in rows[["sex", "age_from", "age_to", "aaf"]].itertuples(index=False):
-            sexes = (0, 1) if sex == "P" else ((0,) if sex == "M" else (1,))
-            for s in sexes:
-                grid[s, a : b + 1] = np.maximum(grid[s, a : b + 1], f)
-        idx = np.flatnonzero(hit)
         better = grid[None, :, :] > aaf[idx]
         aaf[idx] = np.where(better, grid[None, :, :], aaf[idx])
         which[idx] = np.where(better, g, which[idx])
-        if (rows["category"] == "specific").any():
+        if key in specific:
             is_specific[idx] = True
     return aaf, which, conditions, is_specific
 
@@ -337,24 +343,24 @@ def classify_episodes(
         if col not in episodes.columns:
             raise ValueError(f"episodes: needs a column '{col}'")
     n = len(episodes)
-    sex = episodes["sex"].map({"M": 0, "F": 1})
-    if sex.isna().any():
-        bad = episodes.loc[sex.isna(), "sex"].iloc[0]
+    male = (episodes["sex"] == "M").to_numpy(dtype=bool, na_value=False)
+    female = (episodes["sex"] == "F").to_numpy(dtype=bool, na_value=False)
+    if not (male | female).all():
+        bad = episodes["sex"].to_numpy(dtype=object)[~(male | female)][0]
         raise ValueError(f"episodes: column 'sex' must be M or F (got {bad!r})")
     age = pd.to_numeric(episodes["age"], errors="coerce")
     if age.isna().any():
         raise ValueError("episodes: column 'age' must be a number of years for every episode")
-    sex_i = sex.to_numpy(dtype=np.intp)
+    sex_i = female.astype(np.intp)
     age_i = np.clip(age.to_numpy(dtype=float), 0, _MAX_AGE).astype(np.intp)
 
-    flat = episodes[cols].to_numpy(dtype=object).ravel()
-    code_idx, uniques = pd.factorize(flat, use_na_sentinel=True)
+    # one factorisation of all diagnosis columns; the fractions are looked up per distinct code
+    stacked = pd.concat([episodes[c].astype("string") for c in cols], ignore_index=True)
+    code_idx, uniques = pd.factorize(stacked, use_na_sentinel=True)
     codes = _normalise_codes(uniques)
     aaf, which, conditions, is_specific = _code_aaf_lookup(codes, fractions)
-    code_idx = np.where(code_idx < 0, len(codes), code_idx).reshape(n, len(cols))
-    is_external = np.append(
-        codes.str.slice(0, 1).isin(EXTERNAL_CAUSE_LETTERS).to_numpy(dtype=bool), False
-    )
+    code_idx = np.where(code_idx < 0, len(codes), code_idx).reshape(len(cols), n).T
+    is_external = np.append(np.isin(codes.astype("<U1"), EXTERNAL_CAUSE_LETTERS), False)
 
     by_position = aaf[code_idx, sex_i[:, None], age_i[:, None]]  # (n, k)
     broad = by_position.max(axis=1)
@@ -362,8 +368,9 @@ def classify_episodes(
     narrow = np.maximum(by_position[:, 0], secondary_external.max(axis=1, initial=0.0))
     best = code_idx[np.arange(n), by_position.argmax(axis=1)]
     cond_i = which[best, sex_i, age_i]
-    names = np.array([*conditions, ""], dtype=object)[np.where(broad > 0, cond_i, -1)]
-    condition = pd.Series(names, index=episodes.index, dtype="string").replace("", pd.NA)
+    name_codes, names = pd.factorize(pd.Series(conditions, dtype=object))
+    cond_codes = np.where(broad > 0, np.append(name_codes, -1)[cond_i], -1)
+    condition = pd.Categorical.from_codes(cond_codes, categories=list(names))
     return pd.DataFrame(
         {
             "specific": is_specific[code_idx].any(axis=1),
@@ -523,29 +530,24 @@ def stratify(
     std = standard_weights(standard_population)
     quarters = _quarters_frame(start, end, population["year"].unique())
     lo, hi = str(start), str(end)
-
-    adm = admissions.loc[:, ["period", "ward_code", "sex", "age_band"]].copy()
-    adm["events"] = np.asarray(weights, dtype=float)
-    adm = adm[(adm["events"] > 0) & (adm["period"] >= lo) & (adm["period"] <= hi)]
-    adm["period"] = adm["period"].astype(str)
-    adm = adm.merge(quarters[["period", "financial_year"]], on="period", how="left")
-    adm["episodes"] = 1
-    pop = population.loc[:, ["year", "ward_code", "sex", "age_band", "population"]].merge(
-        quarters, left_on="year", right_on="pop_year"
-    )
-    pop["person_years"] = pop["population"] * 0.25
-    extra = [b for b in by if b not in ("period", "financial_year", "ward_code")]
-    if extra:
-        if areas is None:
-            raise ValueError(f"areas: needed to group by {extra}")
-        lookup = areas[["ward_code", *extra]]
-        adm = adm.merge(lookup, on="ward_code", how="left")
-        pop = pop.merge(lookup, on="ward_code", how="left")
-    for frame in (adm, pop):
-        frame["age_band"] = frame["age_band"].astype(str).map(bands)
-    keys = [*by, "sex", "age_band"]
-    # Population strata define the grid; check that no admission falls outside it.
+    area_by = [b for b in by if b not in ("period", "financial_year")]
+    extra = [b for b in area_by if b != "ward_code"]
+    if extra and areas is None:
+        raise ValueError(f"areas: needed to group by {extra}")
     stratum = ["ward_code", "sex", "age_band"]
+
+    # episodes -> fine strata (quarter, ward, sex, band) first, so that the rest works on small frames
+    w = np.asarray(weights, dtype=float)
+    period = admissions["period"].astype(str)
+    keep = ((w > 0) & (period >= lo) & (period <= hi)).to_numpy(dtype=bool)
+    fine = ["period", *stratum]
+    adm = admissions.loc[keep, fine].assign(events=w[keep], episodes=1)
+    adm = adm.groupby(fine, observed=True)[["events", "episodes"]].sum().reset_index()
+    adm["period"] = adm["period"].astype(str)
+    adm["financial_year"] = adm["period"].map(quarters.set_index("period")["financial_year"])
+
+    # population strata define the grid; no admission may fall outside it
+    pop = population.loc[:, ["year", *stratum, "population"]]
     known = pop[stratum].drop_duplicates()
     orphans = adm.merge(known, on=stratum, how="left", indicator=True)
     orphans = orphans[orphans["_merge"] == "left_only"]
@@ -553,11 +555,24 @@ def stratify(
         row = orphans.iloc[0]
         raise DataValidationError(
             [Problem("admissions", None, "ward_code",
-                     f"{len(orphans)} admissions fall in strata without population, e.g. ward "
-                     f"{row['ward_code']}, sex {row['sex']}, age band {row['age_band']}")],
+                     f"{int(orphans['episodes'].sum())} admissions fall in strata without population, "
+                     f"e.g. ward {row['ward_code']}, sex {row['sex']}, age band {row['age_band']}")],
             context="alcohol admissions",
         )  # fmt: skip
+
+    for col in extra:
+        lookup = areas.set_index("ward_code")[col]
+        adm[col] = adm["ward_code"].map(lookup)
+        pop[col] = pop["ward_code"].map(lookup)
+    for frame in (adm, pop):
+        frame["age_band"] = frame["age_band"].astype(str).map(bands)
+    keys = [*by, "sex", "age_band"]
     counts = adm.groupby(keys, observed=True, dropna=False)[["events", "episodes"]].sum()
+    # person-time: each quarter counts a quarter of its financial year's mid-year population
+    pop = pop.groupby(["year", *area_by, "sex", "age_band"], observed=True, dropna=False)
+    pop = pop["population"].sum().reset_index()
+    pop = pop.merge(quarters, left_on="year", right_on="pop_year")
+    pop["person_years"] = pop["population"] * 0.25
     py = pop.groupby(keys, observed=True, dropna=False)["person_years"].sum()
     out = py.to_frame().join(counts, how="left").reset_index()
     out[["events", "episodes"]] = out[["events", "episodes"]].fillna(0)
@@ -1094,7 +1109,8 @@ def hot_spots(grid, permutations: int = 999, seed: int = config.DEFAULT_SEED):
     from esda.getisord import G_Local
     from libpysal.weights import W
 
-    # queen contiguity on the lattice, from row/column positions (no geometry operations needed)
+    # queen contiguity on the lattice, from row/column positions (no geometry operations needed); each
+    # cell is its own neighbour (weight 1), which is what Gi* (star=True) adds to binary weights
     pos = {
         (int(r), int(c)): i for i, (r, c) in enumerate(zip(grid["row"], grid["col"], strict=True))
     }
@@ -1104,7 +1120,7 @@ def hot_spots(grid, permutations: int = 999, seed: int = config.DEFAULT_SEED):
             pos[(r + dr, c + dc)]
             for dr in (-1, 0, 1)
             for dc in (-1, 0, 1)
-            if (dr or dc) and (r + dr, c + dc) in pos
+            if (r + dr, c + dc) in pos
         ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -1344,7 +1360,10 @@ def condition_table(
     period = admissions["period"].astype(str)
     keep = (weights > 0) & (period >= str(start)) & (period <= str(end))
     frame = pd.DataFrame(
-        {"condition": classified.loc[keep, "condition"].fillna("(other)"), "weight": weights[keep]}
+        {
+            "condition": classified.loc[keep, "condition"].astype("string").fillna("(other)"),
+            "weight": weights[keep],
+        }
     )
     out = frame.groupby("condition").agg(episodes=("weight", "size"), admissions=("weight", "sum"))
     out = out.sort_values("admissions", ascending=False).reset_index()
@@ -1506,8 +1525,8 @@ CATEGORY_WORDS = {
 HOT_SPOT_STYLE = {
     "Hot spot (99%)": ("#B2182B", "///"),
     "Hot spot (95%)": ("#EF8A62", ".."),
-    "Cold spot (95%)": ("#67A9CF", "\\\\"),
-    "Cold spot (99%)": ("#2166AC", "xx"),
+    "Cold spot (95%)": ("#D1E5F0", ""),
+    "Cold spot (99%)": ("#92C5DE", ""),
 }
 
 
@@ -1598,11 +1617,46 @@ def chart_funnel(res: AlcoholResults):
 
     r = res.ratios
     return funnel_plot(
-        r, x="observed", n="expected", kind="ratio", label="area_name", multiplier=100,
-        title=f"{MEASURE_LABELS[res.params.measure].capitalize()}: standardised ratios by "
-        f"{res.area_label}, {res.window_label}",
-        xlabel="Expected admissions", ylabel="Standardised admission ratio (city = 100)",
+        r, "observed", "expected",
+        f"{MEASURE_LABELS[res.params.measure].capitalize()}: standardised ratios by {res.area_label}, "
+        f"{res.window_label}",
+        kind="ratio", label="area_name", multiplier=100, polarity="decrease",
+        xlabel="Expected admissions (AAF-weighted count)",
+        ylabel="Standardised admission ratio (city = 100)",
     )  # fmt: skip
+
+
+def _polygon_paths(geoms) -> list:
+    """One matplotlib path per (multi)polygon, holes included (drawn directly: no per-layer redraws)."""
+    from matplotlib.path import Path as MplPath
+
+    paths = []
+    for geom in geoms:
+        rings = []
+        for poly in getattr(geom, "geoms", [geom]):
+            rings.append(MplPath(np.asarray(poly.exterior.coords)[:, :2], closed=True))
+            rings.extend(MplPath(np.asarray(r.coords)[:, :2], closed=True) for r in poly.interiors)
+        paths.append(MplPath.make_compound_path(*rings))
+    return paths
+
+
+def _draw_polygons(
+    ax, geoms, facecolor, edgecolor, hatch: str = "", linewidth: float = 0.6
+) -> None:
+    from matplotlib.collections import PathCollection
+
+    coll = PathCollection(_polygon_paths(geoms), facecolors=facecolor, edgecolors=edgecolor,
+                          linewidths=linewidth, hatch=hatch or None)  # fmt: skip
+    ax.add_collection(coll)
+
+
+def _frame_map(ax, gdf) -> None:
+    minx, miny, maxx, maxy = gdf.total_bounds
+    pad = 0.02 * max(maxx - minx, maxy - miny)
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
 
 
 def _category_map(ax, gdf, column: str, styles: dict, edge: str = "#555555") -> list:
@@ -1613,7 +1667,7 @@ def _category_map(ax, gdf, column: str, styles: dict, edge: str = "#555555") -> 
         sub = gdf[gdf[column] == cat]
         n = len(sub)
         if n:
-            sub.plot(ax=ax, color=colour, edgecolor=edge, linewidth=0.6, hatch=hatch)
+            _draw_polygons(ax, sub.geometry, colour, edge, hatch)
         handles.append(Patch(facecolor=colour, edgecolor=edge, hatch=hatch, label=f"{cat} ({n})"))
     return handles
 
@@ -1630,11 +1684,11 @@ def chart_area_map(res: AlcoholResults):
     handles = _category_map(ax, res.areas, "significance", CATEGORY_STYLE)
     for _, row in res.areas.iterrows():
         pt = row.geometry.representative_point()
-        ax.annotate(str(row["area_name"]), (pt.x, pt.y), ha="center", va="center", fontsize=6.5)
+        ax.annotate(str(row["area_name"]), (pt.x, pt.y), ha="center", va="center", fontsize=6.5,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})  # fmt: skip
     ax.legend(handles=handles, title="Standardised admission ratio", loc="upper left", fontsize=8,
               title_fontsize=8, frameon=False, bbox_to_anchor=(1.0, 1.0))  # fmt: skip
-    ax.set_axis_off()
-    ax.set_aspect("equal")
+    _frame_map(ax, res.areas)
     counts = res.areas["significance"].value_counts()
     high = res.areas.loc[res.areas["significance"].astype(str).str.startswith("High"), "area_name"]
     alt = (
@@ -1655,12 +1709,11 @@ def chart_hot_spots(res: AlcoholResults):
         f"Alcohol-related incidents: hot spots (Getis-Ord Gi*), {res.window_label}",
         figsize=(7.5, 7.5),
     )
-    res.wards.boundary.plot(ax=ax, color="#777777", linewidth=0.5)
+    _draw_polygons(ax, res.wards.geometry, "none", "#777777", linewidth=0.5)
     handles = _category_map(ax, res.grid, "hot_spot", HOT_SPOT_STYLE, edge="none")
     ax.legend(handles=handles, title=f"{res.cell_size:g} m cells", loc="upper left", fontsize=8,
               title_fontsize=8, frameon=False, bbox_to_anchor=(1.0, 1.0))  # fmt: skip
-    ax.set_axis_off()
-    ax.set_aspect("equal")
+    _frame_map(ax, res.wards)
     top = res.hot_spot_wards[res.hot_spot_wards["hot_cells"] > 0].head(3)
     n_hot = int(res.grid["hot_spot"].astype(str).str.startswith("Hot").sum())
     alt = (
