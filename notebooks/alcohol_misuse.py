@@ -1,5 +1,5 @@
 # %% tags=["parameters"]
-period_end: str = "latest"  # last financial-year quarter of the analysis, YYYYQn (e.g. 2009Q4), or "latest"
+period: str = "latest"  # period end: the last financial-year quarter analysed, YYYYQn (e.g. 2009Q4), or "latest"
 years_pooled: int = 3  # 1-5: years pooled for the area ratios and the gradient; one of: 1, 2, 3, 4, 5
 measure: str = "broad"  # one of: specific, narrow, broad
 standard_population: str = "esp2013"  # one of: esp2013, esp1976
@@ -14,7 +14,7 @@ from lsp_research.plots import show
 from lsp_research.tables import show_table
 from lsp_research.topics import alcohol
 
-params = alcohol.validate_params(period_end, years_pooled, measure, standard_population, geography)
+params = alcohol.validate_params(period, years_pooled, measure, standard_population, geography)
 inputs = alcohol.Inputs(
     admissions=data.load("admissions"),
     population=data.load("population"),

@@ -477,7 +477,7 @@ def test_notebook_runs_on_the_default_data(processed_data, tmp_path):
     out = tmp_path / "alcohol_misuse.out.ipynb"
     t0 = time.perf_counter()
     papermill.execute_notebook(
-        str(src), str(out), parameters={"period_end": "latest", "measure": "broad"},
+        str(src), str(out), parameters={"period": "latest", "measure": "broad"},
         kernel_name="lsp-research", progress_bar=False, log_output=False, cwd=str(tmp_path),
     )  # fmt: skip
     elapsed = time.perf_counter() - t0
@@ -505,12 +505,16 @@ def test_notebook_parameters_fail_before_any_kernel_starts():
     assert contract["geography"].allowed == alcohol.GEOGRAPHIES
     lo, hi = alcohol.YEARS_POOLED_RANGE
     assert contract["years_pooled"].allowed == tuple(range(lo, hi + 1))
-    assert {k: p.default for k, p in contract.items()} == vars(alcohol.AlcoholParams())
+    # the notebook's `period` (the name the runner fills with the quarter it runs) is the period end
+    defaults = {("period_end" if k == "period" else k): p.default for k, p in contract.items()}
+    assert defaults == vars(alcohol.AlcoholParams())
+    assert contract["period"].kind == "period"
     validate(contract, {"measure": "narrow", "years_pooled": 5}, notebook="alcohol_misuse")
     with pytest.raises(ParameterError) as err:
-        validate(contract, {"measure": "wide", "years_pooled": 9, "geography": "lsoa"},
-                 notebook="alcohol_misuse")  # fmt: skip
+        validate(contract, {"measure": "wide", "years_pooled": 9, "geography": "lsoa", "period": "2011Q1"},
+                 notebook="alcohol_misuse", periods=["2009Q3", "2009Q4"])  # fmt: skip
     text = str(err.value)
+    assert "parameter 'period'" in text and "2011Q1" in text
     assert "one of: specific, narrow, broad" in text
     assert "one of: 1, 2, 3, 4, 5" in text
     assert "one of: ward, area_committee" in text
