@@ -65,7 +65,9 @@ class Problem:
     file : str
         The file that holds the problem.
     row : int or None
-        1-based data row (header excluded) or None when the problem concerns the whole file or column.
+        The row as a spreadsheet shows it (the header is row 1, so the first data row of a CSV file is
+        row 2; the worksheet row of an Excel file; the feature number of a boundary file), or None when
+        the problem concerns the whole file or a column.
     column : str or None
         Column name, or None.
     rule : str
