@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "lsp_research.data.commands",
     "lsp_research.reporting.commands",
     "lsp_research.reporting.audit_commands",
+    "lsp_research.performance.commands",
 ]
 
 

@@ -373,12 +373,11 @@ def _parse_indicator(pos: int, entry: Any, problems: list[str]) -> dict | None:
             f"{where}: unknown field '{key}'; allowed fields: "
             f"{', '.join(REQUIRED_FIELDS + OPTIONAL_FIELDS)}"
         )
-    item: dict[str, Any] = {}
-    for name in REQUIRED_FIELDS:
-        value = _text(entry.get(name))
-        if value is None:
-            problems.append(f"{where}: missing required field '{name}'")
-        item[name] = value
+    item: dict[str, Any] = {name: _text(entry.get(name)) for name in REQUIRED_FIELDS}
+    missing = [name for name in REQUIRED_FIELDS if item[name] is None]
+    if missing:
+        s = "s" if len(missing) > 1 else ""
+        problems.append(f"{where}: missing required field{s} {', '.join(repr(m) for m in missing)}")
     if code:
         item["code"] = code
     for name, allowed in (
