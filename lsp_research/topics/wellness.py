@@ -1794,6 +1794,15 @@ def _ward_name(res: WellnessAnalysis, code: str) -> str:
     return str(w.loc[code, "ward_name"]) if code in w.index else code
 
 
+def _significantly(k: int, n: int) -> str:
+    """``'none significantly lower'``, ``'2 significantly lower'``, ``'all significantly lower'``."""
+    if k == 0:
+        return "none significantly lower at 95%"
+    if k == n:
+        return "all significantly lower at 95%"
+    return f"{k} significantly lower at 95%"
+
+
 def _ratio_text(a: float, b: float) -> str:
     return f"ratio {a / b:.2f}; " if b > 0 else ""
 
@@ -1841,7 +1850,7 @@ def key_findings(res: WellnessAnalysis) -> str:
             f"- {len(flagged)} high-need ward{'s' if len(flagged) != 1 else ''} "
             f"{'have' if len(flagged) != 1 else 'has'} uptake below the city rate: "
             + ", ".join(flagged["ward_name"].astype(str))
-            + "."
+            + f" ({_significantly(int((flagged['uptake_vs_city'] == 'lower').sum()), len(flagged))})."
         )
     else:
         lines.append("- No high-need ward has uptake below the city rate.")
