@@ -805,6 +805,21 @@ def area_ratios(strata: pd.DataFrame, area: str) -> pd.DataFrame:
     pandas.DataFrame
         ``area``, ``episodes``, ``observed`` (weighted), ``expected``, ``value`` (SAR), limit columns
         ``lower95_0cl`` ... ``upper99_8cl``, ``significance``.
+
+    Examples
+    --------
+    Two wards with the same population; ward B has twice ward A's admissions in each stratum:
+
+    >>> s = pd.DataFrame({"ward_code": ["A", "A", "B", "B"], "sex": ["M", "F", "M", "F"],
+    ...                   "age_band": ["20-24"] * 4, "events": [30.0, 20.0, 60.0, 40.0],
+    ...                   "episodes": [30, 20, 60, 40], "person_years": [1000.0] * 4})
+    >>> r = area_ratios(s, "ward_code")
+    >>> r[["ward_code", "observed", "expected", "value"]].round(1)
+      ward_code  observed  expected  value
+    0         A      50.0      75.0   66.7
+    1         B     100.0      75.0  133.3
+    >>> r["significance"].astype(str).tolist()
+    ['Low (0.025)', 'High (0.025)']
     """
     from .. import stats
 
@@ -1276,9 +1291,6 @@ def joint_view(
 # --------------------------------------------------------------------------------------------------
 # The whole analysis
 # --------------------------------------------------------------------------------------------------
-
-#: Tables the analysis reads through :func:`lsp_research.data.load`.
-INPUT_TABLES = ("admissions", "population", "wards", "incidents", "indicator_comparators")
 
 
 @dataclass
