@@ -655,6 +655,9 @@ def filter_exceptions(assessment) -> pd.DataFrame:
     for (code, area), r in info.iterrows():
         if not r["judged"]:
             continue
+        if r["definition_settling"]:
+            r = r.copy()
+            r["target_status"] = r["target_status_raw"]
         signals = _performance_signals(r, settings)
         if not signals:
             continue

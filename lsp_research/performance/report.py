@@ -86,6 +86,8 @@ def _p(text: str, cls: str | None = None) -> str:
 def _value_text(r: pd.Series) -> str:
     if not r["received"]:
         return "no return"
+    if not r["judged"]:
+        return f"{_fmt(r['value'])} as returned, queried with the owner ({r['period_flags'].replace('_', ' ')})"
     text = _fmt(r["value"])
     if pd.notna(r["lowercl"]) and pd.notna(r["uppercl"]):
         text += f" ({_fmt(r['lowercl'])} to {_fmt(r['uppercl'])})"
@@ -171,6 +173,16 @@ def show_red_flags(run, display: bool = True) -> str:
     return "\n".join(out)
 
 
+def _latest_text(r: pd.Series) -> str:
+    if not r["received"]:
+        return "no return"
+    if not r["judged"]:
+        return "queried with the owner"
+    if r["definition_settling"]:
+        return f"{_fmt(r['value'])} (new definition)"
+    return _fmt(r["value"])
+
+
 def summary_frame(run, exclude_red_flags: bool = True) -> pd.DataFrame:
     """One line per indicator: value, target, status, SPC and travel as icons with words."""
     m = run.meeting
@@ -185,7 +197,7 @@ def summary_frame(run, exclude_red_flags: bool = True) -> pd.DataFrame:
             {
                 "Indicator": f"{r['label']} {r['title']}",
                 "Partnership": r["partnership"],
-                "Latest": _fmt(r["value"]) if r["received"] else "no return",
+                "Latest": _latest_text(r),
                 "Target": _target_text(r),
                 "Against target": icon_status(r["target_status"]),
                 "SPC": icon_variation(r["spc_variation"], imp) if r["judged"] else "– not judged",
