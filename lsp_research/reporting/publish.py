@@ -8,8 +8,9 @@ Hooks for other engineers:
 
 - an entry may carry ``summary``, a flat dict of headline figures for its parameter set (e.g. a ward's
   population and its rate); the index renders the summaries of one notebook as one table through
-  :func:`lsp_research.tables.show_table`, so count keys named in ``context["summary_counts"]`` pass
-  disclosure control;
+  :func:`lsp_research.tables.show_table`, so counts pass disclosure control: the keys named in
+  ``context["summary_counts"]``, or by default every whole-number key that reads like a count
+  (admissions, deaths, referrals, people, ...);
 - ``context["ward_map"]`` and ``context["league_table"]`` (HTML, e.g. from
   :func:`lsp_research.plots.show` and :func:`lsp_research.tables.show_table` with ``display=False``)
   appear under the headings "Ward map" and "League table"; ``context["sections"]`` adds any further
@@ -81,6 +82,33 @@ def _entry_files(entry: Mapping) -> dict:
     return out
 
 
+def _summary_counts(frame: pd.DataFrame, named) -> list[str]:
+    """The summary columns that go through disclosure control.
+
+    ``context["summary_counts"]`` names them; without it, every whole-number column whose name reads
+    like a count of people or events (the audit's test) is treated as one, so that a summary cannot
+    publish a small count by accident.
+
+    >>> f = pd.DataFrame({"Parameter set": ["a"], "Admissions": [3], "Rate per 1,000": [2.5],
+    ...                   "Indicators": [4]})
+    >>> _summary_counts(f, None), _summary_counts(f, ["Indicators"])
+    (['Admissions'], ['Indicators'])
+    """
+    if named is not None:
+        return [c for c in named if c in frame.columns]
+    from .audit import _COUNT_HEADER, _NOT_COUNT_HEADER
+
+    out = []
+    for col in frame.columns:
+        label = str(col)
+        if not _COUNT_HEADER.search(label) or _NOT_COUNT_HEADER.search(label):
+            continue
+        values = pd.to_numeric(frame[col], errors="coerce").dropna()
+        if len(values) and (values >= 0).all() and (values == values.round()).all():
+            out.append(col)
+    return out
+
+
 def _report_section(notebook: str, items: list[Mapping], period_dir: Path, context: Mapping) -> str:
     title = (
         next((e.get("title") for e in items if e.get("title")), None)
@@ -121,7 +149,7 @@ def _report_section(notebook: str, items: list[Mapping], period_dir: Path, conte
                 for e, s in summaries
             ]
         )
-        counts = [c for c in context.get("summary_counts", ()) if c in frame.columns]
+        counts = _summary_counts(frame, context.get("summary_counts"))
         parts.append(
             show_table(frame, f"{title}: summary by parameter set", counts=counts, display=False)
         )
