@@ -12,8 +12,10 @@
 ...     "submitted_on": "2010-01-01", "submitted_by": "Police"})
 >>> m = meeting(ret, reg, "2009Q4")
 >>> fig, alt = indicator_chart(m.assessment, "NI20")
->>> alt
-'SPC chart of NI 20 Assault with injury (crimes per 1,000), 2008Q1 to 2009Q4: latest value 2.05 against a target of 2; common cause variation; 1 quarter routed back to its owner (2009Q3), not plotted.'
+>>> print(alt)  # doctest: +NORMALIZE_WHITESPACE
+SPC chart of NI 20 Assault with injury (crimes per 1,000), 2008Q1 to 2009Q4: latest value 2.05 against
+a target of 2; common cause variation; the limits are trial limits (fewer than 13 quarters since the
+baseline began); 1 quarter routed back to its owner (2009Q3), not plotted.
 """
 
 from __future__ import annotations
@@ -94,9 +96,10 @@ def indicator_chart(assessment, code: str, area: str = LAD_CODE, *, size=(8, 3.6
             else None
         )
         segments = [slice(0, len(s))] if cut is None else [slice(0, cut), slice(cut, len(s))]
+        trial = assessment.row(ind.code, area)["spc_trial_limits"] in (True,)
         for col, style, label in (
             ("mean", "-", "Mean"),
-            ("upl", "--", "Process limits"),
+            ("upl", "--", "Trial process limits" if trial else "Process limits"),
             ("lpl", "--", None),
         ):
             y = s[col].to_numpy(float)
@@ -169,6 +172,10 @@ def chart_alt(assessment, code: str, area: str = LAD_CODE) -> str:
             latest += f" against a target of {_fmt(r['target'])}"
         parts.append(latest)
         parts.append(VARIATION_WORDS.get(r["spc_variation"], str(r["spc_variation"])))
+        if r["spc_trial_limits"] in (True,):
+            parts.append(
+                "the limits are trial limits (fewer than 13 quarters since the baseline began)"
+            )
     else:
         parts.append(
             f"the latest quarter ({r['period']}) is not judged: {r['period_flags'] or 'no return'}"
