@@ -188,6 +188,57 @@ def run_task(task: RunTask) -> RunResult:
     return result
 
 
+def _papermill(task: RunTask, executed: Path, engine_kwargs: Mapping[str, Any]):
+    """Parameterise and execute the notebook as ``papermill.execute_notebook`` does, but keep the
+    executed notebook whatever happens and write it once, at the end (papermill would otherwise save
+    it after every cell to keep evidence of a dead kernel, which costs seconds for notebooks with
+    many charts). Returns ``(notebook, exception or None)``; a failing cell is marked by papermill.
+    """
+    from papermill.engines import NBClientEngine, NotebookExecutionManager
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import (
+        prepare_notebook_metadata,
+        raise_for_execution_errors,
+        remove_error_markers,
+    )
+    from papermill.iorw import load_notebook_node, write_ipynb
+    from papermill.parameterize import parameterize_notebook
+    from papermill.utils import chdir
+
+    kernel = task.kernel_name or DEFAULT_KERNEL
+    nb = load_notebook_node(task.notebook)
+    if task.parameters:
+        nb = parameterize_notebook(nb, dict(task.parameters), kernel_name=kernel)
+    nb = remove_error_markers(prepare_notebook_metadata(nb, task.notebook, str(executed)))
+    manager = NotebookExecutionManager(nb, output_path=None, progress_bar=False, log_output=False)
+    manager.notebook_start()
+    error: BaseException | None = None
+    try:
+        with chdir(str(Path(task.notebook).parent)):
+            NBClientEngine.execute_managed_notebook(
+                manager,
+                kernel,
+                log_output=False,
+                start_timeout=task.start_timeout,
+                execution_timeout=task.timeout,
+                shutdown_kernel="immediate",
+                **engine_kwargs,
+            )
+    except Exception as exc:  # noqa: BLE001 - classified by the caller
+        error = exc
+    finally:
+        manager.cleanup_pbar()
+        manager.notebook_complete()
+    nb = manager.nb
+    if error is None:
+        try:
+            raise_for_execution_errors(nb, str(executed))  # marks the failing cell, saves, raises
+        except PapermillExecutionError as exc:
+            return nb, exc
+    write_ipynb(nb, str(executed))
+    return nb, error
+
+
 def _run(task: RunTask, tmp: Path, result: RunResult) -> None:
     import nbformat
     import papermill as pm
@@ -206,44 +257,33 @@ def _run(task: RunTask, tmp: Path, result: RunResult) -> None:
         engine_kwargs["kernel_manager_class"] = kernels.fork_kernel_manager_class()
         result.warm = True
     t_exec = time.perf_counter()
-    error: tuple[str, str] | None = None
     try:
-        pm.execute_notebook(
-            task.notebook,
-            str(executed),
-            parameters=dict(task.parameters),
-            kernel_name=task.kernel_name or DEFAULT_KERNEL,
-            cwd=str(Path(task.notebook).parent),
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=True,  # so a dead kernel or a timeout leaves its evidence
-            execution_timeout=task.timeout,
-            start_timeout=task.start_timeout,
-            shutdown_kernel="immediate",
-            **engine_kwargs,
-        )
-    except pm.PapermillExecutionError as exc:
-        error = (FAILED, f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})")
-        result.failed_cell = exc.exec_count
-    except CellTimeoutError:
-        error = (TIMED_OUT, f"a cell ran longer than the {task.timeout} s allowed per cell")
-    except DeadKernelError:
-        cause = _signal_name(kernels.last_exit_code()) if result.warm else "unknown cause"
-        error = (KERNEL_DIED, f"the kernel died ({cause}) while a cell was running")
+        nb, exc = _papermill(task, executed, engine_kwargs)
     finally:
         result.execute_seconds = time.perf_counter() - t_exec
-    if error is not None:
-        result.status, result.message = error
-        if result.status in (TIMED_OUT, KERNEL_DIED) and executed.exists():
-            nb = nbformat.read(executed, as_version=4)
-            idx = _running_cell(nb)
-            _mark(nb, f"Run stopped: {result.message}.", idx)
-            if idx is not None:
-                result.failed_cell = idx
-            nbformat.write(nb, executed)
+    if exc is not None:
+        if isinstance(exc, pm.PapermillExecutionError):
+            result.status = FAILED
+            result.message = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
+            result.failed_cell = exc.exec_count
+            return
+        if isinstance(exc, CellTimeoutError):
+            result.status = TIMED_OUT
+            result.message = f"a cell ran longer than the {task.timeout} s allowed per cell"
+        elif isinstance(exc, DeadKernelError):
+            cause = _signal_name(kernels.last_exit_code()) if result.warm else "unknown cause"
+            result.status = KERNEL_DIED
+            result.message = f"the kernel died ({cause}) while a cell was running"
+        else:
+            result.status = ERROR
+            result.message = f"{type(exc).__name__}: {exc}"
+        idx = _running_cell(nb)
+        _mark(nb, f"Run stopped: {result.message}.", idx)
+        if idx is not None:
+            result.failed_cell = idx
+        nbformat.write(nb, executed)
         return
     t_exp = time.perf_counter()
-    nb = nbformat.read(executed, as_version=4)
     context = {"slug": task.slug, "name": task.name, **dict(task.context)}
     try:
         export_html(nb, task.tiers, tmp, context)
