@@ -82,6 +82,19 @@ def _entry_files(entry: Mapping) -> dict:
     return out
 
 
+def _pretty(key) -> str:
+    """A summary key as a column header: ``"alcohol_admissions_ratio"`` -> "Alcohol admissions ratio".
+
+    >>> _pretty("imd2007_score"), _pretty("Rate per 1,000")
+    ('Imd2007 score', 'Rate per 1,000')
+    """
+    text = str(key)
+    if "_" in text and " " not in text:
+        text = text.replace("_", " ").strip()
+        text = text[:1].upper() + text[1:]
+    return text
+
+
 def _summary_counts(frame: pd.DataFrame, named) -> list[str]:
     """The summary columns that go through disclosure control.
 
@@ -149,7 +162,10 @@ def _report_section(notebook: str, items: list[Mapping], period_dir: Path, conte
                 for e, s in summaries
             ]
         )
-        counts = _summary_counts(frame, context.get("summary_counts"))
+        named = context.get("summary_counts")
+        names = {c: _pretty(c) for c in frame.columns}
+        frame = frame.rename(columns=names)
+        counts = _summary_counts(frame, None if named is None else [names.get(c, c) for c in named])
         parts.append(
             show_table(frame, f"{title}: summary by parameter set", counts=counts, display=False)
         )
