@@ -188,3 +188,20 @@ def test_freshness_is_measured_at_the_report_period(processed_data, tmp_path):
     for warning in at_period["stale"]:
         assert warning in html
     assert "before today" not in html
+
+
+def test_a_more_precise_first_heading_becomes_the_page_title(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Ward profile", id="a", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "", id="b", metadata={"tags": ["executive"]},
+            outputs=[nbformat.v4.new_output("display_data", data={"text/markdown": "# Ward profile: St Anne's\n\n## People"})],
+        ),
+    ]  # fmt: skip
+    html = render_tier(nb, "executive", {"name": "ward_profile", "provenance": PROV})
+    assert '<h1 id="top">Ward profile: St Anne\'s</h1>' in html
+    assert "<title>Ward profile: St Anne's – executive report</title>" in html
+    assert html.count("<h1") == 1 and '<h2 id="people">People</h2>' in html

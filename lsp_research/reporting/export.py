@@ -393,6 +393,20 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
     page, _ = exporter.from_notebook_node(select_cells(nb, tier), resources=resources)
     start = page.index('<main id="content">') + len('<main id="content">')
     end = page.rindex("</main>")
+    first = _HEADING.search(page, start, end)
+    if first and first.group(1) == "1":
+        text = _text(first.group(3))
+        if text.casefold().startswith(title.casefold()) and len(text) > len(title):
+            # the notebook names the page more precisely ("Ward profile: Hendon"): use its heading
+            old_page_title = resources["lsp"]["page_title"]
+            new_page_title = old_page_title.replace(title, text, 1)
+            for a, b in ((old_page_title, new_page_title), (title, text)):
+                a, b = _html.escape(a, quote=False), _html.escape(b, quote=False)
+                page = page.replace(f"<title>{a}</title>", f"<title>{b}</title>", 1)
+                page = page.replace(f'<h1 id="top">{a}</h1>', f'<h1 id="top">{b}</h1>', 1)
+            title = text
+            start = page.index('<main id="content">') + len('<main id="content">')
+            end = page.rindex("</main>")
     main, toc = normalise_headings(page[start:end], title)
     main = re.sub(r'<div class="lsp-cell lsp-text">\s*</div>', "", main)
     main = re.sub(r"\n\s*\n+", "\n", main)
