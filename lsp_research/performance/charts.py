@@ -104,9 +104,10 @@ def indicator_chart(assessment, code: str, area: str = LAD_CODE, *, size=(8, 3.6
         ):
             y = s[col].to_numpy(float)
             for k, seg in enumerate(segments):
+                keep = ok[seg]  # draw across quarters that were routed back or missing
                 ax.plot(
-                    x[seg],
-                    y[seg],
+                    x[seg][keep],
+                    y[seg][keep],
                     ls=style,
                     lw=1,
                     color=PALETTE["sky"] if col != "mean" else PALETTE["black"],
