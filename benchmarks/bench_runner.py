@@ -1,0 +1,309 @@
+"""Benchmark the programme runner against the naive way and against the floor (run by hand).
+
+    .venv/bin/python benchmarks/bench_runner.py [--period latest] [--jobs 2] [--naive-sample 1]
+
+On the default programme (``programme.yml``) for one quarter, side by side in one run:
+
+runner
+    ``lsp-research run`` from a cold cache (``force``): validation, warm forked kernels, export of every
+    tier in the workers, audit, index, atomic publish.
+naive
+    for each run, the ``papermill`` command, then one ``jupyter nbconvert --to html --no-input``
+    command per tier, one after another. ``--naive-sample K`` times K runs of each notebook and
+    scales by the number of runs of that notebook (``--naive-sample 0`` runs them all).
+floor
+    the same analysis code, no Jupyter: one Python process executes every run's code cells (the
+    parameters cell, then the run's parameters, then the rest) with charts rendered to PNG and tables
+    to HTML by the notebooks' own calls; nothing is exported.
+growth
+    the runner (``force``) on the notebook with the most parameter sets, over N sets and over 4N.
+no-change rerun
+    ``lsp-research run`` as a command, nothing changed since the previous run.
+
+Ratios printed: naive / runner (target at least 5), runner / floor (target at most 2), growth for 4x
+the sets (target at most about 4), and the no-change rerun (target about 1 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), "
+        f"Python {platform.python_version()}; load average {load}"
+    )
+
+
+def _plan(period: str):
+    from lsp_research.config import get_paths
+    from lsp_research.reporting.parameters import Areas, available_periods
+    from lsp_research.reporting.programme import load_programme
+    from lsp_research.reporting.runner import plan
+    from lsp_research.periods import resolve
+
+    prog = load_programme()
+    periods = available_periods()
+    quarter = resolve(period, periods)
+    return prog, quarter, plan(prog, quarter, periods, Areas.from_processed(get_paths().processed))
+
+
+# ----------------------------------------------------------------------------------------------- floor
+
+
+def floor_worker(plan_file: str) -> None:
+    """Run every planned run's code cells in this one process (called in a subprocess)."""
+    t0 = time.perf_counter()
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    runs = json.loads(Path(plan_file).read_text())
+    import matplotlib.pyplot as plt
+    from IPython.core.interactiveshell import InteractiveShell
+
+    # a plain IPython shell (no kernel, no messaging), so display() formats every rich output
+    # (HTML tables, PNG charts) exactly as in a kernel, then prints the text form to a sink
+    InteractiveShell.instance()
+    outputs = 0
+    for run in runs:
+        nb = json.loads(Path(run["notebook"]).read_text())
+        cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        namespace: dict = {"__name__": "__main__"}
+        for i, cell in enumerate(cells):
+            src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            src = "\n".join(ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!")))
+            sink = io.StringIO()
+            with contextlib.redirect_stdout(sink):
+                exec(compile(src, f"{run['key']}[{i}]", "exec"), namespace)
+                if "parameters" in cell.get("metadata", {}).get("tags", []):
+                    namespace.update(run["parameters"])  # papermill's injected cell
+            outputs += len(sink.getvalue())
+        plt.close("all")
+    print(json.dumps({"seconds": time.perf_counter() - t0, "output_chars": outputs}))
+
+
+def run_floor(planned, workdir: Path) -> float:
+    runs = [
+        {"key": f"{e.name}/{s.set_id}", "notebook": str(e.path), "parameters": values}
+        for e, s, values in planned
+    ]
+    plan_file = workdir / "floor-plan.json"
+    plan_file.write_text(json.dumps(runs, default=str))
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, __file__, "--floor-worker", str(plan_file)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT / "notebooks",
+        check=False,
+    )
+    elapsed = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise SystemExit(f"the floor failed:\n{out.stderr[-3000:]}")
+    inner = json.loads(out.stdout.strip().splitlines()[-1])
+    print(
+        f"  floor: {elapsed:.1f} s for {len(runs)} runs in one process "
+        f"({inner['seconds']:.1f} s inside it, imports included)"
+    )
+    return elapsed
+
+
+# ----------------------------------------------------------------------------------------------- naive
+
+
+_HIDE = {
+    "board": ["executive", "operational", "parameters", "injected-parameters"],
+    "executive": ["operational", "parameters", "injected-parameters"],
+    "operational": ["parameters", "injected-parameters"],
+}
+
+
+def naive_one(entry, set_id, values, workdir: Path) -> float:
+    """The papermill command, then one nbconvert command per tier; returns seconds."""
+    out_nb = workdir / f"{entry.name}-{set_id}.ipynb"
+    cmd = [str(BIN / "papermill"), "-k", "lsp-research", "--no-progress-bar"]
+    for k, v in values.items():
+        cmd += ["-y", json.dumps({k: v})]
+    cmd += [str(entry.path), str(out_nb)]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, cwd=entry.path.parent)
+    for tier in entry.tiers:
+        tags = json.dumps(_HIDE[tier])
+        subprocess.run(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
+             "--TagRemovePreprocessor.enabled=True",
+             f"--TagRemovePreprocessor.remove_cell_tags={tags}",
+             "--output", f"{entry.name}-{set_id}-{tier}", "--output-dir", str(workdir),
+             str(out_nb)],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+    return time.perf_counter() - t0
+
+
+def run_naive(planned, workdir: Path, sample: int) -> tuple[float, bool]:
+    by_entry: dict[str, list] = {}
+    for e, s, values in planned:
+        by_entry.setdefault(e.name, []).append((e, s, values))
+    total, extrapolated = 0.0, False
+    for name, runs in by_entry.items():
+        chosen = runs if sample <= 0 else runs[:sample]
+        times = [naive_one(e, s.set_id, v, workdir) for e, s, v in chosen]
+        mean = sum(times) / len(times)
+        total += mean * len(runs)
+        extrapolated |= len(chosen) < len(runs)
+        note = f", {len(chosen)} timed and scaled to {len(runs)}" if len(chosen) < len(runs) else ""
+        print(f"  naive {name}: {mean:.1f} s a run{note}")
+    return total, extrapolated
+
+
+# ---------------------------------------------------------------------------------------------- runner
+
+
+def run_runner(out: Path, period: str, jobs: int, programme: Path | None = None) -> float:
+    from lsp_research.reporting.runner import run_programme
+
+    t0 = time.perf_counter()
+    summary = run_programme(period, jobs=jobs, force=True, quiet=True, out=out, programme=programme)
+    elapsed = time.perf_counter() - t0
+    c = summary.counts
+    if c["failed"]:
+        print(summary.table())
+    return elapsed
+
+
+def growth_programmes(prog, planned, workdir: Path) -> tuple[Path, Path, int, str]:
+    """Two programmes over the notebook with the most sets: N sets and 4N sets."""
+    import yaml
+
+    counts: dict[str, int] = {}
+    for e, _, _ in planned:
+        counts[e.name] = counts.get(e.name, 0) + 1
+    name = max(counts, key=counts.get)
+    entry = prog.get(name)
+    sets = [s.set_id for e, s, _ in planned if e.name == name]
+    n = max(1, len(sets) // 4)
+    paths = []
+    for k in (n, 4 * n):
+        inputs = [
+            str((prog.root / i).resolve()) if ("/" in i or Path(i).suffix) else i
+            for i in entry.inputs
+        ]
+        item = {
+            "notebook": str(entry.path),
+            "name": entry.name,
+            "over": sets[:k],
+            "tiers": list(entry.tiers),
+            "inputs": inputs,
+            "parameters": dict(entry.parameters),
+        }
+        p = workdir / f"growth-{k}.yml"
+        p.write_text(yaml.safe_dump({"version": 1, "notebooks_dir": "/", "notebooks": [item]}))
+        paths.append(p)
+    return paths[0], paths[1], n, name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--period", default="latest")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--naive-sample", type=int, default=1, help="runs timed per notebook; 0 = all"
+    )
+    parser.add_argument("--skip", action="append", default=[], help="naive, floor, growth")
+    parser.add_argument("--floor-worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.floor_worker:
+        floor_worker(args.floor_worker)
+        return
+
+    from lsp_research.reporting.execute import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
+    print(f"machine: {_machine()}")
+    prog, quarter, planned = _plan(args.period)
+    notebooks = sorted({e.name for e, _, _ in planned})
+    print(
+        f"programme: {len(notebooks)} notebooks ({', '.join(notebooks)}), {len(planned)} runs for "
+        f"{quarter}; runner with --jobs {args.jobs}"
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="lsp-bench-"))
+    results: dict[str, float] = {}
+    try:
+        out = workdir / "reports"
+        results["runner"] = run_runner(out, str(quarter), args.jobs)
+        print(f"  runner: {results['runner']:.1f} s")
+
+        env = {**os.environ, "LSP_REPORTS_DIR": str(out)}
+        t0 = time.perf_counter()
+        subprocess.run(
+            [str(BIN / "lsp-research"), "run", "--period", str(quarter), "--quiet"],
+            check=True, capture_output=True, env=env,
+        )  # fmt: skip
+        results["rerun"] = time.perf_counter() - t0
+        print(f"  no-change rerun (command): {results['rerun']:.2f} s")
+
+        if "floor" not in args.skip:
+            results["floor"] = run_floor(planned, workdir)
+        if "naive" not in args.skip:
+            naive_dir = workdir / "naive"
+            naive_dir.mkdir()
+            results["naive"], extrapolated = run_naive(planned, naive_dir, args.naive_sample)
+            print(f"  naive: {results['naive']:.1f} s" + (" (scaled)" if extrapolated else ""))
+        if "growth" not in args.skip:
+            small, large, n, name = growth_programmes(prog, planned, workdir)
+            results["growth_n"] = run_runner(workdir / "g1", str(quarter), args.jobs, small)
+            results["growth_4n"] = run_runner(workdir / "g4", str(quarter), args.jobs, large)
+            print(
+                f"  growth ({name}): {n} sets {results['growth_n']:.1f} s, "
+                f"{4 * n} sets {results['growth_4n']:.1f} s"
+            )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print("\nresults")
+    r = results
+    print(f"  runner, cold cache              {r['runner']:8.1f} s")
+    if "naive" in r:
+        print(
+            f"  naive (papermill + nbconvert)   {r['naive']:8.1f} s   naive / runner = "
+            f"{r['naive'] / r['runner']:.1f}x (target >= 5)"
+        )
+    if "floor" in r:
+        print(
+            f"  floor (one process, no Jupyter) {r['floor']:8.1f} s   runner / floor = "
+            f"{r['runner'] / r['floor']:.2f}x (target <= 2)"
+        )
+    if "growth_n" in r:
+        print(
+            f"  growth, 4x the parameter sets   {r['growth_n']:.1f} s -> {r['growth_4n']:.1f} s = "
+            f"{r['growth_4n'] / r['growth_n']:.2f}x (target <= ~4)"
+        )
+    print(f"  no-change rerun (command)       {r['rerun']:8.2f} s   (target ~1 s)")
+    print(f"machine after: {_machine()}")
+
+
+if __name__ == "__main__":
+    main()
