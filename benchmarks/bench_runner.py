@@ -61,10 +61,10 @@ def _machine() -> str:
 
 def _plan(period: str):
     from lsp_research.config import get_paths
+    from lsp_research.periods import resolve
     from lsp_research.reporting.parameters import Areas, available_periods
     from lsp_research.reporting.programme import load_programme
     from lsp_research.reporting.runner import plan
-    from lsp_research.periods import resolve
 
     prog = load_programme()
     periods = available_periods()
