@@ -166,6 +166,7 @@ def test_things_that_are_not_leaks():
         # ward codes, years and large or zero counts are fine; rates are not counts
         "<table><tr><th>Ward code</th><th>Admissions</th><th>Rate per 1,000 admissions</th></tr>"
         "<tr><td>E05001153</td><td>0</td><td>3.2</td></tr><tr><td>E05001154</td><td>1,204</td><td>4</td></tr>"
+        "</table><table><tr><th>Year</th><th>Babies born</th></tr><tr><td>2009</td><td>3,120</td></tr>"
         "</table><p>An invalid NHS-like number 123 456 7890 and 2009-10 Q3.</p></body></html>"
     )
     assert audit_html(page) == []

@@ -198,7 +198,7 @@ _ID_VALUE = re.compile(
     r"\b(?:(?:EP|EPI|EPS|SP|PAT|PT|PID|INC|NP|CAD|CR|CRIME|REF|RF|WR|HES)[-_]?\d{5,}|P\d{7})\b"
 )
 _NHS_NUMBER = re.compile(r"(?<![\w.,/-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\w,/-]|\.\d)")
-_DOB_HEADER = re.compile(r"date[\s_-]*of[\s_-]*birth|\bdob\b|birth[\s_-]*date|\bborn\b", re.I)
+_DOB_HEADER = re.compile(r"date[\s_-]*of[\s_-]*birth|\bdob\b|birth[\s_-]*date", re.I)
 _DOB_TEXT = re.compile(
     r"\b(date_of_birth|birth_date|birthdate|dob)\b|"
     r"(date of birth|born on)\s*[:=-]?\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}",
