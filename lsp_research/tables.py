@@ -278,4 +278,20 @@ def show_table(
         from IPython.display import display as _display
 
         _display(HTML(html))
+        return _Shown(html)
     return html
+
+
+class _Shown(str):
+    """HTML already sent to the notebook: a cell ending in ``show_table(...)`` shows it once, not
+    again as a quoted string. Behaves as ``str`` otherwise.
+
+    >>> s = _Shown("<table></table>")
+    >>> s == "<table></table>", s._ipython_display_() is None
+    (True, True)
+    """
+
+    __slots__ = ()
+
+    def _ipython_display_(self) -> None:
+        return None

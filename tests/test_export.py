@@ -145,7 +145,9 @@ def test_papermill_executed_notebook(tmp_path):
     paths = export_tiers(nb, ["board", "operational"], tmp_path / "out", {"provenance": PROV})
     board, operational = (p.read_text(encoding="utf-8") for p in paths)
     assert [p.name for p in paths] == ["demo-board.html", "demo-operational.html"]
-    assert "Admissions by ward, 2009Q4" in board and "Line chart" not in board
+    assert board.count("Admissions by ward, 2009Q4") == 1 and "Line chart" not in board
+    cell = next(c for c in nb.cells if "show_table(" in c.source)
+    assert [o.output_type for o in cell.outputs] == ["display_data"]  # shown once, no Out[]
     assert "Line chart of admissions per quarter" in operational
     assert "The period is <strong>2009Q4</strong>." in operational and "rows: 4" in operational
     assert "<code>seed</code>" in board and "<code>3</code>" in board  # papermill's parameters

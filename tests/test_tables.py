@@ -119,6 +119,8 @@ def test_display_sends_html_to_the_notebook(monkeypatch):
     monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
     html = show_table(pd.DataFrame({"a": ["x"], "n": [10]}), "T", counts=["n"])
     assert len(shown) == 1 and shown[0].data == html
+    # the returned string does not display itself a second time as the cell's value
+    assert isinstance(html, str) and html._ipython_display_() is None
 
 
 @pytest.mark.parametrize(
