@@ -50,11 +50,12 @@ from typing import Any, TextIO
 
 from .. import __version__
 from ..config import get_paths
-from ..errors import AuditError, LspError, ParameterError, ProgrammeError
+from ..errors import AuditError, ConfigError, LspError, ParameterError, ProgrammeError
 from ..periods import Quarter, resolve
 from . import SUMMARY_MIME
 from . import cache as _cache
 from .execute import (
+    DEFAULT_KERNEL,
     OK,
     DaskExecutor,
     Executor,
@@ -582,6 +583,8 @@ def _run_locked(
                 f"{len(to_run)} to run, {len(planned) - len(to_run)} cached"
                 + (" (--force)" if force else ""),
             )
+            if scheduler is None:
+                _check_kernel()
             executor = _make_executor(
                 executor_factory, scheduler, jobs, env, preload_t, warm, len(to_run)
             )
@@ -610,6 +613,19 @@ def _run_locked(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _check_kernel(name: str = DEFAULT_KERNEL) -> None:
+    """Fail before running anything when the project's Jupyter kernel is not installed."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        raise ConfigError(
+            f"the Jupyter kernel '{name}' is not installed: run 'make install' (or "
+            f"'.venv/bin/python -m ipykernel install --sys-prefix --name {name}')"
+        ) from None
 
 
 def _make_executor(factory, scheduler, jobs, env, preload, warm, n_tasks) -> Executor:
