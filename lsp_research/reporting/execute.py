@@ -348,8 +348,25 @@ def skip_slow_optional_imports() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
-def _worker_init(env: Mapping[str, str], preload: Sequence[str], warm: bool) -> None:
+def _exit_with_parent(parent: int) -> None:
+    """Leave when the runner that started this worker is gone (killed by a scheduler's timeout,
+    say): a pool worker would otherwise live on, holding its warm kernel server."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(3)
+
+    threading.Thread(target=watch, name="lsp-parent-watch", daemon=True).start()
+
+
+def _worker_init(
+    env: Mapping[str, str], preload: Sequence[str], warm: bool, parent: int | None = None
+) -> None:
     """Pool worker start-up: import the execution stack once and start the warm kernel server."""
+    if parent is not None:
+        _exit_with_parent(parent)
     skip_slow_optional_imports()
     os.environ.update(env)
     import nbclient  # noqa: F401
@@ -379,7 +396,7 @@ class LocalExecutor(Executor):
             max_workers=self.jobs,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker_init,
-            initargs=(dict(env or {}), tuple(preload), warm),
+            initargs=(dict(env or {}), tuple(preload), warm, os.getpid()),
         )
 
     def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:

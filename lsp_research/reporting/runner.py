@@ -419,7 +419,8 @@ def run_programme(
     quiet : bool
         Print only warnings and the summary.
     only : list of str, optional
-        Run only these notebooks (by programme name); the published period then holds only them.
+        Run only these notebooks (by programme name); the other notebooks' reports are kept from the
+        published period (when there is one), so the period stays complete.
     out : path, optional
         Reports folder (default ``config.get_paths().reports``).
     programme : path, optional
@@ -458,11 +459,13 @@ def run_programme(
 
     reports_root = Path(out).expanduser().resolve() if out else paths.reports
     with PeriodLock(reports_root, str(quarter)):
+        others = {e.name for e in prog.notebooks} - {e.name for e, _, _ in planned_sets}
         return _run_locked(
             prog,
             quarter,
             planned_sets,
             reports_root,
+            keep=others,
             log=log,
             t0=t0,
             jobs=jobs,
@@ -480,6 +483,7 @@ def _run_locked(
     planned_sets,
     reports_root: Path,
     *,
+    keep: set[str],
     log: _Log,
     t0: float,
     jobs,
@@ -598,13 +602,14 @@ def _run_locked(
                 log.warning(
                     f"{r.key} {r.status}: {r.message.strip().splitlines()[0] if r.message else ''}"
                 )
+        kept = _carry_over(final, staging, keep, log) if keep else []
         summary = RunSummary(
             quarter, final, ordered, time.perf_counter() - t0, warnings=log.warnings
         )
-        _write_run_files(staging, summary, log)
-        index = _index(staging, ordered, prog, quarter, prov)
+        _write_run_files(staging, summary, log, kept)
+        index = _index(staging, kept + ordered, prog, quarter, prov)
         _audit_index(staging, index, reports_root, period, log)
-        _write_run_files(staging, summary, log)  # again, with the audit's lines
+        _write_run_files(staging, summary, log, kept)  # again, with the audit's lines
         publish_dir(staging, final)
         summary.index = final / index.relative_to(staging)
         summary.seconds = time.perf_counter() - t0
@@ -718,7 +723,68 @@ def _place(p: _Planned, result: RunResult, staging: Path, status: str, seconds: 
     )
 
 
-def _write_run_files(staging: Path, summary: RunSummary, log: _Log) -> None:
+def _record_json(r: RunRecord) -> dict[str, Any]:
+    return {
+        "key": r.key,
+        "notebook": r.notebook,
+        "set": r.set_id,
+        "label": r.label,
+        "status": r.status,
+        "seconds": round(r.seconds, 3),
+        "parameters": r.parameters,
+        "message": r.message,
+        "files": r.files,
+        "summary": r.summary,
+        "cache_key": r.cache_key,
+    }
+
+
+def _carry_over(final: Path, staging: Path, names: set[str], log: _Log) -> list[RunRecord]:
+    """With ``only``: the published runs of the other notebooks, copied (hard-linked where the file
+    system allows) from the published period into the staged one."""
+    run_json = final / "run.json"
+    if not run_json.is_file():
+        return []
+    try:
+        data = json.loads(run_json.read_text(encoding="utf-8"))
+    except ValueError:
+        log.warning(f"{run_json} is not valid JSON; other notebooks' reports are not carried over")
+        return []
+    kept = []
+    for r in [*data.get("runs", []), *data.get("kept", [])]:
+        if r.get("notebook") in names:
+            kept.append(
+                RunRecord(
+                    key=r["key"],
+                    notebook=r["notebook"],
+                    set_id=r["set"],
+                    label=r.get("label", ""),
+                    parameters=r.get("parameters", {}),
+                    status=r["status"],
+                    seconds=r.get("seconds", 0.0),
+                    message=r.get("message", ""),
+                    files=r.get("files", {}),
+                    summary=r.get("summary", {}),
+                    cache_key=r.get("cache_key", ""),
+                )
+            )
+    for name in sorted({r.notebook for r in kept}):
+        if (final / name).is_dir():
+            try:
+                shutil.copytree(final / name, staging / name, copy_function=os.link)
+            except OSError:
+                shutil.rmtree(staging / name, ignore_errors=True)
+                shutil.copytree(final / name, staging / name)
+    if kept:
+        log.info(
+            f"kept {len(kept)} published runs of {', '.join(sorted(names & {r.notebook for r in kept}))}"
+        )
+    return kept
+
+
+def _write_run_files(
+    staging: Path, summary: RunSummary, log: _Log, kept: Sequence[RunRecord] = ()
+) -> None:
     log_lines = list(log.lines)
     (staging / "run.log").write_text(
         "\n".join([*log_lines, "", summary.table()]) + "\n", encoding="utf-8"
@@ -730,22 +796,8 @@ def _write_run_files(staging: Path, summary: RunSummary, log: _Log) -> None:
         "seconds": round(summary.seconds, 3),
         "counts": summary.counts,
         "warnings": summary.warnings,
-        "runs": [
-            {
-                "key": r.key,
-                "notebook": r.notebook,
-                "set": r.set_id,
-                "label": r.label,
-                "status": r.status,
-                "seconds": round(r.seconds, 3),
-                "parameters": r.parameters,
-                "message": r.message,
-                "files": r.files,
-                "summary": r.summary,
-                "cache_key": r.cache_key,
-            }
-            for r in summary.records
-        ],
+        "runs": [_record_json(r) for r in summary.records],
+        "kept": [_record_json(r) for r in kept],
     }
     (staging / "run.json").write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
 
