@@ -69,6 +69,10 @@ def _cmd_run(args) -> int:
             f"in {summary.seconds:.1f} s",
             file=out,
         )
+    if summary.up_to_date:
+        print(
+            f"{summary.period_dir} is up to date: nothing changed since it was published", file=out
+        )
     print(f"index: {summary.index}", file=out)
     if summary.exit_code:
         print(

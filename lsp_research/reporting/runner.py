@@ -8,7 +8,8 @@
    written to ``reports/``.
 2. **Lock the period**: a lock file ``reports/.<period>.lock`` (``flock``) stops a second run writing the
    same period; the second run fails at once, naming the process that holds it.
-3. **Skip unchanged runs** (:mod:`lsp_research.reporting.cache`) unless ``force``.
+3. **Skip unchanged runs** (:mod:`lsp_research.reporting.cache`) unless ``force``. When every run's
+   key matches the published period's ``run.json``, the period is up to date and is left untouched.
 4. **Execute** the rest in parallel (:mod:`lsp_research.reporting.execute`: a local process pool, or Dask
    with ``scheduler``), each exporting its tiers in the worker. A failing notebook keeps its executed copy
    with the error marked; the others carry on.
@@ -234,6 +235,8 @@ class RunSummary:
     seconds: float
     index: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    #: True when nothing changed since the published period was made, which was left as it was
+    up_to_date: bool = False
 
     @property
     def counts(self) -> dict[str, int]:
@@ -498,9 +501,10 @@ def _run_locked(
     period = str(quarter)
     final = reports_root / period
     staging = reports_root / f".staging-{period}-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    for stale in reports_root.glob(
+        f".staging-{period}-*"
+    ):  # left by a killed run; we hold the lock
+        shutil.rmtree(stale, ignore_errors=True)
     try:
         log.info(
             f"lsp-research {__version__}: running {len(planned_sets)} report"
@@ -510,7 +514,6 @@ def _run_locked(
         )
         paths = get_paths()
         env = _kernel_env(reports_root)
-        prov = provenance.collect(paths.processed)
         store = _cache.Cache(reports_root / ".cache")
         fingerprint = _cache.package_fingerprint()
 
@@ -552,7 +555,6 @@ def _run_locked(
                     "parameters": values,
                     "parameter_set": pset.label if pset.set_id != "city" else None,
                     "index_href": "../../index.html",
-                    "provenance": prov,
                 },
                 env=env,
                 timeout=timeout or entry.timeout,
@@ -568,6 +570,22 @@ def _run_locked(
             )
             planned.append(_Planned(entry, task, pset.label, key))
         store.hasher.save()
+
+        if not force and not keep:
+            current = _up_to_date(final, planned)
+            if current is not None:
+                return RunSummary(
+                    quarter,
+                    final,
+                    current,
+                    time.perf_counter() - t0,
+                    index=final / "index.html",
+                    up_to_date=True,
+                )
+        prov = provenance.collect(paths.processed)
+        for p in planned:
+            p.task.context["provenance"] = prov
+        staging.mkdir(parents=True)
 
         records: dict[str, RunRecord] = {}
         to_run: list[_Planned] = []
@@ -618,6 +636,40 @@ def _run_locked(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _up_to_date(final: Path, planned: Sequence[_Planned]) -> list[RunRecord] | None:
+    """The published runs, when the published period came from exactly these runs with these cache
+    keys, all successful (nothing to run, nothing to republish); else None."""
+    try:
+        data = json.loads((final / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("kept") or not (final / "index.html").is_file():
+        return None
+    published = {r.get("key"): r for r in data.get("runs", [])}
+    if set(published) != {p.task.key for p in planned}:
+        return None
+    records = []
+    for p in planned:
+        r = published[p.task.key]
+        if r.get("cache_key") != p.cache_key or r.get("status") not in (RAN, CACHED):
+            return None
+        records.append(
+            RunRecord(
+                key=p.task.key,
+                notebook=p.entry.name,
+                set_id=p.task.set_id,
+                label=p.label,
+                parameters=dict(p.task.parameters),
+                status=CACHED,
+                seconds=r.get("seconds", 0.0),
+                files=r.get("files", {}),
+                summary=r.get("summary", {}),
+                cache_key=p.cache_key,
+            )
+        )
+    return records
 
 
 def _check_kernel(name: str = DEFAULT_KERNEL) -> None:
