@@ -1,0 +1,45 @@
+"""End to end through the runner: the default data, the real performance notebook, one quarter into a
+temporary reports folder; then the command for a bad period leaves that folder untouched."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lsp_research.cli import main
+from lsp_research.performance import load_registry
+from lsp_research.reporting.runner import run_programme
+
+pytestmark = pytest.mark.slow
+
+
+def test_performance_quarter_end_to_end(processed_data, tmp_path, capsys):
+    out = tmp_path / "reports"
+    summary = run_programme("latest", only=["performance"], out=out, jobs=1, quiet=True)
+    assert summary.exit_code == 0, summary.table()
+    assert [(r.key, r.status) for r in summary.records] == [("performance/city", "ran")]
+    period_dir = out / str(summary.period)
+    pages = {t: period_dir / "performance" / "city" / f"performance-{t}.html" for t in
+             ("board", "executive", "operational")}  # fmt: skip
+    text = {t: p.read_text(encoding="utf-8") for t, p in pages.items()}
+    codes = {ind.label for ind in load_registry()}  # "NI 39", as the reports print them
+
+    def shown(html):
+        return {c for c in codes if re.search(rf"\b{re.escape(c)}\b", html)}
+
+    assert shown(text["operational"]) == codes  # every indicator in the operational report
+    assert shown(text["board"]) <= shown(text["executive"]) <= shown(text["operational"])
+    assert len(text["board"]) < len(
+        text["operational"]
+    )  # (board content: test_performance_notebook)
+    index = (period_dir / "index.html").read_text(encoding="utf-8")
+    for t in pages:
+        assert f'href="performance/city/performance-{t}.html"' in index
+    assert (period_dir / "run.log").exists()
+
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    capsys.readouterr()
+    assert main(["run", "--period", "2009Q7", "--out", str(out)]) == 2
+    assert "Use YYYYQn" in capsys.readouterr().err
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
