@@ -20,8 +20,9 @@ Executors:
     a ``concurrent.futures`` process pool (the default; ``--jobs``).
 ``DaskExecutor(address)``
     a ``distributed.Client`` on a running scheduler (``--scheduler tcp://host:8786``); each Dask worker
-    process starts its own fork server. Workers must see the processed data at the same path (the
-    ``LSP_PROCESSED_DIR`` given to them); the reports come back as bytes.
+    process starts its own fork server. Workers must see the project (notebooks, package) and the
+    processed data at the same paths as the runner (``LSP_PROCESSED_DIR`` is passed to them); the
+    reports come back to the runner as bytes, so the reports folder need not be shared.
 
 >>> t = RunTask(key="demo/city", name="demo", set_id="city", notebook="demo.ipynb",
 ...             parameters={"period": "2009Q3"}, tiers=("board",))

@@ -1,0 +1,32 @@
+"""Warm forked kernels give the same reports as kernels started from scratch (``--cold``)."""
+
+from __future__ import annotations
+
+import pytest
+from runner_helpers import setup_env
+
+from lsp_research.reporting import kernels
+from lsp_research.reporting.runner import run_programme
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.skipif(not kernels.fork_available(), reason="the fork server needs Linux")
+def test_warm_and_cold_kernels_publish_identical_pages(tmp_path, monkeypatch):
+    setup_env(
+        tmp_path,
+        monkeypatch,
+        [{"notebook": "good.ipynb", "over": ["E05001153"], "tiers": ["board", "operational"]}],
+    )
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1262304000")  # the same generation time in both
+    warm = run_programme("latest", out=tmp_path / "warm", jobs=1, quiet=True, warm=True)
+    cold = run_programme("latest", out=tmp_path / "cold", jobs=1, quiet=True, warm=False)
+    assert [r.status for r in warm.records] == [r.status for r in cold.records] == ["ran"]
+    for tier in ("board", "operational"):
+        rel = f"2009Q4/good/E05001153/good-E05001153-{tier}.html"
+        assert (tmp_path / "warm" / rel).read_bytes() == (tmp_path / "cold" / rel).read_bytes()
+
+
+def test_notebook_imports_include_possible_submodules():
+    nb = {"cells": [{"cell_type": "code", "source": "%matplotlib inline\nfrom a.b import c, d"}]}
+    assert kernels.notebook_imports(nb) == {"a.b", "a.b.c", "a.b.d"}
