@@ -132,3 +132,28 @@ def test_league_table_and_map_from_recorded_summaries(inputs):
     assert svg.count("<a href=") == 25 and "http" not in svg.replace(
         "http://www.w3.org/2000/svg", ""
     )
+
+
+def test_index_context_builds_map_and_league_tables_from_profile_records(inputs):
+    wards = inputs["wards"]
+    entries = [
+        {"notebook": "ward_profile", "files": {"executive": f"ward_profile/{c}/ward_profile-{c}-executive.html"},
+         "summary": {"kind": "ward", "area_code": c, "area": n, "imd2007_score": float(s), "population": 10000}}
+        for c, n, s in zip(wards["ward_code"], wards["ward_name"], wards["imd2007_score"], strict=True)
+    ]  # fmt: skip
+    entries.append({"notebook": "area_profile", "files": {"executive": "area_profile/North/x.html"},
+                    "summary": {"kind": "area_committee", "area_code": "North", "area": "North area committee",
+                                "imd2007_score": 30.0, "population": 50000}})  # fmt: skip
+    entries.append(
+        {"notebook": "performance", "files": {"board": "p.html"}, "summary": {"red_flags": 2}}
+    )
+    ctx = profiles.index_context(entries, wards)
+    assert ctx["ward_map"].count("<a href=") == 25
+    assert "ward_profile/E05001158/ward_profile-E05001158-executive.html" in ctx["ward_map"]
+    assert (
+        "League table of wards" in ctx["league_table"]
+        and "League table of area committees" in ctx["league_table"]
+    )
+    assert all(e["summary"] is None for e in entries[:-1])  # shown once, in the league tables
+    assert entries[-1]["summary"] == {"red_flags": 2}  # other notebooks' summaries are left alone
+    assert profiles.index_context([{"files": {}, "summary": {"red_flags": 1}}]) == {}

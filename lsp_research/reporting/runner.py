@@ -878,6 +878,9 @@ def _index(
         "provenance": prov,
         "links": [("Run log", "run.log"), ("Run summary (JSON)", "run.json")],
     }
+    from ..topics.profiles import index_context
+
+    context.update(index_context(entries))  # ward map and league tables from the profiles' records
     return write_index(staging, entries, context)
 
 

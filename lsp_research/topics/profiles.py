@@ -671,8 +671,20 @@ def ward_map_svg(wards, links: dict[str, str], values: dict[str, float] | None =
             tip += f": {html.escape(value_label)} {values[code]:g}"
         path = (f'<path d="{_svg_path(row.geometry, minx, maxy, scale)}" fill="{shade_of.get(code, "#DDDDDD")}" '
                 f'stroke="#000" stroke-width="0.8"><title>{tip}</title></path>')  # fmt: skip
+        pt = row.geometry.representative_point()
+        fill = shade_of.get(code, "#DDDDDD")
+        ink = "#FFFFFF" if fill in shades[3:] else "#000000"
+        label = (
+            f'<text x="{(pt.x - minx) * scale:.1f}" y="{(maxy - pt.y) * scale:.1f}" font-size="8" '
+            f'text-anchor="middle" fill="{ink}" font-family="sans-serif" aria-hidden="true">{name}</text>'
+        )
         if code in links:
-            path = f'<a href="{html.escape(links[code], quote=True)}" aria-label="{name} profile">{path}</a>'
+            path = (
+                f'<a href="{html.escape(links[code], quote=True)}" aria-label="{name} profile">'
+                f"{path}{label}</a>"
+            )
+        else:
+            path += label
         items.append(path)
     desc = f"Map of the {len(wards)} wards; each ward links to its profile."
     if values:
@@ -906,3 +918,59 @@ def methods_notes(profile: Profile) -> str:
         "averaging ward rates.\n"
         "- **Disclosure control:** counts of 1-5 are withheld (with secondary suppression) in every table."
     )
+
+
+def index_context(entries: list[dict], wards=None) -> dict:
+    """The period index's ward map and league tables, from the figures the profile runs recorded.
+
+    ``entries`` are the index entries (``files``, ``summary``) of every run; those whose summary came
+    from a profile (it has ``kind`` and ``area_code``) feed a clickable ward map (each ward linking to
+    its executive profile) and league tables of wards and area committees. Their summaries are taken
+    off the entries, so the index does not show them twice. Returns ``{}`` when no profile ran.
+    """
+    from ..tables import show_table
+
+    profiles_run = [
+        e
+        for e in entries
+        if isinstance(e.get("summary"), dict) and {"kind", "area_code"} <= set(e["summary"])
+    ]
+    if not profiles_run:
+        return {}
+    summaries = [e["summary"] for e in profiles_run]
+    for e in profiles_run:
+        e["summary"] = None
+    out = {}
+    tables = []
+    for kind, what in (("ward", "wards"), ("area_committee", "area committees")):
+        league = league_table(summaries, kind)
+        if len(league):
+            tables.append(
+                show_table(
+                    league,
+                    caption=f"League table of {what}, most deprived first (figures recorded by each profile run)",
+                    counts=["Residents"],
+                    display=False,
+                )
+            )
+    if tables:
+        out["league_table"] = "\n".join(tables)
+    if wards is None:
+        try:
+            from .. import data
+
+            wards = data.load("wards")
+        except Exception:  # no processed wards table: no map, the links and tables still stand
+            wards = None
+    if wards is not None:
+        links, values = {}, {}
+        for e, s in zip(profiles_run, summaries, strict=True):
+            if s.get("kind") == "ward" and e.get("files"):
+                files = e["files"]
+                href = files.get("executive") or next(iter(files.values()))
+                links[s["area_code"]] = href
+                if s.get("imd2007_score") is not None:
+                    values[s["area_code"]] = s["imd2007_score"]
+        if links:
+            out["ward_map"] = ward_map_svg(wards, links, values, "IMD 2007 score")
+    return out
