@@ -157,3 +157,22 @@ def test_index_context_builds_map_and_league_tables_from_profile_records(inputs)
     assert all(e["summary"] is None for e in entries[:-1])  # shown once, in the league tables
     assert entries[-1]["summary"] == {"red_flags": 2}  # other notebooks' summaries are left alone
     assert profiles.index_context([{"files": {}, "summary": {"red_flags": 1}}]) == {}
+
+
+def test_unknown_area_in_the_programme_fails_before_any_notebook_runs(
+    processed_data, tmp_path, monkeypatch, capsys
+):
+    from lsp_research.cli import main
+    from lsp_research.config import get_paths
+
+    programme = tmp_path / "programme.yml"
+    programme.write_text(
+        f"version: 1\nnotebooks_dir: {get_paths().notebooks}\nnotebooks:\n"
+        "  - notebook: ward_profile.ipynb\n    over: [E05001158, Hendn]\n    tiers: [executive, operational]\n"
+    )
+    monkeypatch.setenv("LSP_PROGRAMME", str(programme))
+    out = tmp_path / "reports"
+    assert main(["run", "--period", "latest", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no notebook was run" in err and "'Hendn'" in err and "Hendon" in err
+    assert not out.exists() or not any(out.rglob("*.html"))

@@ -14,12 +14,30 @@ receives only the red flags that may need a change of strategic direction (board
 
 """
 
-from .anomalies import RULES, filter_exceptions, find_anomalies, rules_table
-from .assessment import Assessment, assess, target_rule, target_status
-from .escalation import Escalation, escalate
-from .pipeline import Meeting, PerformanceRun, history, meeting, run_assessment
-from .registry import Indicator, Registry, Settings, load_registry, parse_registry
-from .returns import prepare_returns
+import importlib
+
+# Re-exports, imported on first use (PEP 562) so that ``lsp-research indicators ...`` and the CLI's
+# start-up do not pay for scipy and the statistics stack.
+_EXPORTS = {
+    "RULES": ".anomalies", "filter_exceptions": ".anomalies", "find_anomalies": ".anomalies",
+    "rules_table": ".anomalies", "Assessment": ".assessment", "assess": ".assessment",
+    "target_rule": ".assessment", "target_status": ".assessment", "Escalation": ".escalation",
+    "escalate": ".escalation", "Meeting": ".pipeline", "PerformanceRun": ".pipeline",
+    "history": ".pipeline", "meeting": ".pipeline", "run_assessment": ".pipeline",
+    "Indicator": ".registry", "Registry": ".registry", "Settings": ".registry",
+    "load_registry": ".registry", "parse_registry": ".registry", "prepare_returns": ".returns",
+}  # fmt: skip
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = [
     "RULES",
