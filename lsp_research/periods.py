@@ -179,7 +179,9 @@ def resolve(period: str | Quarter, available: Iterable[str | Quarter]) -> Quarte
     """
     quarters = sorted({Quarter.parse(a) for a in available})
     if not quarters:
-        raise PeriodError("there are no periods in the data; build it first (lsp-research data build)")
+        raise PeriodError(
+            "there are no periods in the data; build it first (lsp-research data build)"
+        )
     if isinstance(period, str) and period.strip().lower() == "latest":
         return quarters[-1]
     q = Quarter.parse(period)

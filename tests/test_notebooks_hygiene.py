@@ -46,7 +46,11 @@ def test_paired_script_matches_notebook(path: Path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_committed_without_outputs(path: Path):
     nb = nbformat.read(path, as_version=4)
-    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    dirty = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and (c.outputs or c.execution_count)
+    ]
     assert not dirty, f"{path.name}: cells {dirty} have outputs; run 'nbstripout {path}'"
 
 
@@ -54,7 +58,11 @@ def test_committed_without_outputs(path: Path):
 def test_templates_start_with_typed_parameters(path: Path):
     nb = nbformat.read(path, as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
-    assert "parameters" in first.metadata.get("tags", []), f"{path.name}: first code cell is not tagged parameters"
-    lines = [ln for ln in first.source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    assert "parameters" in first.metadata.get("tags", []), (
+        f"{path.name}: first code cell is not tagged parameters"
+    )
+    lines = [
+        ln for ln in first.source.splitlines() if ln.strip() and not ln.strip().startswith("#")
+    ]
     untyped = [ln for ln in lines if ":" not in ln.split("=")[0]]
     assert not untyped, f"{path.name}: parameters without a type annotation: {untyped}"

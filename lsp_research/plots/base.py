@@ -61,13 +61,23 @@ HOUSE_RC = {
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.color": "#E5E5E5",
-    "axes.prop_cycle": matplotlib.cycler(color=[PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "black")]),
+    "axes.prop_cycle": matplotlib.cycler(
+        color=[
+            PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "black")
+        ]
+    ),
     "svg.hashsalt": "lsp-research",
 }
 
 
-def figure(title: str, xlabel: str | None = None, ylabel: str | None = None, *, ncols: int = 1,
-           figsize: tuple[float, float] | None = None):
+def figure(
+    title: str,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    *,
+    ncols: int = 1,
+    figsize: tuple[float, float] | None = None,
+):
     """A new figure in the house style with its title and axis labels (include units in the labels).
 
     Returns ``(fig, ax)`` (``ax`` is an array when ``ncols > 1``).
@@ -95,7 +105,9 @@ def png_bytes(fig) -> bytes:
     return buf.getvalue()
 
 
-def show(fig, alt: str, caption: str | None = None, *, display: bool = True, close: bool = True) -> str:
+def show(
+    fig, alt: str, caption: str | None = None, *, display: bool = True, close: bool = True
+) -> str:
     """Show ``fig`` in a notebook as an embedded PNG with alt text, and return the HTML.
 
     Parameters
@@ -121,7 +133,8 @@ def show(fig, alt: str, caption: str | None = None, *, display: bool = True, clo
     if close:
         plt.close(fig)
     if display:
-        from IPython.display import HTML, display as _display
+        from IPython.display import HTML
+        from IPython.display import display as _display
 
         _display(HTML(html))
     return html

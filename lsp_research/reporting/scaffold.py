@@ -23,11 +23,11 @@ from ..errors import ParameterError
 
 NAME_RULE = re.compile(r"^[a-z][a-z0-9_]{2,40}$")
 
-PARAMETERS = '''\
+PARAMETERS = """\
 period: str = "latest"  # financial-year quarter YYYYQn (e.g. 2009Q3), or "latest"
-'''
+"""
 
-SETUP = '''\
+SETUP = """\
 from lsp_research import data, periods
 from lsp_research.plots import figure, show
 from lsp_research.tables import show_table
@@ -35,36 +35,36 @@ from lsp_research.tables import show_table
 quarter = periods.resolve(period, data.load("indicator_returns")["period"])
 population = data.load("population")
 wards = data.load("wards")
-'''
+"""
 
-SUMMARY_MD = '''\
+SUMMARY_MD = """\
 # {title}
 
 **Period:** the financial year to the quarter chosen when the report was run.
 
 Write the headline findings here: what changed, for whom, and what the partnership is asked to note or
 decide. Keep the executive tier short.
-'''
+"""
 
-EXAMPLE_TABLE = '''\
+EXAMPLE_TABLE = """\
 year = min(quarter.year, int(population["year"].max()))  # mid-year estimate for the financial year
 pop = population[population["year"] == year].merge(wards[["ward_code", "area_committee"]], on="ward_code")
 by_area = pop.groupby("area_committee", as_index=False)["population"].sum()
 show_table(by_area, caption=f"Resident population by area committee, mid-{year}", counts=["population"])
-'''
+"""
 
-EXAMPLE_CHART = '''\
+EXAMPLE_CHART = """\
 fig, ax = figure("Resident population by area committee", xlabel="Area committee", ylabel="Residents (count)")
 ax.bar(by_area["area_committee"], by_area["population"])
 show(fig, alt="Bar chart of resident population in each of the five area committees.")
-'''
+"""
 
-METHODS_MD = '''\
+METHODS_MD = """\
 ## Methods and notes
 
 Say where each figure comes from (source tables, their owners and extract dates), the statistical methods
 (link `docs/methods.md`), and any assumptions (add them to `docs/assumptions.md`).
-'''
+"""
 
 
 def report_notebook(name: str, title: str | None = None) -> nbformat.NotebookNode:
@@ -91,14 +91,20 @@ def report_notebook(name: str, title: str | None = None) -> nbformat.NotebookNod
         code(EXAMPLE_CHART, ["executive"]),
         md(METHODS_MD, ["operational"]),
     ]
-    nb.metadata["kernelspec"] = {"name": "lsp-research", "display_name": "Python (lsp-research)", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "lsp-research",
+        "display_name": "Python (lsp-research)",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"{name[:20]}-{i}"
     return nb
 
 
-def new_report(name: str, title: str | None = None, notebooks_dir: Path | None = None) -> list[Path]:
+def new_report(
+    name: str, title: str | None = None, notebooks_dir: Path | None = None
+) -> list[Path]:
     """Write ``notebooks/NAME.ipynb`` and its paired ``NAME.py``; refuse to overwrite."""
     import jupytext
 
@@ -136,7 +142,11 @@ def _cmd_new_report(args) -> int:
 def register(subparsers) -> None:
     new = subparsers.add_parser("new", help="start something new from a template")
     what = new.add_subparsers(title="what", metavar="WHAT")
-    rep = what.add_parser("report", help="a new report notebook with parameters, tiers and house style")
-    rep.add_argument("name", help="report name: lower case, digits, underscores (e.g. housing_needs)")
+    rep = what.add_parser(
+        "report", help="a new report notebook with parameters, tiers and house style"
+    )
+    rep.add_argument(
+        "name", help="report name: lower case, digits, underscores (e.g. housing_needs)"
+    )
     rep.add_argument("--title", help="the report's title (default: from the name)")
     rep.set_defaults(func=_cmd_new_report)
