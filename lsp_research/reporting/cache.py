@@ -41,19 +41,10 @@ ALL_TABLES = "*"
 
 def detect_inputs(nb: Mapping) -> set[str]:
     """Processed tables a notebook reads with ``load("name")`` / ``data.load("name")`` (literal names)."""
+    from .kernels import code_cell_trees
+
     found: set[str] = set()
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
-        src = cell.get("source", "")
-        src = "".join(src) if isinstance(src, list) else src
-        src = "\n".join(
-            line for line in src.splitlines() if not line.lstrip().startswith(("%", "!"))
-        )
-        try:
-            tree = ast.parse(src)
-        except SyntaxError:
-            continue
+    for tree in code_cell_trees(nb):
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Call)

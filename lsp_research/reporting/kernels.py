@@ -54,9 +54,9 @@ def fork_available() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def notebook_imports(nb: Mapping) -> set[str]:
-    """Modules imported by a notebook's code cells (``import x``, ``from x import y``), parsed not run."""
-    mods: set[str] = set()
+def code_cell_trees(nb: Mapping):
+    """The syntax tree of each code cell of a notebook, parsed not run (IPython magics and shell lines
+    are skipped; a cell that does not parse is left out)."""
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
@@ -66,9 +66,15 @@ def notebook_imports(nb: Mapping) -> set[str]:
             line for line in src.splitlines() if not line.lstrip().startswith(("%", "!"))
         )
         try:
-            tree = ast.parse(src)
+            yield ast.parse(src)
         except SyntaxError:
             continue
+
+
+def notebook_imports(nb: Mapping) -> set[str]:
+    """Modules imported by a notebook's code cells (``import x``, ``from x import y``), parsed not run."""
+    mods: set[str] = set()
+    for tree in code_cell_trees(nb):
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 mods.update(a.name for a in node.names)
