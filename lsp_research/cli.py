@@ -22,6 +22,7 @@ from .errors import LspError
 COMMAND_MODULES = [
     "lsp_research.data.commands",
     "lsp_research.reporting.commands",
+    "lsp_research.reporting.scaffold",
     "lsp_research.reporting.audit_commands",
     "lsp_research.performance.commands",
 ]
