@@ -80,7 +80,9 @@ def report_notebook(name: str, title: str | None = None) -> nbformat.NotebookNod
         return nbformat.v4.new_code_cell(src.rstrip("\n"), metadata={"tags": tags} if tags else {})
 
     def md(src, tags):
-        return nbformat.v4.new_markdown_cell(src.rstrip("\n"), metadata={"tags": tags} if tags else {})
+        return nbformat.v4.new_markdown_cell(
+            src.rstrip("\n"), metadata={"tags": tags} if tags else {}
+        )
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [
