@@ -161,6 +161,16 @@ def _sex() -> Col:
     return Col("sex", checks=(_isin(SEXES, "sex must be M or F"),))
 
 
+def _bng_columns() -> tuple:
+    """``easting`` and ``northing`` columns: metres inside the British National Grid."""
+    return (
+        Col("easting", "float", checks=(_range(BNG_BOUNDS[0], BNG_BOUNDS[2],
+            "easting outside British National Grid (0-700000 m)"),)),
+        Col("northing", "float", checks=(_range(BNG_BOUNDS[1], BNG_BOUNDS[3],
+            "northing outside British National Grid (0-1300000 m)"),)),
+    )  # fmt: skip
+
+
 def _ward(ctx: Context, name: str = "ward_code") -> Col:
     return Col(name, checks=(_isin(ctx.ward_codes, ctx.ward_rule()),))
 
@@ -220,28 +230,7 @@ def spec(name: str, ctx: Context) -> TableSpec:
                 ),
                 Col("centre_name"),
                 _ward(ctx),
-                Col(
-                    "easting",
-                    "float",
-                    checks=(
-                        _range(
-                            BNG_BOUNDS[0],
-                            BNG_BOUNDS[2],
-                            "easting outside British National Grid (0-700000 m)",
-                        ),
-                    ),
-                ),
-                Col(
-                    "northing",
-                    "float",
-                    checks=(
-                        _range(
-                            BNG_BOUNDS[1],
-                            BNG_BOUNDS[3],
-                            "northing outside British National Grid (0-1300000 m)",
-                        ),
-                    ),
-                ),
+                *_bng_columns(),
                 Col(
                     "opened",
                     "date",
@@ -328,28 +317,7 @@ def spec(name: str, ctx: Context) -> TableSpec:
                 Col("hour", "int", checks=(_range(0, 23, "hour must be 0 to 23"),)),
                 Col("offence_group"),
                 _flag("alcohol_flag"),
-                Col(
-                    "easting",
-                    "float",
-                    checks=(
-                        _range(
-                            BNG_BOUNDS[0],
-                            BNG_BOUNDS[2],
-                            "easting outside British National Grid (0-700000 m)",
-                        ),
-                    ),
-                ),
-                Col(
-                    "northing",
-                    "float",
-                    checks=(
-                        _range(
-                            BNG_BOUNDS[1],
-                            BNG_BOUNDS[3],
-                            "northing outside British National Grid (0-1300000 m)",
-                        ),
-                    ),
-                ),
+                *_bng_columns(),
             ),
             key=("incident_id",),
         ),
