@@ -48,6 +48,11 @@ from .returns import prepare_returns
 TARGET_STATUSES = ("on track", "at risk", "off track", "no target", "not judged")
 
 
+#: SPC columns copied from :func:`lsp_research.stats.spc` onto each series (limits are numbers).
+SPC_LIMITS = ("mean", "lpl", "upl", "near_lpl", "near_upl")
+SPC_COLUMNS = (*SPC_LIMITS, "point_type", "special_cause_type", "trial_limits")
+
+
 def target_rule(settings: Settings) -> str:
     """The target rule in words, as every report states it.
 
@@ -296,17 +301,8 @@ def assess(
         usable = s[~s["excluded"]]
         defs = f[f["rule"] == "definition_change"]
         change_at = max(defs["period"], key=Quarter.parse) if len(defs) else None
-        for col in (
-            "mean",
-            "lpl",
-            "upl",
-            "near_lpl",
-            "near_upl",
-            "point_type",
-            "special_cause_type",
-            "trial_limits",
-        ):
-            s[col] = np.nan if col in ("mean", "lpl", "upl", "near_lpl", "near_upl") else None
+        for col in SPC_COLUMNS:
+            s[col] = np.nan if col in SPC_LIMITS else None
         spc_res = None
         if len(usable) >= 2:
             rebase = None
@@ -326,16 +322,7 @@ def assess(
                 rebase_at=rebase,
             )
             pts = spc_res.points.set_index("x").reindex(s["period"])
-            for col in (
-                "mean",
-                "lpl",
-                "upl",
-                "near_lpl",
-                "near_upl",
-                "point_type",
-                "special_cause_type",
-                "trial_limits",
-            ):
+            for col in SPC_COLUMNS:
                 s[col] = pts[col].to_numpy()
         out_series[(code, area)] = s
 

@@ -122,32 +122,13 @@ def indicator_chart(assessment, code: str, area: str = LAD_CODE, *, size=(8, 3.6
     bad = ~ok & s["received"].to_numpy(bool)
     missing = ~s["received"].to_numpy(bool)
     trans = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
-    if bad.any():
-        ax.plot(
-            x[bad],
-            np.full(bad.sum(), 0.03),
-            ls="none",
-            marker="x",
-            ms=8,
-            mew=2,
-            color=PALETTE["purple"],
-            transform=trans,
-            label="Routed back to owner",
-            clip_on=False,
-        )
-    if missing.any():
-        ax.plot(
-            x[missing],
-            np.full(missing.sum(), 0.03),
-            ls="none",
-            marker="|",
-            ms=10,
-            mew=2,
-            color=PALETTE["grey"],
-            transform=trans,
-            label="No return",
-            clip_on=False,
-        )
+    for mask, marker, ms, colour, label in (
+        (bad, "x", 8, PALETTE["purple"], "Routed back to owner"),
+        (missing, "|", 10, PALETTE["grey"], "No return"),
+    ):
+        if mask.any():
+            ax.plot(x[mask], np.full(mask.sum(), 0.03), ls="none", marker=marker, ms=ms, mew=2,
+                    color=colour, transform=trans, label=label, clip_on=False)  # fmt: skip
     changed = assessment.row(ind.code, area)["definition_changed_in"]
     if isinstance(changed, str) and changed in set(s["period"]):
         pos = list(s["period"]).index(changed)
