@@ -50,7 +50,7 @@ TARGET_STATUSES = ("on track", "at risk", "off track", "no target", "not judged"
 
 #: SPC columns copied from :func:`lsp_research.stats.spc` onto each series (limits are numbers).
 SPC_LIMITS = ("mean", "lpl", "upl", "near_lpl", "near_upl")
-SPC_COLUMNS = (*SPC_LIMITS, "point_type", "special_cause_type", "trial_limits")
+SPC_COLUMNS = (*SPC_LIMITS, "point_type", "special_cause_type", "trial_limits", "rebase_group")
 
 
 def target_rule(settings: Settings) -> str:
@@ -320,11 +320,14 @@ def assess(
                 improvement=ind.improvement,
                 target=tgt_now,
                 rebase_at=rebase,
+                rebase_on_shift=True,
+                min_points=settings.spc_min_points,
             )
             pts = spc_res.points.set_index("x").reindex(s["period"])
             for col in SPC_COLUMNS:
                 s[col] = pts[col].to_numpy()
         out_series[(code, area)] = s
+        baseline = spc_baseline(spc_res, list(usable["period"]), settings.spc_min_points)
 
         cur = s[s["period"] == str(p)]
         cur = cur.iloc[0] if len(cur) else None
@@ -351,8 +354,9 @@ def assess(
         pt = list(on_usable["point_type"]) if judged else []
         concern_run = _run_length([x == "special_cause_concern" for x in pt])
         improve_run = _run_length([x == "special_cause_improvement" for x in pt])
-        variation = pt[-1] if pt else None
-        assurance = spc_res.assurance if (spc_res is not None and judged) else None
+        spc_judged = judged and spc_res is not None and spc_res.judged
+        variation = pt[-1] if (pt and spc_judged) else None
+        assurance = spc_res.assurance if spc_judged else None
         settling = False
         if change_at is not None:
             since = p - Quarter.parse(change_at)
@@ -422,6 +426,10 @@ def assess(
                 "spc_variation": variation,
                 "spc_assurance": assurance,
                 "spc_trial_limits": bool(spc_res.trial_limits) if spc_res is not None else None,
+                "spc_note": baseline["note"],
+                "spc_baseline_from": baseline["from"],
+                "spc_baseline_reason": baseline["reason"],
+                "spc_points_since_rebase": baseline["points"],
                 "concern_run": concern_run,
                 "improvement_run": improve_run,
                 "definition_settling": settling,
@@ -439,6 +447,50 @@ def assess(
         columns=["indicator_code", "area_code", "comparator", "comparator_value", "result"],
     )
     return Assessment(p, registry, table, out_series, flags, comp, unregistered)
+
+
+def spc_baseline(res, periods: list[str], min_points: int) -> dict:
+    """Where the latest SPC limits start, why, and why there is no verdict (if there is none).
+
+    Returns ``{"from": period, "reason": "series start" | "definition change" | "sustained shift",
+    "points": n, "note": str}``; ``note`` is "" when the chart gives a verdict on limits set at the
+    series start, and otherwise says, in words a report prints, what the limits rest on.
+
+    >>> from lsp_research.stats import spc
+    >>> q = [f"Q{i}" for i in range(12)]
+    >>> r = spc([10, 11] * 4 + [12.1, 12.0, 12.0, 12.0], rebase_at=[7], min_points=7)
+    >>> spc_baseline(r, q, 7)["note"]
+    'too few points since the definition change in Q7 (5 of 7 needed): no SPC verdict'
+    """
+    if res is None:
+        return {"from": None, "reason": None, "points": 0, "note": "too few points for SPC"}
+    start = res.rebase_at[-1] if res.rebase_at else 0
+    frm = periods[start]
+    if not res.rebase_at:
+        reason = "series start"
+    elif start in res.shift_rebase_at:
+        reason = "sustained shift"
+    else:
+        reason = "definition change"
+    where = {
+        "series start": f"the series start ({frm})",
+        "definition change": f"the definition change in {frm}",
+        "sustained shift": f"the sustained shift from {frm}",
+    }[reason]
+    if not res.judged and res.points_since_rebase < min_points:
+        note = (
+            f"too few points since {where} ({res.points_since_rebase} of {min_points} needed): "
+            "no SPC verdict"
+        )
+    elif not res.judged:
+        note = f"{res.no_verdict_reason} since {where}: no special-cause verdict"
+    elif reason == "series start":
+        note = ""
+    else:
+        note = (
+            f"limits recalculated from {frm} ({reason}) so that they describe the current process"
+        )
+    return {"from": frm, "reason": reason, "points": res.points_since_rebase, "note": note}
 
 
 def _direction(value, lo, hi, last_year, ind: Indicator) -> str:

@@ -89,13 +89,11 @@ def indicator_chart(assessment, code: str, area: str = LAD_CODE, *, size=(8, 3.6
                     label=label,
                     zorder=4,
                 )
-        changed = assessment.row(ind.code, area)["definition_changed_in"]
-        cut = (
-            list(s["period"]).index(changed)
-            if isinstance(changed, str) and changed in set(s["period"])
-            else None
-        )
-        segments = [slice(0, len(s))] if cut is None else [slice(0, cut), slice(cut, len(s))]
+        # one set of limits per baseline: series start, definition change, sustained shift
+        grp = pd.to_numeric(s["rebase_group"], errors="coerce").to_numpy(float)
+        starts = [int(np.flatnonzero(grp == g)[0]) for g in np.unique(grp[np.isfinite(grp)])]
+        bounds = [0, *starts[1:], len(s)]
+        segments = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
         trial = assessment.row(ind.code, area)["spc_trial_limits"] in (True,)
         for col, style, label in (
             ("mean", "-", "Mean"),
@@ -129,10 +127,20 @@ def indicator_chart(assessment, code: str, area: str = LAD_CODE, *, size=(8, 3.6
         if mask.any():
             ax.plot(x[mask], np.full(mask.sum(), 0.03), ls="none", marker=marker, ms=ms, mew=2,
                     color=colour, transform=trans, label=label, clip_on=False)  # fmt: skip
-    changed = assessment.row(ind.code, area)["definition_changed_in"]
+    row = assessment.row(ind.code, area)
+    changed = row["definition_changed_in"]
     if isinstance(changed, str) and changed in set(s["period"]):
         pos = list(s["period"]).index(changed)
         ax.axvline(pos - 0.5, color=PALETTE["green"], ls=":", lw=1.5, label="Definition changed")
+    shift = (
+        row.get("spc_baseline_from")
+        if row.get("spc_baseline_reason") == "sustained shift"
+        else None
+    )
+    if isinstance(shift, str) and shift in set(s["period"]):
+        pos = list(s["period"]).index(shift)
+        ax.axvline(pos - 0.5, color=PALETTE["sky"], ls=":", lw=1.5,
+                   label="Limits recalculated (sustained shift)")  # fmt: skip
     step = max(1, len(s) // 12)
     ax.set_xticks(x[::step])
     ax.set_xticklabels(list(s["period"])[::step], rotation=45, ha="right", fontsize=8)
@@ -153,7 +161,12 @@ def chart_alt(assessment, code: str, area: str = LAD_CODE) -> str:
         if pd.notna(r["target"]):
             latest += f" against a target of {_fmt(r['target'])}"
         parts.append(latest)
-        parts.append(VARIATION_WORDS.get(r["spc_variation"], str(r["spc_variation"])))
+        if r["spc_variation"] is None or pd.isna(r["spc_variation"]):
+            parts.append(str(r.get("spc_note") or "no SPC verdict"))
+        else:
+            parts.append(VARIATION_WORDS.get(r["spc_variation"], str(r["spc_variation"])))
+            if r.get("spc_note"):
+                parts.append(str(r["spc_note"]))
         if r["spc_trial_limits"] in (True,):
             parts.append(
                 "the limits are trial limits (fewer than 13 quarters since the baseline began)"

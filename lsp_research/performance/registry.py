@@ -92,6 +92,9 @@ class Settings:
     off_track_quarters: int = 4
     #: The Board sees at most this many red flags.
     max_red_flags: int = 5
+    #: Fewest points since the SPC limits were last set (series start, definition change or sustained
+    #: shift) before any SPC verdict; below it the reports say "too few points since <change>".
+    spc_min_points: int = 7
 
 
 @dataclass(frozen=True)
@@ -347,6 +350,11 @@ def _parse_settings(spec: Any, problems: list[str]) -> Settings:
             kind is int and key in ("sustained_points", "off_track_quarters") and value < 1
         ):
             problems.append(f"settings.{key}: must be positive, got {value!r}")
+            continue
+        if key == "spc_min_points" and value < 2:
+            problems.append(
+                f"settings.{key}: must be at least 2 (an XmR chart needs 2), got {value!r}"
+            )
             continue
         values[key] = kind(value)
     return Settings(**values)

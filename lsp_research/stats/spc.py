@@ -15,6 +15,14 @@ A special cause is ``special_cause_improvement`` or ``special_cause_concern`` gi
 direction (``special_cause_neutral_high``/``_low`` for "neutral"). The variation icon is the last point's
 type. With a target, assurance compares it with the last point's limits.
 
+Baselines (Making Data Count practice): the limits are recalculated ("rebased") at known process changes
+(``rebase_at``) and, with ``rebase_on_shift=True``, from the first point of a sustained shift the run rules
+find (7 points on one side of the mean, preceded by at least 7 points of the old process), so that the
+latest limits describe the current process. With ``min_points`` no verdict (variation, assurance, special
+causes) is given until that many points have accrued since the last rebase; and a baseline with no
+variation (every moving range used is 0, so the limits collapse onto the mean) gives no special-cause
+verdict either. :attr:`SPCResult.no_verdict_reason` says why.
+
 The rule helpers mirror NHSRplotthedots' internal functions of the same names so that the package's own
 unit tests can be replayed against them.
 
@@ -45,6 +53,9 @@ SCREEN_MULTIPLE = 3.267
 TRIAL_LIMIT_POINTS = 13
 #: Smallest fixed baseline allowed by :func:`spc` (as NHSRplotthedots).
 MIN_FIXED_BASELINE = 12
+#: A sustained shift: this many points in a row on one side of the mean (the run rule); a rebase at a
+#: shift also needs at least this many points of the old process before it.
+SHIFT_POINTS = 7
 #: Improvement directions.
 IMPROVEMENTS = {"increase": 1, "decrease": -1, "neutral": 0}
 
@@ -313,10 +324,7 @@ def _groups(n: int, rebase_at) -> list[tuple[int, int]]:
     return groups
 
 
-def _xmr_arrays(values, improvement, screen_outliers, fix_after_n_points, rebase_at) -> dict:
-    """All per-point results as numpy arrays (the DataFrame is built only when asked for)."""
-    sign = _improvement_sign(improvement)
-    labels = values.index if isinstance(values, pd.Series) else None
+def _as_series(values) -> np.ndarray:
     try:
         y = np.asarray(values, dtype=float).reshape(-1)
     except (TypeError, ValueError):
@@ -328,6 +336,60 @@ def _xmr_arrays(values, improvement, screen_outliers, fix_after_n_points, rebase
         raise ValueError(
             f"values: value at position {i} is missing; SPC needs a complete series (drop or fill gaps)"
         )
+    return y
+
+
+def shift_rebases(values, rebase_at=None, screen_outliers: bool = True) -> list[int]:
+    """Positions where a sustained shift starts a new process (Making Data Count's recalculation).
+
+    Within each group (between known changes in ``rebase_at``), the limits are fitted; the first run of
+    :data:`SHIFT_POINTS` or more points on one side of the mean that starts at least
+    :data:`SHIFT_POINTS` points into the group starts a new baseline (the run's first point), and the
+    rest of the group is examined again from there. A run from the group's first point is not a shift (it
+    is the old process), and a group with no variation has none.
+
+    Examples
+    --------
+    A step from about 10 to about 20 after 10 points is a new process from position 10:
+
+    >>> shift_rebases([10, 11, 9, 10, 11, 9, 10, 11, 9, 10, 20, 21, 19, 20, 21, 19, 20])
+    [10]
+    >>> shift_rebases([10, 11] * 8)
+    []
+    """
+    y = _as_series(values)
+    found: list[int] = []
+    for a, b in _groups(y.size, rebase_at):
+        start = a
+        while b - start >= 2 * SHIFT_POINTS:
+            seg = y[start:b]
+            lim = xmr_limits(seg, screen_outliers)
+            if not lim["amr"] > 0:
+                break
+            rtm = np.sign(seg - lim["mean"])
+            ends = np.flatnonzero(seven_point_one_side_mean(rtm))
+            cut = None
+            for e in ends:
+                s0 = e
+                while s0 > 0 and rtm[s0 - 1] == rtm[e]:
+                    s0 -= 1
+                if s0 >= SHIFT_POINTS:
+                    cut = s0
+                    break
+            if cut is None:
+                break
+            start += int(cut)
+            found.append(start)
+    return found
+
+
+def _xmr_arrays(
+    values, improvement, screen_outliers, fix_after_n_points, rebase_at, min_points=None
+) -> dict:
+    """All per-point results as numpy arrays (the DataFrame is built only when asked for)."""
+    sign = _improvement_sign(improvement)
+    labels = values.index if isinstance(values, pd.Series) else None
+    y = _as_series(values)
     if fix_after_n_points is not None:
         if int(fix_after_n_points) != fix_after_n_points or fix_after_n_points < 2:
             raise ValueError(
@@ -343,6 +405,8 @@ def _xmr_arrays(values, improvement, screen_outliers, fix_after_n_points, rebase
     outside = np.empty(n, dtype=bool)
     close = np.empty(n, dtype=bool)
     rtm = np.empty(n)
+    varies = np.empty(n, dtype=bool)
+    enough = np.empty(n, dtype=bool)
     for gi, (a, b) in enumerate(_groups(n, rebase_at)):
         seg = y[a:b]
         lim = xmr_limits(seg, screen_outliers, fix_after_n_points)
@@ -350,11 +414,18 @@ def _xmr_arrays(values, improvement, screen_outliers, fix_after_n_points, rebase
             cols[k][a:b] = lim[k]
         group[a:b] = gi
         trial[a:b] = lim["n_baseline"] < TRIAL_LIMIT_POINTS
+        # no variation in the baseline: limits on the mean separate nothing, so no special causes
+        varies[a:b] = bool(lim["amr"] > 0)
+        enough[a:b] = min_points is None or b - a >= min_points
         o = (seg > lim["upl"]) | (seg < lim["lpl"])
         r = np.sign(seg - lim["mean"])
         c = ~o & ((seg < lim["near_lpl"]) | (seg > lim["near_upl"]))
+        if not (varies[a] and enough[a]):
+            o, c = np.zeros_like(o), np.zeros_like(c)
         outside[a:b], rtm[a:b], close[a:b] = o, r, c
         rule[a:b], direction[a:b] = _special_cause(seg, r, c.astype(int), o)
+        if not (varies[a] and enough[a]):
+            rule[a:b], direction[a:b] = 0, 0
     return {
         "x": labels if labels is not None else np.arange(n),
         "value": y,
@@ -364,6 +435,8 @@ def _xmr_arrays(values, improvement, screen_outliers, fix_after_n_points, rebase
         "outside_limits": outside,
         "relative_to_mean": rtm.astype(int),
         "close_to_limits": close,
+        "baseline_varies": varies,
+        "enough_points": enough,
         "rule": rule,
         "type_code": np.where(rule == 0, 0, 2 * rule - 1 + (direction < 0)),
         "point_code": _point_type_codes(direction, sign),
@@ -424,10 +497,19 @@ class SPCResult:
     trial_limits : bool
         True when the current limits rest on fewer than 13 points.
     screen_outliers : bool
+    rebase_at : tuple of int
+        Every 0-based position where new limits start (known changes and detected shifts).
+    shift_rebase_at : tuple of int
+        Those of ``rebase_at`` found as sustained shifts (``rebase_on_shift=True``).
+    points_since_rebase : int
+        Points in the latest group (since the last rebase, or the whole series).
+    no_verdict_reason : str or None
+        Why no SPC verdict is given (``variation`` and ``assurance`` are then None): too few points since
+        the last rebase, or no variation in the baseline. None when there is a verdict.
     """
 
     arrays: dict = field(repr=False)
-    variation: str
+    variation: str | None
     assurance: str | None
     improvement: str
     target: float | None = None
@@ -435,6 +517,15 @@ class SPCResult:
     screen_outliers: bool = True
     fix_after_n_points: int | None = None
     rebase_at: tuple[int, ...] = field(default_factory=tuple)
+    shift_rebase_at: tuple[int, ...] = field(default_factory=tuple)
+    min_points: int | None = None
+    points_since_rebase: int = 0
+    no_verdict_reason: str | None = None
+
+    @property
+    def judged(self) -> bool:
+        """True when the chart gives a verdict (variation and, with a target, assurance)."""
+        return self.no_verdict_reason is None
 
     @cached_property
     def points(self) -> pd.DataFrame:
@@ -447,6 +538,8 @@ class SPCResult:
     @property
     def variation_text(self) -> str:
         """Making Data Count wording of the variation icon, with the direction of the last point."""
+        if self.variation is None:
+            return f"No SPC verdict: {self.no_verdict_reason}"
         text = VARIATION_TEXT[self.variation]
         if self.variation in ("special_cause_improvement", "special_cause_concern"):
             up = (self.variation == "special_cause_improvement") == (self.improvement == "increase")
@@ -456,6 +549,8 @@ class SPCResult:
     @property
     def assurance_text(self) -> str:
         """Making Data Count wording of the assurance icon."""
+        if self.no_verdict_reason is not None and self.target is not None:
+            return f"Not assessed: {self.no_verdict_reason}"
         return ASSURANCE_TEXT[self.assurance]
 
 
@@ -466,6 +561,8 @@ def spc(
     screen_outliers: bool = True,
     fix_after_n_points: int | None = None,
     rebase_at: Sequence[int] | None = None,
+    rebase_on_shift: bool = False,
+    min_points: int | None = None,
 ) -> SPCResult:
     """An XmR SPC analysis with Making Data Count rules, variation and assurance.
 
@@ -484,6 +581,11 @@ def spc(
         Fix the baseline (mean and limits) on the first N points of each group; at least 12.
     rebase_at : list of int, optional
         0-based positions where a new group (after a known process change) starts.
+    rebase_on_shift : bool
+        Also start new limits at each sustained shift the run rules find (see :func:`shift_rebases`).
+    min_points : int, optional
+        Fewest points since the last rebase for a verdict; with fewer, ``variation`` and ``assurance``
+        are None, no point is flagged and :attr:`SPCResult.no_verdict_reason` says so.
 
     Returns
     -------
@@ -496,6 +598,12 @@ def spc(
     ('special_cause_improvement', 'consistent_pass', False)
     >>> r.points["special_cause_type"].iloc[-1]
     'Above UCL'
+
+    A flat series has no variation, so nothing is a special cause:
+
+    >>> flat = spc([12.0] * 8, improvement="decrease", target=13)
+    >>> flat.variation, flat.assurance, flat.no_verdict_reason
+    (None, None, 'no variation in the baseline: every moving range is 0, so the limits cannot separate special from common causes')
     """
     _improvement_sign(improvement)
     if target is not None:
@@ -514,16 +622,42 @@ def spc(
             f"fix_after_n_points: a fixed baseline needs at least {MIN_FIXED_BASELINE} points, "
             f"not {fix_after_n_points!r}"
         )
-    arrays = _xmr_arrays(values, improvement, bool(screen_outliers), fix_after_n_points, rebase_at)
-    assurance = assurance_type(arrays["lpl"][-1], arrays["upl"][-1], target, improvement)
+    if min_points is not None and (int(min_points) != min_points or min_points < 2):
+        raise ValueError(f"min_points: must be a whole number of at least 2, not {min_points!r}")
+    known = [a for a, _ in _groups(_as_series(values).size, rebase_at)[1:]]
+    shifts = shift_rebases(values, known or None, bool(screen_outliers)) if rebase_on_shift else []
+    cuts = sorted({*known, *shifts}) or None
+    arrays = _xmr_arrays(
+        values, improvement, bool(screen_outliers), fix_after_n_points, cuts, min_points
+    )
+    since = int((arrays["rebase_group"] == arrays["rebase_group"][-1]).sum())
+    reason = None
+    if not arrays["enough_points"][-1]:
+        reason = (
+            f"too few points since the limits were last set ({since} of {int(min_points)} needed)"
+        )
+    elif not arrays["baseline_varies"][-1]:
+        reason = (
+            "no variation in the baseline: every moving range is 0, so the limits cannot separate "
+            "special from common causes"
+        )
+    if reason is None:
+        variation = POINT_TYPES[arrays["point_code"][-1]]
+        assurance = assurance_type(arrays["lpl"][-1], arrays["upl"][-1], target, improvement)
+    else:
+        variation = assurance = None
     return SPCResult(
         arrays=arrays,
-        variation=POINT_TYPES[arrays["point_code"][-1]],
+        variation=variation,
         assurance=assurance,
         improvement=improvement,
         target=target,
         trial_limits=bool(arrays["trial_limits"][-1]),
         screen_outliers=bool(screen_outliers),
         fix_after_n_points=fix_after_n_points,
-        rebase_at=tuple(sorted({int(p) for p in rebase_at})) if rebase_at is not None else (),
+        rebase_at=tuple(cuts or ()),
+        shift_rebase_at=tuple(shifts),
+        min_points=None if min_points is None else int(min_points),
+        points_since_rebase=since,
+        no_verdict_reason=reason,
     )
