@@ -27,46 +27,11 @@ from .assessment import target_rule
 from .charts import indicator_chart
 from .escalation import LAYERS
 
-STATUS_ICONS = {
-    "on track": "✔ on track",
-    "at risk": "⚠ at risk",
-    "off track": "✖ off track",
-    "no target": "– no target",
-    "not judged": "? not judged",
-}
-DIRECTION_ICONS = {
-    "improving": "↗ improving",
-    "worsening": "↘ worsening",
-    "no significant change": "→ no significant change",
-    "no change": "→ no change",
-    "higher": "↑ higher",
-    "lower": "↓ lower",
-    "not known": "– not known",
-    "not comparable": "– not comparable (definition changed)",
-}
 LAYER_WORDS = {
     "owner": "routed back to owner",
     "executive": "handled at executive",
     "board": "escalated to the Board",
 }
-
-
-def icon_status(status: str) -> str:
-    """The target status with its icon (text too, so it reads in grey scale and to a screen reader)."""
-    return STATUS_ICONS.get(status, status)
-
-
-def icon_variation(variation: str | None, improvement: str) -> str:
-    """The SPC variation with an arrow showing which way the special cause went."""
-    if variation is None or (isinstance(variation, float) and pd.isna(variation)):
-        return "– no SPC"
-    if variation == "common_cause":
-        return "● common cause"
-    if variation in ("special_cause_improvement", "special_cause_concern"):
-        up = (variation == "special_cause_improvement") == (improvement == "increase")
-        word = "improvement" if variation == "special_cause_improvement" else "concern"
-        return f"{'▲' if up else '▼'} {word}"
-    return "▲ higher" if variation.endswith("high") else "▼ lower"
 
 
 def _display(html: str, display: bool) -> str:
@@ -154,7 +119,7 @@ def show_red_flags(run, display: bool = True) -> str:
             ),
             _p(
                 f"Latest: {_value_text(row)} {row['unit']}; target {_target_text(row)}; "
-                f"{icon_status(row['target_status'])}."
+                f"{m.assessment.record(r.indicator_code, r.area_code).status_text}."
             ),
             _p(f"Evidence: {r.reason}."),
         ]
@@ -192,16 +157,16 @@ def summary_frame(run, exclude_red_flags: bool = True) -> pd.DataFrame:
     for _, r in a.table.iterrows():
         if exclude_red_flags and (r["indicator_code"], r["area_code"]) in red:
             continue
-        imp = run.registry[r["indicator_code"]].improvement
+        rec = a.record(r["indicator_code"], r["area_code"])
         rows.append(
             {
                 "Indicator": f"{r['label']} {r['title']}",
                 "Partnership": r["partnership"],
                 "Latest": _latest_text(r),
                 "Target": _target_text(r),
-                "Against target": icon_status(r["target_status"]),
-                "SPC": icon_variation(r["spc_variation"], imp) if r["judged"] else "– not judged",
-                "On a year ago": DIRECTION_ICONS.get(r["direction"], r["direction"]),
+                "Against target": rec.status_text,
+                "SPC": rec.variation_text if r["judged"] else "– not judged",
+                "On a year ago": rec.direction_text,
             }
         )
     return pd.DataFrame(rows)
@@ -218,7 +183,8 @@ def show_icon_summary(run, display: bool = True) -> str:
         display=display,
         notes=[
             "✔ on track, ⚠ at risk, ✖ off track against target; SPC ● common cause, ▲/▼ special cause "
-            "(direction of the change); 'on a year ago' compares with the same quarter last year."
+            "(direction of the change); 'on a year ago' compares with the same quarter last year: the "
+            "arrow shows which way the value moved (↑ a rise), the word whether that is better or worse."
         ],
     )
 
@@ -320,6 +286,7 @@ def show_partnership(run, partnership: str, display: bool = True) -> str:
     out = [_display(f"<h2>{_html.escape(partnership)} partnership</h2>", display)]
     for _, r in t.iterrows():
         ind = run.registry[r["indicator_code"]]
+        rec = a.record(r["indicator_code"], r["area_code"])
         comp_text = _comparator_text(a, r)
         facts = pd.DataFrame(
             {
@@ -336,19 +303,11 @@ def show_partnership(run, partnership: str, display: bool = True) -> str:
                 "Result": [
                     f"{_value_text(r)} {r['unit']}",
                     f"{_target_text(r)} ({r['target_source'] or 'no target'})",
-                    icon_status(r["target_status"]),
+                    rec.status_text,
                     comp_text,
-                    icon_variation(r["spc_variation"], ind.improvement)
-                    + (" (trial limits)" if r["spc_trial_limits"] in (True,) else ""),
-                    (
-                        r["spc_assurance"]
-                        if isinstance(r["spc_assurance"], str)
-                        else "not assessed"
-                    ).replace("_", " "),
-                    DIRECTION_ICONS.get(r["direction"], r["direction"])
-                    + (
-                        f" ({_fmt(r['last_year_value'])})" if pd.notna(r["last_year_value"]) else ""
-                    ),
+                    rec.variation_text,
+                    rec.assurance_text,
+                    rec.direction_text,
                     f"{ind.owner}; {ind.lead}",
                 ],
             }
