@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import LAD_CODE
+from ..formatting import number
 from ..periods import Quarter
 from .registry import Indicator, Registry, Settings
 from .returns import due_date, prepare_returns, series_frame
@@ -91,14 +92,6 @@ def _flag(row, rule: str, reason: str, action: str, detected_in: str, exclude: b
         "detected_in": detected_in,
         "exclude": exclude,
     }
-
-
-def _fmt(x: float) -> str:
-    if pd.isna(x):
-        return "none"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    return f"{x:,.3g}" if abs(x) < 1 else f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
 def _latest(series: pd.DataFrame) -> str:
@@ -151,18 +144,20 @@ def implausible_value(
         v, num, den = row["value"], row["numerator"], row["denominator"]
         why = None
         if v < 0:
-            why = f"value {_fmt(v)} is negative"
+            why = f"value {number(v)} is negative"
         elif ind is not None and ind.measure == "proportion" and v > ind.multiplier:
-            why = f"value {_fmt(v)} is above {_fmt(ind.multiplier)} for a proportion"
+            why = f"value {number(v)} is above {number(ind.multiplier)} for a proportion"
         elif ind is not None and ind.plausible_range is not None:
             lo, hi = ind.plausible_range
             if not lo <= v <= hi:
-                why = f"value {_fmt(v)} is outside the plausible range {_fmt(lo)} to {_fmt(hi)}"
+                why = (
+                    f"value {number(v)} is outside the plausible range {number(lo)} to {number(hi)}"
+                )
         if why is None and ind is not None and ind.measure == "proportion":
             if pd.notna(num) and pd.notna(den) and num > den:
-                why = f"numerator {_fmt(num)} is above denominator {_fmt(den)} for a proportion"
+                why = f"numerator {number(num)} is above denominator {number(den)} for a proportion"
         if why is None and pd.notna(den) and den <= 0:
-            why = f"denominator {_fmt(den)} is not positive"
+            why = f"denominator {number(den)} is not positive"
         if why:
             out.append(
                 _flag(
@@ -202,8 +197,8 @@ def value_mismatch(series: pd.DataFrame, ind: Indicator | None, settings: Settin
             _flag(
                 row,
                 "value_mismatch",
-                f"value {_fmt(row['value'])} does not follow from numerator {_fmt(row['numerator'])} and "
-                f"denominator {_fmt(row['denominator'])} (expected about {_fmt(expect)})",
+                f"value {number(row['value'])} does not follow from numerator {number(row['numerator'])} and "
+                f"denominator {number(row['denominator'])} (expected about {number(expect)})",
                 "check which figure was keyed wrongly and resubmit",
                 row["period"],
                 exclude=True,
@@ -232,7 +227,7 @@ def denominator_jump(series: pd.DataFrame, ind: Indicator | None, settings: Sett
     for a, b, nxt in _denominator_changes(series, settings):
         d0, d1 = series["denominator"].iloc[a], series["denominator"].iloc[b]
         row = series.iloc[b]
-        change = f"denominator {_fmt(d0)} -> {_fmt(d1)} ({d1 / d0 - 1:+.0%}) in {row['period']}"
+        change = f"denominator {number(d0)} -> {number(d1)} ({d1 / d0 - 1:+.0%}) in {row['period']}"
         if nxt is None:
             out.append(
                 _flag(
@@ -251,7 +246,7 @@ def denominator_jump(series: pd.DataFrame, ind: Indicator | None, settings: Sett
                 _flag(
                     row,
                     "denominator_jump",
-                    f"{change}, back to {_fmt(d2)} in {series['period'].iloc[nxt]}: a one-quarter "
+                    f"{change}, back to {number(d2)} in {series['period'].iloc[nxt]}: a one-quarter "
                     "error in the denominator",
                     "correct and resubmit the quarter",
                     series["period"].iloc[nxt],
@@ -279,8 +274,8 @@ def definition_change(
                 _flag(
                     row,
                     "definition_change",
-                    f"denominator moved from {_fmt(d0)} to {_fmt(d1)} ({d1 / d0 - 1:+.0%}) in "
-                    f"{row['period']} and stayed ({_fmt(d2)} in {series['period'].iloc[nxt]}): the "
+                    f"denominator moved from {number(d0)} to {number(d1)} ({d1 / d0 - 1:+.0%}) in "
+                    f"{row['period']} and stayed ({number(d2)} in {series['period'].iloc[nxt]}): the "
                     "definition changed, so earlier quarters are not comparable",
                     "confirm the new definition and restate earlier quarters on it",
                     series["period"].iloc[nxt],
@@ -338,9 +333,9 @@ def one_quarter_spike(
             _flag(
                 row,
                 "one_quarter_spike",
-                f"{row['period']} value {_fmt(v[i])} is {min(abs(d1), abs(d2)) / sigma:.0f} process "
-                f"sigmas from {s['period'].iloc[i - 1]} ({_fmt(v[i - 1])}) and {s['period'].iloc[i + 1]} "
-                f"({_fmt(v[i + 1])}), which agree: a keying error",
+                f"{row['period']} value {number(v[i])} is {min(abs(d1), abs(d2)) / sigma:.0f} process "
+                f"sigmas from {s['period'].iloc[i - 1]} ({number(v[i - 1])}) and {s['period'].iloc[i + 1]} "
+                f"({number(v[i + 1])}), which agree: a keying error",
                 "correct and resubmit the quarter",
                 str(s["period"].iloc[i + 1]),
                 exclude=True,
@@ -377,8 +372,8 @@ def unconfirmed_jump(
         _flag(
             row,
             "unconfirmed_jump",
-            f"{row['period']} value {_fmt(v[-1])} moved {abs(d) / sigma:.0f} process sigmas from "
-            f"{_fmt(v[-2])} in one quarter; a move this size is more often a keying error",
+            f"{row['period']} value {number(v[-1])} moved {abs(d) / sigma:.0f} process sigmas from "
+            f"{number(v[-2])} in one quarter; a move this size is more often a keying error",
             "confirm or correct the figure before it is judged",
             str(row["period"]),
             exclude=True,
@@ -578,7 +573,7 @@ def _performance_signals(row: pd.Series, settings: Settings) -> list[tuple[str, 
         n = int(row["off_track_run"])
         consistent = n >= settings.off_track_quarters or row["spc_assurance"] == "consistent_fail"
         text = (
-            f"{status}: {_fmt(row['value'])} against a target of {_fmt(row['target'])} "
+            f"{status}: {number(row['value'])} against a target of {number(row['target'])} "
             f"({row['gap_to_target']:+.1%} of the target on the wrong side)"
         )
         if status == "off track":

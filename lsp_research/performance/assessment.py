@@ -47,6 +47,7 @@ import pandas as pd
 from .. import stats
 from ..config import LAD_CODE
 from ..errors import LspError
+from ..formatting import decimals_for, number
 from ..periods import Quarter, fy_label
 from .anomalies import DEFINITION_SETTLING_QUARTERS, find_anomalies
 from .registry import Indicator, Registry, Settings
@@ -426,6 +427,7 @@ def assess(
                 "period": str(p),
                 "unit": ind.unit,
                 "polarity": ind.polarity,
+                "decimals": series_decimals(s["value"]),
                 "value": value,
                 "lowercl": lo,
                 "uppercl": hi,
@@ -468,6 +470,17 @@ def assess(
     out = Assessment(p, registry, table, out_series, flags, comp, unregistered)
     check_consistency(out.records())
     return out
+
+
+def series_decimals(values) -> int:
+    """Decimal places for one indicator's figures: about 3 significant figures of its typical value
+    (at most 2 decimals).
+
+    >>> series_decimals([2306.4, 2438.8]), series_decimals([0.73, 0.7]), series_decimals([])
+    (0, 2, 0)
+    """
+    v = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").abs().dropna()
+    return decimals_for(float(v.median()), most=2) if len(v) else 0
 
 
 def spc_baseline(res, periods: list[str], min_points: int) -> dict:
@@ -640,6 +653,8 @@ class IndicatorRecord:
     last_year_value: float | None = None
     direction: str = "not known"
     comparisons: dict = field(default_factory=dict)
+    #: Decimal places for every figure of this indicator (value, interval, target, comparators).
+    decimals: int = 0
 
     @classmethod
     def from_row(cls, r, improvement: str) -> IndicatorRecord:
@@ -663,6 +678,7 @@ class IndicatorRecord:
             last_year_value=_none(r["last_year_value"]),
             direction=r["direction"],
             comparisons=dict(r["comparisons"]),
+            decimals=int(r["decimals"]),
         )
 
     @property
@@ -707,13 +723,11 @@ class IndicatorRecord:
     @property
     def direction_text(self) -> str:
         """Arrow for the way the value moved, word for whether that is better or worse, last year's value."""
-        from .anomalies import _fmt
-
         if self.direction in ("not known", "not comparable"):
             return f"– {DIRECTION_WORDS[self.direction]}"
         text = f"{MOVEMENT_ARROWS[self.movement]} {DIRECTION_WORDS.get(self.direction, self.direction)}"
         if self.last_year_value is not None:
-            text += f" ({_fmt(self.last_year_value)})"
+            text += f" ({number(self.last_year_value, self.decimals)})"
         return text
 
 

@@ -14,7 +14,7 @@
 >>> fig, alt = indicator_chart(m.assessment, "NI20")
 >>> print(alt)  # doctest: +NORMALIZE_WHITESPACE
 SPC chart of NI 20 Assault with injury (crimes per 1,000), 2008Q1 to 2009Q4: latest value 2.05 against
-a target of 2; common cause variation; the limits are trial limits (fewer than 13 quarters since the
+a target of 2.00; common cause variation; the limits are trial limits (fewer than 13 quarters since the
 baseline began); 1 quarter routed back to its owner (2009Q3), not plotted.
 """
 
@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import LAD_CODE
+from ..formatting import number
 from ..plots import PALETTE, figure
-from .anomalies import _fmt
 
 VARIATION_WORDS = {
     "common_cause": "common cause variation",
@@ -157,9 +157,9 @@ def chart_alt(assessment, code: str, area: str = LAD_CODE) -> str:
         f"SPC chart of {ind.label} {ind.title} ({ind.unit}), {s['period'].iloc[0]} to {s['period'].iloc[-1]}"
     ]
     if r["judged"]:
-        latest = f"latest value {_fmt(r['value'])}"
+        latest = f"latest value {number(r['value'], r['decimals'])}"
         if pd.notna(r["target"]):
-            latest += f" against a target of {_fmt(r['target'])}"
+            latest += f" against a target of {number(r['target'], r['decimals'])}"
         parts.append(latest)
         if r["spc_variation"] is None or pd.isna(r["spc_variation"]):
             parts.append(str(r.get("spc_note") or "no SPC verdict"))

@@ -20,10 +20,11 @@ import html as _html
 import pandas as pd
 
 from ..config import SYNTHETIC_NOTICE
+from ..formatting import estimate, number
 from ..plots import show
 from ..tables import show_table
-from .anomalies import _fmt, rules_table
-from .assessment import target_rule
+from .anomalies import rules_table
+from .assessment import icon_status, icon_variation, target_rule  # noqa: F401 (re-exported)
 from .charts import indicator_chart
 from .escalation import LAYERS
 
@@ -52,18 +53,15 @@ def _value_text(r: pd.Series) -> str:
     if not r["received"]:
         return "no return"
     if not r["judged"]:
-        return f"{_fmt(r['value'])} as returned, queried with the owner ({r['period_flags'].replace('_', ' ')})"
-    text = _fmt(r["value"])
-    if pd.notna(r["lowercl"]) and pd.notna(r["uppercl"]):
-        text += f" ({_fmt(r['lowercl'])} to {_fmt(r['uppercl'])})"
-    return text
+        return f"{number(r['value'], r['decimals'])} as returned, queried with the owner ({r['period_flags'].replace('_', ' ')})"
+    return estimate(r["value"], r["lowercl"], r["uppercl"], r["decimals"])
 
 
 def _target_text(r: pd.Series) -> str:
     if pd.isna(r["target"]):
         return "none"
     src = r["target_source"]
-    return f"{_fmt(r['target'])}" + (" (synthetic)" if "synthetic" in src else "")
+    return number(r["target"], r["decimals"]) + (" (synthetic)" if "synthetic" in src else "")
 
 
 def show_headline(run, display: bool = True) -> str:
@@ -144,8 +142,8 @@ def _latest_text(r: pd.Series) -> str:
     if not r["judged"]:
         return "queried with the owner"
     if r["definition_settling"]:
-        return f"{_fmt(r['value'])} (new definition)"
-    return _fmt(r["value"])
+        return f"{number(r['value'], r['decimals'])} (new definition)"
+    return number(r["value"], r["decimals"])
 
 
 def summary_frame(run, exclude_red_flags: bool = True) -> pd.DataFrame:
@@ -274,7 +272,11 @@ def _comparator_text(a, r: pd.Series) -> str:
         return "none"
     return "; ".join(
         f"{x.comparator}: {x.result}"
-        + (f" ({_fmt(x.comparator_value)})" if pd.notna(x.comparator_value) else "")
+        + (
+            f" ({number(x.comparator_value, r['decimals'])})"
+            if pd.notna(x.comparator_value)
+            else ""
+        )
         for x in c.itertuples(index=False)
     )
 

@@ -50,6 +50,7 @@ import pandas as pd
 
 from .. import config, periods
 from ..errors import DataValidationError, ParameterError, PeriodError, Problem
+from ..formatting import formatted_table, number
 
 # --------------------------------------------------------------------------------------------------
 # Parameters
@@ -1542,10 +1543,6 @@ HOT_SPOT_STYLE = {
 }
 
 
-def _fmt(x: float, nd: int = 0) -> str:
-    return f"{x:,.{nd}f}"
-
-
 def chart_trend(res: AlcoholResults):
     """City DSR by financial year with 95% intervals."""
     from ..plots import PALETTE, figure
@@ -1567,7 +1564,7 @@ def chart_trend(res: AlcoholResults):
     alt = (
         f"Line chart of the city's directly standardised rate of {res.measure_label} "
         f"({res.standard_label}) per 100,000 by financial year, {first['label']} to {last['label']}: "
-        f"{_fmt(first['value'])} in {first['label']} and {_fmt(last['value'])} in {last['label']} "
+        f"{number(first['value'], 0)} in {first['label']} and {number(last['value'], 0)} in {last['label']} "
         f"({change:+.0f}%), each with its 95% confidence interval."
     )
     return fig, alt
@@ -1595,13 +1592,13 @@ def chart_ni39(res: AlcoholResults):
         if name in t.columns and t[name].notna().any():
             ax.plot(x, t[name], color=colour, marker=marker, linestyle=ls, label=name)
             last = t[t[name].notna()].iloc[-1]
-            parts.append(f"{name} {_fmt(last[name])} in {last['label']}")
+            parts.append(f"{name} {number(last[name], 0)} in {last['label']}")
     ax.set_xticks(x, t["label"])
     ax.set_ylim(bottom=0)
     ax.legend(loc="lower right", frameon=False)
     last = t.iloc[-1]
     alt = (
-        f"Line chart of NI 39 by financial year. Sunderland's rate was {_fmt(last['value'])} per "
+        f"Line chart of NI 39 by financial year. Sunderland's rate was {number(last['value'], 0)} per "
         f"100,000 in {last['label']}"
         + (
             f"; comparators: {', '.join(parts)}."
@@ -1786,10 +1783,10 @@ def chart_gradient(res: AlcoholResults):
     ax.legend(loc="upper left", frameon=False)
     alt = (
         f"Chart of {res.measure_label} by IMD quintile of wards, {res.window_label}: "
-        f"{_fmt(s['least_deprived_rate'])} per 100,000 in the least deprived fifth and "
-        f"{_fmt(s['most_deprived_rate'])} in the most deprived (a gap of {_fmt(s['gap'])}, "
-        f"{s['ratio']:.1f} times). The slope index of inequality is {_fmt(s['sii'])} "
-        f"(95% interval {_fmt(s['sii_lower'])} to {_fmt(s['sii_upper'])})."
+        f"{number(s['least_deprived_rate'], 0)} per 100,000 in the least deprived fifth and "
+        f"{number(s['most_deprived_rate'], 0)} in the most deprived (a gap of {number(s['gap'], 0)}, "
+        f"{s['ratio']:.1f} times). The slope index of inequality is {number(s['sii'], 0)} "
+        f"(95% interval {number(s['sii_lower'], 0)} to {number(s['sii_upper'], 0)})."
     )
     return fig, alt
 
@@ -1842,6 +1839,7 @@ def _rounded(values) -> pd.Series:
     return pd.Series(np.round(np.asarray(values, dtype=float)), dtype="Int64")
 
 
+@formatted_table
 def table_trend(res: AlcoholResults, freq: str = "financial_year") -> dict:
     """The city DSR by financial year (or quarter) as a publishable table."""
     t = res.trend_year if freq == "financial_year" else res.trend_quarter
@@ -1866,6 +1864,7 @@ def table_trend(res: AlcoholResults, freq: str = "financial_year") -> dict:
     }
 
 
+@formatted_table
 def table_ni39(res: AlcoholResults) -> dict:
     """NI 39 for the city beside the North East and England."""
     t = res.ni39
@@ -1907,6 +1906,7 @@ def _ratio_frame(res: AlcoholResults, r: pd.DataFrame, count_label: str) -> pd.D
     })  # fmt: skip
 
 
+@formatted_table
 def table_ratios(res: AlcoholResults) -> dict:
     """Areas' standardised admission ratios with 95% limits and the significance category."""
     df = _ratio_frame(res, res.ratios, "Admissions (AAF-weighted)")
@@ -1927,6 +1927,7 @@ def table_ratios(res: AlcoholResults) -> dict:
     }
 
 
+@formatted_table
 def table_gradient(res: AlcoholResults) -> dict:
     """Rates by IMD quintile of wards."""
     t = res.gradient.sort_values("imd_quintile")
@@ -1954,6 +1955,7 @@ def table_gradient(res: AlcoholResults) -> dict:
     }
 
 
+@formatted_table
 def table_incidents(res: AlcoholResults) -> dict:
     """Alcohol-related incidents by area: rate per 1,000 residents per year and ratio to the city."""
     t = res.incidents
@@ -1982,6 +1984,7 @@ def table_incidents(res: AlcoholResults) -> dict:
     }
 
 
+@formatted_table
 def table_hot_spot_wards(res: AlcoholResults) -> dict:
     """Wards holding hot-spot cells."""
     t = res.hot_spot_wards[res.hot_spot_wards["hot_cells"] > 0]
@@ -2001,6 +2004,7 @@ def table_hot_spot_wards(res: AlcoholResults) -> dict:
     }
 
 
+@formatted_table
 def table_joint(res: AlcoholResults, both_only: bool = False) -> dict:
     """Areas' admission and incident ratios side by side."""
     j = res.joint[res.joint["both_high"]] if both_only else res.joint
@@ -2021,6 +2025,7 @@ def table_joint(res: AlcoholResults, both_only: bool = False) -> dict:
     }
 
 
+@formatted_table
 def table_conditions(res: AlcoholResults) -> dict:
     """Admissions in the window by the condition with the highest attributable fraction."""
     t = res.conditions
@@ -2049,9 +2054,9 @@ def findings(res: AlcoholResults) -> list[str]:
     if len(ty):
         first, last = ty.iloc[0], ty.iloc[-1]
         out.append(
-            f"In {last['label']} the city's rate of {res.measure_label} was {_fmt(last['value'])} per "
-            f"100,000 (95% interval {_fmt(last['lowercl'])} to {_fmt(last['uppercl'])}; "
-            f"{res.standard_label}), against {_fmt(first['value'])} in {first['label']} "
+            f"In {last['label']} the city's rate of {res.measure_label} was {number(last['value'], 0)} per "
+            f"100,000 (95% interval {number(last['lowercl'], 0)} to {number(last['uppercl'], 0)}; "
+            f"{res.standard_label}), against {number(first['value'], 0)} in {first['label']} "
             f"({(last['value'] / first['value'] - 1) * 100:+.0f}%). Quarterly SPC: "
             f"{res.spc_quarter.variation_text.lower()}."
         )
@@ -2063,9 +2068,9 @@ def findings(res: AlcoholResults) -> list[str]:
             row = comp.iloc[-1]
             out.append(
                 f"On the NI 39 definition (broad measure, ESP 1976) Sunderland's {row['label']} rate of "
-                f"{_fmt(row['value'])} per 100,000 is "
+                f"{number(row['value'], 0)} per 100,000 is "
                 + " and ".join(
-                    f"{row[f'vs {c}']} than {c} ({_fmt(row[c])})"
+                    f"{row[f'vs {c}']} than {c} ({number(row[c], 0)})"
                     .replace("similar than", "similar to")
                     for c in ("North East", "England") if c in comp.columns
                 )
@@ -2080,14 +2085,14 @@ def findings(res: AlcoholResults) -> list[str]:
     )  # fmt: skip
     s = res.gradient_summary
     out.append(
-        f"Admissions rise with deprivation: {_fmt(s['most_deprived_rate'])} per 100,000 in the most "
-        f"deprived fifth of wards against {_fmt(s['least_deprived_rate'])} in the least deprived "
-        f"({s['ratio']:.1f} times; gap {_fmt(s['gap'])}, 95% interval {_fmt(s['gap_lower'])} to "
-        f"{_fmt(s['gap_upper'])}). Slope index of inequality {_fmt(s['sii'])} per 100,000 (95% interval "
-        f"{_fmt(s['sii_lower'])} to {_fmt(s['sii_upper'])})."
+        f"Admissions rise with deprivation: {number(s['most_deprived_rate'], 0)} per 100,000 in the most "
+        f"deprived fifth of wards against {number(s['least_deprived_rate'], 0)} in the least deprived "
+        f"({s['ratio']:.1f} times; gap {number(s['gap'], 0)}, 95% interval {number(s['gap_lower'], 0)} to "
+        f"{number(s['gap_upper'], 0)}). Slope index of inequality {number(s['sii'], 0)} per 100,000 (95% interval "
+        f"{number(s['sii_lower'], 0)} to {number(s['sii_upper'], 0)})."
         if s["sii"] > 0
-        else f"No rise with deprivation is seen: slope index of inequality {_fmt(s['sii'])} per 100,000 "
-        f"(95% interval {_fmt(s['sii_lower'])} to {_fmt(s['sii_upper'])})."
+        else f"No rise with deprivation is seen: slope index of inequality {number(s['sii'], 0)} per 100,000 "
+        f"(95% interval {number(s['sii_lower'], 0)} to {number(s['sii_upper'], 0)})."
     )
     inc = res.incidents
     city_rate = inc["incidents"].sum() / inc["person_years"].sum() * 1000

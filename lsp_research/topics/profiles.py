@@ -29,6 +29,7 @@ import pandas as pd
 
 from .. import config, periods
 from ..errors import ParameterError
+from ..formatting import formatted_table, interval, number
 
 LE_BANDS = ("0", "1-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49",
             "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+")  # fmt: skip
@@ -704,10 +705,6 @@ SPINE_CAPTION = (
 )
 
 
-def _fmt(x, nd: int = 1) -> str:
-    return "n/a" if x is None or pd.isna(x) else f"{x:,.{nd}f}"
-
-
 def window_label(profile: Profile) -> str:
     return f"{profile.start.label} to {profile.quarter.label}"
 
@@ -746,8 +743,9 @@ def summary_text(profile: Profile) -> str:
         for key, who in (("le_male", "men"), ("le_female", "women")):
             r = le.loc[key]
             lines.append(
-                f"- **Life expectancy at birth, {who}:** {_fmt(r['value'])} years "
-                f"(95% CI {_fmt(r['lowercl'])}-{_fmt(r['uppercl'])}); Sunderland {_fmt(r['comparator'])}."
+                f"- **Life expectancy at birth, {who}:** {number(r['value'], 1)} years "
+                f"(95% CI {interval(r['lowercl'], r['uppercl'], 1)}); "
+                f"Sunderland {number(r['comparator'], 1)}."
             )
     return "\n".join(lines)
 
@@ -781,12 +779,13 @@ def changes_text(profile: Profile) -> str:
     if sig.empty:
         return head + "\n\nNo indicator changed significantly."
     lines = [
-        f"- **{r.indicator}** {r.assessment}: {_fmt(r.before)} to {_fmt(r.now)} ({r.unit})."
+        f"- **{r.indicator}** {r.assessment}: {number(r.before, 1)} to {number(r.now, 1)} ({r.unit})."
         for r in sig.itertuples()
     ]
     return head + "\n\n" + "\n".join(lines)
 
 
+@formatted_table
 def changes_table(profile: Profile) -> dict:
     c = profile.changes
     df = pd.DataFrame({
@@ -809,6 +808,7 @@ def changes_table(profile: Profile) -> dict:
     }
 
 
+@formatted_table
 def pyramid_table(profile: Profile) -> dict:
     p = profile.pyramid
     wide = p.pivot(index="age_band", columns="sex", values="area_count").reindex(
@@ -850,8 +850,9 @@ def topic_text(profile: Profile) -> str:
         if key not in s.index:
             return None
         r = s.loc[key]
-        return (f"- **{words}:** {_fmt(r['value'])} {r['unit']} (95% CI {_fmt(r['lowercl'])}-"
-                f"{_fmt(r['uppercl'])}), {r['comparison']} compared with Sunderland's {_fmt(r['comparator'])}.")  # fmt: skip
+        return (f"- **{words}:** {number(r['value'], 1)} {r['unit']} (95% CI "
+                f"{interval(r['lowercl'], r['uppercl'], 1)}), {r['comparison']} compared with "
+                f"Sunderland's {number(r['comparator'], 1)}.")  # fmt: skip
 
     lines = [
         line("alcohol_sar", f"Alcohol-related admissions ({count('alcohol_sar')} episodes)"),
@@ -868,6 +869,7 @@ def topic_text(profile: Profile) -> str:
     return f"Over {window_label(profile)}:\n\n" + "\n".join(x for x in lines if x)
 
 
+@formatted_table
 def wards_table(profile: Profile) -> dict:
     """The area's wards (or, for a ward, every ward) side by side, counts protected."""
     t = profile.indicators.table
@@ -879,7 +881,7 @@ def wards_table(profile: Profile) -> dict:
     df = pd.DataFrame({
         "Ward": names.reindex(codes).to_numpy(),
         "Alcohol admissions (episodes)": num.reindex(codes)["alcohol_sar"].round().astype(int).to_numpy(),
-        "Alcohol admissions ratio (city = 100)": wide.reindex(codes)["alcohol_sar"].round(0).to_numpy(),
+        "Alcohol admissions ratio (city = 100)": wide.reindex(codes)["alcohol_sar"].round(1).to_numpy(),
         "Alcohol incidents": num.reindex(codes)["incident_rate"].round().astype(int).to_numpy(),
         "Incidents per 1,000 a year": wide.reindex(codes)["incident_rate"].round(1).to_numpy(),
         "Wellness referrals": num.reindex(codes)["referral_rate"].round().astype(int).to_numpy(),

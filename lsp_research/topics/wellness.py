@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError, PeriodError
+from ..formatting import interval, number, table_formats
 from ..periods import Quarter, resolve
 
 #: Age bands used in the referral records (adults, 16+).
@@ -1423,10 +1424,6 @@ def analyse(
 # ---------------------------------------------------------------------------------------------------
 
 
-def _fmt(x: float, nd: int = 1) -> str:
-    return f"{x:,.{nd}f}"
-
-
 def choropleth(
     wards,
     table: pd.DataFrame,
@@ -1469,7 +1466,7 @@ def choropleth(
     lo = valid.loc[valid[column].idxmin()]
     alt = (
         f"Map of Sunderland's {len(data)} wards shaded by {legend}. Highest: {hi['ward_name']} "
-        f"({_fmt(hi[column])}); lowest: {lo['ward_name']} ({_fmt(lo[column])})."
+        f"({number(hi[column], 1)}); lowest: {lo['ward_name']} ({number(lo[column], 1)})."
     )
     if centres is not None:
         alt += f" Triangles mark the {len(centres)} wellness centres."
@@ -1503,8 +1500,8 @@ def decay_chart(
     alt = (
         f"Scatter of {len(t)} ward and centre pairs: take-up of referrals (%) against distance to "
         f"{fit.target} (km), "
-        f"with a fitted curve going from {_fmt(c['fitted_pct'].iloc[0])}% at 0 km to "
-        f"{_fmt(c['fitted_pct'].iloc[-1])}% at {_fmt(c['distance_km'].iloc[-1])} km. Odds of take-up change "
+        f"with a fitted curve going from {number(c['fitted_pct'].iloc[0], 1)}% at 0 km to "
+        f"{number(c['fitted_pct'].iloc[-1], 1)}% at {number(c['distance_km'].iloc[-1], 1)} km. Odds of take-up change "
         f"by a factor of {fit.odds_ratio_per_km:.3f} per km (95% CI {fit.odds_ratio_lowercl:.3f} to "
         f"{fit.odds_ratio_uppercl:.3f})."
     )
@@ -1530,7 +1527,7 @@ def quintile_chart(quintiles: pd.DataFrame, column: str, title: str, ylabel: str
     ax.legend(fontsize=8)
     alt = (
         f"Bar chart of {ylabel.lower()} by deprivation quintile: "
-        + "; ".join(f"quintile {a} {_fmt(b)}" for a, b in zip(x, y, strict=True))
+        + "; ".join(f"quintile {a} {number(b, 1)}" for a, b in zip(x, y, strict=True))
         + "."
     )
     return fig, alt
@@ -1575,10 +1572,10 @@ def coverage_map(result: CoverageResult, wards, centres):
     ax.tick_params(labelsize=7)
     name = shapes.set_index(shapes["ward_code"].astype(str)).loc[result.site_ward_code, "ward_name"]
     alt = (
-        f"Map of Sunderland with points for where adults live: {_fmt(result.pct_before)}% of adults live "
+        f"Map of Sunderland with points for where adults live: {number(result.pct_before, 1)}% of adults live "
         f"within {result.service_radius_m / 1000:g} km of one of the {len(c)} centres. The model's seventh site, "
-        f"in {name} ward, would raise that to {_fmt(result.pct_after)}% "
-        f"({_fmt(result.gain, 0)} more adults)."
+        f"in {name} ward, would raise that to {number(result.pct_after, 1)}% "
+        f"({number(result.gain, 0)} more adults)."
     )
     return fig, alt
 
@@ -1590,7 +1587,7 @@ def coverage_map(result: CoverageResult, wards, centres):
 
 def _ci_text(lo, up, nd: int = 1) -> list[str]:
     return [
-        "" if (pd.isna(a) or pd.isna(b)) else f"{a:,.{nd}f} to {b:,.{nd}f}"
+        "" if (pd.isna(a) or pd.isna(b)) else interval(a, b, nd)
         for a, b in zip(lo, up, strict=True)
     ]
 
@@ -1786,6 +1783,7 @@ def publishable(res: WellnessAnalysis, name: str) -> tuple[pd.DataFrame, dict]:
         }
     else:
         raise ValueError(f"name: {name!r} is not a wellness table; use one of: {', '.join(TABLES)}")
+    kw["formats"] = {**table_formats(df, kw.get("counts", ())), **kw.get("formats", {})}
     return df, kw
 
 
