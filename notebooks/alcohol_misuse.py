@@ -63,6 +63,8 @@ fig, alt = alcohol.chart_spc(res)
 show(fig, alt=alt, caption="Quarterly rates are annualised. Making Data Count XmR rules.")
 show_table(**alcohol.table_trend(res, "financial_year"))
 show_table(**alcohol.table_trend(res, "period"))
+if res.ni39 is not None:
+    show_table(**alcohol.table_ni39_reconciliation(res))
 
 # %% [markdown] tags=["executive"]
 # ## Where: admissions by area

@@ -461,6 +461,32 @@ def test_default_data_city_centre_cluster_is_found(default_run):
     assert default_run.night["peak_in_weekend_night"]
 
 
+def test_ni39_is_the_performance_reports_figure_and_verdict(default_run):
+    from lsp_research.performance import pipeline
+
+    assert default_run.ni39_source == "return"
+    row = default_run.ni39.set_index("label").loc["2009-10"]
+    perf = pipeline.run_assessment("2009Q4").meeting.assessment
+    rec = perf.record("NI39")
+    assert row["value"] == rec.value and row["lowercl"] == rec.lowercl
+    c = perf.comparisons
+    comp = c[(c["indicator_code"] == "NI39") & (c["area_code"] == "E08000024")]
+    comp = comp.set_index("comparator")["result"]
+    assert row["vs North East"] == comp["North East"] and row["vs England"] == comp["England"]
+    # the reconciliation states every other figure and why it differs
+    rec_table = alcohol.ni39_reconciliation(default_run)
+    assert len(rec_table) == 3
+    assert rec_table["Per 100,000"].iloc[0] == rec.value
+    assert rec_table["Per 100,000"].iloc[1] == pytest.approx(
+        default_run.ni39_recalculated.set_index("label").loc["2009-10", "value"]
+    )
+    assert "European Standard Population 2013" in rec_table["Why it differs"].iloc[2]
+    diff = rec_table["Per 100,000"].iloc[2] - rec_table["Per 100,000"].iloc[0]
+    assert rec_table["Difference from the first row"].iloc[2] == f"{diff:+,.1f}"
+    headline = alcohol.findings(default_run)[0]
+    assert "reconciliation table" in headline and f"{rec.value:,.0f}" in headline
+
+
 def test_default_data_ni39_matches_the_registry_scale(default_run):
     ni = default_run.ni39.set_index("label")
     assert {"North East", "England"} <= set(ni.columns)

@@ -50,7 +50,7 @@ import pandas as pd
 
 from .. import config, periods
 from ..errors import DataValidationError, ParameterError, PeriodError, Problem
-from ..formatting import formatted_table, number
+from ..formatting import ROUNDING_NOTE, change, formatted_table, number
 
 # --------------------------------------------------------------------------------------------------
 # Parameters
@@ -767,6 +767,55 @@ def comparator_table(
     return out
 
 
+def ni39_as_returned(
+    returns: pd.DataFrame, comparators: pd.DataFrame | None, end: periods.Quarter, registry=None
+) -> pd.DataFrame | None:
+    """NI 39 as the PCT returned it, judged exactly as the performance report judges it.
+
+    The return for a quarter covers the 12 months to its end, so the fourth quarter's return is the
+    financial year. One row per financial year up to ``end`` (its fourth quarter; for the year of
+    ``end`` when that is not a fourth quarter, the 12 months to ``end``), each from
+    :func:`lsp_research.performance.assess` at that quarter: the same value, interval and comparator
+    verdicts (better / similar / worse) as the performance report of that quarter. None when NI 39 is
+    not in the registry or was never returned.
+    """
+    from ..config import LAD_CODE
+    from ..performance import assess, load_registry
+    from ..performance.registry import Registry
+
+    reg = registry if registry is not None else load_registry()
+    if "NI39" not in reg.codes:
+        return None
+    reg = Registry({"NI39": reg["NI39"]}, reg.settings, reg.source, reg.raw)
+    code = returns["indicator_code"].astype(str).str.replace(" ", "").str.upper()
+    mine = returns[(code == "NI39") & (returns["area_code"].astype(str) == LAD_CODE)]
+    if mine.empty:
+        return None
+    have = sorted({periods.Quarter.parse(str(q)) for q in mine["period"]})
+    rows = []
+    for year in range(have[0].year, end.year + 1):
+        q = min(periods.Quarter(year, 4), end)
+        if q < have[0]:
+            continue
+        a = assess(returns, reg, q, comparators=comparators)
+        rec = a.record("NI39")
+        label = periods.fy_label(year) if q.q == 4 else f"12 months to {q.label}"
+        row = {
+            "financial_year": year, "label": label, "period": str(q), "value": rec.value,
+            "lowercl": rec.lowercl, "uppercl": rec.uppercl,
+            "shown": bool(rec.judged and rec.value is not None),
+        }  # fmt: skip
+        c = a.comparisons
+        comp = c[(c["indicator_code"] == "NI39") & (c["area_code"] == LAD_CODE)].set_index(
+            "comparator"
+        )
+        for name in comp.index:
+            row[name] = comp.loc[name, "comparator_value"]
+            row[f"vs {name}"] = comp.loc[name, "result"] if rec.judged else "not compared"
+        rows.append(row)
+    return pd.DataFrame(rows) if rows else None
+
+
 def significance_category(ratios: pd.DataFrame, reference: float = 100.0) -> pd.Series:
     """Label each ratio against ``reference`` with its 95% and 99.8% limits (funnel-plot labels).
 
@@ -1303,6 +1352,8 @@ class Inputs:
     wards: pd.DataFrame  # a GeoDataFrame in EPSG:27700
     incidents: pd.DataFrame
     comparators: pd.DataFrame | None = None
+    #: The partners' indicator returns (``indicator_returns``): NI 39 as the PCT returned it.
+    returns: pd.DataFrame | None = None
 
 
 def load_inputs() -> Inputs:
@@ -1315,6 +1366,7 @@ def load_inputs() -> Inputs:
         wards=data.load("wards"),
         incidents=data.load("incidents"),
         comparators=data.load("indicator_comparators"),
+        returns=data.load("indicator_returns"),
     )
 
 
@@ -1344,6 +1396,11 @@ class AlcoholResults:
     correlation: dict
     wards: pd.DataFrame = None
     notes: list = None
+    #: This report's own NI 39 recalculation from the admissions (broad, ESP 1976, by financial year),
+    #: shown only in the reconciliation table when ``ni39`` is the PCT's return.
+    ni39_recalculated: pd.DataFrame | None = None
+    #: Where ``ni39`` comes from: ``"return"`` (the PCT's, as the performance report) or ``"recalculated"``.
+    ni39_source: str = "recalculated"
     cell_size: float = 250.0
     permutations: int = 999
 
@@ -1447,11 +1504,19 @@ def run(
     trend_year = city_trend(adm, weights, pop, first, end, p.standard_population, "financial_year")
     trend_quarter = city_trend(adm, weights, pop, first, end, p.standard_population, "period")
     spc_quarter = trend_spc(trend_quarter)
-    ni39 = None
+    ni39 = ni39_recalc = None
+    ni39_source = "recalculated"
     if inputs.comparators is not None and len(inputs.comparators):
         broad = episode_weights(classified, "broad")
         ni39_city = city_trend(adm, broad, pop, first, end, "esp1976", "financial_year")
-        ni39 = comparator_table(ni39_city, inputs.comparators)
+        ni39 = ni39_recalc = comparator_table(ni39_city, inputs.comparators)
+        returned = (
+            ni39_as_returned(inputs.returns, inputs.comparators, end)
+            if inputs.returns is not None and len(inputs.returns)
+            else None
+        )
+        if returned is not None and len(returned):
+            ni39, ni39_source = returned, "return"
 
     lookup = area_lookup(wards)
     area = "ward_code" if p.geography == "ward" else "area_committee"
@@ -1498,6 +1563,8 @@ def run(
         trend_quarter=trend_quarter,
         spc_quarter=spc_quarter,
         ni39=ni39,
+        ni39_recalculated=ni39_recalc,
+        ni39_source=ni39_source,
         ratios=ratios,
         gradient=gradient,
         gradient_summary=gradient_summary,
@@ -1864,6 +1931,96 @@ def table_trend(res: AlcoholResults, freq: str = "financial_year") -> dict:
     }
 
 
+def ni39_reconciliation(res: AlcoholResults) -> pd.DataFrame | None:
+    """Every figure this report and the performance report give for NI 39's latest year, and why they
+    differ: one row per figure, the differences computed from unrounded values.
+
+    Rows: the PCT's return (the performance report's figure), this report's recalculation on the NI 39
+    definition, and this report's headline rate. None when there is no NI 39 figure to reconcile.
+    """
+    if res.ni39 is None or res.ni39_recalculated is None:
+        return None
+    off = res.ni39[res.ni39["shown"]]
+    rec = res.ni39_recalculated[res.ni39_recalculated["shown"]]
+    head = res.trend_year[res.trend_year["shown"]]
+    if off.empty or rec.empty or head.empty:
+        return None
+    o = off.iloc[-1]
+    year = int(o["financial_year"])
+    r = rec[rec["financial_year"] == year]
+    h = head[head["financial_year"] == year] if "financial_year" in head.columns else head.iloc[0:0]
+    r = r.iloc[-1] if len(r) else rec.iloc[-1]
+    h = h.iloc[-1] if len(h) else head.iloc[-1]
+    returned = res.ni39_source == "return"
+    base_period = (
+        f"12 months to {periods.Quarter.parse(o['period']).label}" if returned else str(o["label"])
+    )
+    method = (
+        "attributable fractions of this report's table (illustrative), standardised by age and sex"
+    )
+    rows = []
+    if returned:
+        rows.append(
+            ("NI 39 as returned by the PCT (the performance report's figure)", base_period,
+             STANDARD_LABELS["esp1976"], "the PCT's attributable fractions, standardised by age",
+             o, "")
+        )  # fmt: skip
+    why = []
+    if returned:
+        why.append(f"recalculated from the admissions: {method}, against the PCT's own calculation")
+        if not str(o["label"]) == str(r["label"]):
+            why.append(f"financial year {r['label']} against the {base_period}")
+    rows.append(
+        ("This report: NI 39 definition (broad measure)", f"financial year {r['label']}",
+         STANDARD_LABELS["esp1976"], method, r, "; ".join(why))
+    )  # fmt: skip
+    why_h = list(why)
+    if res.params.standard_population != "esp1976":
+        why_h.append(
+            f"{res.standard_label} instead of the {STANDARD_LABELS['esp1976']} (ESP 2013 gives more "
+            "weight to older ages)"
+        )
+    if res.params.measure != "broad":
+        why_h.append(f"{res.measure_label} instead of the broad measure")
+    if len(rows) == 1 and not why_h:
+        return None
+    rows.append(
+        (f"This report's headline: {res.measure_label}", f"financial year {h['label']}",
+         res.standard_label, method, h, "; ".join(why_h))
+    )  # fmt: skip
+    first = rows[0][4]
+    return pd.DataFrame(
+        {
+            "Figure": [x[0] for x in rows],
+            "Period": [x[1] for x in rows],
+            "Standard population": [x[2] for x in rows],
+            "Method": [x[3] for x in rows],
+            "Per 100,000": [float(x[4]["value"]) for x in rows],
+            _LIMITS[0]: [float(x[4]["lowercl"]) for x in rows],
+            _LIMITS[1]: [float(x[4]["uppercl"]) for x in rows],
+            "Difference from the first row": [
+                "" if i == 0 else change(x[4]["value"], first["value"], 1)
+                for i, x in enumerate(rows)
+            ],
+            "Why it differs": [x[5] or "" for x in rows],
+        }
+    )
+
+
+@formatted_table
+def table_ni39_reconciliation(res: AlcoholResults) -> dict:
+    """:func:`ni39_reconciliation` as a publishable table (operational tier)."""
+    df = ni39_reconciliation(res)
+    if df is None:
+        df = pd.DataFrame({"Figure": ["No NI 39 figure to reconcile"]})
+    return {
+        "df": df,
+        "caption": "NI 39 reconciliation: every figure given for the latest year, and why they differ",
+        "formats": {"Per 100,000": _RATE, _LIMITS[0]: _RATE, _LIMITS[1]: _RATE},
+        "notes": [ROUNDING_NOTE],
+    }
+
+
 @formatted_table
 def table_ni39(res: AlcoholResults) -> dict:
     """NI 39 for the city beside the North East and England."""
@@ -1883,7 +2040,12 @@ def table_ni39(res: AlcoholResults) -> dict:
     return {
         "df": df,
         "caption": "NI 39 alcohol-harm related admissions (broad measure, European Standard Population "
-        "1976): Sunderland against the North East and England",
+        "1976): Sunderland against the North East and England"
+        + (
+            ", as returned by the PCT (the figures and verdicts of the performance report)"
+            if res.ni39_source == "return"
+            else ", recalculated by this report from the admissions"
+        ),
         "formats": formats,
         "notes": [
             "Better / similar / worse: whether Sunderland's 95% interval lies wholly below, across or "
@@ -2047,6 +2209,19 @@ def table_conditions(res: AlcoholResults) -> dict:
     }
 
 
+def _ni39_aside(res: AlcoholResults) -> str:
+    """The stated difference beside the headline rate when NI 39 is given on another basis."""
+    rec = ni39_reconciliation(res)
+    if rec is None:
+        return ""
+    first = rec.iloc[0]
+    return (
+        f" On another basis ({first['Figure']}) the rate is {number(first['Per 100,000'], 0)} for the "
+        f"{first['Period']} ({first['Standard population']}); the operational report's NI 39 "
+        "reconciliation table gives each figure and why they differ."
+    )
+
+
 def findings(res: AlcoholResults) -> list[str]:
     """The headline findings, in words, every number computed from ``res``."""
     out = []
@@ -2057,8 +2232,8 @@ def findings(res: AlcoholResults) -> list[str]:
             f"In {last['label']} the city's rate of {res.measure_label} was {number(last['value'], 0)} per "
             f"100,000 (95% interval {number(last['lowercl'], 0)} to {number(last['uppercl'], 0)}; "
             f"{res.standard_label}), against {number(first['value'], 0)} in {first['label']} "
-            f"({(last['value'] / first['value'] - 1) * 100:+.0f}%). Quarterly SPC: "
-            f"{res.spc_quarter.variation_text.lower()}."
+            f"({change(last['value'], first['value'], percent=True)}). Quarterly SPC: "
+            f"{res.spc_quarter.variation_text.lower()}." + _ni39_aside(res)
         )
     if res.ni39 is not None:
         comp = res.ni39.dropna(
@@ -2066,8 +2241,14 @@ def findings(res: AlcoholResults) -> list[str]:
         )
         if len(comp):
             row = comp.iloc[-1]
+            whose = (
+                "NI 39 as returned by the PCT (the performance report's figure; broad measure, ESP "
+                "1976)"
+                if res.ni39_source == "return"
+                else "On the NI 39 definition (broad measure, ESP 1976, recalculated by this report)"
+            )
             out.append(
-                f"On the NI 39 definition (broad measure, ESP 1976) Sunderland's {row['label']} rate of "
+                f"{whose}: Sunderland's {row['label']} rate of "
                 f"{number(row['value'], 0)} per 100,000 is "
                 + " and ".join(
                     f"{row[f'vs {c}']} than {c} ({number(row[c], 0)})"
