@@ -10,7 +10,7 @@ NHSRplotthedots 0.2.2 (NHS "Making Data Count"). See ``METHODS.md`` for the form
 (50.163, 82.849)
 """
 
-from .compare import compare, polarity_sign
+from .compare import DIFFERENCE_METHODS, compare, difference_test, polarity_sign
 from .funnel import funnel_limits, funnel_significance, funnel_table
 from .intervals import (
     byars_ci,
@@ -28,12 +28,14 @@ from .spc import SPCResult, assurance_type, spc, xmr_limits, xmr_points
 from .standardised import dsr, israte, isratio, standard_population
 
 __all__ = [
+    "DIFFERENCE_METHODS",
     "SPCResult",
     "assurance_type",
     "byars_ci",
     "compare",
     "confidence_levels",
     "crude_rate",
+    "difference_test",
     "dsr",
     "exact_poisson_ci",
     "funnel_limits",

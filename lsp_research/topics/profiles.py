@@ -29,7 +29,7 @@ import pandas as pd
 
 from .. import config, periods
 from ..errors import ParameterError
-from ..formatting import formatted_table, interval, number
+from ..formatting import ROUNDING_NOTE, formatted_table, interval, number
 
 LE_BANDS = ("0", "1-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49",
             "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+")  # fmt: skip
@@ -383,12 +383,29 @@ def spine_data(ind: AreaIndicators, area: Area) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Significance level of the change since last year (two-sided).
+CHANGE_ALPHA = 0.05
+#: The change test in words, printed under the table.
+CHANGE_METHOD = (
+    "A change is called significant when a test of the difference itself gives a two-sided p-value "
+    "below 0.05: ratios to the city and rates by a z test of the log rate ratio (variance 1/O1 + 1/O2 "
+    "from the two Poisson counts; for a ratio, the observed admissions over the expected); percentages "
+    "by a two-proportion z test. Whether the two 95% intervals overlap is not used: they can overlap "
+    "when the difference is significant."
+)
+
+
 def changes(now: AreaIndicators, before: AreaIndicators, area: Area) -> pd.DataFrame:
     """What changed since last year: each indicator in the latest 12 months against the 12 months before.
 
-    A change is called ``significant`` only when the two 95% intervals do not overlap (a conservative
-    test, stated in the report).
+    A change is judged by a test of the difference itself (:data:`CHANGE_METHOD`, from
+    :func:`lsp_research.stats.difference_test`): significant when the two-sided p-value is below
+    :data:`CHANGE_ALPHA`. Ratios to the city are compared as two Poisson rates of the observed (weighted)
+    admissions over the expected ones; rates as two Poisson rates; percentages as two proportions.
+    Overlapping 95% intervals do not mean no change, so they are not used.
     """
+    from .. import stats
+
     keys = [
         "alcohol_sar",
         "alcohol_specific_sar",
@@ -408,7 +425,22 @@ def changes(now: AreaIndicators, before: AreaIndicators, area: Area) -> pd.DataF
         "before": m["value_before"], "now": m["value_now"], "change": m["value_now"] - m["value_before"],
         "count_before": m["numerator_before"], "count_now": m["numerator_now"],
     })  # fmt: skip
-    apart = (m["lowercl_now"] > m["uppercl_before"]) | (m["uppercl_now"] < m["lowercl_before"])
+    ratio = m["indicator"].isin(["alcohol_sar", "alcohol_specific_sar"]).to_numpy()
+    prop = (m["indicator"] == "completion_pct").to_numpy()
+
+    def counts(when):
+        # a ratio to the city: observed (weighted) admissions = ratio x expected / 100
+        x = np.where(
+            ratio, m[f"value_{when}"] * m[f"denominator_{when}"] / 100, m[f"numerator_{when}"]
+        )
+        return x.astype(float), m[f"denominator_{when}"].to_numpy(float)
+
+    (x1, n1), (x2, n2) = counts("before"), counts("now")
+    p_rate = stats.difference_test(x1, n1, x2, n2, "rate")
+    p_prop = stats.difference_test(x1, n1, x2, n2, "proportion")
+    out["p_value"] = np.where(prop, p_prop, p_rate)
+    out["method"] = np.where(prop, "two proportions", "two Poisson rates")
+    apart = out["p_value"] < CHANGE_ALPHA
     polarity = m["indicator"].map(lambda k: SPINE_INDICATORS[k][2])
     up = out["change"] > 0
     good = (up & (polarity == "increase")) | (~up & (polarity == "decrease"))
@@ -772,10 +804,7 @@ def changes_text(profile: Profile) -> str:
     if c.empty:
         return "The data do not reach back far enough to compare with the year before."
     sig = c[c["assessment"] != "no significant change"]
-    head = (
-        f"The 12 months to {profile.quarter.label} against the 12 months before. A change is called "
-        "significant only when the two 95% intervals do not overlap."
-    )
+    head = f"The 12 months to {profile.quarter.label} against the 12 months before. {CHANGE_METHOD}"
     if sig.empty:
         return head + "\n\nNo indicator changed significantly."
     lines = [
@@ -793,7 +822,10 @@ def changes_table(profile: Profile) -> dict:
         "Events, year before": c["count_before"].round().astype("Int64"),
         "Year before": c["before"].round(1),
         "Events, latest year": c["count_now"].round().astype("Int64"),
-        "Latest year": c["now"].round(1), "Change": c["change"].round(1), "Assessment": c["assessment"],
+        "Latest year": c["now"].round(1), "Change": c["change"].round(1),
+        "p-value": [("<0.001" if v < 0.001 else f"{v:.3f}") if pd.notna(v) else "not tested"
+                    for v in c["p_value"]],
+        "Assessment": c["assessment"],
     })  # fmt: skip
     return {
         "df": df,
@@ -803,8 +835,10 @@ def changes_table(profile: Profile) -> dict:
             "Year before": "Events, year before",
             "Latest year": "Events, latest year",
             "Change": ["Events, year before", "Events, latest year"],
+            "p-value": ["Events, year before", "Events, latest year"],
         },
         "total_rows": False,
+        "notes": [CHANGE_METHOD, ROUNDING_NOTE],
     }
 
 
