@@ -21,6 +21,7 @@ inputs = alcohol.Inputs(
     wards=data.load("wards"),
     incidents=data.load("incidents"),
     comparators=data.load("indicator_comparators"),
+    returns=data.load("indicator_returns"),
 )
 res = alcohol.run(**vars(params), inputs=inputs)
 
