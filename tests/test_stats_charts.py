@@ -103,7 +103,8 @@ def test_spine_chart_one_marker_per_indicator_coloured_with_polarity():
     assert ax.get_title() == "Sunderland compared with England" and "England" in ax.get_xlabel()
     assert len(ax.collections) == 3  # one marker per indicator
     assert "worse: 1" in alt and "better: 1" in alt and "similar: 1" in alt
-    assert "Smoking (%): 25 (23 to 27) against 20, worse" in alt
+    assert "Smoking (%): 25.0 (23.0 to 27.0) against 20.0, worse" in alt
+    assert "Life expectancy (years): 78.0 (77.5 to 78.5) against 77.9" in alt  # one precision
 
 
 def test_ci_bar_chart_compares_and_describes_range():

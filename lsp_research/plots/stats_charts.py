@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
+from ..formatting import decimals_for, estimate, number
 from ..stats import compare, funnel_limits, funnel_significance, polarity_sign
 from ..stats.spc import SPCResult
 from .base import PALETTE, SIGNIFICANCE_COLOURS, figure
@@ -394,8 +395,8 @@ def spine_chart(
     )
     counts = pd.Series(labels_out).value_counts()
     detail = "; ".join(
-        f"{r[indicator]}: {_fmt(r[value])} ({_fmt(r[lower])} to {_fmt(r[upper])}) against "
-        f"{_fmt(r[comparator])}, {lab}"
+        f"{r[indicator]}: {estimate(r[value], r[lower], r[upper])} against "
+        f"{number(r[comparator], decimals_for(r[value]))}, {lab}"
         for (_, r), lab in zip(data.iterrows(), labels_out, strict=True)
     )
     alt = (
