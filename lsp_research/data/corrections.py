@@ -24,6 +24,8 @@ be ordered: that is a problem naming both files and rows.
 []
 >>> as_known_on(latest, log, "2010-03-01")[["indicator_code", "value"]].values.tolist()
 [['NI40', 61.0], ['NI8', 22.0]]
+>>> as_known_on(latest, log, "2010-01-01", keep_late=True)[["indicator_code", "value"]].values.tolist()
+[['NI40', 61.0], ['NI8', 22.0]]
 """
 
 from __future__ import annotations
@@ -173,7 +175,9 @@ def resolve_corrections(
     return latest.reset_index(drop=True), log.reset_index(drop=True), problems
 
 
-def as_known_on(returns: pd.DataFrame, corrections: pd.DataFrame | None, date) -> pd.DataFrame:
+def as_known_on(
+    returns: pd.DataFrame, corrections: pd.DataFrame | None, date, keep_late: bool = False
+) -> pd.DataFrame:
     """The returns as they stood on ``date``: what had been submitted by then, before later corrections.
 
     Parameters
@@ -184,9 +188,17 @@ def as_known_on(returns: pd.DataFrame, corrections: pd.DataFrame | None, date) -
         The corrections log (processed ``indicator_corrections``); None means no corrections.
     date : date or str
         Submissions after this day are not yet known.
+    keep_late : bool
+        Keep a return whose first submission came after ``date`` (as a late return, which is how a
+        meeting's log treats it); only corrections after ``date`` are undone.
     """
     day = pd.Timestamp(date).normalize()
     sub = pd.to_datetime(returns["submitted_on"])
+    if keep_late:
+        if corrections is None or corrections.empty:
+            return returns.sort_values(KEY, kind="stable").reset_index(drop=True)
+        never = ~returns.set_index(KEY).index.isin(corrections.set_index(KEY).index)
+        sub = sub.where(~never, pd.Timestamp("1900-01-01"))  # never replaced: known as it is
     known = returns[sub <= day]
     later = returns[sub > day]
     if corrections is None or corrections.empty or later.empty:
@@ -195,6 +207,11 @@ def as_known_on(returns: pd.DataFrame, corrections: pd.DataFrame | None, date) -
     # the newest replaced version submitted by then, for each key whose latest came after
     log = log.sort_values("old_submitted_on", kind="stable").drop_duplicates(KEY, keep="last")
     old = later[KEY].merge(log, on=KEY, how="inner")
+    if keep_late:  # a corrected return whose every version came after the date: the first is known
+        first = corrections.sort_values("old_submitted_on", kind="stable").drop_duplicates(KEY)
+        missing = later[KEY].merge(old[KEY], on=KEY, how="left", indicator=True)
+        missing = missing[missing["_merge"] == "left_only"][KEY]
+        old = pd.concat([old, missing.merge(first, on=KEY)], ignore_index=True)
     if old.empty:
         return known.sort_values(KEY, kind="stable").reset_index(drop=True)
     base = later.drop(columns=[*FIGURES, "submitted_on", "submitted_by"], errors="ignore")
