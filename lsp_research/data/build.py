@@ -723,6 +723,7 @@ def build(
                 report.status[unit] = "failed"
             else:
                 outputs[unit] = {"signature": sig, "tables": geo_out}
+                report.status[unit] = "built"
             continue
         if not any(cat.has(s) for s in UNIT_SOURCES[unit]) or unit not in inputs:
             report.status[unit] = "not in catalogue"
@@ -755,6 +756,7 @@ def build(
             problems += unit_problems
             continue
         outputs[unit] = {"signature": sig, "tables": out, "warnings": unit_warnings}
+        report.status[unit] = "built"  # (in source order; the tables are written below)
 
     if outputs:
         _write(outputs, inputs, cat, raw, processed, old, report)

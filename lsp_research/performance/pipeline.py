@@ -42,6 +42,7 @@ from .followup import (
     unregistered_exceptions,
     window,
 )
+from .readiness import latest_ready
 from .registry import Registry, load_registry
 from .returns import prepare_returns
 
@@ -146,7 +147,8 @@ def run_assessment(
     Parameters
     ----------
     period : str
-        ``YYYYQn`` or ``"latest"`` (the newest quarter with returns).
+        ``YYYYQn`` or ``"latest"`` (the newest quarter with enough returns for its meeting: see
+        :mod:`.readiness`).
     registry : Registry or path, optional
         Default: ``indicators.yml`` (or ``LSP_REGISTRY``).
     max_red_flags : int, optional
@@ -162,15 +164,18 @@ def run_assessment(
         raise ParameterError(
             f"max_red_flags: must be a whole number 0 or more, got {max_red_flags!r}"
         )
-    reg = registry if isinstance(registry, Registry) else load_registry(registry)
-    reg = reg.subset(theme)
+    full = registry if isinstance(registry, Registry) else load_registry(registry)
+    reg = full.subset(theme)
     raw = data.load("indicator_returns")
     returns = prepare_returns(raw, source="indicator_returns")
     targets = data.load("indicator_targets")
     comparators = data.load("indicator_comparators")
     corrections = _optional_table(data, "indicator_corrections")
     decisions = _optional_table(data, "board_decisions")
-    q = resolve(period, returns["period"])
+    if isinstance(period, str) and period.strip().lower() == "latest":
+        q = latest_ready(returns, full)  # the newest quarter with enough returns for a meeting
+    else:
+        q = resolve(period, returns["period"])
     m = meeting(returns, reg, q, targets, comparators, max_red_flags)
     first = Quarter.parse(min(returns["period"]))
     fy_to_date = [e for e in quarter_range(Quarter(q.year, 1), q) if first <= e < q]
