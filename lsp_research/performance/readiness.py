@@ -66,7 +66,8 @@ def latest_ready(returns: pd.DataFrame, registry: Registry) -> Quarter:
     """The newest quarter with at least ``latest_min_share`` of its expected returns.
 
     A quarter with nothing expected of it (the first of a series) counts as ready when any return came
-    in. When no quarter is ready, the newest quarter with returns.
+    in. When no quarter is ready, or no return is for a registered indicator, the newest quarter with
+    returns.
 
     Raises
     ------
@@ -75,9 +76,12 @@ def latest_ready(returns: pd.DataFrame, registry: Registry) -> Quarter:
     """
     r = readiness(returns, registry)
     if r.empty:
-        raise PeriodError(
-            "there are no indicator returns; build the data first (lsp-research data build)"
-        )
+        periods = returns["period"].dropna().astype(str)
+        if periods.empty:
+            raise PeriodError(
+                "there are no indicator returns; build the data first (lsp-research data build)"
+            )
+        return max(Quarter.parse(p) for p in periods.unique())
     need = registry.settings.latest_min_share
     ok = r[(r["share"] >= need) | (r["expected"] == 0)]
     row = ok.iloc[-1] if len(ok) else r.iloc[-1]
@@ -88,6 +92,10 @@ def readiness_text(returns: pd.DataFrame, registry: Registry, chosen: Quarter) -
     """Why ``latest`` is the quarter it is, in one sentence (for the run log)."""
     r = readiness(returns, registry).set_index("period")
     need = registry.settings.latest_min_share
+    if str(chosen) not in r.index:
+        return f"latest is {chosen}, the newest quarter in the returns (none is for a registered indicator)"
+    if str(chosen) not in r.index:
+        return f"latest is {chosen}, the newest quarter in the returns (none is a registered indicator)"
     row = r.loc[str(chosen)]
     text = f"latest is {chosen}: {int(row['received'])} of {int(row['expected'])} expected returns"
     newer = r[r.index.map(lambda p: Quarter.parse(p) > chosen)]
