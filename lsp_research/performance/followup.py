@@ -51,6 +51,7 @@ BOARD_COLUMNS = [
     "title",
     "area_code",
     "escalated",
+    "meetings_seen",
     "first_escalated",
     "red_flag_now",
     "decided_in",
@@ -229,6 +230,7 @@ def board_followup(
     current,
     decisions: pd.DataFrame | None,
     registry: Registry,
+    meetings_seen: int | None = None,
 ) -> pd.DataFrame:
     """Every indicator-area escalated before the current meeting or with a decision recorded.
 
@@ -240,6 +242,9 @@ def board_followup(
         The current meeting (its assessment gives the values, its red flags the "now").
     decisions : DataFrame or None
         The processed ``board_decisions`` table.
+    meetings_seen : int, optional
+        How many meetings ``escalations`` covers (the current one included), for "escalated at 3 of
+        the last 5 meetings".
     """
     q = current.period
     red_now = set(
@@ -285,6 +290,7 @@ def board_followup(
                 "title": ind.title,
                 "area_code": area,
                 "escalated": len(met),
+                "meetings_seen": meetings_seen or len(met),
                 "first_escalated": met[0] if met else None,
                 "red_flag_now": (code, area) in red_now,
                 "decided_in": decided,

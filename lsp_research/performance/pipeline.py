@@ -199,7 +199,7 @@ def run_assessment(
     statuses = routed_back_status(held, replay_now, raw, corrections, reg)
     follow = FollowUp(
         routed_back=statuses,
-        board=board_followup(escalations, m, decisions, reg),
+        board=board_followup(escalations, m, decisions, reg, meetings_seen=len(held) + 1),
         corrections=_recent_corrections(corrections, q),
         escalations=escalations,
     )

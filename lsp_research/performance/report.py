@@ -186,12 +186,20 @@ def _followup_row(run, code: str, area: str) -> pd.Series | None:
     return sel.iloc[0] if len(sel) else None
 
 
+def _escalated(r: pd.Series) -> str:
+    """'3 of the last 5 meetings' (this one included) from a row of the Board follow-up."""
+    n, m = int(r["escalated"]), int(r["meetings_seen"])
+    if n == 0:
+        return f"none of the last {m} meetings"
+    return f"{n} of the last {m} meetings"
+
+
 def _earlier_decision(run, code: str, area: str) -> str:
     """The Board's earlier decision on a red flag and what happened since, in one sentence."""
     r = _followup_row(run, code, area)
     if r is None:
         return ""
-    times = f"Escalated at {r['escalated']} meetings since {r['first_escalated']}."
+    times = f"Escalated at {_escalated(r)}."
     if r["decided_in"] is None:
         return f"{times} No Board decision on it has been recorded yet."
     return (
@@ -209,10 +217,7 @@ def board_followup_frame(run) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Indicator": b["label"] + " " + b["title"],
-            "Escalated": [
-                f"{n} meeting{'s' if n != 1 else ''} since {q}"
-                for n, q in zip(b["escalated"], b["first_escalated"], strict=True)
-            ],
+            "Escalated": [_escalated(r) for _, r in b.iterrows()],
             "Red flag now": b["red_flag_now"].map({True: "yes", False: "no"}),
             "Board decision": [
                 d if q is None else f"{q}: {d}"
