@@ -1,9 +1,10 @@
 """``lsp-research data ...``: build the processed tables, report freshness, write the synthetic data.
 
-``lsp-research data build [--source S ...] [--force]``
+``lsp-research data build [--source S ...] [--force] [--strict]``
     validate ``data/raw`` (``LSP_RAW_DIR``) and write ``data/processed`` (``LSP_PROCESSED_DIR``); a bad
     file gives one message listing every problem and exit code 2, and leaves its previous tables as
-    they were.
+    they were. Warnings (a return for an indicator that is not in the registry) are printed and do not
+    stop the build; ``--strict`` makes every warning an error.
 ``lsp-research data status [--as-of DATE|PERIOD]``
     each source's age against its refresh cycle; stale sources are flagged.
 ``lsp-research data synth [--scale N] [--seed S] [--out DIR] [--force]``
@@ -36,6 +37,11 @@ def register(subparsers) -> None:
     b.add_argument(
         "--force", action="store_true", help="rebuild sources whose inputs are unchanged"
     )
+    b.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat every warning as an error (the source with the warning is not written)",
+    )
     b.set_defaults(func=_build)
 
     s = sub.add_parser("status", help="each source's age against its refresh cycle")
@@ -60,7 +66,7 @@ def register(subparsers) -> None:
 def _build(args) -> int:
     from . import build
 
-    report = build(sources=args.source, force=args.force)
+    report = build(sources=args.source, force=args.force, strict=args.strict)
     print(report)
     return 0
 

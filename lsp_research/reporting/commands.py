@@ -28,7 +28,7 @@ exit codes:
   130  interrupted: nothing was published
 
 examples:
-  lsp-research run --period latest --quiet        what cron or a systemd timer calls
+  lsp-research run --quiet                         what cron or a systemd timer calls (latest)
   lsp-research run --period 2009Q3 --jobs 4
   lsp-research run --period 2009Q3 --only performance --force
   lsp-research run --period latest --scheduler tcp://scheduler:8786
@@ -116,8 +116,10 @@ def register(subparsers) -> None:
     )
     run.add_argument(
         "--period",
-        required=True,
-        help="financial-year quarter YYYYQn (e.g. 2009Q3 = Oct-Dec 2009), 'YYYY-YY Qn', or 'latest'",
+        default="latest",
+        help="financial-year quarter YYYYQn (e.g. 2009Q3 = Oct-Dec 2009), 'YYYY-YY Qn', or 'latest' "
+        "(the default: the newest quarter with enough returns for the meeting, see "
+        "settings.latest_min_share in indicators.yml)",
     )
     run.add_argument(
         "--jobs", type=_positive_int, default=None, help="local worker processes (default: CPUs)"
