@@ -55,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     except LspError as exc:
         print(f"lsp-research: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("lsp-research: interrupted", file=sys.stderr)
+    except (
+        KeyboardInterrupt
+    ) as exc:  # a run's RunInterrupted says what stopped it and what was kept
+        print(f"lsp-research: {exc or 'interrupted'}", file=sys.stderr)
         return 130
 
 

@@ -41,6 +41,7 @@ import errno
 import json
 import os
 import shutil
+import signal
 import socket
 import sys
 import time
@@ -57,6 +58,7 @@ from . import SUMMARY_MIME
 from . import cache as _cache
 from .execute import (
     DEFAULT_KERNEL,
+    KERNEL_NOT_STARTED,
     OK,
     DaskExecutor,
     Executor,
@@ -70,7 +72,7 @@ from .parameters import Areas, available_periods, read_notebook, read_parameters
 from .programme import NotebookEntry, Programme, load_programme
 
 #: Statuses in the summary: ``ran`` and ``cached`` are successes; the execute statuses are failures.
-RAN, CACHED = "ran", "cached"
+RAN, CACHED, NOT_RUN = "ran", "cached", "not run"
 #: Imported once by each warm kernel server, with every module the programme's notebooks import:
 #: what ``data.load``, charts and tables need (modules that fail to import are skipped).
 PRELOAD = (
@@ -86,6 +88,105 @@ PRELOAD = (
 
 class RunLockedError(LspError):
     """Another run holds the lock of this period."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """The run was stopped by SIGINT or SIGTERM (exit code 130); the message says what was kept."""
+
+
+# ------------------------------------------------------------------------------- before any kernel
+
+
+def check_environment(environ: dict[str, str] | None = None) -> None:
+    """Check the environment the kernels will inherit, before any of them starts.
+
+    ``SOURCE_DATE_EPOCH`` (the reproducible-builds generation time) must be a whole number of seconds
+    since 1970-01-01; set but empty (as some shells and CI systems pass it) it is treated as unset and
+    removed, since an empty value stops every kernel from answering.
+
+    >>> env = {"SOURCE_DATE_EPOCH": ""}
+    >>> check_environment(env); env
+    {}
+    >>> check_environment({"SOURCE_DATE_EPOCH": "2010-01-01"})
+    Traceback (most recent call last):
+    ...
+    lsp_research.errors.ConfigError: SOURCE_DATE_EPOCH is '2010-01-01': it must be a whole number ...
+    """
+    env = os.environ if environ is None else environ
+    value = env.get("SOURCE_DATE_EPOCH")
+    if value is None:
+        return
+    if not value.strip():
+        del env["SOURCE_DATE_EPOCH"]
+        return
+    if not value.strip().isdigit():
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH is {value!r}: it must be a whole number of seconds since "
+            "1970-01-01 00:00 UTC (e.g. 1262304000 for 2010-01-01), or unset; no report was run"
+        )
+
+
+class _StopOnSignal:
+    """While a run is going, SIGINT and SIGTERM raise :class:`RunInterrupted` in the main thread (once:
+    later signals are ignored while the run cleans up). Inside :meth:`deferred` (publishing) a signal
+    waits until the block ends."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.published = False
+        self._defer = False
+        self._old: dict[int, Any] = {}
+
+    def _handler(self, signum, frame) -> None:
+        if self.received is not None:
+            return
+        self.received = signum
+        if not self._defer:
+            raise RunInterrupted(signal.Signals(signum).name)
+
+    def __enter__(self) -> _StopOnSignal:
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+        self._old.clear()
+
+    def deferred(self):
+        import contextlib
+
+        @contextlib.contextmanager
+        def block():
+            self._defer = True
+            try:
+                yield
+            finally:
+                self._defer = False
+            self.published = True
+            if self.received is not None:
+                raise RunInterrupted(signal.Signals(self.received).name)
+
+        return block()
+
+
+def _interrupted_line(signame: str, final: Path, published: bool) -> str:
+    """The one line an interrupted run prints: what stopped it and what was kept."""
+    if published:
+        return f"interrupted by {signame} after {final} was published; it is complete"
+    if (final / "run.json").is_file():
+        try:
+            when = json.loads((final / "run.json").read_text(encoding="utf-8")).get("finished")
+        except (OSError, ValueError):
+            when = None
+        kept = f"{final} is kept as published{f' on {when}' if when else ''}"
+    else:
+        kept = f"nothing is published in {final}"
+    return f"interrupted by {signame}: this run published nothing; {kept}"
 
 
 # ------------------------------------------------------------------------------------------- locking
@@ -306,6 +407,19 @@ class _Log:
         self.warnings.append(text)
         self._echo(f"warning: {text}")
 
+    def error(self, text: str) -> None:
+        """A failure: at ERROR in the log, always on the console (also when quiet)."""
+        self.lines.append(f"{_now()} ERROR {text}")
+        self._echo(f"error: {text}")
+
+    @property
+    def terminal(self) -> bool:
+        """True when the console is a terminal (a progress bar); else one line per finished report."""
+        try:
+            return bool(self.stream.isatty())
+        except (AttributeError, ValueError):
+            return False
+
     def write(self, path: Path) -> None:
         path.write_text("\n".join(self.lines) + "\n", encoding="utf-8")
 
@@ -451,6 +565,7 @@ def run_programme(
     skip_slow_optional_imports()
     log = _Log(quiet, stream)
     requested = parse_period(period)  # the form first: a bad period touches nothing
+    check_environment()
     prog = load_programme(programme)
     paths = get_paths()
     periods = available_periods(paths.processed)
@@ -461,23 +576,32 @@ def run_programme(
         raise ProgrammeError("the programme has nothing to run")
 
     reports_root = Path(out).expanduser().resolve() if out else paths.reports
-    with PeriodLock(reports_root, str(quarter)):
-        others = {e.name for e in prog.notebooks} - {e.name for e, _, _ in planned_sets}
-        return _run_locked(
-            prog,
-            quarter,
-            planned_sets,
-            reports_root,
-            keep=others,
-            log=log,
-            t0=t0,
-            jobs=jobs,
-            scheduler=scheduler,
-            force=force,
-            warm=warm,
-            timeout=timeout,
-            executor_factory=executor_factory,
-        )
+    stop = _StopOnSignal()
+    try:
+        with stop, PeriodLock(reports_root, str(quarter)):
+            others = {e.name for e in prog.notebooks} - {e.name for e, _, _ in planned_sets}
+            summary = _run_locked(
+                prog,
+                quarter,
+                planned_sets,
+                reports_root,
+                keep=others,
+                log=log,
+                t0=t0,
+                jobs=jobs,
+                scheduler=scheduler,
+                force=force,
+                warm=warm,
+                timeout=timeout,
+                executor_factory=executor_factory,
+                stop=stop,
+            )
+            return summary
+    except KeyboardInterrupt as exc:
+        signame = str(exc) if isinstance(exc, RunInterrupted) else "SIGINT"
+        raise RunInterrupted(
+            _interrupted_line(signame, reports_root / str(quarter), stop.published)
+        ) from None
 
 
 def _run_locked(
@@ -495,6 +619,7 @@ def _run_locked(
     warm,
     timeout,
     executor_factory,
+    stop: _StopOnSignal | None = None,
 ) -> RunSummary:
     from . import provenance
 
@@ -611,15 +736,14 @@ def _run_locked(
                 executor_factory, scheduler, jobs, env, preload_t, warm, len(to_run)
             )
             by_key = {p.task.key: p for p in to_run}
-            with executor:
+            try:
                 _execute(executor, to_run, by_key, records, staging, store, log)
+            except BaseException:  # interrupted: end every process of the run now
+                executor.terminate()
+                raise
+            executor.close()
 
         ordered = [records[p.task.key] for p in planned]
-        for r in ordered:
-            if not r.ok:
-                log.warning(
-                    f"{r.key} {r.status}: {r.message.strip().splitlines()[0] if r.message else ''}"
-                )
         kept = _carry_over(final, staging, keep, log) if keep else []
         summary = RunSummary(
             quarter, final, ordered, time.perf_counter() - t0, warnings=log.warnings
@@ -628,7 +752,8 @@ def _run_locked(
         index = _index(staging, kept + ordered, prog, quarter, prov)
         _audit_index(staging, index, reports_root, period, log)
         _write_run_files(staging, summary, log, kept)  # again, with the audit's lines
-        publish_dir(staging, final)
+        with stop.deferred() if stop is not None else _nothing():
+            publish_dir(staging, final)
         summary.index = final / index.relative_to(staging)
         summary.seconds = time.perf_counter() - t0
         return summary
@@ -636,6 +761,12 @@ def _run_locked(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _nothing():
+    import contextlib
+
+    return contextlib.nullcontext()
 
 
 def _up_to_date(final: Path, planned: Sequence[_Planned]) -> list[RunRecord] | None:
@@ -706,6 +837,7 @@ def _execute(executor, to_run, by_key, records, staging, store, log) -> None:
         leave=False,
     )
     log.bar = bar
+    left = len(to_run)
     try:
         for result in executor.run([p.task for p in to_run]):
             p = by_key[result.key]
@@ -717,16 +849,42 @@ def _execute(executor, to_run, by_key, records, staging, store, log) -> None:
                     result.files,
                     {"key": result.key, "seconds": result.seconds, "made": _now()},
                 )
+            left -= 1
             timing = (
                 f"{result.seconds:.1f} s (execute {result.execute_seconds:.1f} s, export "
                 f"{result.export_seconds:.1f} s{', warm kernel' if result.warm else ''})"
             )
-            log.info(f"{status:<7} {result.key} in {timing}", echo=not result.ok)
+            line = f"{status:<7} {result.key} in {timing}; {left} left"
+            if result.ok:  # outside a terminal, one line per finished report instead of a bar
+                log.info(line, echo=not log.terminal)
+            else:
+                log.error(f"{line}: {_first_line(result.message)}")
             log.info(f"        parameters {json.dumps(p.task.parameters, default=str)}", echo=False)
             bar.update(1)
+            if result.status == KERNEL_NOT_STARTED:  # every other kernel would fail the same way
+                _not_started(result, to_run, records, staging, log)
+                break
     finally:
         bar.close()
         log.bar = None
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else ""
+
+
+def _not_started(
+    failed: RunResult, to_run: Sequence[_Planned], records: dict, staging: Path, log: _Log
+) -> None:
+    """After a kernel that did not start: the runs not finished yet are not run (their kernels
+    would fail the same way), each saying why."""
+    log.error(f"the kernel of {failed.key} did not start:\n{failed.message}")
+    why = f"not run: the kernel of {failed.key} did not start ({_first_line(failed.message)})"
+    for p in to_run:
+        if p.task.key not in records:
+            records[p.task.key] = _place(
+                p, RunResult(p.task.key, NOT_RUN, why), staging, NOT_RUN, 0.0
+            )
 
 
 def _read_summary(data: bytes) -> dict[str, Any]:
