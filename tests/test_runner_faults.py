@@ -4,6 +4,10 @@ signals, folder-name collisions and progress lines outside a terminal."""
 
 from __future__ import annotations
 
+import json
+import re
+
+import pandas as pd
 import pytest
 from runner_helpers import FIXTURE_NOTEBOOKS, setup_env
 
@@ -112,3 +116,63 @@ class _Stream:
 
     def isatty(self):
         return False
+
+
+def test_index_rows_of_failed_runs_say_so_with_the_last_good_version(tmp_path):
+    from publishing_helpers import PROV
+
+    from lsp_research.reporting.audit import audit_path
+    from lsp_research.reporting.publish import write_index
+
+    entries = [
+        {"notebook": "performance", "parameter_set": "city", "status": "failed",
+         "reason": "failed: KeyError in cell 4", "last_good": "2026-11-30T09:00:00+00:00",
+         "files": {"board": "performance/city/performance-board.html"}},
+        {"notebook": "wellness", "parameter_set": "city", "status": "timed out",
+         "reason": "timed out: a cell ran longer than the 5 s allowed per cell", "files": {}},
+    ]  # fmt: skip
+    html = write_index(tmp_path, entries, {"period": "2009Q4", "provenance": PROV}).read_text()
+    perf = re.search(r'<h3 id="nb-performance">.*?</table>', html, re.S).group()
+    assert (
+        '<a href="performance/city/performance-board.html">Board</a> (last good version, made '
+        in perf
+    )
+    assert "made 2026-11-30)" in perf
+    assert "not updated this quarter: failed, see the run log (failed: KeyError in cell 4)" in perf
+    # every run of this notebook failed: its row still shows the failure
+    well = re.search(r'<h3 id="nb-wellness">.*?</table>', html, re.S).group()
+    assert (
+        '<th scope="row">city</th><td class="lsp-run-failed">not published this quarter: failed, '
+        "see the run log (timed out: a cell ran longer than the 5 s allowed per cell)</td>" in well
+    )
+    assert audit_path(tmp_path / "index.html") == []
+
+
+@pytest.mark.slow
+def test_a_failed_report_keeps_the_last_good_one_published(tmp_path, monkeypatch):
+    entries = [{"notebook": "good.ipynb", "tiers": ["board", "operational"]}]
+    env = setup_env(tmp_path, monkeypatch, entries)
+    period = env["reports"] / "2009Q4"
+    first = runner.run_programme("latest", jobs=1, quiet=True)
+    assert first.exit_code == 0
+    board = period / "good" / "city" / "good-board.html"
+    good_page = board.read_bytes()
+    made = json.loads((period / "run.json").read_text())["finished"]
+
+    table = env["processed"] / "indicator_returns.parquet"
+    pd.read_parquet(table).rename(columns={"value": "amount"}).to_parquet(table)  # now it fails
+    for _ in range(2):  # and again: the same last good version stays, with its date
+        second = runner.run_programme("latest", jobs=1, quiet=True, stream=_Stream())
+        assert second.exit_code == 1
+        (record,) = second.records
+        assert record.status == "failed" and record.last_good == made
+        assert board.read_bytes() == good_page
+        assert (period / "good" / "city" / "good-operational.html").is_file()
+        runs = json.loads((period / "run.json").read_text())["runs"]
+        assert runs[0]["last_good"] == made and runs[0]["status"] == "failed"
+        html = (period / "index.html").read_text()
+        assert f"(last good version, made {made[:10]})" in html
+        assert "not updated this quarter: failed, see the run log (failed: " in html
+        # the failed run's executed notebook is the evidence
+        nb = (period / "good" / "city" / "good.ipynb").read_text()
+        assert "KeyError" in nb and "value" in nb

@@ -40,12 +40,13 @@ import datetime as _dt
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -57,9 +58,13 @@ from ..periods import Quarter, resolve
 from . import SUMMARY_MIME
 from . import cache as _cache
 from .execute import (
+    AUDIT_FAILED,
     DEFAULT_KERNEL,
+    FAILED,
+    KERNEL_DIED,
     KERNEL_NOT_STARTED,
     OK,
+    TIMED_OUT,
     DaskExecutor,
     Executor,
     LocalExecutor,
@@ -320,10 +325,40 @@ class RunRecord:
     files: dict[str, str] = field(default_factory=dict)  # tier or "notebook" -> path in period dir
     summary: dict[str, Any] = field(default_factory=dict)
     cache_key: str = ""
+    #: when this run failed and an earlier good version stays published: when that one was made
+    last_good: str = ""
 
     @property
     def ok(self) -> bool:
         return self.status in (RAN, CACHED)
+
+    @property
+    def reason(self) -> str:
+        """Why the run failed, in words safe to publish on the index page: the status, the error's
+        type and cell, never its text (which may quote data or paths).
+
+        >>> RunRecord("a/city", "a", "city", "", {}, "failed", message="KeyError: 'x' (cell 4)").reason
+        'failed: KeyError in cell 4'
+        >>> RunRecord("a/city", "a", "city", "", {}, "timed out",
+        ...           message="a cell ran longer than the 5 s allowed per cell").reason
+        'timed out: a cell ran longer than the 5 s allowed per cell'
+        """
+        first = _first_line(self.message)
+        if self.ok:
+            return ""
+        if self.status in (TIMED_OUT, KERNEL_DIED, NOT_RUN):  # the runner's own words
+            return f"{self.status}: {first}" if self.status != NOT_RUN else first
+        m = re.match(r"(\w+): .*\(cell (\d+)\)$", first)
+        if self.status == FAILED and m:
+            return f"failed: {m.group(1)} in cell {m.group(2)}"
+        if self.status == AUDIT_FAILED:
+            return "audit failed: its pages did not pass the pre-publication audit"
+        m = re.match(r"(\w+):", first)
+        return (
+            f"{self.status}: {m.group(1)}"
+            if m and self.status != KERNEL_NOT_STARTED
+            else self.status
+        )
 
 
 @dataclass
@@ -744,6 +779,7 @@ def _run_locked(
             executor.close()
 
         ordered = [records[p.task.key] for p in planned]
+        _keep_last_good(final, staging, ordered, log)
         kept = _carry_over(final, staging, keep, log) if keep else []
         summary = RunSummary(
             quarter, final, ordered, time.perf_counter() - t0, warnings=log.warnings
@@ -946,7 +982,60 @@ def _record_json(r: RunRecord) -> dict[str, Any]:
         "files": r.files,
         "summary": r.summary,
         "cache_key": r.cache_key,
+        **({"last_good": r.last_good} if r.last_good else {}),
     }
+
+
+def _record_from_json(r: Mapping[str, Any]) -> RunRecord:
+    return RunRecord(
+        key=r["key"],
+        notebook=r["notebook"],
+        set_id=r["set"],
+        label=r.get("label", ""),
+        parameters=r.get("parameters", {}),
+        status=r["status"],
+        seconds=r.get("seconds", 0.0),
+        message=r.get("message", ""),
+        files=r.get("files", {}),
+        summary=r.get("summary", {}),
+        cache_key=r.get("cache_key", ""),
+        last_good=r.get("last_good", ""),
+    )
+
+
+def _published(final: Path) -> dict[str, Any]:
+    """The published period's ``run.json``, or ``{}``."""
+    try:
+        return json.loads((final / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _keep_last_good(final: Path, staging: Path, records: Sequence[RunRecord], log: _Log) -> None:
+    """A failed run never removes a good one: for each failed record whose run was published good
+    before (or was already showing an earlier good version), copy those pages into the staged period
+    and note when they were made. The failed run's executed notebook stays as the evidence."""
+    data = _published(final)
+    previous = {r.get("key"): r for r in [*data.get("runs", []), *data.get("kept", [])]}
+    for r in records:
+        old = previous.get(r.key)
+        if r.ok or old is None:
+            continue
+        made = (
+            data.get("finished", "") if old.get("status") in (RAN, CACHED) else old.get("last_good")
+        )
+        pages = {t: f for t, f in (old.get("files") or {}).items() if t != "notebook"}
+        if not made or not pages or not all((final / f).is_file() for f in pages.values()):
+            continue
+        for f in pages.values():
+            target = staging / f
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(final / f, target)
+        r.files.update(pages)
+        r.last_good = made
+        log.error(
+            f"{r.key} not updated this quarter ({r.reason}); the version made {made} stays published"
+        )
 
 
 def _carry_over(final: Path, staging: Path, names: set[str], log: _Log) -> list[RunRecord]:
@@ -960,24 +1049,11 @@ def _carry_over(final: Path, staging: Path, names: set[str], log: _Log) -> list[
     except ValueError:
         log.warning(f"{run_json} is not valid JSON; other notebooks' reports are not carried over")
         return []
-    kept = []
-    for r in [*data.get("runs", []), *data.get("kept", [])]:
-        if r.get("notebook") in names:
-            kept.append(
-                RunRecord(
-                    key=r["key"],
-                    notebook=r["notebook"],
-                    set_id=r["set"],
-                    label=r.get("label", ""),
-                    parameters=r.get("parameters", {}),
-                    status=r["status"],
-                    seconds=r.get("seconds", 0.0),
-                    message=r.get("message", ""),
-                    files=r.get("files", {}),
-                    summary=r.get("summary", {}),
-                    cache_key=r.get("cache_key", ""),
-                )
-            )
+    kept = [
+        _record_from_json(r)
+        for r in [*data.get("runs", []), *data.get("kept", [])]
+        if r.get("notebook") in names
+    ]
     for name in sorted({r.notebook for r in kept}):
         if (final / name).is_dir():
             try:
@@ -1027,6 +1103,8 @@ def _index(
                 "label": r.label,
                 "files": files,
                 "status": "ok" if r.ok else r.status,
+                "reason": r.reason,
+                "last_good": r.last_good,
                 "summary": r.summary or None,
             }
         )
