@@ -5,11 +5,16 @@ signals, folder-name collisions and progress lines outside a terminal."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 
 import pandas as pd
 import pytest
-from runner_helpers import FIXTURE_NOTEBOOKS, setup_env
+from runner_helpers import FIXTURE_NOTEBOOKS, make_programme, setup_env
 
 from lsp_research.cli import main
 from lsp_research.reporting import runner
@@ -176,3 +181,137 @@ def test_a_failed_report_keeps_the_last_good_one_published(tmp_path, monkeypatch
         # the failed run's executed notebook is the evidence
         nb = (period / "good" / "city" / "good.ipynb").read_text()
         assert "KeyError" in nb and "value" in nb
+
+
+# ------------------------------------------------------------------------------------------ signals
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """Every process: pid -> (parent pid, start time), from /proc."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":  # a zombie has ended; only its parent has not collected it yet
+            found[int(entry)] = (int(fields[1]), fields[19])
+    return found
+
+
+def _descendants(root: int) -> dict[int, tuple[int, str]]:
+    """The processes started by ``root`` (children, their children, ...): pid -> (depth, start)."""
+    procs = _processes()
+    out, frontier, depth = {}, [root], 0
+    while frontier:
+        depth += 1
+        frontier = [pid for pid, (ppid, _) in procs.items() if ppid in frontier]
+        out.update({pid: (depth, procs[pid][1]) for pid in frontier})
+    return out
+
+
+def _still_alive(seen: dict[int, tuple[int, str]]) -> list[int]:
+    procs = _processes()
+    return [pid for pid, (_, start) in seen.items() if pid in procs and procs[pid][1] == start]
+
+
+def _wait_for_kernel(proc: subprocess.Popen) -> dict[int, tuple[int, str]]:
+    """Wait until the run has a kernel (runner -> worker -> fork server -> kernel); return the
+    run's processes."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        seen = _descendants(proc.pid)
+        if any(depth >= 3 for depth, _ in seen.values()):
+            time.sleep(1.0)  # into the slow cell
+            return _descendants(proc.pid)
+        time.sleep(0.1)
+    raise AssertionError("no kernel started")
+
+
+def _wait_gone(seen) -> list[int]:
+    deadline = time.monotonic() + 30
+    while _still_alive(seen) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _still_alive(seen)
+
+
+def _published_then_slow(tmp_path, monkeypatch) -> dict:
+    """A published period (a quick run), then a programme whose run takes a minute."""
+    slow = [{"notebook": "slow.ipynb", "tiers": ["executive"], "parameters": {"seconds": 0.1}}]
+    env = setup_env(tmp_path, monkeypatch, slow)
+    assert runner.run_programme("latest", jobs=1, quiet=True).exit_code == 0
+    slow[0]["parameters"]["seconds"] = 60.0
+    make_programme(tmp_path, slow)
+    period = env["reports"] / "2009Q4"
+    env["published"] = {p: p.read_bytes() for p in sorted(period.rglob("*")) if p.is_file()}
+    return env
+
+
+def _start_run(**kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "lsp_research.cli", "run", "--period", "latest", "--jobs", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+        **kwargs,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "target, signum",
+    [("runner", signal.SIGTERM), ("fork server", signal.SIGTERM), ("group", signal.SIGINT)],
+)
+def test_a_signal_stops_the_run_ends_its_processes_and_keeps_the_publication(
+    tmp_path, monkeypatch, target, signum
+):
+    env = _published_then_slow(tmp_path, monkeypatch)
+    proc = _start_run(start_new_session=True)  # its own group, as under cron or systemd
+    try:
+        seen = _wait_for_kernel(proc)
+        if target == "runner":
+            os.kill(proc.pid, signum)
+        elif target == "fork server":  # whichever process receives it, the whole run stops
+            os.kill(next(pid for pid, (d, _) in seen.items() if d == 2), signum)
+        else:  # Ctrl-C in a terminal reaches the foreground group (kernels have their own)
+            os.killpg(proc.pid, signum)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    name = signal.Signals(signum).name
+    period = env["reports"] / "2009Q4"
+    assert err.splitlines()[-1] == (
+        f"lsp-research: interrupted by {name}: this run published nothing; {period} is kept as "
+        f"published on {json.loads(env['published'][period / 'run.json'])['finished']}"
+    )
+    assert "Traceback" not in err and sum("interrupted" in line for line in err.splitlines()) == 1
+    assert _wait_gone(seen) == []  # no process of the run is left
+    assert not list(env["reports"].glob(".staging-*"))
+    assert {p: p.read_bytes() for p in sorted(period.rglob("*")) if p.is_file()} == env["published"]
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_no_process_and_the_next_run_is_fine(tmp_path, monkeypatch):
+    env = _published_then_slow(tmp_path, monkeypatch)
+    proc = _start_run()
+    try:
+        seen = _wait_for_kernel(proc)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _wait_gone(seen) == []  # every process of the run ended by itself
+    assert list(env["reports"].glob(".staging-*"))  # the killed run could not clean up ...
+    fast = [{"notebook": "slow.ipynb", "tiers": ["executive"], "parameters": {"seconds": 0.2}}]
+    make_programme(tmp_path, fast)
+    summary = runner.run_programme("latest", jobs=1, quiet=True)
+    assert summary.exit_code == 0 and [r.status for r in summary.records] == ["ran"]
+    assert not list(env["reports"].glob(".staging-*"))  # ... the next run did

@@ -388,6 +388,25 @@ class ForkServer:
         shutil.rmtree(self._dir, ignore_errors=True)  # the socket and the kernels' logs
 
 
+def clean_stale_servers(min_age: float = 60.0) -> list[str]:
+    """Remove the folders of fork servers that have ended without cleaning up (a run killed with
+    SIGKILL): a folder older than ``min_age`` seconds whose socket no longer answers. Returns them."""
+    import shutil
+
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob("lsp-forkserver-*"):
+        try:
+            if time.time() - folder.stat().st_mtime < min_age:
+                continue
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(1)
+                s.connect(str(folder / "server.sock"))
+        except OSError:  # nothing listens: the server is gone
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(str(folder))
+    return removed
+
+
 class ForkedProcess:
     """The ``subprocess.Popen`` surface ``jupyter_client`` uses, for a kernel forked by the server."""
 

@@ -72,7 +72,7 @@ from .execute import (
     RunTask,
     skip_slow_optional_imports,
 )
-from .kernels import notebook_imports
+from .kernels import clean_stale_servers, notebook_imports
 from .parameters import Areas, available_periods, read_notebook, read_parameters, validate
 from .programme import NotebookEntry, Programme, load_programme
 
@@ -179,8 +179,10 @@ class _StopOnSignal:
         return block()
 
 
-def _interrupted_line(signame: str, final: Path, published: bool) -> str:
+def _interrupted_line(signame: str, final: Path | None, published: bool) -> str:
     """The one line an interrupted run prints: what stopped it and what was kept."""
+    if final is None:
+        return f"interrupted by {signame} while checking the run: nothing was written"
     if published:
         return f"interrupted by {signame} after {final} was published; it is complete"
     if (final / "run.json").is_file():
@@ -597,46 +599,46 @@ def run_programme(
         published (exit code 2). (A report page that fails makes its own run fail instead.)
     """
     t0 = time.perf_counter()
-    skip_slow_optional_imports()
-    log = _Log(quiet, stream)
-    requested = parse_period(period)  # the form first: a bad period touches nothing
-    check_environment()
-    prog = load_programme(programme)
-    paths = get_paths()
-    periods = available_periods(paths.processed)
-    quarter = resolve(requested, periods)
-    areas = Areas.from_processed(paths.processed)
-    planned_sets = plan(prog, quarter, periods, areas, only=only)
-    if not planned_sets:
-        raise ProgrammeError("the programme has nothing to run")
-
-    reports_root = Path(out).expanduser().resolve() if out else paths.reports
-    stop = _StopOnSignal()
+    stop = _StopOnSignal()  # from the start: a signal at any point ends the run the same way
+    final: Path | None = None
     try:
-        with stop, PeriodLock(reports_root, str(quarter)):
-            others = {e.name for e in prog.notebooks} - {e.name for e, _, _ in planned_sets}
-            summary = _run_locked(
-                prog,
-                quarter,
-                planned_sets,
-                reports_root,
-                keep=others,
-                log=log,
-                t0=t0,
-                jobs=jobs,
-                scheduler=scheduler,
-                force=force,
-                warm=warm,
-                timeout=timeout,
-                executor_factory=executor_factory,
-                stop=stop,
-            )
-            return summary
+        with stop:
+            skip_slow_optional_imports()
+            log = _Log(quiet, stream)
+            requested = parse_period(period)  # the form first: a bad period touches nothing
+            check_environment()
+            prog = load_programme(programme)
+            paths = get_paths()
+            periods = available_periods(paths.processed)
+            quarter = resolve(requested, periods)
+            areas = Areas.from_processed(paths.processed)
+            planned_sets = plan(prog, quarter, periods, areas, only=only)
+            if not planned_sets:
+                raise ProgrammeError("the programme has nothing to run")
+
+            reports_root = Path(out).expanduser().resolve() if out else paths.reports
+            final = reports_root / str(quarter)
+            with PeriodLock(reports_root, str(quarter)):
+                others = {e.name for e in prog.notebooks} - {e.name for e, _, _ in planned_sets}
+                return _run_locked(
+                    prog,
+                    quarter,
+                    planned_sets,
+                    reports_root,
+                    keep=others,
+                    log=log,
+                    t0=t0,
+                    jobs=jobs,
+                    scheduler=scheduler,
+                    force=force,
+                    warm=warm,
+                    timeout=timeout,
+                    executor_factory=executor_factory,
+                    stop=stop,
+                )
     except KeyboardInterrupt as exc:
         signame = str(exc) if isinstance(exc, RunInterrupted) else "SIGINT"
-        raise RunInterrupted(
-            _interrupted_line(signame, reports_root / str(quarter), stop.published)
-        ) from None
+        raise RunInterrupted(_interrupted_line(signame, final, stop.published)) from None
 
 
 def _run_locked(
@@ -665,6 +667,7 @@ def _run_locked(
         f".staging-{period}-*"
     ):  # left by a killed run; we hold the lock
         shutil.rmtree(stale, ignore_errors=True)
+    clean_stale_servers()  # and the folders of its fork servers (which ended with it)
     try:
         log.info(
             f"lsp-research {__version__}: running {len(planned_sets)} report"
