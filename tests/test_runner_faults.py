@@ -315,3 +315,25 @@ def test_a_killed_run_leaves_no_process_and_the_next_run_is_fine(tmp_path, monke
     summary = runner.run_programme("latest", jobs=1, quiet=True)
     assert summary.exit_code == 0 and [r.status for r in summary.records] == ["ran"]
     assert not list(env["reports"].glob(".staging-*"))  # ... the next run did
+
+
+def test_two_parameter_sets_publishing_to_one_folder_fail_before_any_kernel(
+    tmp_path, monkeypatch, capsys
+):
+    env = setup_env(
+        tmp_path, monkeypatch, [{"notebook": "good.ipynb", "over": "areas", "tiers": ["board"]}]
+    )
+    wards = pd.DataFrame(
+        {"ward_code": ["E05001153", "E05001154", "E05001155"],
+         "ward_name": ["Barnes", "Castle", "Doxford"],
+         "area_committee": ["North East", "North-East", "West"]}
+    )  # fmt: skip
+    wards.to_parquet(env["processed"] / "wards.parquet", index=False)
+    monkeypatch.setattr(runner, "LocalExecutor", _no_kernels)
+    assert main(["run", "--period", "latest"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        'good: the parameter sets {"area_code": "North East"} and {"area_code": "North-East"} '
+        "would both publish to good/North-East/" in err
+    )
+    assert not env["reports"].exists()

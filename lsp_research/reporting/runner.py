@@ -536,11 +536,41 @@ def plan(
                 problems.append(str(exc))
                 continue
             planned.append((entry, pset, values))
+    problems += folder_collisions(planned)
     if problems:
         raise ParameterError(
             "parameters failed validation; no notebook was run:\n" + "\n".join(problems)
         )
     return planned
+
+
+def folder_collisions(planned: Sequence[tuple[NotebookEntry, Any, Mapping[str, Any]]]) -> list[str]:
+    """Runs that would publish to the same folder ``<notebook>/<set>/`` (compared ignoring case, as
+    some file systems do), each problem naming both parameter sets.
+
+    >>> from lsp_research.reporting.programme import ParameterSet
+    >>> e = NotebookEntry("area_profile", Path("ward_profile.ipynb"))
+    >>> runs = [(e, ParameterSet("North-East", {}), {"area_code": "North East"}),
+    ...         (e, ParameterSet("North-East", {}), {"area_code": "North-East"})]
+    >>> print(folder_collisions(runs)[0])
+    area_profile: the parameter sets {"area_code": "North East"} and {"area_code": "North-East"} would both publish to area_profile/North-East/; give them distinct names (letters, digits, _ and -)
+    """
+    seen: dict[tuple[str, str], Mapping[str, Any]] = {}
+    problems = []
+    for entry, pset, values in planned:
+        key = (entry.name, pset.set_id.casefold())
+        if key in seen:
+            a, b = dict(seen[key]), dict(values)
+            differ = sorted(k for k in {*a, *b} if a.get(k) != b.get(k)) or sorted(a)
+            first = json.dumps({k: a.get(k) for k in differ}, default=str)
+            second = json.dumps({k: b.get(k) for k in differ}, default=str)
+            problems.append(
+                f"{entry.name}: the parameter sets {first} and {second} would both publish to "
+                f"{entry.name}/{pset.set_id}/; give them distinct names (letters, digits, _ and -)"
+            )
+        else:
+            seen[key] = values
+    return problems
 
 
 def run_programme(
