@@ -337,3 +337,56 @@ def test_two_parameter_sets_publishing_to_one_folder_fail_before_any_kernel(
         "would both publish to good/North-East/" in err
     )
     assert not env["reports"].exists()
+
+
+def _scripted_executor(outcomes):
+    """An executor that returns the given status for each run, in programme order."""
+    from lsp_research.reporting.execute import Executor, RunResult
+
+    class Scripted(Executor):
+        def run(self, tasks):
+            for t in tasks:
+                status, message = outcomes[t.key]
+                yield RunResult(t.key, status, message, seconds=1.5)
+
+    return lambda **kwargs: Scripted()
+
+
+def test_outside_a_terminal_one_line_per_finished_report_and_failures_at_error(
+    tmp_path, monkeypatch
+):
+    entries = [
+        {"notebook": "good.ipynb", "over": ["E05001153", "Coalfield"], "tiers": ["board"]},
+        {"notebook": "failing.ipynb", "tiers": ["executive"]},
+    ]
+    env = setup_env(tmp_path, monkeypatch, entries)
+    monkeypatch.setattr(runner, "_check_kernel", lambda: None)
+    outcomes = {
+        "good/E05001153": ("ok", ""),
+        "failing/city": ("failed", "ValueError: planted (cell 2)"),
+        "good/Coalfield": ("ok", ""),
+    }
+    stream = _Stream()
+    summary = runner.run_programme(
+        "latest", executor_factory=_scripted_executor(outcomes), stream=stream
+    )
+    assert summary.exit_code == 1
+    lines = [line for line in stream.text.splitlines() if " left" in line]
+    assert [line.split(" in ")[0].split() for line in lines] == [
+        ["ran", "good/E05001153"],
+        ["ran", "good/Coalfield"],
+        ["error:", "failed", "failing/city"],
+    ]
+    assert [line.split("; ")[1].split(" left")[0] for line in lines] == ["2", "1", "0"]
+    assert all(" in 1.5 s " in line for line in lines)
+    assert lines[2].endswith("0 left: ValueError: planted (cell 2)")
+    log = (env["reports"] / "2009Q4" / "run.log").read_text()
+    assert " ERROR failed  failing/city in 1.5 s" in log
+    assert " INFO ran     good/Coalfield in 1.5 s" in log
+
+    quiet = _Stream()  # --quiet: only the failure
+    runner.run_programme(
+        "latest", quiet=True, force=True, executor_factory=_scripted_executor(outcomes),
+        stream=quiet,
+    )  # fmt: skip
+    assert [line for line in quiet.text.splitlines() if " left" in line] == [lines[2]]
