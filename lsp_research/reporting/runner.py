@@ -708,17 +708,19 @@ def _run_locked(
         paths = get_paths()
         env = _kernel_env(reports_root)
         store = _cache.Cache(reports_root / ".cache")
-        fingerprint = _cache.package_fingerprint()
 
         notebooks: dict[Path, dict] = {}
         nb_hash: dict[Path, str] = {}
+        code: dict[Path, str] = {}  # the package code each notebook can run, hashed
         preload: set[str] = set()
         for entry, _, _ in planned_sets:
             if entry.path not in notebooks:
                 nb = read_notebook(entry.path)
                 notebooks[entry.path] = nb
                 nb_hash[entry.path] = _cache.notebook_hash(nb)
-                preload |= notebook_imports(nb)
+                imports = notebook_imports(nb)
+                code[entry.path] = _cache.code_fingerprint(imports)
+                preload |= imports
         preload_t = tuple(sorted(preload | set(PRELOAD)))
 
         planned: list[_Planned] = []
@@ -759,7 +761,7 @@ def _run_locked(
                 values,
                 entry.tiers,
                 input_hashes_by_entry[entry.name],
-                fingerprint,
+                code[entry.path],
             )
             planned.append(_Planned(entry, task, pset.label, key))
         store.hasher.save()
