@@ -390,3 +390,65 @@ def test_outside_a_terminal_one_line_per_finished_report_and_failures_at_error(
         stream=quiet,
     )  # fmt: skip
     assert [line for line in quiet.text.splitlines() if " left" in line] == [lines[2]]
+
+
+# ----------------------------------------------------------------------- a data build during a run
+
+
+def _write_manifest(processed) -> dict[str, str]:
+    """A build manifest for the fixture tables; returns their hashes."""
+    import hashlib
+
+    hashes = {
+        p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in processed.glob("*.parquet")
+    }
+    tables = {name: {"sha256": h, "source": "indicators"} for name, h in hashes.items()}
+    (processed / "manifest.json").write_text(json.dumps({"tables": tables}))
+    return hashes
+
+
+@pytest.mark.slow
+def test_a_data_build_during_a_run_is_refused_and_the_run_reads_one_snapshot(
+    tmp_path, monkeypatch, capsys
+):
+    entries = [
+        {"notebook": "good.ipynb", "over": ["E05001153", "Coalfield"], "tiers": ["board"]},
+        {"notebook": "slow.ipynb", "tiers": ["executive"], "parameters": {"seconds": 15.0}},
+    ]
+    env = setup_env(tmp_path, monkeypatch, entries)
+    hashes = _write_manifest(env["processed"])
+    (tmp_path / "raw").mkdir()
+    before = {p.name: p.read_bytes() for p in env["processed"].iterdir()}
+    proc = _start_run()
+    try:
+        _wait_for_kernel(proc)
+        assert main(["data", "build"]) == 2  # the analyst's rebuild, while the run goes on
+        err = capsys.readouterr().err
+        assert (
+            f"cannot start a data build: {env['processed']} is being read by a run (--period "
+            f"latest) (pid {proc.pid}, started " in err
+        )
+        assert "Run it again when that has finished." in err
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert {p.name: p.read_bytes() for p in env["processed"].iterdir()} == before
+    period = env["reports"] / "2009Q4"
+    for area in ("E05001153", "Coalfield"):
+        page = (period / "good" / area / f"good-{area}-board.html").read_text()
+        assert f"Total value for 2009Q4 in {area}: <strong>72.0</strong>" in page
+        # the provenance names the tables the run read
+        assert f"<code>{hashes['indicator_returns'][:16]}</code>" in page
+    # and the other way round: no run starts while a build writes
+    from lsp_research import datalock
+
+    with datalock.writing(env["processed"], "a data build"):
+        assert main(["run", "--period", "latest", "--force"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"cannot start a run (--period latest): {env['processed']} is being rebuilt by a data "
+        in err
+    )
+    assert "build (pid " in err and "Run it again when the build has finished." in err

@@ -35,6 +35,7 @@ import pandas as pd
 
 from .. import __version__
 from ..config import CRS_BNG, DOMAIN_DIR, LAD_CODE, get_paths
+from ..datalock import writing
 from ..errors import DataValidationError, LspError, Problem
 from ..geo import assign_ward, points_from_xy
 from .catalogue import SOURCES, Catalogue, load_catalogue
@@ -528,6 +529,9 @@ def build(
         Listing every problem in every file, after writing the sources that had none.
     LspError
         When the raw folder does not exist or a source name is unknown.
+    DataLockedError
+        When a run is reading the processed folder (or another build writing it): nothing is done
+        (see :mod:`lsp_research.datalock`).
     """
     paths = get_paths()
     raw = Path(raw_dir).expanduser().resolve() if raw_dir is not None else paths.raw
@@ -539,6 +543,11 @@ def build(
             f"raw data folder {raw} does not exist; create the default data with 'lsp-research data synth' "
             "or point LSP_RAW_DIR at your files"
         )
+    with writing(processed, "a data build"):  # never while a run reads the tables
+        return _build_locked(raw, processed, sources, force, catalogue)
+
+
+def _build_locked(raw: Path, processed: Path, sources, force: bool, catalogue) -> BuildReport:
     cat = load_catalogue(catalogue, raw_dir=raw)
     if isinstance(sources, str):
         sources = [sources]

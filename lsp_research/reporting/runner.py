@@ -35,6 +35,7 @@ Layout of a published period::
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime as _dt
 import errno
@@ -52,6 +53,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .. import __version__
+from .. import datalock as data_lock
 from ..config import get_paths
 from ..errors import AuditError, ConfigError, LspError, ParameterError, ProgrammeError
 from ..periods import Quarter, resolve
@@ -163,8 +165,6 @@ class _StopOnSignal:
         self._old.clear()
 
     def deferred(self):
-        import contextlib
-
         @contextlib.contextmanager
         def block():
             self._defer = True
@@ -632,13 +632,17 @@ def run_programme(
     stop = _StopOnSignal()  # from the start: a signal at any point ends the run the same way
     final: Path | None = None
     try:
-        with stop:
+        with stop, contextlib.ExitStack() as cleanup:
             skip_slow_optional_imports()
             log = _Log(quiet, stream)
             requested = parse_period(period)  # the form first: a bad period touches nothing
             check_environment()
             prog = load_programme(programme)
             paths = get_paths()
+            # one consistent set of tables from here to publication: a data build waits for none
+            # of this but is refused while it lasts (and a run is refused during a build)
+            snapshot = data_lock.reading(paths.processed, f"a run (--period {period})")
+            cleanup.enter_context(snapshot)
             periods = available_periods(paths.processed)
             quarter = resolve(requested, periods)
             areas = Areas.from_processed(paths.processed)
@@ -823,7 +827,7 @@ def _run_locked(
         index = _index(staging, kept + ordered, prog, quarter, prov)
         _audit_index(staging, index, reports_root, period, log)
         _write_run_files(staging, summary, log, kept)  # again, with the audit's lines
-        with stop.deferred() if stop is not None else _nothing():
+        with stop.deferred() if stop is not None else contextlib.nullcontext():
             publish_dir(staging, final)
         summary.index = final / index.relative_to(staging)
         summary.seconds = time.perf_counter() - t0
@@ -832,12 +836,6 @@ def _run_locked(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
         raise
-
-
-def _nothing():
-    import contextlib
-
-    return contextlib.nullcontext()
 
 
 def _up_to_date(final: Path, planned: Sequence[_Planned]) -> list[RunRecord] | None:
