@@ -50,7 +50,7 @@ BASE_PRELOAD = (
 )
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: Seconds a starting kernel may go on reporting errors without answering before it counts as stuck.
-STUCK_SECONDS = 3.0
+STUCK_SECONDS = 5.0
 
 
 class KernelStartError(LspError, RuntimeError):

@@ -3,9 +3,12 @@
 :func:`run_programme` does, in order:
 
 1. **Validate everything before any kernel starts**: the period (its form, then that it is in the data),
-   ``programme.yml``, and every parameter set of every notebook against the notebook's typed parameters
-   cell. A problem here raises an :class:`~lsp_research.errors.LspError` (exit code 2) and nothing is
-   written to ``reports/``.
+   the environment the kernels inherit (:func:`check_environment`), ``programme.yml``, every parameter
+   set of every notebook against the notebook's typed parameters cell, and that no two parameter sets
+   publish to one folder (:func:`folder_collisions`). A problem here raises an
+   :class:`~lsp_research.errors.LspError` (exit code 2) and nothing is written to ``reports/``. From
+   here to publication the run holds the processed data folder (:mod:`lsp_research.datalock`), so a
+   data build cannot change the tables under it, and every page comes from one set of tables.
 2. **Lock the period**: a lock file ``reports/.<period>.lock`` (``flock``) stops a second run writing the
    same period; the second run fails at once, naming the process that holds it.
 3. **Skip unchanged runs** (:mod:`lsp_research.reporting.cache`) unless ``force``. When every run's
@@ -21,6 +24,22 @@
 
 The summary (ran, cached, failed, time) is printed at the end; the run's exit code is 0 when every run
 succeeded (or was cached) and 1 when some failed (they are listed, and the rest are published).
+
+Faults:
+
+- **A failed run never removes a good one**: when a run fails and the published period held a good
+  version of it, those pages stay published, ``run.json`` records when they were made
+  (``last_good``) and the index says "not updated this quarter: failed, see the run log".
+- **A kernel that does not start** is reported within seconds with its own error output, and the runs
+  not finished yet are not run (every kernel would fail the same way).
+- **SIGINT and SIGTERM** (Ctrl-C, systemd, ``timeout``) stop the run at once, whichever process of the
+  run receives them (workers and fork servers pass them on to the runner): the worker processes are
+  killed, which ends their fork servers and kernels (a parent-death signal,
+  :func:`lsp_research.reporting.kernels.die_with_parent`), staging is removed, one line says what was
+  kept, and the exit code is 130. A runner killed with SIGKILL leaves no process either; the next run
+  removes its staging folder and fork-server folders.
+- **Outside a terminal** (cron, a pipe) one line per finished report replaces the progress bar;
+  failures go to the log at ERROR and to the console also with ``quiet``.
 
 Layout of a published period::
 
