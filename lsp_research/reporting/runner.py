@@ -1079,6 +1079,8 @@ def _keep_last_good(final: Path, staging: Path, records: Sequence[RunRecord], lo
         pages = {t: f for t, f in (old.get("files") or {}).items() if t != "notebook"}
         if not made or not pages or not all((final / f).is_file() for f in pages.values()):
             continue
+        for tier in [t for t in r.files if t != "notebook"]:  # pages of the failed run: not these
+            (staging / r.files.pop(tier)).unlink(missing_ok=True)
         for f in pages.values():
             target = staging / f
             target.parent.mkdir(parents=True, exist_ok=True)
