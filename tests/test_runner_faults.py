@@ -58,7 +58,8 @@ def test_empty_source_date_epoch_run_publishes(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_kernel_that_does_not_start_is_reported_with_its_own_output(tmp_path):
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_kernel_that_does_not_start_is_reported_with_its_own_output(tmp_path, warm):
     # an empty SOURCE_DATE_EPOCH reaching a kernel (the runner removes it; a task's env does not):
     # IPython fails on every request and the kernel never answers
     task = RunTask(
@@ -69,6 +70,7 @@ def test_a_kernel_that_does_not_start_is_reported_with_its_own_output(tmp_path):
         tiers=("board",),
         env={"SOURCE_DATE_EPOCH": "", "LSP_PROCESSED_DIR": str(tmp_path)},
         start_timeout=100,
+        warm=warm,
     )
     result = run_task(task)
     assert result.status == KERNEL_NOT_STARTED

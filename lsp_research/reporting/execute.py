@@ -259,6 +259,8 @@ def _run(task: RunTask, tmp: Path, result: RunResult) -> None:
         kernels.get_server(task.preload, env=task.env)
         engine_kwargs["kernel_manager_class"] = kernels.fork_kernel_manager_class()
         result.warm = True
+    else:  # from scratch, but a kernel that does not start is still reported at once
+        engine_kwargs["kernel_manager_class"] = kernels.cold_kernel_manager_class()
     t_exec = time.perf_counter()
     try:
         nb, exc = _papermill(task, executed, engine_kwargs)

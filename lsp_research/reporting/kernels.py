@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import atexit
+import contextlib
 import json
 import os
 import signal
@@ -407,6 +408,19 @@ def clean_stale_servers(min_age: float = 60.0) -> list[str]:
     return removed
 
 
+def _tail(path: str | None, limit: int = 4000) -> str:
+    """The last ``limit`` bytes of a file as text, or ``""``."""
+    if not path:
+        return ""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - limit))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
 class ForkedProcess:
     """The ``subprocess.Popen`` surface ``jupyter_client`` uses, for a kernel forked by the server."""
 
@@ -417,15 +431,7 @@ class ForkedProcess:
 
     def output(self, limit: int = 4000) -> str:
         """The end of the kernel's own output (its start-up errors), or ``""``."""
-        if not self.log:
-            return ""
-        try:
-            with open(self.log, "rb") as f:
-                f.seek(0, os.SEEK_END)
-                f.seek(max(0, f.tell() - limit))
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
+        return _tail(self.log, limit)
 
     def poll(self) -> int | None:
         global _LAST_EXIT
@@ -520,8 +526,7 @@ def _make_classes():
         """
 
         def _kernel_output(self) -> str:
-            process = getattr(getattr(self.parent, "provisioner", None), "process", None)
-            return process.output() if isinstance(process, ForkedProcess) else ""
+            return _tail(getattr(getattr(self.parent, "provisioner", None), "log", None))
 
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (timeout if timeout is not None else 60.0)
@@ -565,21 +570,36 @@ def _make_classes():
     class ForkProvisioner(LocalProvisioner):
         """Launches ``ipykernel`` kernels by forking them from this process's fork server."""
 
+        log: str | None = None
+
         async def launch_kernel(self, cmd: list[str], **kwargs: Any):
             argv = _ipykernel_argv(cmd)
-            if argv is None or _SERVER is None:
-                return await super().launch_kernel(cmd, **kwargs)
+            if argv is None or _SERVER is None or not getattr(self.parent, "use_fork", True):
+                # a kernel started from scratch: its own output goes to a file, as a forked one's
+                fd, self.log = tempfile.mkstemp(prefix="lsp-kernel-", suffix=".log")
+                kwargs["stdout"] = kwargs["stderr"] = fd
+                try:
+                    return await super().launch_kernel(cmd, **kwargs)
+                finally:
+                    os.close(fd)
             env = kwargs.get("env") or dict(os.environ)
             cwd = kwargs.get("cwd")
             global _LAST_EXIT
             _LAST_EXIT = None
-            log = _SERVER.new_log()
+            self.log = log = _SERVER.new_log()
             pid = _SERVER.spawn(argv, env, str(cwd) if cwd else None, log=log)
             self.process = ForkedProcess(_SERVER, pid, log)
             self.pid = pid
             self.pgid = pid  # the child called setsid()
             self.cwd = cwd or os.getcwd()
             return self.connection_info
+
+        async def cleanup(self, restart: bool = False) -> None:
+            await super().cleanup(restart)
+            if self.log:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.log)
+                self.log = None
 
     class ForkKernelManager(AsyncKernelManager):
         """An ``AsyncKernelManager`` whose kernels come from the fork server (see module docs)."""
@@ -596,7 +616,12 @@ def _make_classes():
                 )
             return await super()._async_pre_start_kernel(**kw)
 
-    return ForkProvisioner, ForkKernelManager, PromptClient
+    class ColdKernelManager(ForkKernelManager):
+        """The same, but every kernel is started from scratch (``--cold``)."""
+
+        use_fork = False
+
+    return ForkProvisioner, ForkKernelManager, PromptClient, ColdKernelManager
 
 
 _CLASSES: tuple | None = None
@@ -608,3 +633,11 @@ def fork_kernel_manager_class():
     if _CLASSES is None:
         _CLASSES = _make_classes()
     return _CLASSES[1]
+
+
+def cold_kernel_manager_class():
+    """A kernel manager starting each kernel from scratch, its output kept for a start-up failure."""
+    global _CLASSES
+    if _CLASSES is None:
+        _CLASSES = _make_classes()
+    return _CLASSES[3]
