@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
 from . import __version__
 from .errors import LspError
@@ -44,20 +46,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminated(signum, frame) -> None:
+    raise KeyboardInterrupt(f"interrupted by {signal.Signals(signum).name}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "func"):
-        parser.print_help()
-        return 2
+    main_thread = threading.current_thread() is threading.main_thread()
+    # SIGTERM (systemd, timeout) stops a command as Ctrl-C does: exit code 130, one line
+    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not hasattr(args, "func"):
+            parser.print_help()
+            return 2
         return int(args.func(args) or 0)
     except LspError as exc:
         print(f"lsp-research: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("lsp-research: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # a run's RunInterrupted says what was kept
+        print(f"lsp-research: {exc or 'interrupted'}", file=sys.stderr)
         return 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -258,3 +258,41 @@ def test_real_command_exits_2(env):
     assert proc.returncode == 2
     assert "indicators/targets.csv: file is empty" in proc.stderr
     assert _hashes(processed) == before
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "-Infinity"])
+def test_infinite_or_overflowing_count(env, capsys, value):
+    raw, _ = env
+    _set_cell(raw / "mortality" / "deaths.csv", 3, "deaths", value)
+    _check(
+        env,
+        capsys,
+        "mortality/deaths.csv, row 3, column 'deaths': not a finite number: infinite, or too "
+        f"large to hold (expected an ordinary number) (got '{value}')",
+    )
+
+
+def test_a_link_out_of_the_raw_folder_is_refused_unless_the_catalogue_allows_it(
+    env, capsys, tmp_path, monkeypatch
+):
+    raw, processed = env
+    f = raw / "mortality" / "deaths.csv"
+    outside = tmp_path / "elsewhere" / "deaths.csv"
+    outside.parent.mkdir()
+    shutil.move(f, outside)
+    f.symlink_to(outside)
+    _check(
+        env,
+        capsys,
+        f"mortality/deaths.csv: is a link to {outside}, outside the raw data folder",
+        "set 'allow_outside_raw: true' on this file's catalogue entry",
+    )
+    # the catalogue allows this one link: the build reads it
+    text = (PROJ_ROOT / "data" / "catalogue.yml").read_text(encoding="utf-8")
+    entry = "    - path: mortality/deaths.csv\n      format: contract_csv\n"
+    assert entry in text
+    catalogue = tmp_path / "catalogue.yml"
+    catalogue.write_text(text.replace(entry, entry + "      allow_outside_raw: true\n"))
+    monkeypatch.setenv("LSP_CATALOGUE", str(catalogue))
+    code, err = _run_build(capsys)
+    assert code == 0, err

@@ -58,7 +58,7 @@ def test_links_every_report_by_notebook_set_and_tier(index):
         "run.log",
     ]
     assert '<th scope="row">Barnes</th>' in html  # the label, not the code
-    assert "not published: the run failed" in html  # Doxford
+    assert "not published this quarter: failed, see the run log" in html  # Doxford
 
 
 def test_summaries_pass_disclosure_control(index):

@@ -30,7 +30,7 @@ def test_cache_hit_then_miss_after_one_input_changes(tmp_path, monkeypatch):
     env = setup_env(tmp_path, monkeypatch, ENTRIES)
     # the package's own fingerprint is covered below; pin it so that an edit to the package made
     # while this test runs (a shared working tree) cannot pose as a cache miss
-    monkeypatch.setattr(cache, "package_fingerprint", lambda: "pinned")
+    monkeypatch.setattr(cache, "code_fingerprint", lambda *args, **kwargs: "pinned")
     page = env["reports"] / "2009Q4" / "targets" / "city" / "targets-executive.html"
 
     first = run_programme("latest", jobs=2, quiet=True)
@@ -104,3 +104,44 @@ def test_file_hasher_remembers_and_notices_changes(tmp_path):
     f.write_bytes(b"two!")
     assert again.hash(f) != first
     assert again.hash(tmp_path / "absent.parquet") == "missing"
+
+
+def test_a_comment_in_topics_alcohol_reruns_only_the_reports_that_import_it(tmp_path):
+    import shutil
+
+    from lsp_research.config import PACKAGE_DIR, PROJ_ROOT
+    from lsp_research.reporting.kernels import notebook_imports
+    from lsp_research.reporting.parameters import Areas
+    from lsp_research.reporting.programme import load_programme
+
+    package = tmp_path / "lsp_research"
+    shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    programme = load_programme(PROJ_ROOT / "programme.yml")
+    imports = {
+        e.name: notebook_imports(json.loads(e.path.read_text())) for e in programme.notebooks
+    }
+
+    def fingerprints():
+        cache._CODE_FINGERPRINTS.clear()
+        return {name: cache.code_fingerprint(mods, package) for name, mods in imports.items()}
+
+    before = fingerprints()
+    alcohol = package / "topics" / "alcohol.py"
+    alcohol.write_text(alcohol.read_text() + "\n# a comment\n")
+    after = fingerprints()
+    rerun = {name for name in before if before[name] != after[name]}
+    # alcohol_misuse imports it; the ward and area profiles import topics.profiles, which imports it
+    assert rerun == {"alcohol_misuse", "ward_profile", "area_profile"}
+    reaches = {
+        name
+        for name, mods in imports.items()
+        if alcohol in cache.module_closure([*mods, *cache.RUN_MODULES], package)
+    }
+    assert rerun == reaches
+    runs = {e.name: len(e.parameter_sets(Areas.from_domain())) for e in programme.notebooks}
+    assert sum(runs[n] for n in rerun) == sum(runs.values()) - 2  # performance, wellness stay
+    # a change in a module only the performance report reaches leaves the others alone
+    report = package / "performance" / "report.py"
+    report.write_text(report.read_text() + "\n# a comment\n")
+    again = fingerprints()
+    assert {name for name in after if after[name] != again[name]} == {"performance"}

@@ -113,7 +113,7 @@ def test_run_log_and_json(outcome):
     _, env = outcome
     period_dir = env["reports"] / "2009Q4"
     log = (period_dir / "run.log").read_text()
-    assert "WARNING kill/city kernel died" in log
+    assert "ERROR kernel died kill/city in" in log
     assert '"scale": 2' in log and "ran     good/Coalfield" in log
     data = json.loads((period_dir / "run.json").read_text())
     assert data["counts"] == {"ran": 3, "cached": 0, "failed": 3}

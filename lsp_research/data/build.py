@@ -36,6 +36,7 @@ import pandas as pd
 
 from .. import __version__
 from ..config import CRS_BNG, DOMAIN_DIR, LAD_CODE, get_paths
+from ..datalock import writing
 from ..errors import DataValidationError, LspError, Problem
 from ..geo import assign_ward, points_from_xy
 from ..periods import Quarter
@@ -130,6 +131,41 @@ class _Input:
     fmt: str
     options: dict
     sha256: str | None
+    #: where a link in the raw folder leads, when that is outside it (refused unless allowed)
+    outside: str | None = None
+
+
+#: A catalogue file entry's option that allows a link from the raw folder to a file outside it.
+ALLOW_OUTSIDE = "allow_outside_raw"
+
+
+def _outside_raw(path: Path, raw: Path, entry) -> str | None:
+    """Where ``path`` really is, when it is inside the raw folder by name only (a symbolic link, or a
+    link in its folders, leading out of it) and the catalogue entry does not allow that; else None.
+    A path the catalogue gives as absolute is the catalogue's own choice and is not checked."""
+    if entry.options.get(ALLOW_OUTSIDE) or Path(entry.path).expanduser().is_absolute():
+        return None
+    if not path.exists():
+        return None
+    real = path.resolve()
+    return None if real.is_relative_to(raw.resolve()) else str(real)
+
+
+def _links_out(inputs: dict[str, list[_Input]]) -> list[Problem]:
+    """A problem for each raw file that is a link out of the raw folder (see :func:`_outside_raw`)."""
+    return [
+        Problem(
+            i.label,
+            None,
+            None,
+            f"is a link to {i.outside}, outside the raw data folder; raw data is read only from "
+            f"inside it (copy the file in, or set '{ALLOW_OUTSIDE}: true' on this file's "
+            "catalogue entry to allow the link)",
+        )
+        for items in inputs.values()
+        for i in items
+        if i.outside
+    ]
 
 
 def _inputs(cat: Catalogue, raw: Path) -> dict[str, list[_Input]]:
@@ -150,7 +186,8 @@ def _inputs(cat: Catalogue, raw: Path) -> dict[str, list[_Input]]:
                 except ValueError:
                     label = str(path)
                 sha = sha256_file(path) if path.is_file() else None
-                items.append(_Input(source, path, label, entry.format, entry.options, sha))
+                outside = _outside_raw(path, raw, entry)
+                items.append(_Input(source, path, label, entry.format, entry.options, sha, outside))
             if not paths:  # an empty folder or a pattern that matches nothing
                 items.append(
                     _Input(source, raw / entry.path, entry.path, "no_match", entry.options, None)
@@ -626,6 +663,9 @@ def build(
         Listing every problem in every file, after writing the sources that had none.
     LspError
         When the raw folder does not exist or a source name is unknown.
+    DataLockedError
+        When a run is reading the processed folder (or another build writing it): nothing is done
+        (see :mod:`lsp_research.datalock`).
     """
     paths = get_paths()
     raw = Path(raw_dir).expanduser().resolve() if raw_dir is not None else paths.raw
@@ -637,6 +677,11 @@ def build(
             f"raw data folder {raw} does not exist; create the default data with 'lsp-research data synth' "
             "or point LSP_RAW_DIR at your files"
         )
+    with writing(processed, "a data build"):  # never while a run reads the tables
+        return _build_locked(raw, processed, sources, force, catalogue)
+
+
+def _build_locked(raw: Path, processed: Path, sources, force: bool, catalogue) -> BuildReport:
     cat = load_catalogue(catalogue, raw_dir=raw)
     if isinstance(sources, str):
         sources = [sources]
@@ -652,6 +697,9 @@ def build(
     else:
         units = [u for u in UNIT_TABLES if any(cat.has(s) for s in UNIT_SOURCES[u])]
     inputs = _inputs(cat, raw)
+    links = _links_out(inputs)
+    if links:  # refused before anything is built, whether or not the file changed
+        raise DataValidationError(links, context=ROW_NOTE)
     old = read_manifest(processed)
     report = BuildReport(processed_dir=processed)
     problems: list[Problem] = []

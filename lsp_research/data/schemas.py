@@ -577,6 +577,9 @@ TABLE_NAMES = (
 )
 
 
+_NOT_FINITE = "not a finite number: infinite, or too large to hold (expected an ordinary number)"
+
+
 def _kind_rule(kind: str) -> str:
     return {
         "int": "wrong type: expected a whole number",
@@ -700,10 +703,13 @@ def validate(
                 )
             continue
         parsed, missing, bad = _parse(raw[col.name], col.kind)
+        infinite = pd.Series(False, index=raw.index)
+        if col.kind in ("int", "flag", "float"):  # "inf", or "1e400", which overflows to inf
+            infinite = ~missing & ~bad & pd.Series(np.isinf(parsed.to_numpy()), index=raw.index)
+            bad = bad | infinite
         for i in np.flatnonzero(bad.to_numpy()):
-            problems.append(
-                Problem(file, int(rownum[i]), col.name, _kind_rule(col.kind), raw[col.name].iloc[i])
-            )
+            rule = _NOT_FINITE if infinite.iloc[i] else _kind_rule(col.kind)
+            problems.append(Problem(file, int(rownum[i]), col.name, rule, raw[col.name].iloc[i]))
         if col.required:
             for i in np.flatnonzero(missing.to_numpy()):
                 problems.append(

@@ -7,8 +7,9 @@ A run's key is the SHA-256 of everything that decides its output:
 - the content hashes of the inputs it reads: processed tables (``data/processed/<name>.parquet``) and
   files, as declared under ``inputs:`` in ``programme.yml`` plus the tables the notebook loads with a
   literal ``data.load("name")`` (:func:`detect_inputs`); a notebook with neither depends on every table;
-- the package: its version and a hash of its source files (so a change in an analysis function re-runs
-  the notebooks), and the Python version.
+- the code: the package version, the Python version and a hash of the package modules the notebook
+  imports, followed through the package's own imports (:func:`code_fingerprint`): a change in an
+  analysis function reruns the notebooks that can reach it, and no others.
 
 A changed data source therefore re-runs only the notebooks that read it. Successful runs are stored under
 ``<reports>/.cache/<key>/`` (the executed notebook and the exported HTML); failed runs are never cached.
@@ -81,6 +82,99 @@ def _sha(text: str | bytes) -> str:
 
 
 _PACKAGE_FINGERPRINT: str | None = None
+_CODE_FINGERPRINTS: dict[tuple, str] = {}
+PACKAGE = "lsp_research"
+#: What every run uses besides the notebook's own imports: the worker that executes, exports and
+#: audits it (followed through its imports like the rest).
+RUN_MODULES = ("lsp_research.reporting.execute",)
+
+
+def _module_file(name: str, package_dir: Path) -> Path | None:
+    """The source file of package module ``name`` (``lsp_research.x.y``), or None."""
+    parts = name.split(".")
+    if parts[0] != PACKAGE:
+        return None
+    base = package_dir.joinpath(*parts[1:])
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports_of(name: str, path: Path) -> set[str]:
+    """Package modules that module ``name`` (its file ``path``) imports anywhere, parsed not run:
+    ``import``, ``from x import y`` (``y`` may be a submodule) and relative imports."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    is_package = path.name == "__init__.py"
+    here = name.split(".") if is_package else name.split(".")[:-1]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here[: len(here) - (node.level - 1)] if node.level > 1 else list(here)
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            if module:
+                found.add(module)
+                found.update(f"{module}.{a.name}" for a in node.names if a.name != "*")
+    return {m for m in found if m == PACKAGE or m.startswith(PACKAGE + ".")}
+
+
+def module_closure(imports: Iterable[str], package_dir: Path | None = None) -> list[Path]:
+    """The package's source files that code importing ``imports`` can run: each imported package
+    module, the packages it sits in (their ``__init__``), and so on through the package's own imports.
+
+    >>> names = {p.relative_to(PACKAGE_DIR).as_posix() for p in module_closure(["lsp_research.errors"])}
+    >>> sorted(names)
+    ['__init__.py', 'errors.py']
+    """
+    package_dir = Path(package_dir or PACKAGE_DIR)
+    todo = [m for m in imports if m == PACKAGE or str(m).startswith(PACKAGE + ".")]
+    seen: set[str] = set()
+    files: dict[str, Path] = {}
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        parts = name.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))  # the parent packages
+        path = _module_file(name, package_dir)
+        if path is None:  # not a module: a name imported from one
+            continue
+        files[name] = path
+        todo.extend(_imports_of(name, path))
+    return sorted(set(files.values()))
+
+
+def code_fingerprint(imports: Iterable[str], package_dir: Path | None = None) -> str:
+    """What a run's code is: the package version, the Python version, and a hash of the package
+    source files the notebook can run (:func:`module_closure` of its imports and of the worker's
+    :data:`RUN_MODULES`) and of the package's data files (resources, templates). A change to a module
+    no notebook import reaches leaves its key alone."""
+    package_dir = Path(package_dir or PACKAGE_DIR)
+    key = (str(package_dir), tuple(sorted(set(imports))))
+    if key not in _CODE_FINGERPRINTS:
+        h = hashlib.sha256()
+        sources = module_closure([*key[1], *RUN_MODULES], package_dir)
+        data = [
+            p
+            for p in sorted(package_dir.rglob("*"))
+            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+        ]
+        for path in [*sources, *data]:
+            h.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
+        _CODE_FINGERPRINTS[key] = (
+            f"{__version__}:{sys.version_info[0]}.{sys.version_info[1]}:{h.hexdigest()}"
+        )
+    return _CODE_FINGERPRINTS[key]
 
 
 def package_fingerprint() -> str:

@@ -56,6 +56,8 @@ OK, FAILED, TIMED_OUT, KERNEL_DIED, EXPORT_FAILED, AUDIT_FAILED, ERROR = (
     "audit failed",
     "error",
 )
+#: The kernel never answered (it ended, or reported errors and went quiet); the runner stops there.
+KERNEL_NOT_STARTED = "kernel did not start"
 DEFAULT_KERNEL = "lsp-research"
 
 
@@ -257,6 +259,8 @@ def _run(task: RunTask, tmp: Path, result: RunResult) -> None:
         kernels.get_server(task.preload, env=task.env)
         engine_kwargs["kernel_manager_class"] = kernels.fork_kernel_manager_class()
         result.warm = True
+    else:  # from scratch, but a kernel that does not start is still reported at once
+        engine_kwargs["kernel_manager_class"] = kernels.cold_kernel_manager_class()
     t_exec = time.perf_counter()
     try:
         nb, exc = _papermill(task, executed, engine_kwargs)
@@ -271,6 +275,9 @@ def _run(task: RunTask, tmp: Path, result: RunResult) -> None:
         if isinstance(exc, CellTimeoutError):
             result.status = TIMED_OUT
             result.message = f"a cell ran longer than the {task.timeout} s allowed per cell"
+        elif isinstance(exc, kernels.KernelStartError):
+            result.status = KERNEL_NOT_STARTED
+            result.message = str(exc)
         elif isinstance(exc, DeadKernelError):
             cause = _signal_name(kernels.last_exit_code()) if result.warm else "unknown cause"
             result.status = KERNEL_DIED
@@ -328,6 +335,11 @@ class Executor(ABC):
     def close(self) -> None:  # noqa: B027 - optional for executors that hold nothing
         """Release workers."""
 
+    def terminate(self) -> list[int]:
+        """Stop at once (a run was interrupted): end what is running; by default, :meth:`close`."""
+        self.close()
+        return []
+
     def __enter__(self) -> Executor:
         return self
 
@@ -367,7 +379,11 @@ def _worker_init(
 ) -> None:
     """Pool worker start-up: import the execution stack once and start the warm kernel server."""
     if parent is not None:
-        _exit_with_parent(parent)
+        from .kernels import die_with_parent, forward_stop_signals
+
+        if not die_with_parent(parent):
+            _exit_with_parent(parent)
+        forward_stop_signals(parent)  # the runner stops the run and ends every process
     skip_slow_optional_imports()
     os.environ.update(env)
     import nbclient  # noqa: F401
@@ -417,6 +433,23 @@ class LocalExecutor(Executor):
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def terminate(self) -> list[int]:
+        """Stop now: kill the worker processes (their fork servers and kernels end with them, see
+        :func:`lsp_research.reporting.kernels.die_with_parent`); return the workers' pids."""
+        procs = dict(getattr(self._pool, "_processes", None) or {})
+        for proc in procs.values():
+            try:
+                proc.kill()
+            except (OSError, ValueError):
+                pass
+        for proc in procs.values():
+            try:
+                proc.join(5)
+            except (OSError, ValueError, AssertionError):
+                pass
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        return list(procs)
 
 
 def _dask_stop_server() -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import atexit
+import contextlib
 import json
 import os
 import signal
@@ -37,6 +38,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..errors import LspError
+
 #: Always imported by the server: what every kernel needs.
 BASE_PRELOAD = (
     "ipykernel.kernelapp",
@@ -47,11 +50,70 @@ BASE_PRELOAD = (
     "jupyter_client.session",
 )
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+#: Seconds a starting kernel may go on reporting errors without answering before it counts as stuck.
+STUCK_SECONDS = 5.0
+
+
+class KernelStartError(LspError, RuntimeError):
+    """A kernel did not start; the message ends with the kernel's own error output.
+
+    >>> print(KernelStartError("the kernel ended before it answered", "Traceback:\\nValueError: x\\n"))
+    the kernel ended before it answered (ValueError: x); its error output ends:
+    Traceback:
+    ValueError: x
+    """
+
+    def __init__(self, what: str, output: str = ""):
+        self.what, self.output = what, output.strip()
+        lines = self.output.splitlines()
+        if not lines:
+            super().__init__(f"{what} (it wrote nothing)")
+            return
+        tail = "\n".join(lines[-12:])
+        super().__init__(f"{what} ({lines[-1].strip()}); its error output ends:\n{tail}")
 
 
 def fork_available() -> bool:
     """True where the fork server can run (Linux; ``fork`` elsewhere is unsafe with threaded libraries)."""
     return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def die_with_parent(parent: int, signum: int = signal.SIGKILL) -> bool:
+    """Ask Linux to send ``signum`` to this process when its parent ends (``prctl(PR_SET_PDEATHSIG)``),
+    then leave at once if ``parent`` has already gone; False where the call is unavailable.
+
+    Every process a run starts (pool workers, fork servers, kernels) calls this, so a runner killed
+    with SIGKILL leaves nothing behind: its workers end, which ends their fork servers, which ends
+    their kernels.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        if libc.prctl(pr_set_pdeathsig, int(signum), 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() != parent:  # the parent ended before the request was made
+        os._exit(1)
+    return True
+
+
+def forward_stop_signals(to: int) -> None:
+    """Pass SIGINT and SIGTERM on to process ``to`` (the process that started this one) instead of
+    dying: the runner decides how a run stops, and ends every process it started."""
+
+    def forward(signum, frame):  # pragma: no cover - runs in a child process
+        try:
+            os.kill(to, signum)
+        except OSError:
+            os._exit(1)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, forward)
 
 
 def code_cell_trees(nb: Mapping):
@@ -89,11 +151,15 @@ def notebook_imports(nb: Mapping) -> set[str]:
 
 
 def _serve(
-    sock_path: str, modules: list[str]
+    sock_path: str, modules: list[str], parent: int | None = None
 ) -> None:  # pragma: no cover - runs in the server process
     """The fork server's main loop (runs in its own process; see :class:`ForkServer`)."""
-    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    if parent:
+        die_with_parent(parent)
     parent = os.getppid()
+    forward_stop_signals(parent)
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    server_pid = os.getpid()
     loaded, failed = [], []
     t0 = time.perf_counter()
     for name in [*BASE_PRELOAD, *modules]:
@@ -140,7 +206,7 @@ def _serve(
                 if pid == 0:
                     listener.close()
                     conn.close()
-                    _become_kernel(request)  # never returns
+                    _become_kernel(request, server_pid)  # never returns
                 children.add(pid)
                 reply: dict[str, Any] = {"pid": pid}
             elif op == "poll":
@@ -166,11 +232,14 @@ def _serve(
         pass
 
 
-def _become_kernel(request: Mapping[str, Any]) -> None:  # pragma: no cover - runs in a forked child
+def _become_kernel(
+    request: Mapping[str, Any], server: int
+) -> None:  # pragma: no cover - runs in a forked child
     """In the forked child: reset what a fresh process would have, then run an IPython kernel."""
     code = 1
     try:
         os.setsid()
+        die_with_parent(server)  # a kernel never outlives its fork server
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
             signal.signal(sig, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -240,7 +309,7 @@ class ForkServer:
         server_env.setdefault("MPLBACKEND", INLINE_BACKEND)
         code = (
             "import sys, json; from lsp_research.reporting.kernels import _serve; "
-            "_serve(sys.argv[1], json.loads(sys.argv[2]))"
+            "_serve(sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]))"
         )
         self.process = subprocess.Popen(
             [
@@ -250,6 +319,10 @@ class ForkServer:
                 code,
                 self.path,
                 json.dumps(sorted(modules)),
+                # the server ends with this process; the death signal follows the starting
+                # thread, so it is asked for only from the main thread (a Dask worker runs tasks
+                # in threads that come and go)
+                str(os.getpid() if threading.current_thread() is threading.main_thread() else 0),
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -274,9 +347,20 @@ class ForkServer:
             s.sendall(json.dumps({"op": op, **fields}).encode() + b"\n")
             return json.loads(_recv_line(s))
 
-    def spawn(self, argv: list[str], env: Mapping[str, str], cwd: str | None = None) -> int:
-        """Fork a kernel running ``ipykernel_launcher argv`` with ``env`` and ``cwd``; return its pid."""
-        return int(self.request("spawn", argv=list(argv), env=dict(env), cwd=cwd)["pid"])
+    def spawn(
+        self,
+        argv: list[str],
+        env: Mapping[str, str],
+        cwd: str | None = None,
+        log: str | None = None,
+    ) -> int:
+        """Fork a kernel running ``ipykernel_launcher argv`` with ``env`` and ``cwd``; return its pid.
+        The kernel's own output (start-up errors, warnings) goes to the file ``log`` when given."""
+        return int(self.request("spawn", argv=list(argv), env=dict(env), cwd=cwd, log=log)["pid"])
+
+    def new_log(self) -> str:
+        """A fresh path in the server's folder for one kernel's own output."""
+        return os.path.join(self._dir, f"kernel-{uuid.uuid4().hex}.log")
 
     def poll(self, pid: int) -> int | None:
         """The exit code of kernel ``pid`` (negative: killed by that signal), or None while it runs."""
@@ -300,14 +384,41 @@ class ForkServer:
                 self.process.wait()
         if self.process.stdout:
             self.process.stdout.close()
+        import shutil
+
+        shutil.rmtree(self._dir, ignore_errors=True)  # the socket and the kernels' logs
+
+
+def clean_stale_servers(min_age: float = 60.0) -> list[str]:
+    """Remove the folders of fork servers that have ended without cleaning up (a run killed with
+    SIGKILL): a folder older than ``min_age`` seconds whose socket no longer answers. Returns them."""
+    import shutil
+
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob("lsp-forkserver-*"):
         try:
-            os.unlink(self.path)
-        except OSError:
-            pass
-        try:
-            os.rmdir(self._dir)
-        except OSError:
-            pass
+            if time.time() - folder.stat().st_mtime < min_age:
+                continue
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(1)
+                s.connect(str(folder / "server.sock"))
+        except OSError:  # nothing listens: the server is gone
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(str(folder))
+    return removed
+
+
+def _tail(path: str | None, limit: int = 4000) -> str:
+    """The last ``limit`` bytes of a file as text, or ``""``."""
+    if not path:
+        return ""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - limit))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 class ForkedProcess:
@@ -315,8 +426,12 @@ class ForkedProcess:
 
     stdin = stdout = stderr = None
 
-    def __init__(self, server: ForkServer, pid: int):
-        self.server, self.pid, self.returncode = server, pid, None
+    def __init__(self, server: ForkServer, pid: int, log: str | None = None):
+        self.server, self.pid, self.returncode, self.log = server, pid, None, log
+
+    def output(self, limit: int = 4000) -> str:
+        """The end of the kernel's own output (its start-up errors), or ``""``."""
+        return _tail(self.log, limit)
 
     def poll(self) -> int | None:
         global _LAST_EXIT
@@ -410,9 +525,13 @@ def _make_classes():
         request, polled every 20 ms, re-sent only when the reply came before IOPub had joined.
         """
 
+        def _kernel_output(self) -> str:
+            return _tail(getattr(getattr(self.parent, "provisioner", None), "log", None))
+
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (timeout if timeout is not None else 60.0)
             self.kernel_info()
+            next_look, error_seen = 0.0, None
             while True:
                 try:
                     msg = await self.shell_channel.get_msg(timeout=0.02)
@@ -427,7 +546,19 @@ def _make_classes():
                         self._handle_kernel_info_reply(msg)
                         break
                 if not await self._async_is_alive():
-                    raise RuntimeError("Kernel died before replying to kernel_info")
+                    raise KernelStartError(
+                        "the kernel ended before it answered", self._kernel_output()
+                    )
+                now = time.monotonic()
+                if now >= next_look:  # a kernel that reports errors and does not answer is stuck
+                    next_look = now + 0.25
+                    if "Traceback (most recent call last)" in self._kernel_output():
+                        error_seen = error_seen or now
+                        if now - error_seen > STUCK_SECONDS:
+                            raise KernelStartError(
+                                "the kernel started but does not answer: it reports errors",
+                                self._kernel_output(),
+                            )
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
             while True:  # flush IOPub
@@ -439,20 +570,36 @@ def _make_classes():
     class ForkProvisioner(LocalProvisioner):
         """Launches ``ipykernel`` kernels by forking them from this process's fork server."""
 
+        log: str | None = None
+
         async def launch_kernel(self, cmd: list[str], **kwargs: Any):
             argv = _ipykernel_argv(cmd)
-            if argv is None or _SERVER is None:
-                return await super().launch_kernel(cmd, **kwargs)
+            if argv is None or _SERVER is None or not getattr(self.parent, "use_fork", True):
+                # a kernel started from scratch: its own output goes to a file, as a forked one's
+                fd, self.log = tempfile.mkstemp(prefix="lsp-kernel-", suffix=".log")
+                kwargs["stdout"] = kwargs["stderr"] = fd
+                try:
+                    return await super().launch_kernel(cmd, **kwargs)
+                finally:
+                    os.close(fd)
             env = kwargs.get("env") or dict(os.environ)
             cwd = kwargs.get("cwd")
             global _LAST_EXIT
             _LAST_EXIT = None
-            pid = _SERVER.spawn(argv, env, str(cwd) if cwd else None)
-            self.process = ForkedProcess(_SERVER, pid)
+            self.log = log = _SERVER.new_log()
+            pid = _SERVER.spawn(argv, env, str(cwd) if cwd else None, log=log)
+            self.process = ForkedProcess(_SERVER, pid, log)
             self.pid = pid
             self.pgid = pid  # the child called setsid()
             self.cwd = cwd or os.getcwd()
             return self.connection_info
+
+        async def cleanup(self, restart: bool = False) -> None:
+            await super().cleanup(restart)
+            if self.log:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.log)
+                self.log = None
 
     class ForkKernelManager(AsyncKernelManager):
         """An ``AsyncKernelManager`` whose kernels come from the fork server (see module docs)."""
@@ -469,7 +616,12 @@ def _make_classes():
                 )
             return await super()._async_pre_start_kernel(**kw)
 
-    return ForkProvisioner, ForkKernelManager, PromptClient
+    class ColdKernelManager(ForkKernelManager):
+        """The same, but every kernel is started from scratch (``--cold``)."""
+
+        use_fork = False
+
+    return ForkProvisioner, ForkKernelManager, PromptClient, ColdKernelManager
 
 
 _CLASSES: tuple | None = None
@@ -481,3 +633,11 @@ def fork_kernel_manager_class():
     if _CLASSES is None:
         _CLASSES = _make_classes()
     return _CLASSES[1]
+
+
+def cold_kernel_manager_class():
+    """A kernel manager starting each kernel from scratch, its output kept for a start-up failure."""
+    global _CLASSES
+    if _CLASSES is None:
+        _CLASSES = _make_classes()
+    return _CLASSES[3]

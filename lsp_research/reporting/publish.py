@@ -122,6 +122,10 @@ def _summary_counts(frame: pd.DataFrame, named) -> list[str]:
     return out
 
 
+def _failed(entry: Mapping) -> bool:
+    return str(entry.get("status", "ok")).lower() not in ("ok", "success", "cached", "done")
+
+
 def _report_section(notebook: str, items: list[Mapping], period_dir: Path, context: Mapping) -> str:
     title = (
         next((e.get("title") for e in items if e.get("title")), None)
@@ -129,32 +133,37 @@ def _report_section(notebook: str, items: list[Mapping], period_dir: Path, conte
     )
     heading_id = "nb-" + "".join(ch if ch.isalnum() else "-" for ch in notebook.lower())
     tiers_used = [t for t in TIERS if any(t in _entry_files(e) for e in items)]
+    any_failed = any(_failed(e) for e in items)
     head = '<th scope="col">Parameter set</th>' + "".join(
         f'<th scope="col">{t.capitalize()} report</th>' for t in tiers_used
     )
+    if any_failed:
+        head += '<th scope="col">This quarter</th>'
     rows = []
-    reasons = []
     for e in items:
         label = e.get("label") or e.get("parameter_set") or "all"
         files = _entry_files(e)
         cells = [f'<th scope="row">{_esc(label)}</th>']
-        failed = str(e.get("status", "ok")).lower() not in ("ok", "success", "cached", "done")
-        if failed and e.get("message"):
-            reasons.append(f"{label}: {str(e['message']).strip().splitlines()[0]}")
-        if failed and not tiers_used:
-            cells.append("<td>not published: the run failed (see the run log)</td>")
+        failed = _failed(e)
+        made = str(e.get("last_good") or "")[:10]  # a failed run's earlier good pages, by date
         for t in tiers_used:
-            if failed:
-                cells.append("<td>not published: the run failed (see the run log)</td>")
-            elif t in files:
-                cells.append(
-                    f'<td><a href="{_esc(_href(files[t], period_dir))}">{t.capitalize()}</a></td>'
-                )
+            if t in files and (not failed or made):
+                note = f" (last good version, made {_esc(made)})" if failed else ""
+                href = _esc(_href(files[t], period_dir))
+                cells.append(f'<td><a href="{href}">{t.capitalize()}</a>{note}</td>')
+            elif failed:
+                cells.append("<td>not published</td>")
             else:
                 cells.append("<td>not produced for this audience</td>")
+        if any_failed:
+            reason = f" ({_esc(e['reason'])})" if e.get("reason") else ""
+            state = "not updated this quarter" if made else "not published this quarter"
+            cells.append(
+                f'<td class="lsp-run-failed">{state}: failed, see the run log{reason}</td>'
+                if failed
+                else "<td>updated</td>"
+            )
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    if not tiers_used:
-        head += '<th scope="col">Reports</th>'
     parts = [
         f'<section class="lsp-index-notebook" aria-labelledby="{heading_id}">',
         f'<h3 id="{heading_id}">{_esc(title)}</h3>',
@@ -166,12 +175,6 @@ def _report_section(notebook: str, items: list[Mapping], period_dir: Path, conte
         f'<table class="lsp-index-links"><caption>{_esc(title)}: reports by parameter set and '
         f"audience</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
-    if reasons:
-        shown = "".join(f"<li>{_esc(r)}</li>" for r in reasons[:10])
-        more = (
-            f"<li>and {len(reasons) - 10} more (see the run log)</li>" if len(reasons) > 10 else ""
-        )
-        parts.append(f'<p>Why not published:</p><ul class="lsp-failures">{shown}{more}</ul>')
     summaries = [(e, e.get("summary")) for e in items if e.get("summary")]
     if summaries:
         frame = pd.DataFrame(
@@ -300,7 +303,9 @@ def write_index(period_dir, entries: Iterable[Mapping], context: Mapping | None 
         One per run: ``notebook`` (name), ``title``, ``parameter_set`` (e.g. ``"city"`` or a ward
         code), ``label`` (optional display name, e.g. the ward name), ``files`` (``{tier: path}``,
         relative to ``period_dir`` or absolute inside it; a list of ``<slug>-<tier>.html`` paths also
-        works), ``status`` (``"ok"`` by default; anything else is listed as not published) and
+        works), ``status`` (``"ok"`` by default; anything else is a failed run, listed as not updated
+        this quarter), ``reason`` (a failed run's reason, safe to publish), ``last_good`` (when a
+        failed run's pages in ``files`` were made: the last good version, still published) and
         ``summary`` (optional dict of headline figures, see the module notes).
     context : dict, optional
         ``period``, ``period_label``, ``title``, ``provenance`` (from

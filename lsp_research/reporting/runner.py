@@ -3,9 +3,12 @@
 :func:`run_programme` does, in order:
 
 1. **Validate everything before any kernel starts**: the period (its form, then that it is in the data),
-   ``programme.yml``, and every parameter set of every notebook against the notebook's typed parameters
-   cell. A problem here raises an :class:`~lsp_research.errors.LspError` (exit code 2) and nothing is
-   written to ``reports/``.
+   the environment the kernels inherit (:func:`check_environment`), ``programme.yml``, every parameter
+   set of every notebook against the notebook's typed parameters cell, and that no two parameter sets
+   publish to one folder (:func:`folder_collisions`). A problem here raises an
+   :class:`~lsp_research.errors.LspError` (exit code 2) and nothing is written to ``reports/``. From
+   here to publication the run holds the processed data folder (:mod:`lsp_research.datalock`), so a
+   data build cannot change the tables under it, and every page comes from one set of tables.
 2. **Lock the period**: a lock file ``reports/.<period>.lock`` (``flock``) stops a second run writing the
    same period; the second run fails at once, naming the process that holds it.
 3. **Skip unchanged runs** (:mod:`lsp_research.reporting.cache`) unless ``force``. When every run's
@@ -22,6 +25,22 @@
 The summary (ran, cached, failed, time) is printed at the end; the run's exit code is 0 when every run
 succeeded (or was cached) and 1 when some failed (they are listed, and the rest are published).
 
+Faults:
+
+- **A failed run never removes a good one**: when a run fails and the published period held a good
+  version of it, those pages stay published, ``run.json`` records when they were made
+  (``last_good``) and the index says "not updated this quarter: failed, see the run log".
+- **A kernel that does not start** is reported within seconds with its own error output, and the runs
+  not finished yet are not run (every kernel would fail the same way).
+- **SIGINT and SIGTERM** (Ctrl-C, systemd, ``timeout``) stop the run at once, whichever process of the
+  run receives them (workers and fork servers pass them on to the runner): the worker processes are
+  killed, which ends their fork servers and kernels (a parent-death signal,
+  :func:`lsp_research.reporting.kernels.die_with_parent`), staging is removed, one line says what was
+  kept, and the exit code is 130. A runner killed with SIGKILL leaves no process either; the next run
+  removes its staging folder and fork-server folders.
+- **Outside a terminal** (cron, a pipe) one line per finished report replaces the progress bar;
+  failures go to the log at ERROR and to the console also with ``quiet``.
+
 Layout of a published period::
 
     reports/2009Q3/index.html
@@ -35,30 +54,38 @@ Layout of a published period::
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime as _dt
 import errno
 import json
 import os
+import re
 import shutil
+import signal
 import socket
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from .. import __version__
+from .. import datalock as data_lock
 from ..config import get_paths
 from ..errors import AuditError, ConfigError, LspError, ParameterError, ProgrammeError
 from ..periods import Quarter, resolve
 from . import SUMMARY_MIME
 from . import cache as _cache
 from .execute import (
+    AUDIT_FAILED,
     DEFAULT_KERNEL,
     FAILED,
+    KERNEL_DIED,
+    KERNEL_NOT_STARTED,
     OK,
+    TIMED_OUT,
     DaskExecutor,
     Executor,
     LocalExecutor,
@@ -66,13 +93,13 @@ from .execute import (
     RunTask,
     skip_slow_optional_imports,
 )
-from .kernels import notebook_imports
+from .kernels import clean_stale_servers, notebook_imports
 from .parameters import Areas, available_periods, read_notebook, read_parameters, validate
 from .programme import NotebookEntry, Programme, load_programme
 from .reach import entry_reach, table_reach
 
 #: Statuses in the summary: ``ran`` and ``cached`` are successes; the execute statuses are failures.
-RAN, CACHED = "ran", "cached"
+RAN, CACHED, NOT_RUN = "ran", "cached", "not run"
 #: Imported once by each warm kernel server, with every module the programme's notebooks import:
 #: what ``data.load``, charts and tables need (modules that fail to import are skipped).
 PRELOAD = (
@@ -88,6 +115,105 @@ PRELOAD = (
 
 class RunLockedError(LspError):
     """Another run holds the lock of this period."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """The run was stopped by SIGINT or SIGTERM (exit code 130); the message says what was kept."""
+
+
+# ------------------------------------------------------------------------------- before any kernel
+
+
+def check_environment(environ: dict[str, str] | None = None) -> None:
+    """Check the environment the kernels will inherit, before any of them starts.
+
+    ``SOURCE_DATE_EPOCH`` (the reproducible-builds generation time) must be a whole number of seconds
+    since 1970-01-01; set but empty (as some shells and CI systems pass it) it is treated as unset and
+    removed, since an empty value stops every kernel from answering.
+
+    >>> env = {"SOURCE_DATE_EPOCH": ""}
+    >>> check_environment(env); env
+    {}
+    >>> check_environment({"SOURCE_DATE_EPOCH": "2010-01-01"})
+    Traceback (most recent call last):
+    ...
+    lsp_research.errors.ConfigError: SOURCE_DATE_EPOCH is '2010-01-01': it must be a whole number ...
+    """
+    env = os.environ if environ is None else environ
+    value = env.get("SOURCE_DATE_EPOCH")
+    if value is None:
+        return
+    if not value.strip():
+        del env["SOURCE_DATE_EPOCH"]
+        return
+    if not value.strip().isdigit():
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH is {value!r}: it must be a whole number of seconds since "
+            "1970-01-01 00:00 UTC (e.g. 1262304000 for 2010-01-01), or unset; no report was run"
+        )
+
+
+class _StopOnSignal:
+    """While a run is going, SIGINT and SIGTERM raise :class:`RunInterrupted` in the main thread (once:
+    later signals are ignored while the run cleans up). Inside :meth:`deferred` (publishing) a signal
+    waits until the block ends."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.published = False
+        self._defer = False
+        self._old: dict[int, Any] = {}
+
+    def _handler(self, signum, frame) -> None:
+        if self.received is not None:
+            return
+        self.received = signum
+        if not self._defer:
+            raise RunInterrupted(signal.Signals(signum).name)
+
+    def __enter__(self) -> _StopOnSignal:
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+        self._old.clear()
+
+    def deferred(self):
+        @contextlib.contextmanager
+        def block():
+            self._defer = True
+            try:
+                yield
+            finally:
+                self._defer = False
+            self.published = True
+            if self.received is not None:
+                raise RunInterrupted(signal.Signals(self.received).name)
+
+        return block()
+
+
+def _interrupted_line(signame: str, final: Path | None, published: bool) -> str:
+    """The one line an interrupted run prints: what stopped it and what was kept."""
+    if final is None:
+        return f"interrupted by {signame} while checking the run: nothing was written"
+    if published:
+        return f"interrupted by {signame} after {final} was published; it is complete"
+    if (final / "run.json").is_file():
+        try:
+            when = json.loads((final / "run.json").read_text(encoding="utf-8")).get("finished")
+        except (OSError, ValueError):
+            when = None
+        kept = f"{final} is kept as published{f' on {when}' if when else ''}"
+    else:
+        kept = f"nothing is published in {final}"
+    return f"interrupted by {signame}: this run published nothing; {kept}"
 
 
 # ------------------------------------------------------------------------------------------- locking
@@ -224,10 +350,40 @@ class RunRecord:
     #: How far the report's data reaches (source -> quarter) and the quarter it ran "as at".
     data_to: dict[str, str] = field(default_factory=dict)
     as_at: str = ""
+    #: when this run failed and an earlier good version stays published: when that one was made
+    last_good: str = ""
 
     @property
     def ok(self) -> bool:
         return self.status in (RAN, CACHED)
+
+    @property
+    def reason(self) -> str:
+        """Why the run failed, in words safe to publish on the index page: the status, the error's
+        type and cell, never its text (which may quote data or paths).
+
+        >>> RunRecord("a/city", "a", "city", "", {}, "failed", message="KeyError: 'x' (cell 4)").reason
+        'failed: KeyError in cell 4'
+        >>> RunRecord("a/city", "a", "city", "", {}, "timed out",
+        ...           message="a cell ran longer than the 5 s allowed per cell").reason
+        'timed out: a cell ran longer than the 5 s allowed per cell'
+        """
+        first = _first_line(self.message)
+        if self.ok:
+            return ""
+        if self.status in (TIMED_OUT, KERNEL_DIED, NOT_RUN):  # the runner's own words
+            return f"{self.status}: {first}" if self.status != NOT_RUN else first
+        m = re.match(r"(\w+): .*\(cell (\d+)\)$", first)
+        if self.status == FAILED and m:
+            return f"failed: {m.group(1)} in cell {m.group(2)}"
+        if self.status == AUDIT_FAILED:
+            return "audit failed: its pages did not pass the pre-publication audit"
+        m = re.match(r"(\w+):", first)
+        return (
+            f"{self.status}: {m.group(1)}"
+            if m and self.status != KERNEL_NOT_STARTED
+            else self.status
+        )
 
 
 @dataclass
@@ -310,6 +466,19 @@ class _Log:
         self.lines.append(f"{_now()} WARNING {text}")
         self.warnings.append(text)
         self._echo(f"warning: {text}")
+
+    def error(self, text: str) -> None:
+        """A failure: at ERROR in the log, always on the console (also when quiet)."""
+        self.lines.append(f"{_now()} ERROR {text}")
+        self._echo(f"error: {text}")
+
+    @property
+    def terminal(self) -> bool:
+        """True when the console is a terminal (a progress bar); else one line per finished report."""
+        try:
+            return bool(self.stream.isatty())
+        except (AttributeError, ValueError):
+            return False
 
     def write(self, path: Path) -> None:
         path.write_text("\n".join(self.lines) + "\n", encoding="utf-8")
@@ -394,11 +563,41 @@ def plan(
                 problems.append(str(exc))
                 continue
             planned.append((entry, pset, values))
+    problems += folder_collisions(planned)
     if problems:
         raise ParameterError(
             "parameters failed validation; no notebook was run:\n" + "\n".join(problems)
         )
     return planned
+
+
+def folder_collisions(planned: Sequence[tuple[NotebookEntry, Any, Mapping[str, Any]]]) -> list[str]:
+    """Runs that would publish to the same folder ``<notebook>/<set>/`` (compared ignoring case, as
+    some file systems do), each problem naming both parameter sets.
+
+    >>> from lsp_research.reporting.programme import ParameterSet
+    >>> e = NotebookEntry("area_profile", Path("ward_profile.ipynb"))
+    >>> runs = [(e, ParameterSet("North-East", {}), {"area_code": "North East"}),
+    ...         (e, ParameterSet("North-East", {}), {"area_code": "North-East"})]
+    >>> print(folder_collisions(runs)[0])
+    area_profile: the parameter sets {"area_code": "North East"} and {"area_code": "North-East"} would both publish to area_profile/North-East/; give them distinct names (letters, digits, _ and -)
+    """
+    seen: dict[tuple[str, str], Mapping[str, Any]] = {}
+    problems = []
+    for entry, pset, values in planned:
+        key = (entry.name, pset.set_id.casefold())
+        if key in seen:
+            a, b = dict(seen[key]), dict(values)
+            differ = sorted(k for k in {*a, *b} if a.get(k) != b.get(k)) or sorted(a)
+            first = json.dumps({k: a.get(k) for k in differ}, default=str)
+            second = json.dumps({k: b.get(k) for k in differ}, default=str)
+            problems.append(
+                f"{entry.name}: the parameter sets {first} and {second} would both publish to "
+                f"{entry.name}/{pset.set_id}/; give them distinct names (letters, digits, _ and -)"
+            )
+        else:
+            seen[key] = values
+    return problems
 
 
 def run_programme(
@@ -457,49 +656,63 @@ def run_programme(
         published (exit code 2). (A report page that fails makes its own run fail instead.)
     """
     t0 = time.perf_counter()
-    skip_slow_optional_imports()
-    log = _Log(quiet, stream)
-    requested = parse_period(period)  # the form first: a bad period touches nothing
-    prog = load_programme(programme)
-    paths = get_paths()
-    periods = available_periods(paths.processed)
-    if requested == "latest":
-        quarter, why = latest_quarter(paths.processed, periods)
-        log.info(why, echo=False)
-    else:
-        quarter = resolve(requested, periods)
-    areas = Areas.from_processed(paths.processed)
-    reaches = programme_reach(prog, quarter, paths.processed, only=only)
-    planned_sets = plan(
-        prog,
-        quarter,
-        periods,
-        areas,
-        only=only,
-        quarters={k: r.quarter for k, r in reaches.items()},
-    )
-    if not planned_sets:
-        raise ProgrammeError("the programme has nothing to run")
+    stop = _StopOnSignal()  # from the start: a signal at any point ends the run the same way
+    final: Path | None = None
+    try:
+        with stop, contextlib.ExitStack() as cleanup:
+            skip_slow_optional_imports()
+            log = _Log(quiet, stream)
+            requested = parse_period(period)  # the form first: a bad period touches nothing
+            check_environment()
+            prog = load_programme(programme)
+            paths = get_paths()
+            # one consistent set of tables from here to publication: a data build waits for none
+            # of this but is refused while it lasts (and a run is refused during a build)
+            snapshot = data_lock.reading(paths.processed, f"a run (--period {period})")
+            cleanup.enter_context(snapshot)
+            periods = available_periods(paths.processed)
+            if requested == "latest":
+                quarter, why = latest_quarter(paths.processed, periods)
+                log.info(why, echo=False)
+            else:
+                quarter = resolve(requested, periods)
+            areas = Areas.from_processed(paths.processed)
+            reaches = programme_reach(prog, quarter, paths.processed, only=only)
+            planned_sets = plan(
+                prog,
+                quarter,
+                periods,
+                areas,
+                only=only,
+                quarters={k: r.quarter for k, r in reaches.items()},
+            )
+            if not planned_sets:
+                raise ProgrammeError("the programme has nothing to run")
 
-    reports_root = Path(out).expanduser().resolve() if out else paths.reports
-    with PeriodLock(reports_root, str(quarter)):
-        others = {e.name for e in prog.notebooks} - {e.name for e, _, _ in planned_sets}
-        return _run_locked(
-            prog,
-            quarter,
-            planned_sets,
-            reports_root,
-            reaches=reaches,
-            keep=others,
-            log=log,
-            t0=t0,
-            jobs=jobs,
-            scheduler=scheduler,
-            force=force,
-            warm=warm,
-            timeout=timeout,
-            executor_factory=executor_factory,
-        )
+            reports_root = Path(out).expanduser().resolve() if out else paths.reports
+            final = reports_root / str(quarter)
+            with PeriodLock(reports_root, str(quarter)):
+                others = {e.name for e in prog.notebooks} - {e.name for e, _, _ in planned_sets}
+                return _run_locked(
+                    prog,
+                    quarter,
+                    planned_sets,
+                    reports_root,
+                    reaches=reaches,
+                    keep=others,
+                    log=log,
+                    t0=t0,
+                    jobs=jobs,
+                    scheduler=scheduler,
+                    force=force,
+                    warm=warm,
+                    timeout=timeout,
+                    executor_factory=executor_factory,
+                    stop=stop,
+                )
+    except KeyboardInterrupt as exc:
+        signame = str(exc) if isinstance(exc, RunInterrupted) else "SIGINT"
+        raise RunInterrupted(_interrupted_line(signame, final, stop.published)) from None
 
 
 def _run_locked(
@@ -518,6 +731,7 @@ def _run_locked(
     warm,
     timeout,
     executor_factory,
+    stop: _StopOnSignal | None = None,
 ) -> RunSummary:
     from . import provenance
 
@@ -528,6 +742,7 @@ def _run_locked(
         f".staging-{period}-*"
     ):  # left by a killed run; we hold the lock
         shutil.rmtree(stale, ignore_errors=True)
+    clean_stale_servers()  # and the folders of its fork servers (which ended with it)
     try:
         log.info(
             f"lsp-research {__version__}: running {len(planned_sets)} report"
@@ -538,17 +753,19 @@ def _run_locked(
         paths = get_paths()
         env = _kernel_env(reports_root)
         store = _cache.Cache(reports_root / ".cache")
-        fingerprint = _cache.package_fingerprint()
 
         notebooks: dict[Path, dict] = {}
         nb_hash: dict[Path, str] = {}
+        code: dict[Path, str] = {}  # the package code each notebook can run, hashed
         preload: set[str] = set()
         for entry, _, _ in planned_sets:
             if entry.path not in notebooks:
                 nb = read_notebook(entry.path)
                 notebooks[entry.path] = nb
                 nb_hash[entry.path] = _cache.notebook_hash(nb)
-                preload |= notebook_imports(nb)
+                imports = notebook_imports(nb)
+                code[entry.path] = _cache.code_fingerprint(imports)
+                preload |= imports
         preload_t = tuple(sorted(preload | set(PRELOAD)))
 
         planned: list[_Planned] = []
@@ -593,7 +810,7 @@ def _run_locked(
                 {**values, "__page": [period, task.context["data_to"], task.context["as_at"]]},
                 entry.tiers,
                 input_hashes_by_entry[entry.name],
-                fingerprint,
+                code[entry.path],
             )
             planned.append(_Planned(entry, task, pset.label, key))
         store.hasher.save()
@@ -619,17 +836,12 @@ def _run_locked(
         for p in planned:
             missing = reaches[p.entry.name].missing if reaches else []
             if missing:  # a source it needs has no data at all: fail this report, run the others
+                why = (
+                    f"not run: no data at all in {', '.join(missing)} (run 'lsp-research data "
+                    "build', or check the source's files)"
+                )
                 records[p.task.key] = _place(
-                    p,
-                    RunResult(
-                        p.task.key,
-                        FAILED,
-                        message=f"not run: no data at all in {', '.join(missing)} (run "
-                        "'lsp-research data build', or check the source's files)",
-                    ),
-                    staging,
-                    FAILED,
-                    0.0,
+                    p, RunResult(p.task.key, NOT_RUN, why), staging, NOT_RUN, 0.0
                 )
                 continue
             hit = None if force else store.get(p.cache_key)
@@ -653,15 +865,15 @@ def _run_locked(
                 executor_factory, scheduler, jobs, env, preload_t, warm, len(to_run)
             )
             by_key = {p.task.key: p for p in to_run}
-            with executor:
+            try:
                 _execute(executor, to_run, by_key, records, staging, store, log)
+            except BaseException:  # interrupted: end every process of the run now
+                executor.terminate()
+                raise
+            executor.close()
 
         ordered = [records[p.task.key] for p in planned]
-        for r in ordered:
-            if not r.ok:
-                log.warning(
-                    f"{r.key} {r.status}: {r.message.strip().splitlines()[0] if r.message else ''}"
-                )
+        _keep_last_good(final, staging, ordered, log)
         kept = _carry_over(final, staging, keep, log) if keep else []
         summary = RunSummary(
             quarter, final, ordered, time.perf_counter() - t0, warnings=log.warnings
@@ -670,7 +882,8 @@ def _run_locked(
         index = _index(staging, kept + ordered, prog, quarter, prov)
         _audit_index(staging, index, reports_root, period, log)
         _write_run_files(staging, summary, log, kept)  # again, with the audit's lines
-        publish_dir(staging, final)
+        with stop.deferred() if stop is not None else contextlib.nullcontext():
+            publish_dir(staging, final)
         summary.index = final / index.relative_to(staging)
         summary.seconds = time.perf_counter() - t0
         return summary
@@ -801,6 +1014,7 @@ def _execute(executor, to_run, by_key, records, staging, store, log) -> None:
         leave=False,
     )
     log.bar = bar
+    left = len(to_run)
     try:
         for result in executor.run([p.task for p in to_run]):
             p = by_key[result.key]
@@ -812,16 +1026,42 @@ def _execute(executor, to_run, by_key, records, staging, store, log) -> None:
                     result.files,
                     {"key": result.key, "seconds": result.seconds, "made": _now()},
                 )
+            left -= 1
             timing = (
                 f"{result.seconds:.1f} s (execute {result.execute_seconds:.1f} s, export "
                 f"{result.export_seconds:.1f} s{', warm kernel' if result.warm else ''})"
             )
-            log.info(f"{status:<7} {result.key} in {timing}", echo=not result.ok)
+            line = f"{status:<7} {result.key} in {timing}; {left} left"
+            if result.ok:  # outside a terminal, one line per finished report instead of a bar
+                log.info(line, echo=not log.terminal)
+            else:
+                log.error(f"{line}: {_first_line(result.message)}")
             log.info(f"        parameters {json.dumps(p.task.parameters, default=str)}", echo=False)
             bar.update(1)
+            if result.status == KERNEL_NOT_STARTED:  # every other kernel would fail the same way
+                _not_started(result, to_run, records, staging, log)
+                break
     finally:
         bar.close()
         log.bar = None
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else ""
+
+
+def _not_started(
+    failed: RunResult, to_run: Sequence[_Planned], records: dict, staging: Path, log: _Log
+) -> None:
+    """After a kernel that did not start: the runs not finished yet are not run (their kernels
+    would fail the same way), each saying why."""
+    log.error(f"the kernel of {failed.key} did not start:\n{failed.message}")
+    why = f"not run: the kernel of {failed.key} did not start ({_first_line(failed.message)})"
+    for p in to_run:
+        if p.task.key not in records:
+            records[p.task.key] = _place(
+                p, RunResult(p.task.key, NOT_RUN, why), staging, NOT_RUN, 0.0
+            )
 
 
 def _read_summary(data: bytes) -> dict[str, Any]:
@@ -887,7 +1127,64 @@ def _record_json(r: RunRecord) -> dict[str, Any]:
         "cache_key": r.cache_key,
         "data_to": r.data_to,
         "as_at": r.as_at,
+        **({"last_good": r.last_good} if r.last_good else {}),
     }
+
+
+def _record_from_json(r: Mapping[str, Any]) -> RunRecord:
+    return RunRecord(
+        key=r["key"],
+        notebook=r["notebook"],
+        set_id=r["set"],
+        label=r.get("label", ""),
+        parameters=r.get("parameters", {}),
+        status=r["status"],
+        seconds=r.get("seconds", 0.0),
+        message=r.get("message", ""),
+        files=r.get("files", {}),
+        summary=r.get("summary", {}),
+        cache_key=r.get("cache_key", ""),
+        data_to=r.get("data_to", {}),
+        as_at=r.get("as_at", ""),
+        last_good=r.get("last_good", ""),
+    )
+
+
+def _published(final: Path) -> dict[str, Any]:
+    """The published period's ``run.json``, or ``{}``."""
+    try:
+        return json.loads((final / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _keep_last_good(final: Path, staging: Path, records: Sequence[RunRecord], log: _Log) -> None:
+    """A failed run never removes a good one: for each failed record whose run was published good
+    before (or was already showing an earlier good version), copy those pages into the staged period
+    and note when they were made. The failed run's executed notebook stays as the evidence."""
+    data = _published(final)
+    previous = {r.get("key"): r for r in [*data.get("runs", []), *data.get("kept", [])]}
+    for r in records:
+        old = previous.get(r.key)
+        if r.ok or old is None:
+            continue
+        made = (
+            data.get("finished", "") if old.get("status") in (RAN, CACHED) else old.get("last_good")
+        )
+        pages = {t: f for t, f in (old.get("files") or {}).items() if t != "notebook"}
+        if not made or not pages or not all((final / f).is_file() for f in pages.values()):
+            continue
+        for tier in [t for t in r.files if t != "notebook"]:  # pages of the failed run: not these
+            (staging / r.files.pop(tier)).unlink(missing_ok=True)
+        for f in pages.values():
+            target = staging / f
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(final / f, target)
+        r.files.update(pages)
+        r.last_good = made
+        log.error(
+            f"{r.key} not updated this quarter ({r.reason}); the version made {made} stays published"
+        )
 
 
 def _carry_over(final: Path, staging: Path, names: set[str], log: _Log) -> list[RunRecord]:
@@ -901,24 +1198,11 @@ def _carry_over(final: Path, staging: Path, names: set[str], log: _Log) -> list[
     except ValueError:
         log.warning(f"{run_json} is not valid JSON; other notebooks' reports are not carried over")
         return []
-    kept = []
-    for r in [*data.get("runs", []), *data.get("kept", [])]:
-        if r.get("notebook") in names:
-            kept.append(
-                RunRecord(
-                    key=r["key"],
-                    notebook=r["notebook"],
-                    set_id=r["set"],
-                    label=r.get("label", ""),
-                    parameters=r.get("parameters", {}),
-                    status=r["status"],
-                    seconds=r.get("seconds", 0.0),
-                    message=r.get("message", ""),
-                    files=r.get("files", {}),
-                    summary=r.get("summary", {}),
-                    cache_key=r.get("cache_key", ""),
-                )
-            )
+    kept = [
+        _record_from_json(r)
+        for r in [*data.get("runs", []), *data.get("kept", [])]
+        if r.get("notebook") in names
+    ]
     for name in sorted({r.notebook for r in kept}):
         if (final / name).is_dir():
             try:
@@ -968,6 +1252,8 @@ def _index(
                 "label": r.label,
                 "files": files,
                 "status": "ok" if r.ok else r.status,
+                "reason": r.reason,
+                "last_good": r.last_good,
                 "summary": r.summary or None,
                 "message": r.message,
                 "data_to": r.data_to,
