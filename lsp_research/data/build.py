@@ -678,10 +678,12 @@ def build(
             "or point LSP_RAW_DIR at your files"
         )
     with writing(processed, "a data build"):  # never while a run reads the tables
-        return _build_locked(raw, processed, sources, force, catalogue)
+        return _build_locked(raw, processed, sources, force, catalogue, strict)
 
 
-def _build_locked(raw: Path, processed: Path, sources, force: bool, catalogue) -> BuildReport:
+def _build_locked(
+    raw: Path, processed: Path, sources, force: bool, catalogue, strict: bool = False
+) -> BuildReport:
     cat = load_catalogue(catalogue, raw_dir=raw)
     if isinstance(sources, str):
         sources = [sources]
