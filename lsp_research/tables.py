@@ -8,7 +8,8 @@ footnote in words whenever anything was suppressed or rounded.
 The markup carries markers for the publishing audit (:mod:`lsp_research.reporting.audit`): the table
 says which rule it followed (``data-disclosure-rule``), every count column's header and cells carry
 ``data-count``, and a column the author declares is *not* a count of people or events (for example the
-number of indicators flagged) carries ``data-not-count`` so the audit's heuristic leaves it alone.
+number of indicators flagged) carries ``data-not-count`` so the audit's heuristic leaves it alone; a
+column calculated from counts (``percent``, ``dependent``) carries ``data-derived``.
 
 Examples
 --------
@@ -211,6 +212,8 @@ def show_table(
             attrs += ' data-count="true"'
         elif col in not_counts:
             attrs += ' data-not-count="true"'
+        elif col in (percent or {}) or col in (dependent or {}):
+            attrs += ' data-derived="true"'
         head.append(f'<th scope="col"{attrs}>{_html.escape(_label(col))}</th>')
 
     hidden_cells = {tuple(c) for c in info["cells"]}
