@@ -2044,6 +2044,8 @@ def table_conditions(res: AlcoholResults) -> dict:
 
 def findings(res: AlcoholResults) -> list[str]:
     """The headline findings, in words, every number computed from ``res``."""
+    from ..reporting.sanitise import md_escape
+
     out = []
     ty = res.trend_year[res.trend_year["shown"]]
     if len(ty):
@@ -2097,7 +2099,7 @@ def findings(res: AlcoholResults) -> list[str]:
         f"Police recorded {int(inc['incidents'].sum()):,} alcohol-related incidents, "
         f"{city_rate:.1f} per 1,000 residents a year. "
         + (
-            f"Hot spots concentrate in {', '.join(top['ward_name'].astype(str))}. "
+            f"Hot spots concentrate in {', '.join(map(md_escape, top['ward_name'].astype(str)))}. "
             if len(top)
             else ""
         )

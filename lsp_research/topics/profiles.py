@@ -781,6 +781,13 @@ WITHHELD_NOTE = (
 )
 
 
+#: Why the population table shows small numbers.
+POPULATION_NOTE = (
+    "Residents are mid-year population estimates, not counts of records about people: they are shown "
+    "in full, as the Office for National Statistics publishes them for wards."
+)
+
+
 def _fmt(x, nd: int = 1) -> str:
     return "n/a" if x is None or pd.isna(x) else f"{x:,.{nd}f}"
 
@@ -791,13 +798,15 @@ def window_label(profile: Profile) -> str:
 
 def heading(profile: Profile) -> str:
     """The report's title block."""
+    from ..reporting.sanitise import md_escape
+
     kind = {
         "ward": "Ward profile",
         "area_committee": "Area committee profile",
         "city": "City profile",
     }
     return (
-        f"# {kind[profile.area.kind]}: {profile.area.name}\n\n"
+        f"# {kind[profile.area.kind]}: {md_escape(profile.area.name)}\n\n"
         f"**{window_label(profile)}** ({profile.years} financial year{'s' if profile.years > 1 else ''} "
         f"pooled) | area code {profile.area.code}"
     )
@@ -922,9 +931,10 @@ def pyramid_table(profile: Profile) -> dict:
     return {
         "df": df,
         "caption": f"{profile.area.name}: residents by age band and sex (mid-year estimate)",
-        "counts": ["Males", "Females"],
-        "dependent": {"Males (%)": "Males", "Females (%)": "Females"},
-        "total_rows": False,
+        # population estimates are not counts of records: published as the ONS publishes them (by
+        # single year of age for wards), and the pyramid chart shows them anyway
+        "not_counts": ["Males", "Females"],
+        "notes": [POPULATION_NOTE],
     }
 
 
@@ -1018,7 +1028,11 @@ def methods_notes(profile: Profile) -> str:
         "city value, using each indicator's polarity; higher / similar / lower where there is none.\n"
         "- **Area committees and the city** are computed from the sums of their wards' counts, never by "
         "averaging ward rates.\n"
-        "- **Disclosure control:** counts of 1-5 are withheld (with secondary suppression) in every table."
+        "- **Disclosure control:** counts of 1-5 are withheld, and so is every rate, ratio, percentage "
+        "and interval calculated from them; further counts are withheld so that none can be worked out "
+        "by differencing wards, area committees and Sunderland. The decision is taken once for every "
+        "area, so each profile and the index withhold the same figures. Population estimates are shown "
+        "in full."
     )
 
 

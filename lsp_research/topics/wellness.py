@@ -1871,6 +1871,7 @@ def _ratio_text(a: float, b: float) -> str:
 def key_findings(res: WellnessAnalysis) -> str:
     """The headline findings of ``res`` in words (Markdown bullets), every number computed."""
     from ..disclosure import count_text
+    from ..reporting.sanitise import md_escape
 
     p = res.params
     city = res.city.iloc[0]
@@ -1879,7 +1880,7 @@ def key_findings(res: WellnessAnalysis) -> str:
     ref_ineq = ineq.loc["Referrals per 1,000 adults"]
     comp_ineq = ineq.loc["12-week completion (% of referrals)"]
     fit = res.decay
-    where = "the centres" if p.centre_id is None else p.centre_name
+    where = "the centres" if p.centre_id is None else md_escape(p.centre_name)
     lines = [
         f"- In {p.window_label}, {where} received {count_text(int(city['referrals']))} referrals of "
         f"{p.group_label}: "
@@ -1910,7 +1911,7 @@ def key_findings(res: WellnessAnalysis) -> str:
         lines.append(
             f"- {len(flagged)} high-need ward{'s' if len(flagged) != 1 else ''} "
             f"{'have' if len(flagged) != 1 else 'has'} uptake below the city rate: "
-            + ", ".join(flagged["ward_name"].astype(str))
+            + ", ".join(map(md_escape, flagged["ward_name"].astype(str)))
             + f" ({_significantly(int((flagged['uptake_vs_city'] == 'lower').sum()), len(flagged))})."
         )
     else:
@@ -1919,7 +1920,7 @@ def key_findings(res: WellnessAnalysis) -> str:
         c = res.coverage
         lines.append(
             f"- {c.pct_before:.1f}% of adults live within {c.service_radius_m / 1000:g} km of a centre "
-            f"(straight line). A seventh centre in {_ward_name(res, c.site_ward_code)} ward would raise this "
+            f"(straight line). A seventh centre in {md_escape(_ward_name(res, c.site_ward_code))} ward would raise this "
             f"to {c.pct_after:.1f}% (about {c.gain:,.0f} more adults)."
         )
     return "\n".join(lines)
