@@ -898,6 +898,9 @@ def changes_table(profile: Profile) -> dict:
         "df": df,
         "caption": f"{profile.area.name}: the latest 12 months against the 12 months before",
         "counts": ["Events, year before", "Events, latest year"],
+        # each row is its own indicator: no column total relates them (the decision over wards,
+        # committees and the city is in ``withhold``)
+        "by": "Indicator",
         "dependent": {
             "Year before": "Events, year before",
             "Latest year": "Events, latest year",
