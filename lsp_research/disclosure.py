@@ -306,7 +306,7 @@ def withheld(
     ['a', 'b']
     """
     r = _rule(rule)
-    keys = list(counts)
+    keys = sorted(counts, key=str)  # the same counts give the same decision, whatever their order
     pos = {k: i for i, k in enumerate(keys)}
     values = np.array(
         [np.nan if counts[k] is None or pd.isna(counts[k]) else float(counts[k]) for k in keys]

@@ -57,6 +57,7 @@ TEXT_INDICATOR = [
     ("Life expectancy at birth, men", "le_male"),
     ("Life expectancy at birth, women", "le_female"),
 ]
+ALCOHOL_WARD_TABLES = ("Alcohol-related police incidents", "Alcohol-related admissions")
 POISSON = ("incident_rate", "referral_rate", "alcohol_specific_sar")
 
 
@@ -165,7 +166,10 @@ def _observations(period_dir, truth):
 
     for path, html in _pages(period_dir):
         rel = path.relative_to(period_dir).as_posix()
-        if not (rel.startswith(("ward_profile/", "area_profile/")) or rel == "index.html"):
+        if not (
+            rel.startswith(("ward_profile/", "area_profile/", "alcohol_misuse/"))
+            or rel == "index.html"
+        ):
             continue
         root = _parse(html)
         page_area = None
@@ -200,6 +204,26 @@ def _observations(period_dir, truth):
                     for col, cell in zip(cols, cells, strict=False):
                         key = COLUMN_INDICATOR.get(col)
                         if key and cell not in ("..", ""):
+                            obs[("pooled", key, area)].append((cell != "*", rel, col))
+            elif caption.startswith(ALCOHOL_WARD_TABLES) and " by ward, " in caption:
+                # the alcohol report's ward tables: the same counts over the same three years
+                key = "incident_rate" if "police incidents" in caption else "alcohol_sar"
+                for row in body:
+                    cells = [c.text().strip() for c, _ in row]
+                    area = area_of(cells[0])
+                    for col, cell in zip(cols, cells, strict=False):
+                        if area and col in ("Episodes", "Incidents", "Ratio (city = 100)"):
+                            obs[("pooled", key, area)].append((cell != "*", rel, col))
+            elif caption.startswith("Admissions and police incidents by ward"):
+                for row in body:
+                    cells = [c.text().strip() for c, _ in row]
+                    area = area_of(cells[0])
+                    for col, cell in zip(cols, cells, strict=False):
+                        key = {
+                            "Admission ratio": "alcohol_sar",
+                            "Incident ratio": "incident_rate",
+                        }.get(col)
+                        if area and key:
                             obs[("pooled", key, area)].append((cell != "*", rel, col))
             elif "the latest 12 months against the 12 months before" in caption:
                 area = area_of(caption.split(": the latest 12 months")[0])

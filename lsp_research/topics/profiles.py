@@ -371,6 +371,26 @@ def _relations(wards: pd.DataFrame) -> list[tuple[list[str], list[str]]]:
     return rels
 
 
+def ward_decision(ward_counts, wards: pd.DataFrame, rule: str = "hes2008") -> set:
+    """The ward codes (and committees, and the city code) whose counts are withheld, from counts by ward.
+
+    The same decision as :func:`withhold_small_counts` takes for the same counts: another report that
+    publishes the same counts by ward (the alcohol report's ward tables) withholds the same wards.
+
+    >>> wards = pd.DataFrame({"ward_code": ["W1", "W2", "W3"], "area_committee": ["A", "A", "B"]})
+    >>> sorted(ward_decision({"W1": 3, "W2": 40, "W3": 20}, wards))
+    ['W1', 'W2']
+    """
+    from ..disclosure import withheld
+
+    w = wards.set_index("ward_code")["area_committee"].astype(str)
+    counts = {c: float(ward_counts.get(c, 0) or 0) for c in w.index}
+    for ac, g in w.groupby(w):
+        counts[ac] = sum(counts[c] for c in g.index)
+    counts[config.LAD_CODE] = sum(counts[c] for c in w.index)
+    return withheld({k: round(v) for k, v in counts.items()}, _relations(wards), rule)
+
+
 def withhold_small_counts(table: pd.DataFrame, wards: pd.DataFrame, rule: str = "hes2008"):
     """Disclosure control for every area and indicator at once (wards, area committees, the city).
 
