@@ -8,8 +8,6 @@ definitions, builds ``processed/`` and returns the environment variables that po
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
 from pathlib import Path
 
@@ -78,8 +76,3 @@ def _plant(raw: Path) -> None:
     returns = pd.read_csv(raw / "indicators" / "returns.csv")
     returns["submitted_by"] = returns["submitted_by"] + " " + PAYLOADS["submitted_by"]
     returns.to_csv(raw / "indicators" / "returns.csv", index=False)
-
-
-def read_gz_csv(path: Path) -> pd.DataFrame:
-    with gzip.open(path, "rb") as f:
-        return pd.read_csv(io.BytesIO(f.read()))

@@ -32,7 +32,6 @@ from lsp_research.reporting.audit import _parse, _table_grid, audit_path
 from lsp_research.reporting.sanitise import CSP
 
 PERIOD = "2009Q4"
-SPINE_NAMES = None  # filled from profiles.SPINE_INDICATORS
 #: Columns of the wards and league tables -> indicator.
 COLUMN_INDICATOR = {
     "Alcohol admissions (episodes)": "alcohol_sar",
