@@ -11,6 +11,10 @@ editing code (for real partner data, or for tests):
 ``LSP_REPORTS_DIR``
     folder the reports are published to (default ``<root>/reports``)
 
+``LSP_INTERNAL_DIR``
+    folder of what analysts keep and readers never get: the executed notebooks, ``run.log`` and
+    ``run.json`` of every period (default ``<reports>/.internal``, see :func:`internal_dir`)
+
 and ``LSP_CATALOGUE``, ``LSP_PROGRAMME``, ``LSP_REGISTRY`` name other catalogue, programme and indicator
 registry files.
 
@@ -95,6 +99,19 @@ class Paths:
 def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value).expanduser().resolve() if value else default
+
+
+def internal_dir(reports_root: Path, period: str | None = None) -> Path:
+    """The internal folder beside a reports folder: ``<reports>/.internal[/<period>]``.
+
+    ``reports/<period>/`` is the shareable folder (HTML pages only, audited); the executed notebooks and
+    run logs of the same period go here, outside it, for analysts. ``LSP_INTERNAL_DIR`` moves it.
+
+    >>> internal_dir(Path("/srv/reports"), "2009Q3").as_posix()
+    '/srv/reports/.internal/2009Q3'
+    """
+    root = _env_path("LSP_INTERNAL_DIR", Path(reports_root) / ".internal")
+    return root / period if period else root
 
 
 def get_paths() -> Paths:

@@ -62,6 +62,7 @@ __all__ = [
     "protect",
     "round_to_5",
     "suppression_note",
+    "withheld",
 ]
 
 #: The marker shown in place of a hidden cell.
@@ -276,6 +277,50 @@ def _secondary(values: np.ndarray, hidden: np.ndarray, relations: list[tuple[lis
     return added
 
 
+def withheld(
+    counts: Mapping, relations: Iterable[tuple[Sequence, Sequence]], rule: str = "hes2008"
+) -> set:
+    """The keys whose counts are withheld, with secondary suppression across any set of relations.
+
+    For counts published on several pages at several levels (wards, area committees, the city): every
+    page asks for the same decision, so a cell withheld on one page is withheld on every page, and no
+    difference between levels reveals one.
+
+    Parameters
+    ----------
+    counts : dict
+        ``{key: count}`` (whole numbers >= 0; missing values are never withheld).
+    relations : list of (components, totals)
+        Keys that add up: the ``components`` sum to each key in ``totals`` (e.g. the wards of an area
+        committee and the committee). A relation holding exactly one withheld key gets a second one
+        (the smallest non-zero visible component, else a zero, else the total), until none has one.
+    rule : {"hes2008", "nhsd2018"}
+
+    Examples
+    --------
+    >>> counts = {"w1": 3, "w2": 40, "w3": 12, "ac": 55, "w4": 30, "w5": 30, "ac2": 60, "city": 115}
+    >>> sorted(withheld(counts, [(["w1", "w2", "w3"], ["ac"]), (["w4", "w5"], ["ac2"]),
+    ...                          (["ac", "ac2"], ["city"])]))
+    ['w1', 'w3']
+    >>> sorted(withheld({"a": 2, "b": 9, "t": 11}, [(["a", "b"], ["t"])]))
+    ['a', 'b']
+    """
+    r = _rule(rule)
+    keys = sorted(counts, key=str)  # the same counts give the same decision, whatever their order
+    pos = {k: i for i, k in enumerate(keys)}
+    values = np.array(
+        [np.nan if counts[k] is None or pd.isna(counts[k]) else float(counts[k]) for k in keys]
+    )
+    hidden = (values >= 1) & (values <= r.upper)
+    if r.secondary:
+        rels = [
+            ([(pos[k],) for k in comps if k in pos], [(pos[k],) for k in totals if k in pos])
+            for comps, totals in relations
+        ]
+        _secondary(values, hidden, rels)
+    return {k for k in keys if hidden[pos[k]]}
+
+
 def protect(
     df: pd.DataFrame,
     counts: Iterable[str] | str,
@@ -286,6 +331,7 @@ def protect(
     total_rows=None,
     percent: Mapping[str, tuple[str, str]] | None = None,
     dependent: Mapping[str, str | Sequence[str]] | None = None,
+    withhold: Mapping[str, Sequence[bool]] | None = None,
 ) -> pd.DataFrame:
     """Apply disclosure control to the count columns of a table.
 
@@ -312,6 +358,10 @@ def protect(
     dependent : dict, optional
         ``{column: count column or list of count columns}``: values calculated from a count (crude rates,
         confidence limits) that are hidden whenever that count is hidden.
+    withhold : dict, optional
+        ``{count column: one True/False per row}``: cells withheld by a decision made outside this table
+        (for example :func:`withheld` over wards, area committees and the city, so that every page
+        withholds the same cells). They are hidden before secondary suppression and counted with it.
 
     Returns
     -------
@@ -393,7 +443,17 @@ def protect(
 
     hidden = (values >= 1) & (values <= r.upper)
     primary = int(hidden.sum())
-    secondary = 0
+    forced = 0
+    for col, mask in (withhold or {}).items():
+        if col not in counts:
+            raise ValueError(f"withhold: {col!r} is not one of the count columns {counts}")
+        arr = np.asarray(mask, dtype=bool).ravel()
+        if arr.shape != (n,):
+            raise ValueError(f"withhold[{col!r}]: needs one True/False per row ({n})")
+        j = counts.index(col)
+        forced += int((arr & ~hidden[:, j]).sum())
+        hidden[:, j] |= arr
+    secondary = forced
     if r.secondary and n:
         is_total = _total_mask(df, counts, total_rows)
         if by_cols:
@@ -413,7 +473,7 @@ def protect(
             others = [j for j in range(len(counts)) if j != jt]
             for i in range(n):
                 relations.append(([(i, j) for j in others], [(i, jt)]))
-        secondary = _secondary(values, hidden, relations)
+        secondary += _secondary(values, hidden, relations)
 
     out = df.copy()
     shown = np.empty(values.shape, dtype=object)

@@ -8,7 +8,8 @@ footnote in words whenever anything was suppressed or rounded.
 The markup carries markers for the publishing audit (:mod:`lsp_research.reporting.audit`): the table
 says which rule it followed (``data-disclosure-rule``), every count column's header and cells carry
 ``data-count``, and a column the author declares is *not* a count of people or events (for example the
-number of indicators flagged) carries ``data-not-count`` so the audit's heuristic leaves it alone.
+number of indicators flagged) carries ``data-not-count`` so the audit's heuristic leaves it alone; a
+column calculated from counts (``percent``, ``dependent``) carries ``data-derived``.
 
 Examples
 --------
@@ -111,6 +112,7 @@ def show_table(
     total_rows=None,
     percent: Mapping[str, tuple[str, str]] | None = None,
     dependent: Mapping[str, str | Sequence[str]] | None = None,
+    withhold: Mapping[str, Sequence[bool]] | None = None,
     not_counts: Iterable[str] = (),
     notes: Iterable[str] = (),
 ) -> str:
@@ -125,7 +127,8 @@ def show_table(
     counts : list of str
         Columns holding counts of people or events; they go through
         :func:`lsp_research.disclosure.protect` with ``rule`` (and ``by``, ``row_total``,
-        ``total_rows``, ``percent``, ``dependent``, passed on unchanged).
+        ``total_rows``, ``percent``, ``dependent``, ``withhold``, passed on unchanged). A cell of any
+        column that already holds the marker ``"*"`` (a value withheld upstream) is shown as withheld.
     rule : {"hes2008", "nhsd2018"}
         The disclosure rule.
     display : bool
@@ -185,7 +188,7 @@ def show_table(
 
     protected = disclosure.protect(
         df, counts, rule=rule, by=by, row_total=row_total, total_rows=total_rows,
-        percent=percent, dependent=dependent,
+        percent=percent, dependent=dependent, withhold=withhold,
     )  # fmt: skip
     info = protected.attrs["disclosure"]
     columns = list(protected.columns)
@@ -211,6 +214,8 @@ def show_table(
             attrs += ' data-count="true"'
         elif col in not_counts:
             attrs += ' data-not-count="true"'
+        elif col in (percent or {}) or col in (dependent or {}):
+            attrs += ' data-derived="true"'
         head.append(f'<th scope="col"{attrs}>{_html.escape(_label(col))}</th>')
 
     hidden_cells = {tuple(c) for c in info["cells"]}
@@ -226,7 +231,9 @@ def show_table(
         for col in columns:
             value = values[col][pos]
             is_count = col in counts
-            if (pos, col) in hidden_cells:
+            if (pos, col) in hidden_cells or (
+                isinstance(value, str) and value == disclosure.SUPPRESSED
+            ):
                 text = _HIDDEN
             elif _is_missing(value):
                 text = _MISSING

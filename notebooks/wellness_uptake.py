@@ -124,7 +124,7 @@ if res.decay is not None:
     show(
         fig,
         alt=alt,
-        caption="Binomial GLM (logit link) of take-up on distance; one point per ward.",
+        caption=wellness.DECAY_CAPTION,
     )
     table("decay")
 else:

@@ -112,6 +112,50 @@ LEAKS = [
      "<pre>Traceback (most recent call last):\n  ZeroDivisionError: division by zero</pre>", "traceback"),
     ("table-headers", "operational", "<table><tr><td>a</td></tr></table>", "no header cells"),
     ("heading-order", "operational", "<h4>Deep</h4>", "skipped"),
+    # active content of any kind
+    ("active-content", "board", "<script>document.title = 1</script>", "<script>"),
+    ("active-content", "board", '<script type="module">import("./x.js")</script>', "dynamic import"),
+    ("active-content", "board", '<details open ontoggle="alert(1)"><summary>x</summary></details>',
+     "ontoggle"),
+    ("active-content", "executive", '<img src="data:image/png;base64,AA" alt="a" onerror="alert(1)">',
+     "onerror"),
+    ("active-content", "executive", '<a href="javascript:alert(1)">Hendon</a>', "javascript:"),
+    ("active-content", "executive", '<a href=" JaVaScRiPt:alert(1)">Hendon</a>', "runs code"),
+    ("active-content", "operational", '<form action="https://x.example/s"><p>x</p></form>', "<form>"),
+    ("active-content", "operational", '<iframe srcdoc="&lt;b&gt;x" title="x"></iframe>', "srcdoc"),
+    ("active-content", "operational", '<svg role="img" aria-label="m" onload="alert(1)"></svg>', "onload"),
+    ("active-content", "operational", '<div style="width: expression(alert(1))">x</div>', "scripted CSS"),
+    ("active-content", "operational", '<object data="data:text/html,&lt;script&gt;x"></object>', "<object>"),
+    # small counts in any number format, orientation, prose, alt text and SVG text
+    ("small-count", "board",
+     "<table><tr><th>Ward</th><th>Admissions</th></tr><tr><td>Hendon</td><td>3 (12%)</td></tr></table>",
+     "3 is a count"),
+    ("small-count", "board",
+     "<table><tr><th>Ward</th><th>Deaths</th></tr><tr><td>Hendon</td><td>3.0</td></tr></table>",
+     "column 'Deaths'"),
+    ("small-count", "board",
+     "<table><tr><th>Measure</th><th>Hendon</th><th>Millfield</th></tr>"
+     "<tr><th scope='row'>Admissions</th><td>40</td><td>4</td></tr></table>",
+     "row 1 ('Admissions'), column 'Millfield'"),
+    ("small-count", "executive",
+     "<table><tr><th>Ward</th><th>Patients aged 65+</th></tr><tr><td>Hendon</td><td>2</td></tr></table>",
+     "column 'Patients aged 65+'"),
+    ("small-count", "executive", "<p>Hendon had 3 alcohol-specific admissions this year.</p>",
+     "'3 alcohol-specific admissions'"),
+    ("small-count", "executive", "<li>Referrals: 2 (40%) referrals completed</li>", "in words"),
+    ("small-count", "operational",
+     '<img src="data:image/png;base64,AA" alt="Bar chart: Hendon 4 deaths, Millfield 40 deaths.">',
+     "alt of <img>"),
+    ("small-count", "operational",
+     '<svg role="img" aria-label="map"><title>map</title><text x="1" y="1">2 referrals</text></svg>',
+     "SVG text"),
+    # machine paths and code
+    ("absolute-path", "board", "<p>python at /opt/conda/envs/lsp/bin/python</p>", "/opt/conda"),
+    ("absolute-path", "board", "<p>warning from .venv/lib/python3.11/site-packages/x.py</p>", ".venv"),
+    ("absolute-path", "board", "<p>Read from /srv/lsp/data/raw/admissions.csv</p>", "/srv/lsp"),
+    ("code-cell", "operational", "<pre>from lsp_research import tables\nimport pandas as pd</pre>",
+     "from lsp_research import"),
+    ("code-cell", "operational", "<pre>res = alcohol.run(period)</pre>", "alcohol."),
 ]  # fmt: skip
 
 
@@ -130,6 +174,52 @@ def test_each_planted_leak_fails_the_audit(clean_reports, tmp_path, rule, tier, 
     assert any(expected in str(f) for f in matching), matching
     with pytest.raises(AuditError, match=rule):
         assert_clean(folder)
+
+
+PLANTED_FILES = [
+    # (file, content, rule, text expected in the finding)
+    ("performance/performance.ipynb", '{"cells": []}', "internal-file", "a .ipynb file"),
+    ("run.log", "programme /work/wt/programme.yml", "internal-file", "a .log file"),
+    ("summary.csv", "Ward,Admissions\nHendon,40\nMillfield,3\n", "small-count",
+     "line 3, column 'Admissions'"),
+    ("transposed.csv", "Measure,Hendon,Millfield\nDeaths,40,2.0\n", "small-count",
+     "line 2, column 'Millfield'"),
+    ("paths.csv", "Ward,Source\nHendon,/home/ann/x.csv\n", "absolute-path", "line 2, column 'Source'"),
+    ("run.json", '{"runs": [{"message": "see /srv/reports/x"}]}', "absolute-path", "key runs[0].message"),
+    ("figures.json", '{"wards": {"Hendon": {"admissions": 4}}}', "small-count",
+     "key wards.Hendon.admissions"),
+    ("names.json", '{"ward": "<img src=x onerror=alert(1)>"}', "active-content", "key ward"),
+    ("chart.svg", '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+     "active-content", "<script>"),
+    ("chart2.svg", '<svg xmlns="http://www.w3.org/2000/svg"><text>3 deaths</text></svg>',
+     "small-count", "SVG text"),
+    ("chart3.svg", '<svg xmlns="http://www.w3.org/2000/svg"><image href="https://x.example/a.png"/></svg>',
+     "external-resource", "https://x.example/a.png"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("file", "content", "rule", "expected"), PLANTED_FILES,
+                         ids=[p[0] for p in PLANTED_FILES])  # fmt: skip
+def test_every_file_in_the_shareable_folder_is_audited(clean_reports, tmp_path, file, content, rule,
+                                                       expected):  # fmt: skip
+    folder, _ = planted(clean_reports, tmp_path, "board", "")
+    (folder / file).write_text(content, encoding="utf-8")
+    findings = audit_path(folder)
+    assert {f.file for f in findings} == {file}, findings
+    assert any(f.rule == rule and expected in str(f) for f in findings), findings
+
+
+def test_no_false_alarm_on_counts_that_are_safe():
+    page = (
+        '<!DOCTYPE html><html lang="en-GB"><body><h1>R</h1>'
+        "<p>Counts from 1 to 5 admissions are withheld; fewer than 6 deaths; 1 of 5 area committees; "
+        "per 1,000 adults; 16+ adults; 25 wards; 12 referrals.</p>"
+        "<table><tr><th>Indicator</th><th>Value</th><th>Change</th></tr>"
+        "<tr><th scope='row'>Wellness referrals</th><td>3.0</td><td>1</td></tr></table>"
+        "<table><tr><th>Age band</th><th>Admissions</th></tr><tr><td>5</td><td>40</td></tr></table>"
+        "<p>See ../index.html and 2009/10 and a/b/c.</p></body></html>"
+    )
+    assert audit_html(page) == []
 
 
 def test_leak_in_the_index_is_found(clean_reports, tmp_path):

@@ -187,3 +187,26 @@ def test_count_text_and_rounding():
     assert [round_to_5(v) for v in (8, 10, 12, 13, 17, 18)] == [10, 10, 10, 15, 15, 20]
     assert count_text(5) == "fewer than 6" and count_text(6) == "6"
     assert count_text(8, rule="nhsd2018") == "about 10" and count_text(0, rule="nhsd2018") == "0"
+
+
+def test_a_decision_taken_elsewhere_is_withheld_too():
+    t = pd.DataFrame({"ward": ["a", "b", "c"], "n": [40, 12, 30], "rate": [4.0, 1.2, 3.0]})
+    out = protect(t, ["n"], withhold={"n": [False, True, False]}, dependent={"rate": "n"},
+                  total_rows=False)  # fmt: skip
+    # b is withheld by the outside decision; the column's secondary suppression then hides c too
+    assert out["n"].tolist() == [40, "*", "*"] and out["rate"].tolist() == [4.0, "*", "*"]
+    assert out.attrs["disclosure"]["primary"] == 0 and out.attrs["disclosure"]["secondary"] == 2
+    with pytest.raises(ValueError, match="withhold"):
+        protect(t, ["n"], withhold={"rate": [True, False, False]})
+
+
+def test_withheld_across_levels_leaves_no_relation_with_one_hidden_cell():
+    from lsp_research.disclosure import withheld
+
+    counts = {"w1": 2, "w2": 30, "w3": 25, "w4": 40, "w5": 41, "A": 57, "B": 81, "city": 138}
+    rels = [(["w1", "w2", "w3"], ["A"]), (["w4", "w5"], ["B"]), (["A", "B"], ["city"]),
+            (["w1", "w2", "w3", "w4", "w5"], ["city"])]  # fmt: skip
+    hidden = withheld(counts, rels)
+    assert "w1" in hidden
+    for comps, totals in rels:
+        assert sum(k in hidden for k in comps + totals) != 1

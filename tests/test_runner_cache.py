@@ -51,14 +51,14 @@ def test_cache_hit_then_miss_after_one_input_changes(tmp_path, monkeypatch):
     third = run_programme("latest", jobs=1, quiet=True)
     assert _status(third) == {"good/city": "cached", "targets/city": "ran"}
     assert "Mean target: 75.00" in page.read_text()  # (70 + 80) / 2
-    log = json.loads((env["reports"] / "2009Q4" / "run.json").read_text())
+    log = json.loads((env["reports"] / ".internal" / "2009Q4" / "run.json").read_text())
     assert log["counts"] == {"ran": 1, "cached": 1, "failed": 0}
 
     # force ignores the cache; --only keeps the other notebooks' published reports
     forced = run_programme("latest", jobs=1, quiet=True, force=True, only=["good"])
     assert _status(forced) == {"good/city": "ran"}
     assert "Mean target: 75.00" in page.read_text()
-    log = json.loads((env["reports"] / "2009Q4" / "run.json").read_text())
+    log = json.loads((env["reports"] / ".internal" / "2009Q4" / "run.json").read_text())
     assert [r["key"] for r in log["runs"]] == ["good/city"]
     assert [r["key"] for r in log["kept"]] == ["targets/city"]
     index = (env["reports"] / "2009Q4" / "index.html").read_text()

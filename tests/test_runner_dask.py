@@ -34,4 +34,4 @@ def test_runs_on_a_local_dask_cluster(tmp_path, monkeypatch):
     # one worker, yet each parameter set had its own fresh kernel (the notebook checks for leaks)
     pids = {r.summary["pid"] for r in summary.records if r.notebook == "good"}
     assert len(pids) == 2
-    assert (period_dir / "failing" / "city" / "failing.ipynb").exists()
+    assert (env["reports"] / ".internal" / "2009Q4" / "failing" / "city" / "failing.ipynb").exists()

@@ -9,6 +9,7 @@ import pytest
 
 from lsp_research.cli import main
 from lsp_research.performance import load_registry
+from lsp_research.reporting.audit import audit_path
 from lsp_research.reporting.runner import run_programme
 
 pytestmark = pytest.mark.slow
@@ -36,7 +37,9 @@ def test_performance_quarter_end_to_end(processed_data, tmp_path, capsys):
     index = (period_dir / "index.html").read_text(encoding="utf-8")
     for t in pages:
         assert f'href="performance/city/performance-{t}.html"' in index
-    assert (period_dir / "run.log").exists()
+    assert (out / ".internal" / str(summary.period) / "run.log").exists()
+    assert not list(period_dir.rglob("*.ipynb")) and not (period_dir / "run.log").exists()
+    assert audit_path(period_dir) == []  # the whole shareable folder
 
     before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
     capsys.readouterr()

@@ -164,7 +164,8 @@ def test_a_failed_report_keeps_the_last_good_one_published(tmp_path, monkeypatch
     assert first.exit_code == 0
     board = period / "good" / "city" / "good-board.html"
     good_page = board.read_bytes()
-    made = json.loads((period / "run.json").read_text())["finished"]
+    internal = env["reports"] / ".internal" / "2009Q4"  # run logs are kept beside, not published
+    made = json.loads((internal / "run.json").read_text())["finished"]
 
     table = env["processed"] / "indicator_returns.parquet"
     pd.read_parquet(table).rename(columns={"value": "amount"}).to_parquet(table)  # now it fails
@@ -175,7 +176,7 @@ def test_a_failed_report_keeps_the_last_good_one_published(tmp_path, monkeypatch
         assert record.status == "failed" and record.last_good == made
         assert board.read_bytes() == good_page
         assert (period / "good" / "city" / "good-operational.html").is_file()
-        runs = json.loads((period / "run.json").read_text())["runs"]
+        runs = json.loads((internal / "run.json").read_text())["runs"]
         assert runs[0]["last_good"] == made and runs[0]["status"] == "failed"
         html = (period / "index.html").read_text()
         assert f"(last good version, made {made[:10]})" in html
@@ -250,6 +251,8 @@ def _published_then_slow(tmp_path, monkeypatch) -> dict:
     make_programme(tmp_path, slow)
     period = env["reports"] / "2009Q4"
     env["published"] = {p: p.read_bytes() for p in sorted(period.rglob("*")) if p.is_file()}
+    internal = env["reports"] / ".internal"
+    env["internal"] = {p: p.read_bytes() for p in sorted(internal.rglob("*")) if p.is_file()}
     return env
 
 
@@ -291,7 +294,7 @@ def test_a_signal_stops_the_run_ends_its_processes_and_keeps_the_publication(
     period = env["reports"] / "2009Q4"
     assert err.splitlines()[-1] == (
         f"lsp-research: interrupted by {name}: this run published nothing; {period} is kept as "
-        f"published on {json.loads(env['published'][period / 'run.json'])['finished']}"
+        f"published on {json.loads(env['internal'][period.parent / '.internal' / '2009Q4' / 'run.json'])['finished']}"
     )
     assert "Traceback" not in err and sum("interrupted" in line for line in err.splitlines()) == 1
     assert _wait_gone(seen) == []  # no process of the run is left
@@ -382,7 +385,7 @@ def test_outside_a_terminal_one_line_per_finished_report_and_failures_at_error(
     assert [line.split("; ")[1].split(" left")[0] for line in lines] == ["2", "1", "0"]
     assert all(" in 1.5 s " in line for line in lines)
     assert lines[2].endswith("0 left: ValueError: planted (cell 2)")
-    log = (env["reports"] / "2009Q4" / "run.log").read_text()
+    log = (env["reports"] / ".internal" / "2009Q4" / "run.log").read_text()
     assert " ERROR failed  failing/city in 1.5 s" in log
     assert " INFO ran     good/Coalfield in 1.5 s" in log
 

@@ -97,13 +97,15 @@ def test_no_state_leaks_between_parameter_sets(outcome):
 def test_failed_notebooks_keep_their_evidence(outcome):
     _, env = outcome
     period_dir = env["reports"] / "2009Q4"
-    failing = nbformat.read(period_dir / "failing" / "city" / "failing.ipynb", as_version=4)
+    internal = env["reports"] / ".internal" / "2009Q4"
+    assert not list(period_dir.rglob("*.ipynb"))  # evidence is kept outside the shareable folder
+    failing = nbformat.read(internal / "failing" / "city" / "failing.ipynb", as_version=4)
     text = json.dumps(failing)
     assert "planted failure for the runner tests" in text
     assert "An Exception was encountered" in text  # papermill's marker above the failing cell
-    killed = nbformat.read(period_dir / "kill" / "city" / "kill.ipynb", as_version=4)
+    killed = nbformat.read(internal / "kill" / "city" / "kill.ipynb", as_version=4)
     assert "Run stopped: the kernel died (killed by signal 9 (SIGKILL))" in killed.cells[0].source
-    slow = nbformat.read(period_dir / "slow" / "city" / "slow.ipynb", as_version=4)
+    slow = nbformat.read(internal / "slow" / "city" / "slow.ipynb", as_version=4)
     assert "Run stopped: a cell ran longer than the 2 s allowed" in slow.cells[0].source
     # failed runs publish no pages
     assert not list((period_dir / "failing").rglob("*.html"))
@@ -112,14 +114,18 @@ def test_failed_notebooks_keep_their_evidence(outcome):
 def test_run_log_and_json(outcome):
     _, env = outcome
     period_dir = env["reports"] / "2009Q4"
-    log = (period_dir / "run.log").read_text()
+    internal = env["reports"] / ".internal" / "2009Q4"
+    assert not (period_dir / "run.log").exists() and not (period_dir / "run.json").exists()
+    log = (internal / "run.log").read_text()
     assert "ERROR kernel died kill/city in" in log
     assert '"scale": 2' in log and "ran     good/Coalfield" in log
-    data = json.loads((period_dir / "run.json").read_text())
+    data = json.loads((internal / "run.json").read_text())
     assert data["counts"] == {"ran": 3, "cached": 0, "failed": 3}
     assert {r["key"] for r in data["runs"]} >= {"good/E05001153", "kill/city"}
     # no staging or rejected folder is left behind
     assert sorted(p.name for p in env["reports"].iterdir() if p.name.startswith(".")) == [
         ".2009Q4.lock",
         ".cache",
+        ".internal",
     ]
+    assert sorted(p.name for p in (env["reports"] / ".internal").iterdir()) == ["2009Q4"]

@@ -497,3 +497,24 @@ def test_notebook_runs_on_the_default_data(processed_data, tmp_path):
     assert 'alt=""' not in html
     # about 20 s of CPU on an idle 2-core machine; the wall-clock bound leaves room for a busy one
     assert elapsed < 180, f"the notebook took {elapsed:.0f} s"
+
+
+def test_the_distance_decay_scatter_shows_no_small_cell():
+    """105 ward-by-centre cells, most with 1-5 referrals and many at 0% or 100%: every plotted band
+    pools enough referrals that neither taken-up nor not-taken-up is a count of 1-5."""
+    from lsp_research.topics.wellness import DECAY_CAPTION, distance_bands
+
+    rng = np.random.default_rng(7)
+    n = rng.integers(1, 6, 105)
+    n[:20] = rng.integers(6, 40, 20)
+    k = rng.binomial(n, 0.6)
+    t = pd.DataFrame({"distance_km": rng.uniform(0, 12, 105), "referrals": n, "took_up": k})
+    assert ((t["referrals"] <= 5) & (t["referrals"] >= 1)).sum() > 50
+    bands = distance_bands(t)
+    assert len(bands) >= 3
+    assert bands["referrals"].sum() == t["referrals"].sum()  # every cell is in one band
+    assert (bands["referrals"] >= 20).all()
+    for col in (bands["took_up"], bands["referrals"] - bands["took_up"]):
+        assert not col.between(1, 5).any()
+    assert bands["distance_km"].is_monotonic_increasing
+    assert "one point per ward" not in DECAY_CAPTION and "pools" in DECAY_CAPTION

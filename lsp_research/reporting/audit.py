@@ -64,7 +64,17 @@ from pathlib import Path
 from ..disclosure import RULES
 from ..errors import AuditError
 
-__all__ = ["Finding", "assert_clean", "audit_html", "audit_path", "format_findings"]
+__all__ = [
+    "PUBLISHED_SUFFIXES",
+    "Finding",
+    "assert_clean",
+    "audit_csv",
+    "audit_html",
+    "audit_json",
+    "audit_path",
+    "audit_svg",
+    "format_findings",
+]
 
 
 @dataclass(frozen=True)
@@ -178,8 +188,21 @@ _COUNT_HEADER = re.compile(
 )
 _NOT_COUNT_HEADER = re.compile(
     r"(rate|per\b|%|percent|proportion|ratio|share|score|mean|average|median|\bci\b|confidence|"
-    r"limit|lower|upper|target|value|change|index|rank|year|quarter|period|code|distance|minutes|"
-    r"\bkm\b|age\b)",
+    r"limit|lower|upper|target|value|change|index|rank|code|distance|minutes|\bkm\b|"
+    r"^\s*(year|quarter|period|month|age|date)s?\b)",
+    re.IGNORECASE,
+)
+#: A cell holding a count, in any of the forms a table prints one: ``3``, ``1,204``, ``3.0``,
+#: ``3 (12%)``, ``3 (12.5%)``, ``n = 3``.
+_COUNT_CELL = re.compile(
+    r"^\s*(?:n\s*=\s*)?(\d{1,3}(?:,\d{3})+|\d+)(?:\.0+)?\s*(?:\([^()]*\))?\s*$", re.IGNORECASE
+)
+#: A small count in words: a number from 1 to 9 followed (within two words) by people or events.
+_PROSE_COUNT = re.compile(
+    r"(?<![\w.,-])(\d{1,3})(?:\.0+)?(?![\w.,%-]|\.\d)(?:\s*\([^()]*\))?\s+(?:[a-z][\w-]*\s+){0,2}?"
+    r"(admissions?|episodes?|spells?|deaths?|referrals?|people|patients?|persons?|incidents?|"
+    r"crimes?|offences?|cases?|residents?|clients?|users?|births?|attendances?|victims?|"
+    r"offenders?|men|women|children|adults|males?|females?|completers?|quitters?|starters?)\b",
     re.IGNORECASE,
 )
 _ID_HEADER = re.compile(
@@ -206,8 +229,39 @@ _DOB_TEXT = re.compile(
 )
 _ABS_PATH = re.compile(
     r"(?:(?<![\w.])/(?:home|root|work|tmp|Users|var/folders|mnt|scratch)/[^\s\"'<>)]*|"
-    r"\b[A-Za-z]:\\{1,2}(?:Users|Documents and Settings|home)\\{1,2}[^\s\"'<>]*|"
-    r"file://[^\s\"'<>]*)"
+    r"(?<![\w.:/~%-])/(?:[A-Za-z0-9_.+-]+/)+[A-Za-z0-9_.+-]*|"
+    r"\b[A-Za-z]:\\{1,2}[A-Za-z0-9_ .-]+\\[^\s\"'<>]*|"
+    r"file://[^\s\"'<>]*|(?<![\w/-])\.venv/[^\s\"'<>]*|\bsite-packages/[^\s\"'<>]*)"
+)
+#: Attributes that hold a URL (a ``javascript:`` or ``data:text/html`` value in any of them is active).
+_URL_ATTRS = {
+    "href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "srcset",
+    "codebase", "cite", "longdesc", "lowsrc", "dynsrc", "ping", "manifest", "icon",
+}  # fmt: skip
+_ACTIVE_URL = re.compile(
+    r"^\s*(?:j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t|vbscript|livescript|data\s*:\s*"
+    r"(?:text/html|application/(?:x-)?javascript|text/javascript|image/svg\+xml|application/xhtml))"
+    r"\s*:?",
+    re.IGNORECASE,
+)
+#: Elements that run code, embed another document or send data anywhere: never in a report.
+_ACTIVE_TAGS = {
+    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "button",
+    "input", "textarea", "select", "portal", "foreignobject", "handler", "listener", "template",
+    "noscript", "dialog",
+}  # fmt: skip
+_CSS_ACTIVE = re.compile(r"expression\s*\(|-moz-binding|behaviou?r\s*:|javascript:", re.I)
+_DYNAMIC_IMPORT = re.compile(r"\bimport\s*\(|\bimportScripts\s*\(|\beval\s*\(|\bnew\s+Function\b")
+_ACTIVE_TEXT = re.compile(
+    r"<\s*script\b|\bjavascript\s*:|<[a-z][^>]*\son[a-z]+\s*=|\bimport\s*\(\s*['\"]",
+    re.IGNORECASE,
+)
+#: Lines of code: an import, a definition, an IPython magic, a call of the house helpers.
+_CODE_LINE = re.compile(
+    r"^\s*(?:import\s+[\w.]+|from\s+[\w.]+\s+import\s|def\s+\w+\s*\(|class\s+\w+\s*[(:]|"
+    r"%(?:matplotlib|load_ext|run|time)\b|!pip\s|(?:display|show_table|print)\s*\(|"
+    r"\w+\s*=\s*(?:pd|np|plt|lsp_research|profiles|alcohol|wellness|performance|data)\.)",
+    re.MULTILINE,
 )
 _DATA_URI = re.compile(r"data:[^\"'()\s<>]*")
 _TRACEBACK = re.compile(r"Traceback \(most recent call last\)|^\w+Error: ", re.MULTILINE)
@@ -310,8 +364,21 @@ def _nearest_table(node: _Node) -> _Node | None:
 
 
 def _as_int(text: str) -> int | None:
-    t = text.strip().replace(",", "")
-    return int(t) if re.fullmatch(r"\d+", t) else None
+    """The count a cell shows, whatever its format (``3``, ``3.0``, ``3 (12%)``, ``1,204``).
+
+    >>> [_as_int(t) for t in ("3", "3.0", "3 (12%)", "1,204", "3.5", "12%", "*", "n = 4")]
+    [3, 3, 3, 1204, None, None, None, 4]
+    """
+    m = _COUNT_CELL.match(text)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
+def _reads_like_count(label: str) -> bool:
+    return bool(_COUNT_HEADER.search(label)) and not _NOT_COUNT_HEADER.search(label)
+
+
+def _small(value: int | None, rule) -> bool:
+    return value is not None and 1 <= value <= rule.upper
 
 
 def _check_tables(root: _Node, name: str, default_rule: str) -> list[Finding]:
@@ -352,10 +419,7 @@ def _check_tables(root: _Node, name: str, default_rule: str) -> list[Finding]:
                 )
             exact = "data-count" in head.attrs
             heuristic = (
-                not exact
-                and "data-not-count" not in head.attrs
-                and bool(_COUNT_HEADER.search(label))
-                and not _NOT_COUNT_HEADER.search(label)
+                not exact and "data-not-count" not in head.attrs and _reads_like_count(label)
             )
             if not (exact or heuristic):
                 continue
@@ -385,6 +449,34 @@ def _check_tables(root: _Node, name: str, default_rule: str) -> list[Finding]:
                             "small-count",
                             f"{value} is not rounded to the nearest {rule.rounding} "
                             f"({rule.name} rule)",
+                        )  # fmt: skip
+                    )
+        # a transposed table: a row whose header reads like a count holds counts along the row
+        for r, row in enumerate(body, start=1):
+            heads = [c for c, is_head in row if is_head]
+            label = " ".join(c.text().strip() for c in heads)
+            if not heads or not _reads_like_count(label) or "data-not-count" in heads[0].attrs:
+                continue
+            for j, (cell, is_head) in enumerate(row):
+                head = headers[j] if j < len(headers) else None
+                col = head.text().strip() if head is not None else str(j + 1)
+                if is_head or (
+                    head is not None
+                    and (
+                        {"data-count", "data-not-count", "data-derived"} & set(head.attrs)
+                        or _NOT_COUNT_HEADER.search(col)
+                    )
+                ):
+                    continue  # checked as a count column already, or declared not a count
+                value = _as_int(cell.text())
+                if _small(value, rule):
+                    findings.append(
+                        Finding(
+                            name,
+                            f"{where_t}, row {r} ({_short(label, 40)!r}), column {col!r}",
+                            "small-count",
+                            f"{value} is a count from 1 to {rule.upper} ({rule.name} rule) "
+                            "and must be suppressed",
                         )  # fmt: skip
                     )
     return findings
@@ -560,6 +652,119 @@ def _check_structure(root: _Node, name: str, tier: str | None) -> list[Finding]:
     return findings
 
 
+def _check_active(root: _Node, name: str) -> list[Finding]:
+    """Anything that would run: scripts, event handlers, active URLs, forms, embedded documents,
+    dynamic imports, scripted CSS."""
+    findings = []
+
+    def add(node: _Node, detail: str) -> None:
+        findings.append(Finding(name, f"line {node.line}", "active-content", _short(detail, 100)))
+
+    for node in root.iter():
+        tag = node.tag
+        if tag in _ACTIVE_TAGS:
+            body = node.text()
+            extra = " with a dynamic import" if _DYNAMIC_IMPORT.search(body) else ""
+            add(node, f"a <{tag}> element{extra}")
+        for attr, value in node.attrs.items():
+            if attr.startswith("on"):
+                add(node, f"an event handler {attr}={value!r} on <{tag}>")
+            elif attr in _URL_ATTRS and _ACTIVE_URL.match(value or ""):
+                add(node, f"<{tag} {attr}={value!r}>: a URL that runs code")
+            elif attr in ("srcdoc", "formaction", "action"):
+                add(node, f"<{tag} {attr}=...>: an attribute that loads or sends a document")
+            elif attr == "style" and _CSS_ACTIVE.search(value or ""):
+                add(node, f"scripted CSS in a style attribute on <{tag}>")
+            elif attr in ("attributename",) and (value or "").lower() in ("href", "xlink:href"):
+                add(node, f"<{tag} attributeName={value!r}>: an animation that rewrites a link")
+        if tag == "style" and _CSS_ACTIVE.search(node.text()):
+            add(node, "scripted CSS in a stylesheet")
+        if tag == "meta" and node.attrs.get("http-equiv", "").lower() == "set-cookie":
+            add(node, "a <meta http-equiv=set-cookie>")
+    return findings
+
+
+def _prose_counts(text: str, rule) -> list[re.Match]:
+    """Small counts written in words ("3 admissions", "2 (40%) referrals")."""
+    out = []
+    for m in _PROSE_COUNT.finditer(text):
+        value = int(m.group(1))
+        if not 1 <= value <= rule.upper:
+            continue
+        before = text[max(0, m.start() - 14) : m.start()].lower()
+        if re.search(
+            r"(\d\s*(?:-|–|to|and)|fewer than|less than|under|below|at least)\s*$", before
+        ):
+            continue  # "counts of 1 to 5 admissions", "fewer than 6 deaths": not a published count
+        out.append(m)
+    return out
+
+
+def _check_prose(root: _Node, name: str, rule) -> list[Finding]:
+    """Small counts in prose, headings, captions, alt text, labels, tooltips and SVG text."""
+    findings = []
+
+    def scan(node: _Node, text: str, where: str) -> None:
+        for m in _prose_counts(text, rule):
+            findings.append(
+                Finding(
+                    name,
+                    f"line {node.line}, {where}",
+                    "small-count",
+                    f"{_short(m.group(), 40)!r}: a count from 1 to {rule.upper} ({rule.name} rule) "
+                    "in words must be withheld",
+                )  # fmt: skip
+            )
+
+    def own_text(node: _Node) -> str:
+        return "".join(
+            c if isinstance(c, str) else (own_text(c) if c.tag in _INLINE else " ")
+            for c in node.children
+        )
+
+    for node in root.iter():
+        if node.tag in ("style", "script", "head") or any(
+            a.tag in ("style", "script", "head") for a in node.ancestors()
+        ):
+            continue
+        if node.tag not in _INLINE or node.parent is None or node.parent.tag == "#root":
+            text = own_text(node)
+            if text.strip():
+                in_svg = node.tag in ("text", "tspan", "title", "desc") and any(
+                    a.tag == "svg" for a in node.ancestors()
+                )
+                scan(node, text, "SVG text" if in_svg else f"<{node.tag}> text")
+        for attr in ("alt", "aria-label", "title", "aria-description"):
+            if node.attrs.get(attr):
+                scan(node, node.attrs[attr], f"{attr} of <{node.tag}>")
+    return findings
+
+
+_INLINE = {
+    "a", "abbr", "b", "strong", "em", "i", "span", "small", "sub", "sup", "code", "time", "mark",
+    "s", "u", "kbd", "samp", "var", "br", "tspan",
+}  # fmt: skip
+
+
+def _check_code(root: _Node, name: str) -> list[Finding]:
+    """Code printed in a page (a code cell's source shown as text, a pasted snippet)."""
+    findings = []
+    for node in root.iter("pre", "code"):
+        if node.tag == "code" and node.parent is not None and node.parent.tag == "pre":
+            continue
+        m = _CODE_LINE.search(node.text())
+        if m:
+            findings.append(
+                Finding(
+                    name,
+                    f"line {node.line}",
+                    "code-cell",
+                    f"code in a published page: {_short(m.group(), 50)!r}",
+                )  # fmt: skip
+            )
+    return findings
+
+
 def _check_text(text: str, name: str, usernames: list[str]) -> list[Finding]:
     findings = []
     scrubbed = _DATA_URI.sub(lambda m: "data:" + "x" * (len(m.group()) - 5), text)
@@ -598,18 +803,134 @@ def audit_html(text: str, name: str = "report.html", *, rule: str = "hes2008",
     findings += _check_resources(root, name)
     findings += _check_images(root, name)
     findings += _check_tables(root, name, rule)
+    findings += _check_active(root, name)
+    findings += _check_prose(root, name, RULES[rule])
+    findings += _check_code(root, name)
     findings += _check_text(text, name, _usernames(usernames))
-    seen = set()
-    unique = []
+    return _unique(findings)
+
+
+#: What a shareable folder may hold; anything else (an executed notebook, a log, a pickle) is a finding.
+PUBLISHED_SUFFIXES = (".html", ".htm", ".svg", ".csv", ".json")
+
+
+def audit_svg(text: str, name: str = "chart.svg", *, rule: str = "hes2008",
+              usernames: Iterable[str] = ()) -> list[Finding]:  # fmt: skip
+    """Audit a standalone SVG file: active content, outside resources, small counts in its text,
+    paths and identifiers."""
+    root = _parse(text)
+    r = RULES[rule]
+    findings = _check_active(root, name) + _check_resources(root, name)
+    findings += _check_prose(root, name, r)
+    findings += _check_text(text, name, _usernames(usernames))
+    return _unique(findings)
+
+
+def _check_strings(value: str, name: str, where: str, usernames: list[str]) -> list[Finding]:
+    out = [Finding(name, where, f.rule, f.detail) for f in _check_text(value, name, usernames)]
+    if _ACTIVE_TEXT.search(value):
+        out.append(
+            Finding(name, where, "active-content", f"markup that runs code: {_short(value, 60)!r}")
+        )
+    if _CODE_LINE.search(value):
+        out.append(Finding(name, where, "code-cell", f"code: {_short(value, 60)!r}"))
+    return out
+
+
+def audit_csv(text: str, name: str = "table.csv", *, rule: str = "hes2008",
+              usernames: Iterable[str] = ()) -> list[Finding]:  # fmt: skip
+    """Audit a CSV file: small counts in any column whose header reads like a count (or any row whose
+    first cell does), and paths, identifiers, code and markup in any cell."""
+    import csv
+    import io
+
+    r = RULES[rule]
+    users = _usernames(usernames)
+    rows = list(csv.reader(io.StringIO(text)))
+    findings: list[Finding] = []
+    if not rows:
+        return findings
+    header = rows[0]
+    count_cols = {j for j, h in enumerate(header) if _reads_like_count(h)}
+    for i, row in enumerate(rows[1:], start=2):
+        row_count = bool(row) and _reads_like_count(row[0])
+        for j, cell in enumerate(row):
+            col = header[j] if j < len(header) else str(j + 1)
+            where = f"line {i}, column {col!r}"
+            findings += _check_strings(cell, name, where, users)
+            if j in count_cols or (row_count and j > 0 and not _NOT_COUNT_HEADER.search(col)):
+                value = _as_int(cell)
+                if _small(value, r):
+                    findings.append(
+                        Finding(
+                            name,
+                            where,
+                            "small-count",
+                            f"{value} is a count from 1 to {r.upper} ({r.name} rule) and must "
+                            "be suppressed",
+                        )  # fmt: skip
+                    )
+    for j, h in enumerate(header):
+        findings += _check_strings(h, name, f"line 1, column {j + 1}", users)
+    return _unique(findings)
+
+
+def audit_json(text: str, name: str = "data.json", *, rule: str = "hes2008",
+               usernames: Iterable[str] = ()) -> list[Finding]:  # fmt: skip
+    """Audit a JSON file: a whole number from 1 to 5 under a key that reads like a count, and paths,
+    identifiers, code and markup in any string (keys included)."""
+    import json
+
+    r = RULES[rule]
+    users = _usernames(usernames)
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return [Finding(name, "line 1", "unreadable", f"not valid JSON ({exc})")]
+    findings: list[Finding] = []
+
+    def walk(value, where: str, key: str) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                findings.extend(_check_strings(str(k), name, where or "top level", users))
+                walk(v, f"{where}.{k}" if where else str(k), str(k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, f"{where}[{i}]", key)
+        elif isinstance(value, str):
+            findings.extend(_check_strings(value, name, f"key {where}", users))
+            if _reads_like_count(key.replace("_", " ")) and _small(_as_int(value), r):
+                findings.append(Finding(name, f"key {where}", "small-count",
+                                        f"{value} is a count from 1 to {r.upper} ({r.name} rule)"))  # fmt: skip
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            whole = float(value).is_integer()
+            if whole and _reads_like_count(key.replace("_", " ")) and _small(int(value), r):
+                findings.append(Finding(name, f"key {where}", "small-count",
+                                        f"{value} is a count from 1 to {r.upper} ({r.name} rule)"))  # fmt: skip
+
+    walk(data, "", "")
+    return _unique(findings)
+
+
+def _unique(findings: Iterable[Finding]) -> list[Finding]:
+    seen: set[Finding] = set()
+    out = []
     for f in findings:
         if f not in seen:
             seen.add(f)
-            unique.append(f)
-    return unique
+            out.append(f)
+    return out
+
+
+_AUDITORS = {".html": audit_html, ".htm": audit_html, ".svg": audit_svg, ".csv": audit_csv,
+             ".json": audit_json}  # fmt: skip
 
 
 def audit_path(path, *, rule: str = "hes2008", usernames: Iterable[str] = ()) -> list[Finding]:
-    """Audit one HTML file, or every ``*.html``/``*.htm`` file under a folder.
+    """Audit one file, or every file under a folder (the shareable folder of a period).
+
+    HTML, SVG, CSV and JSON files are read and checked; any other file (an executed notebook, a log)
+    is a finding of its own (``internal-file``): it does not belong in a folder that is shared.
 
     Parameters
     ----------
@@ -631,19 +952,35 @@ def audit_path(path, *, rule: str = "hes2008", usernames: Iterable[str] = ()) ->
     AuditError
         ``path`` does not exist.
     """
+    if rule not in RULES:
+        raise ValueError(f"rule: {rule!r} is not a disclosure rule; use one of {', '.join(RULES)}")
     path = Path(path)
     if not path.exists():
         raise AuditError(f"nothing to audit: {path.name!r} does not exist")
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".html", ".htm"))
+        files = sorted(p for p in path.rglob("*") if p.is_file() or p.is_symlink())
         base = path
     else:
         files, base = [path], path.parent
     findings: list[Finding] = []
     for f in files:
         name = f.relative_to(base).as_posix()
+        auditor = _AUDITORS.get(f.suffix.lower())
+        if auditor is None or f.is_symlink():
+            what = "a link" if f.is_symlink() else f"a {f.suffix or 'suffix-less'} file"
+            findings.append(
+                Finding(
+                    name,
+                    "whole file",
+                    "internal-file",
+                    f"{what} has no place in a shareable folder (only "
+                    f"{', '.join(PUBLISHED_SUFFIXES)}): executed notebooks and logs are kept "
+                    "in the internal folder",
+                )  # fmt: skip
+            )
+            continue
         text = f.read_text(encoding="utf-8", errors="replace")
-        findings.extend(audit_html(text, name, rule=rule, usernames=usernames))
+        findings.extend(auditor(text, name, rule=rule, usernames=usernames))
     return findings
 
 

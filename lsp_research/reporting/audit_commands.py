@@ -1,6 +1,6 @@
 """``lsp-research audit PATH``: run the publishing audit over published reports.
 
-Exits 0 when every HTML file passes, 1 when the audit finds problems (each listed with file, place and
+Exits 0 when every file passes, 1 when the audit finds problems (each listed with file, place and
 rule), 2 when the path does not exist.
 
 >>> import argparse
@@ -53,8 +53,10 @@ def register(subparsers) -> None:
         "audit",
         help="check published HTML for disclosure, privacy, offline and accessibility problems",
         description=(
-            "Scan every HTML file under PATH and fail, listing file and place, on: an unsuppressed "
-            "small count in a table, a record-level identifier or date of birth, an absolute path "
+            "Scan every file under PATH (HTML, SVG, CSV, JSON; any other file is a finding) and "
+            "fail, listing file and place, on: active content (scripts, event handlers, "
+            "javascript: URLs, forms, frames), an unsuppressed small count in a table, in prose, "
+            "alt text or SVG text, a record-level identifier or date of birth, an absolute path "
             "or user name, a code or parameters cell, a reference to a resource outside the file, "
             "a chart without alt text, a missing lang attribute, skipped heading levels or a table "
             "without header cells."

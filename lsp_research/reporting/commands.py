@@ -76,7 +76,7 @@ def _cmd_run(args) -> int:
     print(f"index: {summary.index}", file=out)
     if summary.exit_code:
         print(
-            f"some reports failed; see {summary.period_dir / 'run.log'} and the executed notebooks "
+            f"some reports failed; see {summary.internal_dir / 'run.log'} and the executed notebooks "
             "named there",
             file=sys.stderr,
         )

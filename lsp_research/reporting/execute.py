@@ -303,7 +303,7 @@ def _run(task: RunTask, tmp: Path, result: RunResult) -> None:
         result.export_seconds = time.perf_counter() - t_exp
     from .audit import audit_path, format_findings
 
-    findings = audit_path(tmp)
+    findings = [f for page in sorted(tmp.glob("*.htm*")) for f in audit_path(page)]
     if findings:  # the pages are withheld; the executed notebook stays as evidence
         for page in tmp.glob("*.htm*"):
             page.unlink()

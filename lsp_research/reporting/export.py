@@ -20,7 +20,9 @@ kept so that the publishing audit fails on them.
 
 The page comes from the ``lsp_report`` nbconvert template in ``reporting/templates/``: no require.js, no
 MathJax, no web fonts or external stylesheet; the house style and a print stylesheet are inlined and
-images are data: URIs. After rendering, headings are renumbered so that the page has one ``<h1>`` (the
+images are data: URIs. Every page carries a Content-Security-Policy that forbids scripts and outside
+requests, and its ``<main>`` goes through the allow-list sanitiser
+(:func:`lsp_research.reporting.sanitise.clean_html`), so markup from data cannot be active. After rendering, headings are renumbered so that the page has one ``<h1>`` (the
 report title) and no level is skipped (cells dropped from a tier can leave gaps), every heading gets a
 unique id, and a table of contents is built from them. A provenance footer
 (:mod:`lsp_research.reporting.provenance`) closes every page.
@@ -59,6 +61,7 @@ import nbformat
 
 from .. import __version__, config
 from . import provenance as _prov
+from .sanitise import CSP_META, clean_html
 
 __all__ = [
     "HIDDEN_TAGS",
@@ -312,6 +315,8 @@ def _new_exporter():
         exclude_output_prompt=True,
         exclude_anchor_links=True,
         embed_images=True,
+        # nbconvert's own sanitiser (bleach, deprecated) would strip the tables' audit markers; the
+        # rendered <main> goes through clean_html (nh3, an allow-list) instead, in render_tier
         sanitize_html=False,
     )
 
@@ -376,6 +381,7 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
             "tier": tier,
             "organisation": ctx.get("organisation", ORGANISATION),
             "meta": meta,
+            "csp_meta": CSP_META,
             "css": house_css(),
             "banner": _prov.render_banner(prov) + _prov.render_reach(ctx),
             "nav": " · ".join(nav),
@@ -407,7 +413,7 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
             title = text
             start = page.index('<main id="content">') + len('<main id="content">')
             end = page.rindex("</main>")
-    main, toc = normalise_headings(page[start:end], title)
+    main, toc = normalise_headings(clean_html(page[start:end]), title)
     main = re.sub(r'<div class="lsp-cell lsp-text">\s*</div>', "", main)
     main = re.sub(r"\n\s*\n+", "\n", main)
     nav_html = toc_html(toc, extra=[("how-this-report-was-made", "How this report was made")])

@@ -45,6 +45,7 @@ from .. import __version__
 from ..tables import show_table
 from . import provenance as _prov
 from .export import ORGANISATION, TIERS, _period_label, house_css, toc_html
+from .sanitise import CSP_META, clean_html
 
 __all__ = ["write_index", "render_index"]
 
@@ -263,6 +264,7 @@ def render_index(period_dir, entries: Iterable[Mapping], context: Mapping | None
 <html lang="en-GB">
 <head>
 <meta charset="utf-8">
+{CSP_META}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="lsp-research {_esc(__version__)}">
 <meta name="lsp-tier" content="index">
@@ -283,7 +285,7 @@ def render_index(period_dir, entries: Iterable[Mapping], context: Mapping | None
 </header>
 {nav}
 <main id="content">
-{body_html}
+{clean_html(body_html)}
 </main>
 {footer}
 </body>

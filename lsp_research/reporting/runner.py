@@ -41,13 +41,15 @@ Faults:
 - **Outside a terminal** (cron, a pipe) one line per finished report replaces the progress bar;
   failures go to the log at ERROR and to the console also with ``quiet``.
 
-Layout of a published period::
+Layout of a published period: the shareable folder holds only the pages readers need (the whole of it
+is audited before it is published); what analysts keep goes to the internal folder beside it
+(:func:`lsp_research.config.internal_dir`, ``LSP_INTERNAL_DIR`` moves it), published with it::
 
     reports/2009Q3/index.html
-    reports/2009Q3/run.log                              what ran, parameters, timings, warnings
-    reports/2009Q3/run.json                             the same, for programs
-    reports/2009Q3/<notebook>/<set>/<slug>-<tier>.html  one page per audience tier
-    reports/2009Q3/<notebook>/<set>/<slug>.ipynb        the executed notebook (errors marked)
+    reports/2009Q3/<notebook>/<set>/<slug>-<tier>.html            one page per audience tier
+    reports/.internal/2009Q3/run.log                              what ran, parameters, timings, warnings
+    reports/.internal/2009Q3/run.json                             the same, for programs
+    reports/.internal/2009Q3/<notebook>/<set>/<slug>.ipynb        the executed notebook (errors marked)
 
 ``<set>`` is ``city`` or the area code; ``<slug>`` is the notebook name, plus ``-<set>`` unless city.
 """
@@ -73,7 +75,7 @@ from typing import Any, TextIO
 
 from .. import __version__
 from .. import datalock as data_lock
-from ..config import get_paths
+from ..config import get_paths, internal_dir
 from ..errors import AuditError, ConfigError, LspError, ParameterError, ProgrammeError
 from ..periods import Quarter, resolve
 from . import SUMMARY_MIME
@@ -205,11 +207,8 @@ def _interrupted_line(signame: str, final: Path | None, published: bool) -> str:
         return f"interrupted by {signame} while checking the run: nothing was written"
     if published:
         return f"interrupted by {signame} after {final} was published; it is complete"
-    if (final / "run.json").is_file():
-        try:
-            when = json.loads((final / "run.json").read_text(encoding="utf-8")).get("finished")
-        except (OSError, ValueError):
-            when = None
+    if (final / "index.html").is_file():
+        when = _published(final).get("finished")
         kept = f"{final} is kept as published{f' on {when}' if when else ''}"
     else:
         kept = f"nothing is published in {final}"
@@ -398,6 +397,11 @@ class RunSummary:
     warnings: list[str] = field(default_factory=list)
     #: True when nothing changed since the published period was made, which was left as it was
     up_to_date: bool = False
+
+    @property
+    def internal_dir(self) -> Path:
+        """The period's internal folder (executed notebooks, run.log, run.json)."""
+        return internal_dir(self.period_dir.parent, self.period_dir.name)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -738,10 +742,9 @@ def _run_locked(
     period = str(quarter)
     final = reports_root / period
     staging = reports_root / f".staging-{period}-{os.getpid()}"
-    for stale in reports_root.glob(
-        f".staging-{period}-*"
-    ):  # left by a killed run; we hold the lock
-        shutil.rmtree(stale, ignore_errors=True)
+    for root in (reports_root, internal_dir(reports_root)):
+        for stale in root.glob(f".staging-{period}-*"):  # left by a killed run; we hold the lock
+            shutil.rmtree(stale, ignore_errors=True)
     clean_stale_servers()  # and the folders of its fork servers (which ended with it)
     try:
         log.info(
@@ -830,6 +833,7 @@ def _run_locked(
         for p in planned:
             p.task.context["provenance"] = prov
         staging.mkdir(parents=True)
+        _internal(staging).mkdir(parents=True)
 
         records: dict[str, RunRecord] = {}
         to_run: list[_Planned] = []
@@ -883,13 +887,15 @@ def _run_locked(
         _audit_index(staging, index, reports_root, period, log)
         _write_run_files(staging, summary, log, kept)  # again, with the audit's lines
         with stop.deferred() if stop is not None else contextlib.nullcontext():
+            publish_dir(_internal(staging), internal_dir(reports_root, period))
             publish_dir(staging, final)
         summary.index = final / index.relative_to(staging)
         summary.seconds = time.perf_counter() - t0
         return summary
     except BaseException:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        for folder in (staging, _internal(staging)):
+            if folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
         raise
 
 
@@ -946,11 +952,18 @@ def programme_reach(
     return out
 
 
+def _internal(staging: Path) -> Path:
+    """The internal folder staged with ``staging`` (executed notebooks and run logs go there)."""
+    return internal_dir(staging.parent) / staging.name
+
+
 def _up_to_date(final: Path, planned: Sequence[_Planned]) -> list[RunRecord] | None:
     """The published runs, when the published period came from exactly these runs with these cache
     keys, all successful (nothing to run, nothing to republish); else None."""
     try:
-        data = json.loads((final / "run.json").read_text(encoding="utf-8"))
+        data = json.loads(
+            (internal_dir(final.parent, final.name) / "run.json").read_text(encoding="utf-8")
+        )
     except (OSError, ValueError):
         return None
     if data.get("kept") or not (final / "index.html").is_file():
@@ -1086,7 +1099,8 @@ def _place(p: _Planned, result: RunResult, staging: Path, status: str, seconds: 
     summary: dict[str, Any] = {}
     for rel, data in result.files.items():
         name = Path(rel).name
-        target = staging / base / name
+        internal = name.endswith(".ipynb")  # executed notebooks never go in the shareable folder
+        target = (_internal(staging) if internal else staging) / base / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         if name.endswith(".ipynb"):
@@ -1151,9 +1165,10 @@ def _record_from_json(r: Mapping[str, Any]) -> RunRecord:
 
 
 def _published(final: Path) -> dict[str, Any]:
-    """The published period's ``run.json``, or ``{}``."""
+    """The published period's ``run.json`` (in its internal folder), or ``{}``."""
     try:
-        return json.loads((final / "run.json").read_text(encoding="utf-8"))
+        run_json = internal_dir(final.parent, final.name) / "run.json"
+        return json.loads(run_json.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
@@ -1190,7 +1205,8 @@ def _keep_last_good(final: Path, staging: Path, records: Sequence[RunRecord], lo
 def _carry_over(final: Path, staging: Path, names: set[str], log: _Log) -> list[RunRecord]:
     """With ``only``: the published runs of the other notebooks, copied (hard-linked where the file
     system allows) from the published period into the staged one."""
-    run_json = final / "run.json"
+    final_internal = internal_dir(final.parent, final.name)
+    run_json = final_internal / "run.json"
     if not run_json.is_file():
         return []
     try:
@@ -1204,12 +1220,13 @@ def _carry_over(final: Path, staging: Path, names: set[str], log: _Log) -> list[
         if r.get("notebook") in names
     ]
     for name in sorted({r.notebook for r in kept}):
-        if (final / name).is_dir():
-            try:
-                shutil.copytree(final / name, staging / name, copy_function=os.link)
-            except OSError:
-                shutil.rmtree(staging / name, ignore_errors=True)
-                shutil.copytree(final / name, staging / name)
+        for src, dest in ((final, staging), (final_internal, _internal(staging))):
+            if (src / name).is_dir():
+                try:
+                    shutil.copytree(src / name, dest / name, copy_function=os.link)
+                except OSError:
+                    shutil.rmtree(dest / name, ignore_errors=True)
+                    shutil.copytree(src / name, dest / name)
     if kept:
         log.info(
             f"kept {len(kept)} published runs of {', '.join(sorted(names & {r.notebook for r in kept}))}"
@@ -1221,6 +1238,7 @@ def _write_run_files(
     staging: Path, summary: RunSummary, log: _Log, kept: Sequence[RunRecord] = ()
 ) -> None:
     log_lines = list(log.lines)
+    staging = _internal(staging)  # run logs are for analysts, not readers
     (staging / "run.log").write_text(
         "\n".join([*log_lines, "", summary.table()]) + "\n", encoding="utf-8"
     )
@@ -1264,7 +1282,6 @@ def _index(
         "period": str(quarter),
         "period_label": quarter.label,
         "provenance": prov,
-        "links": [("Run log", "run.log"), ("Run summary (JSON)", "run.json")],
     }
     from ..topics.profiles import index_context
 
@@ -1273,17 +1290,21 @@ def _index(
 
 
 def _audit_index(staging: Path, index: Path, reports_root: Path, period: str, log: _Log) -> None:
-    """Audit the index page (each report was audited by its worker); on findings keep the staged
-    period aside for inspection and refuse to publish."""
+    """Audit the whole shareable folder (each report was audited by its worker; this catches the index,
+    carried-over pages and any stray file); on findings keep the staged period aside for inspection and
+    refuse to publish."""
     from .audit import audit_path, format_findings
 
-    findings = audit_path(index)
+    findings = audit_path(staging)
     if not findings:
-        log.info("audit: every published page passed", echo=False)
+        log.info("audit: every published file passed", echo=False)
         return
-    kept = reports_root / f".rejected-{period}-{_dt.datetime.now().strftime('%Y%m%dT%H%M%S')}"
+    stamp = _dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    kept = reports_root / f".rejected-{period}-{stamp}"
     os.rename(staging, kept)
+    if _internal(staging).exists():
+        os.rename(_internal(staging), internal_dir(reports_root) / f".rejected-{period}-{stamp}")
     raise AuditError(
-        f"nothing was published for {period}: the index page failed the audit. The staged reports are "
-        f"kept in {kept} for inspection.\n{format_findings(findings)}"
+        f"nothing was published for {period}: the shareable folder failed the audit. The staged "
+        f"reports are kept in {kept} for inspection.\n{format_findings(findings)}"
     )

@@ -1863,6 +1863,12 @@ def chart_joint(res: AlcoholResults):
     from ..plots import PALETTE, figure
 
     j = res.joint
+    hidden = _joint_withheld(res, j)
+    n_withheld = 0
+    if hidden is not None:  # no point for a ward whose count is withheld
+        keep = ~(hidden[0] | hidden[1])
+        n_withheld = int((~keep).sum())
+        j = j[keep]
     c = res.correlation
     fig, ax = figure(
         f"Admissions and police incidents by {res.area_label}, {res.window_label}",
@@ -1882,7 +1888,9 @@ def chart_joint(res: AlcoholResults):
     ax.legend(loc="lower right", frameon=False)
     names = ", ".join(j.loc[both, "area_name"].astype(str))
     alt = (
-        f"Scatter chart of {len(j)} {res.area_label}s: incident ratio against standardised admission "
+        f"Scatter chart of {len(j)} {res.area_label}s"
+        + (f" ({n_withheld} withheld: small counts)" if n_withheld else "")
+        + ": incident ratio against standardised admission "
         f"ratio. Correlation r = {c['r']:.2f} (95% interval {c['lowercl']:.2f} to {c['uppercl']:.2f}). "
         + (
             f"Both significantly high: {names}."
@@ -2068,18 +2076,45 @@ def _ratio_frame(res: AlcoholResults, r: pd.DataFrame, count_label: str) -> pd.D
     })  # fmt: skip
 
 
+def _ward_withhold(res: AlcoholResults, frame: pd.DataFrame, count: str) -> np.ndarray | None:
+    """For ward tables: which rows the ward profiles withhold for the same counts (one decision over
+    wards, area committees and the city, so no page reveals what another withholds)."""
+    if res.params.geography != "ward" or res.wards is None:
+        return None
+    from .profiles import ward_decision
+
+    wards = pd.DataFrame(res.wards.drop(columns="geometry", errors="ignore"))
+    codes = frame["ward_code"].astype(str)
+    hidden = ward_decision(dict(zip(codes, frame[count], strict=True)), wards)
+    return codes.isin(hidden).to_numpy()
+
+
+def _joint_withheld(res: AlcoholResults, j: pd.DataFrame):
+    """(admission ratio withheld, incident ratio withheld) per row of the joint view, or None."""
+    adm_mask = _ward_withhold(res, res.ratios, "episodes")
+    inc_mask = _ward_withhold(res, res.incidents, "incidents")
+    if adm_mask is None or inc_mask is None:
+        return None
+    codes = j["ward_code"].astype(str)
+    hid_adm = codes.isin(res.ratios["ward_code"].astype(str)[adm_mask]).to_numpy()
+    hid_inc = codes.isin(res.incidents["ward_code"].astype(str)[inc_mask]).to_numpy()
+    return hid_adm, hid_inc
+
+
 @formatted_table
 def table_ratios(res: AlcoholResults) -> dict:
     """Areas' standardised admission ratios with 95% limits and the significance category."""
     df = _ratio_frame(res, res.ratios, "Admissions (AAF-weighted)")
     df.insert(1, "Episodes", res.ratios["episodes"].astype(int).to_numpy())
     dep = ["Ratio (city = 100)", *_LIMITS]
+    mask = _ward_withhold(res, res.ratios, "episodes")
     return {
         "df": df,
         "caption": f"{res.measure_label.capitalize()} by {res.area_label}, {res.window_label}: "
         "indirectly standardised admission ratios (city rates by age and sex = 100)",
         "counts": ["Episodes", "Admissions (AAF-weighted)"],
-        "dependent": {c: "Admissions (AAF-weighted)" for c in dep},
+        "dependent": {c: ["Admissions (AAF-weighted)", "Episodes"] for c in dep},
+        "withhold": {} if mask is None else {"Episodes": mask, "Admissions (AAF-weighted)": mask},
         "not_counts": ["Expected"],
         "formats": {"Expected": "{:,.1f}", **{c: _RATIO for c in dep}},
         "notes": [
@@ -2131,12 +2166,14 @@ def table_incidents(res: AlcoholResults) -> dict:
         "Compared with the city": t["significance"].astype(str).to_numpy(),
     })  # fmt: skip
     dep = ["Rate per 1,000 per year", *_LIMITS, "Ratio (city = 100)"]
+    mask = _ward_withhold(res, t, "incidents")
     return {
         "df": df,
         "caption": f"Alcohol-related police incidents by {res.area_label}, {res.window_label}: rate per "
         "1,000 residents per year (all ages) and ratio to the city",
         "counts": ["Incidents"],
         "dependent": {c: "Incidents" for c in dep},
+        "withhold": {} if mask is None else {"Incidents": mask},
         "formats": {
             "Rate per 1,000 per year": "{:.2f}",
             _LIMITS[0]: "{:.2f}",
@@ -2169,13 +2206,30 @@ def table_hot_spot_wards(res: AlcoholResults) -> dict:
 @formatted_table
 def table_joint(res: AlcoholResults, both_only: bool = False) -> dict:
     """Areas' admission and incident ratios side by side."""
+    from ..disclosure import SUPPRESSED
+
     j = res.joint[res.joint["both_high"]] if both_only else res.joint
+    sar = np.array(j["sar"].tolist(), dtype=object)
+    sar_sig = np.array(j["sar_significance"].astype(str).tolist(), dtype=object)
+    inc = np.array(j["incident_ratio"].tolist(), dtype=object)
+    inc_sig = np.array(j["incident_significance"].astype(str).tolist(), dtype=object)
+    notes = []
+    hidden = _joint_withheld(res, j)
+    if hidden is not None:
+        hid_adm, hid_inc = hidden
+        sar[hid_adm], sar_sig[hid_adm] = SUPPRESSED, "withheld"
+        inc[hid_inc], inc_sig[hid_inc] = SUPPRESSED, "withheld"
+        if hid_adm.any() or hid_inc.any():
+            notes.append(
+                f"{SUPPRESSED} Withheld to protect confidentiality: the count behind the ratio is from "
+                "1 to 5, or would let one be worked out (2008 hospital statistics rule)."
+            )
     df = pd.DataFrame({
         res.area_label.capitalize(): j["area_name"].astype(str).to_numpy(),
-        "Admission ratio": j["sar"].to_numpy(),
-        "Admissions compared with the city": j["sar_significance"].astype(str).to_numpy(),
-        "Incident ratio": j["incident_ratio"].to_numpy(),
-        "Incidents compared with the city": j["incident_significance"].astype(str).to_numpy(),
+        "Admission ratio": sar,
+        "Admissions compared with the city": sar_sig,
+        "Incident ratio": inc,
+        "Incidents compared with the city": inc_sig,
         "Both significantly high": np.where(j["both_high"], "Yes", "No"),
     })  # fmt: skip
     which = "where both are significantly high" if both_only else "all areas"
@@ -2183,7 +2237,11 @@ def table_joint(res: AlcoholResults, both_only: bool = False) -> dict:
         "df": df,
         "caption": f"Admissions and police incidents by {res.area_label} ({which}), {res.window_label}: "
         "ratios to the city (= 100)",
-        "formats": {"Admission ratio": _RATIO, "Incident ratio": _RATIO},
+        "formats": {
+            "Admission ratio": _RATIO,
+            "Incident ratio": _RATIO,
+        },  # "*" is shown as withheld
+        "notes": notes,
     }
 
 
@@ -2224,6 +2282,8 @@ def _ni39_aside(res: AlcoholResults) -> str:
 
 def findings(res: AlcoholResults) -> list[str]:
     """The headline findings, in words, every number computed from ``res``."""
+    from ..reporting.sanitise import md_escape
+
     out = []
     ty = res.trend_year[res.trend_year["shown"]]
     if len(ty):
@@ -2283,7 +2343,7 @@ def findings(res: AlcoholResults) -> list[str]:
         f"Police recorded {int(inc['incidents'].sum()):,} alcohol-related incidents, "
         f"{city_rate:.1f} per 1,000 residents a year. "
         + (
-            f"Hot spots concentrate in {', '.join(top['ward_name'].astype(str))}. "
+            f"Hot spots concentrate in {', '.join(map(md_escape, top['ward_name'].astype(str)))}. "
             if len(top)
             else ""
         )

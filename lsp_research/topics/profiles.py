@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config, periods
+from ..disclosure import SUPPRESSED, count_text
 from ..errors import ParameterError
 from ..formatting import ROUNDING_NOTE, formatted_table, interval, number
 
@@ -349,12 +350,88 @@ def area_indicators(
             "numerator": s["deaths"].astype(float), "denominator": np.nan,
         }))  # fmt: skip
 
-    table = pd.concat(rows, ignore_index=True)
+    table = withhold_small_counts(pd.concat(rows, ignore_index=True), wards)
     counts = wc[["ward_code", "referrals", "completed", "adult_years"]].merge(
         inc_counts, on="ward_code"
     )
     counts["admissions_broad"] = counts["ward_code"].map(ward_obs["alcohol_sar"]).to_numpy()
     return AreaIndicators(table=table, counts=counts, start=start, end=end)
+
+
+#: Indicators whose denominator is a count of people or events too: withheld with it.
+_COUNT_DENOMINATOR = {"completion_pct": "referral_rate"}
+
+
+def _relations(wards: pd.DataFrame) -> list[tuple[list[str], list[str]]]:
+    """What adds up: the wards of each area committee to the committee, the committees to the city,
+    and every ward to the city."""
+    w = wards.set_index("ward_code")["area_committee"].astype(str)
+    rels = [(list(g.index), [ac]) for ac, g in w.groupby(w)]
+    rels.append((sorted(set(w)), [config.LAD_CODE]))
+    rels.append((list(w.index), [config.LAD_CODE]))
+    return rels
+
+
+def ward_decision(ward_counts, wards: pd.DataFrame, rule: str = "hes2008") -> set:
+    """The ward codes (and committees, and the city code) whose counts are withheld, from counts by ward.
+
+    The same decision as :func:`withhold_small_counts` takes for the same counts: another report that
+    publishes the same counts by ward (the alcohol report's ward tables) withholds the same wards.
+
+    >>> wards = pd.DataFrame({"ward_code": ["W1", "W2", "W3"], "area_committee": ["A", "A", "B"]})
+    >>> sorted(ward_decision({"W1": 3, "W2": 40, "W3": 20}, wards))
+    ['W1', 'W2']
+    """
+    from ..disclosure import withheld
+
+    w = wards.set_index("ward_code")["area_committee"].astype(str)
+    counts = {c: float(ward_counts.get(c, 0) or 0) for c in w.index}
+    for ac, g in w.groupby(w):
+        counts[ac] = sum(counts[c] for c in g.index)
+    counts[config.LAD_CODE] = sum(counts[c] for c in w.index)
+    return withheld({k: round(v) for k, v in counts.items()}, _relations(wards), rule)
+
+
+def withhold_small_counts(table: pd.DataFrame, wards: pd.DataFrame, rule: str = "hes2008"):
+    """Disclosure control for every area and indicator at once (wards, area committees, the city).
+
+    For each indicator, the counts behind it (``numerator``) go through
+    :func:`lsp_research.disclosure.withheld` over the relations ward -> area committee -> city, so a
+    withheld count cannot be recovered by differencing levels, and every page (each ward's and each
+    committee's profile, the index) withholds the same cells. An indicator whose denominator is a count
+    (completion: completed of referred) is withheld with that count too. Where withheld, ``value``,
+    ``lowercl`` and ``uppercl`` become missing (an interval on a small count reveals the count) and
+    ``withheld`` is True; ``numerator`` is kept for the tables, which withhold it themselves.
+
+    >>> wards = pd.DataFrame({"ward_code": ["W1", "W2", "W3"], "area_committee": ["A", "A", "B"]})
+    >>> t = pd.DataFrame({"area_code": ["W1", "W2", "W3", "A", "B", config.LAD_CODE],
+    ...     "indicator": "x", "value": 1.0, "lowercl": 0.5, "uppercl": 2.0,
+    ...     "numerator": [3.0, 40.0, 20.0, 43.0, 20.0, 63.0]})
+    >>> withhold_small_counts(t, wards)[["area_code", "withheld"]].values.tolist()
+    [['W1', True], ['W2', True], ['W3', False], ['A', False], ['B', False], ['E08000024', False]]
+    """
+    from ..disclosure import withheld
+
+    relations = _relations(wards)
+    out = table.copy()
+    out["withheld"] = False
+    hidden_by: dict[str, set] = {}
+    for key, rows in out.groupby("indicator", sort=False):
+        counts = dict(zip(rows["area_code"], rows["numerator"].round(), strict=True))
+        hidden_by[key] = withheld(counts, relations, rule)
+    for key, den in _COUNT_DENOMINATOR.items():
+        if key in hidden_by and den in hidden_by:
+            hidden_by[key] |= hidden_by[den]
+    mask = np.array(
+        [
+            code in hidden_by[key]
+            for code, key in zip(out["area_code"], out["indicator"], strict=True)
+        ],
+        dtype=bool,
+    )
+    out["withheld"] = mask
+    out.loc[mask, ["value", "lowercl", "uppercl"]] = np.nan
+    return out
 
 
 def spine_data(ind: AreaIndicators, area: Area) -> pd.DataFrame:
@@ -372,13 +449,15 @@ def spine_data(ind: AreaIndicators, area: Area) -> pd.DataFrame:
             continue
         r = here.loc[key]
         comparison = stats.compare(r["value"], r["lowercl"], r["uppercl"], city[key], polarity)
+        if bool(r.get("withheld", False)):
+            comparison = "withheld"
         rows.append({
             "key": key, "indicator": name, "unit": unit, "polarity": polarity,
             "value": r["value"], "lowercl": r["lowercl"], "uppercl": r["uppercl"],
             "count": r["numerator"], "comparator": city[key],
             "minimum": wards_only.min()[key], "maximum": wards_only.max()[key],
             "q25": wards_only.quantile(0.25)[key], "q75": wards_only.quantile(0.75)[key],
-            "comparison": str(comparison),
+            "comparison": str(comparison), "withheld": bool(r.get("withheld", False)),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -424,6 +503,8 @@ def changes(now: AreaIndicators, before: AreaIndicators, area: Area) -> pd.DataF
         "unit": m["indicator"].map(lambda k: SPINE_INDICATORS[k][1]),
         "before": m["value_before"], "now": m["value_now"], "change": m["value_now"] - m["value_before"],
         "count_before": m["numerator_before"], "count_now": m["numerator_now"],
+        "withheld_before": m["withheld_before"].astype(bool) if "withheld_before" in m else False,
+        "withheld_now": m["withheld_now"].astype(bool) if "withheld_now" in m else False,
     })  # fmt: skip
     ratio = m["indicator"].isin(["alcohol_sar", "alcohol_specific_sar"]).to_numpy()
     prop = (m["indicator"] == "completion_pct").to_numpy()
@@ -446,6 +527,7 @@ def changes(now: AreaIndicators, before: AreaIndicators, area: Area) -> pd.DataF
     good = (up & (polarity == "increase")) | (~up & (polarity == "decrease"))
     out["assessment"] = np.where(apart, np.where(good, "significantly better", "significantly worse"),
                                  "no significant change")  # fmt: skip
+    out.loc[out["withheld_before"] | out["withheld_now"], "assessment"] = "withheld"
     return out.reset_index(drop=True)
 
 
@@ -476,8 +558,15 @@ class Profile:
 
     def headline(self) -> dict:
         """Headline figures recorded for the index's league table (one row per profile)."""
-        s = self.spine.set_index("key")["value"] if len(self.spine) else pd.Series(dtype=float)
-        rnd = lambda k, n=1: None if k not in s.index or pd.isna(s[k]) else round(float(s[k]), n)  # noqa: E731
+        sp = self.spine.set_index("key") if len(self.spine) else pd.DataFrame(columns=["value"])
+        s = sp["value"]
+        hidden = set(sp.index[sp["withheld"]]) if "withheld" in sp.columns else set()
+
+        def rnd(k, n=1):
+            if k in hidden:
+                return SUPPRESSED  # the count behind it is withheld, so is the figure
+            return None if k not in s.index or pd.isna(s[k]) else round(float(s[k]), n)
+
         return {
             "area_code": self.area.code,
             "area": self.area.name,
@@ -737,19 +826,36 @@ SPINE_CAPTION = (
 )
 
 
+#: The footnote of a table or text in which a figure is withheld because of the count behind it.
+WITHHELD_NOTE = (
+    f"{SUPPRESSED} Withheld to protect confidentiality: the count behind the figure is from 1 to 5, or "
+    "would let one be worked out from the figures for other wards, the area committee or Sunderland "
+    "(2008 hospital statistics rule). Its rate, ratio, percentage and interval are withheld with it."
+)
+
+
+#: Why the population table shows small numbers.
+POPULATION_NOTE = (
+    "Residents are mid-year population estimates, not counts of records about people: they are shown "
+    "in full, as the Office for National Statistics publishes them for wards."
+)
+
+
 def window_label(profile: Profile) -> str:
     return f"{profile.start.label} to {profile.quarter.label}"
 
 
 def heading(profile: Profile) -> str:
     """The report's title block."""
+    from ..reporting.sanitise import md_escape
+
     kind = {
         "ward": "Ward profile",
         "area_committee": "Area committee profile",
         "city": "City profile",
     }
     return (
-        f"# {kind[profile.area.kind]}: {profile.area.name}\n\n"
+        f"# {kind[profile.area.kind]}: {md_escape(profile.area.name)}\n\n"
         f"**{window_label(profile)}** ({profile.years} financial year{'s' if profile.years > 1 else ''} "
         f"pooled) | area code {profile.area.code}"
     )
@@ -774,6 +880,9 @@ def summary_text(profile: Profile) -> str:
     if le is not None and "le_male" in le.index:
         for key, who in (("le_male", "men"), ("le_female", "women")):
             r = le.loc[key]
+            if bool(r.get("withheld", False)):
+                lines.append(f"- **Life expectancy at birth, {who}:** withheld (too few deaths).")
+                continue
             lines.append(
                 f"- **Life expectancy at birth, {who}:** {number(r['value'], 1)} years "
                 f"(95% CI {interval(r['lowercl'], r['uppercl'], 1)}); "
@@ -785,16 +894,25 @@ def summary_text(profile: Profile) -> str:
 def spine_table(profile: Profile) -> dict:
     """The spine chart's numbers as a table (counts protected)."""
     s = profile.spine
+    hidden = s["withheld"].to_numpy(bool) if "withheld" in s.columns else np.zeros(len(s), bool)
+
+    def shown(col):
+        return [SUPPRESSED if h else v for h, v in zip(hidden, s[col].round(1), strict=True)]
+
     df = pd.DataFrame({
-        "Indicator": s["indicator"], "Unit": s["unit"], "Value": s["value"].round(1),
-        "Lower 95% CI": s["lowercl"].round(1), "Upper 95% CI": s["uppercl"].round(1),
+        "Indicator": s["indicator"], "Unit": s["unit"], "Value": shown("value"),
+        "Lower 95% CI": shown("lowercl"), "Upper 95% CI": shown("uppercl"),
         "Sunderland": s["comparator"].round(1), "Compared with Sunderland": s["comparison"],
         "Ward range": [f"{a:.1f} to {b:.1f}" for a, b in zip(s["minimum"], s["maximum"], strict=True)],
     })  # fmt: skip
+    notes = ["Life expectancy is pooled over the financial years of the window (Chiang II)."]
+    if hidden.any():
+        notes.insert(0, WITHHELD_NOTE)
+    notes.append("Ward range: the lowest and highest values among wards whose figure is published.")
     return {
         "df": df,
         "caption": f"{profile.area.name}: key indicators, {window_label(profile)}",
-        "notes": ["Life expectancy is pooled over the financial years of the window (Chiang II)."],
+        "notes": notes,
     }
 
 
@@ -803,7 +921,7 @@ def changes_text(profile: Profile) -> str:
     c = profile.changes
     if c.empty:
         return "The data do not reach back far enough to compare with the year before."
-    sig = c[c["assessment"] != "no significant change"]
+    sig = c[~c["assessment"].isin(["no significant change", "withheld"])]
     head = f"The 12 months to {profile.quarter.label} against the 12 months before. {CHANGE_METHOD}"
     if sig.empty:
         return head + "\n\nNo indicator changed significantly."
@@ -831,6 +949,9 @@ def changes_table(profile: Profile) -> dict:
         "df": df,
         "caption": f"{profile.area.name}: the latest 12 months against the 12 months before",
         "counts": ["Events, year before", "Events, latest year"],
+        # each row is its own indicator: no column total relates them (the decision over wards,
+        # committees and the city is in ``withhold``)
+        "by": "Indicator",
         "dependent": {
             "Year before": "Events, year before",
             "Latest year": "Events, latest year",
@@ -839,6 +960,10 @@ def changes_table(profile: Profile) -> dict:
         },
         "total_rows": False,
         "notes": [CHANGE_METHOD, ROUNDING_NOTE],
+        "withhold": {
+            "Events, year before": c["withheld_before"].to_numpy(bool),
+            "Events, latest year": c["withheld_now"].to_numpy(bool),
+        },
     }
 
 
@@ -863,9 +988,10 @@ def pyramid_table(profile: Profile) -> dict:
     return {
         "df": df,
         "caption": f"{profile.area.name}: residents by age band and sex (mid-year estimate)",
-        "counts": ["Males", "Females"],
-        "dependent": {"Males (%)": "Males", "Females (%)": "Females"},
-        "total_rows": False,
+        # population estimates are not counts of records: published as the ONS publishes them (by
+        # single year of age for wards), and the pyramid chart shows them anyway
+        "not_counts": ["Males", "Females"],
+        "notes": [POPULATION_NOTE],
     }
 
 
@@ -877,13 +1003,16 @@ def topic_text(profile: Profile) -> str:
         n = s.loc[key, "count"] if key in s.index else None
         if n is None or pd.isna(n):
             return "n/a"
-        n = int(round(n))
-        return "fewer than 6" if 0 < n <= 5 else f"{n:,}"
+        if bool(s.loc[key].get("withheld", False)):
+            return "count withheld"
+        return count_text(int(round(n)))
 
     def line(key, words):
         if key not in s.index:
             return None
         r = s.loc[key]
+        if bool(r.get("withheld", False)):
+            return f"- **{words}:** withheld to protect confidentiality (a small count)."
         return (f"- **{words}:** {number(r['value'], 1)} {r['unit']} (95% CI "
                 f"{interval(r['lowercl'], r['uppercl'], 1)}), {r['comparison']} compared with "
                 f"Sunderland's {number(r['comparator'], 1)}.")  # fmt: skip
@@ -910,6 +1039,7 @@ def wards_table(profile: Profile) -> dict:
     t = t[t["level"] == "ward"]
     wide = t.pivot(index="area_code", columns="indicator", values="value")
     num = t.pivot(index="area_code", columns="indicator", values="numerator")
+    hid = t.pivot(index="area_code", columns="indicator", values="withheld")
     names = pd.DataFrame(profile.wards.drop(columns="geometry")).set_index("ward_code")["ward_name"]
     codes = list(profile.area.ward_codes) if profile.area.kind != "ward" else sorted(names.index)
     df = pd.DataFrame({
@@ -932,6 +1062,11 @@ def wards_table(profile: Profile) -> dict:
             "Referrals per 1,000 adults a year": "Wellness referrals",
         },
         "total_rows": False,
+        "withhold": {
+            "Alcohol admissions (episodes)": hid.reindex(codes)["alcohol_sar"].to_numpy(bool),
+            "Alcohol incidents": hid.reindex(codes)["incident_rate"].to_numpy(bool),
+            "Wellness referrals": hid.reindex(codes)["referral_rate"].to_numpy(bool),
+        },
     }
 
 
@@ -952,7 +1087,11 @@ def methods_notes(profile: Profile) -> str:
         "city value, using each indicator's polarity; higher / similar / lower where there is none.\n"
         "- **Area committees and the city** are computed from the sums of their wards' counts, never by "
         "averaging ward rates.\n"
-        "- **Disclosure control:** counts of 1-5 are withheld (with secondary suppression) in every table."
+        "- **Disclosure control:** counts of 1-5 are withheld, and so is every rate, ratio, percentage "
+        "and interval calculated from them; further counts are withheld so that none can be worked out "
+        "by differencing wards, area committees and Sunderland. The decision is taken once for every "
+        "area, so each profile and the index withhold the same figures. Population estimates are shown "
+        "in full."
     )
 
 
@@ -981,12 +1120,14 @@ def index_context(entries: list[dict], wards=None) -> dict:
     for kind, what in (("ward", "wards"), ("area_committee", "area committees")):
         league = league_table(summaries, kind)
         if len(league):
+            withheld_any = bool((league.astype(object) == SUPPRESSED).to_numpy().any())
             tables.append(
                 show_table(
                     league,
                     caption=f"League table of {what}, most deprived first (figures recorded by each profile run)",
                     counts=["Residents"],
                     display=False,
+                    notes=[WITHHELD_NOTE] if withheld_any else [],
                 )
             )
     if tables:

@@ -1475,10 +1475,69 @@ def choropleth(
     return fig, alt
 
 
+#: Caption of :func:`decay_chart` (the points are pooled distance bands, not wards).
+DECAY_CAPTION = (
+    "Binomial GLM (logit link) of take-up on distance, fitted to every ward and centre pair; each point "
+    "pools the pairs at similar distances (at least 20 referrals, and no count of 1-5 taken up or not "
+    "taken up), so that no small cell is shown."
+)
+
+
+def distance_bands(
+    table: pd.DataFrame,
+    distance: str = "distance_km",
+    successes: str = "took_up",
+    trials: str = "referrals",
+    min_trials: int = 20,
+    rule: str = "hes2008",
+) -> pd.DataFrame:
+    """Pool ward-by-centre cells into distance bands that are safe to plot.
+
+    Cells are taken in order of distance and pooled until a band has at least ``min_trials`` trials and
+    neither its successes nor its failures is a small count (1 to 5 under ``rule``); a last band that
+    falls short is merged into the one before. Returns one row per band: ``distance`` (trial-weighted
+    mean), ``successes``, ``trials``, ``pct``, ``cells`` (cells pooled).
+
+    >>> t = pd.DataFrame({"distance_km": [0.5, 1.0, 1.5, 2.0, 3.0, 4.0],
+    ...                   "referrals": [4, 3, 30, 2, 10, 9], "took_up": [4, 1, 20, 0, 5, 3]})
+    >>> distance_bands(t)[["referrals", "took_up", "cells"]].values.tolist()
+    [[37, 25, 3], [21, 8, 3]]
+    """
+    from ..disclosure import RULES
+
+    upper = RULES[rule].upper
+    t = table[(table[trials] > 0) & table[distance].notna()].sort_values(distance)
+    bands: list[list[int]] = []
+    current: list[int] = []
+    for i in range(len(t)):
+        current.append(i)
+        part = t.iloc[current]
+        n, k = int(part[trials].sum()), int(part[successes].sum())
+        if n >= min_trials and not 1 <= k <= upper and not 1 <= n - k <= upper:
+            bands.append(current)
+            current = []
+    if current:
+        if bands:
+            bands[-1].extend(current)
+        else:
+            return pd.DataFrame(columns=[distance, successes, trials, "pct", "cells"])
+    rows = []
+    for idx in bands:
+        part = t.iloc[idx]
+        n, k = int(part[trials].sum()), int(part[successes].sum())
+        d = float((part[distance] * part[trials]).sum() / n)
+        rows.append({distance: d, successes: k, trials: n, "pct": 100 * k / n, "cells": len(idx)})
+    return pd.DataFrame(rows)
+
+
 def decay_chart(
     fit: DecayFit, table: pd.DataFrame, successes: str = "took_up", trials: str = "referrals"
 ):
-    """Ward take-up against distance (``fit.distance``) with the fitted curve and its 95% band."""
+    """Take-up against distance (``fit.distance``) with the fitted curve and its 95% band.
+
+    The ward-by-centre cells of ``table`` are pooled into safe distance bands
+    (:func:`distance_bands`): no point stands for a small count.
+    """
     from ..plots import PALETTE, figure
 
     fig, ax = figure(
@@ -1486,20 +1545,22 @@ def decay_chart(
         f"Straight-line distance from ward centroid to {fit.target} (km)",
         "Referrals taken up (%)",
     )
-    t = table[(table[trials] > 0) & table[fit.distance].notna()]
-    pct = 100 * t[successes] / t[trials]
-    size = 20 + 180 * t[trials] / t[trials].max()
-    ax.scatter(t[fit.distance], pct, s=size, color=PALETTE["blue"], alpha=0.7, edgecolor="black",
-               linewidth=0.4, label="Ward and centre (size = referrals)")  # fmt: skip
+    b = distance_bands(table, fit.distance, successes, trials)
+    if len(b):
+        size = 20 + 180 * b[trials] / b[trials].max()
+        ax.scatter(b[fit.distance], b["pct"], s=size, color=PALETTE["blue"], alpha=0.7,
+                   edgecolor="black", linewidth=0.4,
+                   label="Pairs at similar distances, pooled (size = referrals)")  # fmt: skip
     c = fit.curve
     ax.plot(c["distance_km"], c["fitted_pct"], color=PALETTE["vermillion"], linestyle="--",
             label="Fitted binomial GLM (logit link)")  # fmt: skip
     ax.fill_between(c["distance_km"], c["lowercl"], c["uppercl"], color=PALETTE["vermillion"], alpha=0.15,
                     label="95% confidence band")  # fmt: skip
     ax.legend(fontsize=8)
+    n_cells = int(b["cells"].sum()) if len(b) else 0
     alt = (
-        f"Scatter of {len(t)} ward and centre pairs: take-up of referrals (%) against distance to "
-        f"{fit.target} (km), "
+        f"Scatter of take-up of referrals (%) against distance to {fit.target} (km): {n_cells} ward "
+        f"and centre pairs pooled into {len(b)} distance bands, "
         f"with a fitted curve going from {number(c['fitted_pct'].iloc[0], 1)}% at 0 km to "
         f"{number(c['fitted_pct'].iloc[-1], 1)}% at {number(c['distance_km'].iloc[-1], 1)} km. Odds of take-up change "
         f"by a factor of {fit.odds_ratio_per_km:.3f} per km (95% CI {fit.odds_ratio_lowercl:.3f} to "
@@ -1808,6 +1869,7 @@ def _ratio_text(a: float, b: float) -> str:
 def key_findings(res: WellnessAnalysis) -> str:
     """The headline findings of ``res`` in words (Markdown bullets), every number computed."""
     from ..disclosure import count_text
+    from ..reporting.sanitise import md_escape
 
     p = res.params
     city = res.city.iloc[0]
@@ -1816,7 +1878,7 @@ def key_findings(res: WellnessAnalysis) -> str:
     ref_ineq = ineq.loc["Referrals per 1,000 adults"]
     comp_ineq = ineq.loc["12-week completion (% of referrals)"]
     fit = res.decay
-    where = "the centres" if p.centre_id is None else p.centre_name
+    where = "the centres" if p.centre_id is None else md_escape(p.centre_name)
     lines = [
         f"- In {p.window_label}, {where} received {count_text(int(city['referrals']))} referrals of "
         f"{p.group_label}: "
@@ -1847,7 +1909,7 @@ def key_findings(res: WellnessAnalysis) -> str:
         lines.append(
             f"- {len(flagged)} high-need ward{'s' if len(flagged) != 1 else ''} "
             f"{'have' if len(flagged) != 1 else 'has'} uptake below the city rate: "
-            + ", ".join(flagged["ward_name"].astype(str))
+            + ", ".join(map(md_escape, flagged["ward_name"].astype(str)))
             + f" ({_significantly(int((flagged['uptake_vs_city'] == 'lower').sum()), len(flagged))})."
         )
     else:
@@ -1856,7 +1918,7 @@ def key_findings(res: WellnessAnalysis) -> str:
         c = res.coverage
         lines.append(
             f"- {c.pct_before:.1f}% of adults live within {c.service_radius_m / 1000:g} km of a centre "
-            f"(straight line). A seventh centre in {_ward_name(res, c.site_ward_code)} ward would raise this "
+            f"(straight line). A seventh centre in {md_escape(_ward_name(res, c.site_ward_code))} ward would raise this "
             f"to {c.pct_after:.1f}% (about {c.gain:,.0f} more adults)."
         )
     return "\n".join(lines)
