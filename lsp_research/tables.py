@@ -45,6 +45,8 @@ from . import disclosure
 __all__ = ["format_value", "show_table"]
 
 _MISSING = '<abbr title="not available">..</abbr>'
+#: The tones a cell may carry (see ``show_table(tone=...)``).
+TONES = ("better", "worse")
 _HIDDEN = f'<abbr title="suppressed to protect confidentiality">{disclosure.SUPPRESSED}</abbr>'
 
 
@@ -115,6 +117,7 @@ def show_table(
     withhold: Mapping[str, Sequence[bool]] | None = None,
     not_counts: Iterable[str] = (),
     notes: Iterable[str] = (),
+    tone: Mapping[str, Sequence[str | None]] | None = None,
 ) -> str:
     """Render a table as accessible HTML after disclosure control, and show it in the notebook.
 
@@ -142,6 +145,9 @@ def show_table(
         "Number of indicators"): marked so that the publishing audit does not treat them as counts.
     notes : list of str
         Further footnotes (source, definitions), printed under the table.
+    tone : dict, optional
+        ``{column: ["better" | "worse" | None per row]}``: colours a cell (class ``lsp-better`` or
+        ``lsp-worse``, a colour-blind-safe blue and orange) whose text already says it in words.
 
     Returns
     -------
@@ -218,6 +224,10 @@ def show_table(
             attrs += ' data-derived="true"'
         head.append(f'<th scope="col"{attrs}>{_html.escape(_label(col))}</th>')
 
+    tones = {c: list(v) for c, v in (tone or {}).items()}
+    for col, v in tones.items():
+        if col not in df.columns or len(v) != len(df):
+            raise ValueError(f"tone: {col!r} needs one entry per row ({len(df)}), from {TONES}")
     hidden_cells = {tuple(c) for c in info["cells"]}
     body = []
     missing_seen = False
@@ -253,6 +263,10 @@ def show_table(
                 attrs += ' class="num"'
             if is_count:
                 attrs += ' data-count="true"'
+            t = tones.get(col, [None] * (pos + 1))[pos] if col in tones else None
+            if t in TONES and text not in (_HIDDEN, _MISSING):
+                attrs += f' class="lsp-{t}"' if "class=" not in attrs else ""
+                attrs = attrs.replace('class="num"', f'class="num lsp-{t}"')
             cells.append(f"<td{attrs}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
 

@@ -141,3 +141,14 @@ def test_same_table_gives_same_bytes(wards):
     a = show_table(wards, "Admissions", counts=["Admissions"], display=False)
     b = show_table(wards.copy(), "Admissions", counts=["Admissions"], display=False)
     assert a == b
+
+
+def test_tone_colours_cells_that_say_better_or_worse():
+    df = pd.DataFrame({"Indicator": ["a", "b", "c"], "Change": ["↑ improving", "↑ worsening", "–"]})
+    html = show_table(df, "Change on a year ago", display=False,
+                      tone={"Change": ["better", "worse", None]})  # fmt: skip
+    assert '<td class="lsp-better">↑ improving</td>' in html
+    assert '<td class="lsp-worse">↑ worsening</td>' in html
+    assert "<td>–</td>" in html
+    with pytest.raises(ValueError, match="tone: 'Change' needs one entry per row"):
+        show_table(df, "x", display=False, tone={"Change": ["better"]})

@@ -721,6 +721,11 @@ class IndicatorRecord:
         return text
 
     @property
+    def direction_tone(self) -> str | None:
+        """``better`` or ``worse`` for the year-on-year change (the cell's colour), else None."""
+        return {"improving": "better", "worsening": "worse"}.get(self.direction)
+
+    @property
     def direction_text(self) -> str:
         """Arrow for the way the value moved, word for whether that is better or worse, last year's value."""
         if self.direction in ("not known", "not comparable"):

@@ -295,9 +295,10 @@ def summary_frame(run, exclude_red_flags: bool = True) -> pd.DataFrame:
                 "Against target": rec.status_text,
                 "SPC": rec.variation_text if r["judged"] else "– not judged",
                 "On a year ago": rec.direction_text,
+                "_tone": rec.direction_tone,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=None if rows else ["_tone"])
 
 
 def show_icon_summary(run, display: bool = True) -> str:
@@ -305,10 +306,12 @@ def show_icon_summary(run, display: bool = True) -> str:
     df = summary_frame(run)
     if df.empty:
         return _display(_p("Every indicator is a red flag this quarter."), display)
+    tone = {"On a year ago": df.pop("_tone").tolist()}
     return show_table(
         df,
         caption=f"Everything else at a glance, {run.meeting.period.label}",
         display=display,
+        tone=tone,
         notes=[
             "✔ on track, ⚠ at risk, ✖ off track against target; SPC ● common cause, ▲/▼ special cause "
             "(direction of the change); 'on a year ago' compares with the same quarter last year: the "
@@ -462,6 +465,9 @@ def show_partnership(run, partnership: str, display: bool = True) -> str:
                 caption=f"{ind.label} in {a.period.label}",
                 display=display,
                 notes=notes,
+                tone={
+                    "Result": [rec.direction_tone if i == 6 else None for i in range(len(facts))]
+                },
             )
         )
         fig, alt = indicator_chart(a, ind.code, r["area_code"])
