@@ -51,7 +51,6 @@ def register(subparsers) -> None:
     """Add the ``audit`` command."""
     p = subparsers.add_parser(
         "audit",
-        help="check published HTML for disclosure, privacy, offline and accessibility problems",
         description=(
             "Scan every HTML file under PATH and fail, listing file and place, on: an unsuppressed "
             "small count in a table, a record-level identifier or date of birth, an absolute path "

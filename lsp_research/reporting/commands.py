@@ -83,29 +83,69 @@ def _cmd_run(args) -> int:
     return summary.exit_code
 
 
-def _cmd_describe(args) -> int:
+def find_notebook(name: str):
+    """The notebook a command names: a file, a name of ``programme.yml``, or ``notebooks/NAME.ipynb``;
+    raises :class:`~lsp_research.errors.ParameterError` offering the closest names.
+
+    >>> find_notebook("performance").name
+    'performance.ipynb'
+    >>> find_notebook("perfomance")
+    Traceback (most recent call last):
+    ...
+    lsp_research.errors.ParameterError: no notebook 'perfomance': did you mean 'performance'? ...
+    """
     from pathlib import Path
 
-    from ..errors import ProgrammeError
-    from .parameters import describe
+    from ..cli import suggest
+    from ..config import get_paths
+    from ..errors import ParameterError, ProgrammeError
     from .programme import load_programme
 
-    target = Path(args.notebook)
-    if not target.suffix and not target.exists():
-        try:
-            target = load_programme().get(args.notebook).path
-        except ProgrammeError:
-            from ..config import get_paths
+    target = Path(name)
+    if target.suffix == ".ipynb" and target.is_file():
+        return target
+    names: set[str] = set()
+    try:
+        prog = load_programme()
+        names = {e.name for e in prog.notebooks}
+        return prog.get(name).path
+    except ProgrammeError:
+        pass
+    folder = get_paths().notebooks
+    candidate = folder / f"{target.stem if target.suffix == '.ipynb' else name}.ipynb"
+    if candidate.is_file():
+        return candidate
+    names |= {p.stem for p in folder.glob("*.ipynb")}
+    raise ParameterError(
+        f"no notebook {name!r}: {suggest(target.stem or name, sorted(names), 'notebook')} "
+        f"(in programme.yml and {folder})"
+    )
 
-            target = get_paths().notebooks / f"{args.notebook}.ipynb"
-    print(describe(target))
+
+def _cmd_describe(args) -> int:
+    from .parameters import describe
+
+    print(describe(find_notebook(args.notebook)))
+    return 0
+
+
+def _cmd_period(args) -> int:
+    from .runner import parse_period
+
+    text = parse_period(args.period)  # refuses a bad form (exit 2) before anything is read
+    if text == "latest":
+        print("latest: the newest quarter in the processed data, chosen when the run starts")
+        return 0
+    from ..periods import Quarter
+
+    q = Quarter.parse(text)
+    print(f"{q} = {q.label}: {q.start:%-d %B %Y} to {q.end:%-d %B %Y}")
     return 0
 
 
 def register(subparsers) -> None:
     run = subparsers.add_parser(
         "run",
-        help="run every report of programme.yml for one quarter and publish reports/<period>/",
         description=(
             "Validate the period, programme.yml and every notebook's parameters, run the notebooks "
             "whose inputs changed (the rest come from the cache), export each audience tier, write "
@@ -153,9 +193,12 @@ def register(subparsers) -> None:
 
     desc = subparsers.add_parser(
         "describe",
-        help="list a notebook's parameters: type, default, allowed values, help",
     )
     desc.add_argument(
         "notebook", help="a notebook file, or a name from programme.yml (e.g. performance)"
     )
     desc.set_defaults(func=_cmd_describe)
+
+    per = subparsers.add_parser("period")
+    per.add_argument("period", help="YYYYQn (e.g. 2009Q3), 'YYYY-YY Qn' or 'latest'")
+    per.set_defaults(func=_cmd_period)

@@ -163,7 +163,7 @@ def _cmd_new_report(args) -> int:
 
 
 def register(subparsers) -> None:
-    new = subparsers.add_parser("new", help="start something new from a template")
+    new = subparsers.add_parser("new")
     what = new.add_subparsers(title="what", metavar="WHAT")
     rep = what.add_parser(
         "report", help="a new report notebook with parameters, tiers and house style"
