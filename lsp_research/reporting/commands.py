@@ -31,6 +31,7 @@ examples:
   lsp-research run --period latest --quiet        what cron or a systemd timer calls
   lsp-research run --period 2009Q3 --jobs 4
   lsp-research run --period 2009Q3 --only performance --force
+  lsp-research run --period latest --dry-run      what would rerun, and why
   lsp-research run --period latest --scheduler tcp://scheduler:8786
 """
 
@@ -58,8 +59,12 @@ def _cmd_run(args) -> int:
         out=args.out,
         warm=not args.cold,
         timeout=args.timeout,
+        dry_run=args.dry_run,
     )
     out = sys.stdout
+    if args.dry_run:
+        print(summary.table(), file=out)
+        return 0
     if not args.quiet or summary.exit_code != 0:
         print(summary.table(), file=out)
     else:
@@ -168,6 +173,12 @@ def register(subparsers) -> None:
         help="run on a Dask cluster, e.g. tcp://host:8786, instead of local processes",
     )
     run.add_argument("--force", action="store_true", help="ignore the cache; run everything")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say what would run, what is cached and why (which input, module or parameter "
+        "changed); run and publish nothing",
+    )
     run.add_argument(
         "--quiet", action="store_true", help="print only warnings, failures and a one-line summary"
     )

@@ -406,6 +406,7 @@ def run_programme(
     timeout: int | None = None,
     stream: TextIO | None = None,
     executor_factory: Callable[..., Executor] | None = None,
+    dry_run: bool = False,
 ) -> RunSummary:
     """Run every notebook of the programme for one quarter and publish ``<out>/<period>/``.
 
@@ -432,10 +433,13 @@ def run_programme(
         Fork kernels from a warm server (default); False starts each kernel from scratch.
     timeout : int, optional
         Seconds allowed per cell, overriding ``programme.yml``.
+    dry_run : bool
+        Plan and validate as usual, then return a :class:`~lsp_research.reporting.dryrun.DryRun`
+        (what would run, what is cached, and why) instead of running or publishing anything.
 
     Returns
     -------
-    RunSummary
+    RunSummary (a DryRun with ``dry_run``)
 
     Raises
     ------
@@ -477,6 +481,7 @@ def run_programme(
             warm=warm,
             timeout=timeout,
             executor_factory=executor_factory,
+            dry_run=dry_run,
         )
 
 
@@ -495,6 +500,7 @@ def _run_locked(
     warm,
     timeout,
     executor_factory,
+    dry_run=False,
 ) -> RunSummary:
     from . import provenance
 
@@ -569,6 +575,12 @@ def _run_locked(
                 fingerprint,
             )
             planned.append(_Planned(entry, task, pset.label, key))
+        if (
+            dry_run
+        ):  # lsp-research run --dry-run: what would run and why; nothing runs or is written
+            from .dryrun import dry_run as _dry_run
+
+            return _dry_run(quarter, planned, store, force=force)
         store.hasher.save()
 
         if not force and not keep:
