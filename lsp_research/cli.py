@@ -35,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "lsp_research.reporting.commands",
         "run every report of programme.yml for one quarter and publish reports/<period>/",
     ),
+    "preview": (
+        "lsp_research.reporting.preview",
+        "render one report to a scratch folder, not published; --watch renders again on change",
+    ),
     "describe": (
         "lsp_research.reporting.commands",
         "list a notebook's parameters: type, default, allowed values, help",

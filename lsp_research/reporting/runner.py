@@ -392,6 +392,41 @@ def plan(
     return planned
 
 
+def make_task(
+    entry: NotebookEntry,
+    pset,
+    values: dict[str, Any],
+    quarter: Quarter,
+    *,
+    env: dict[str, str],
+    timeout: int | None,
+    warm: bool,
+    preload: tuple[str, ...],
+    index_href: str | None = "../../index.html",
+) -> RunTask:
+    """The task of one run of ``entry`` over parameter set ``pset`` (also what ``preview`` renders)."""
+    return RunTask(
+        key=f"{entry.name}/{pset.set_id}",
+        name=entry.name,
+        set_id=pset.set_id,
+        notebook=str(entry.path),
+        parameters=values,
+        tiers=entry.tiers,
+        context={
+            "name": entry.name,
+            "period": str(quarter),
+            "period_label": quarter.label,
+            "parameters": values,
+            "parameter_set": pset.label if pset.set_id != "city" else None,
+            "index_href": index_href,
+        },
+        env=env,
+        timeout=timeout or entry.timeout,
+        warm=warm,
+        preload=preload,
+    )
+
+
 def run_programme(
     period: str = "latest",
     *,
@@ -547,25 +582,8 @@ def _run_locked(
                 input_hashes_by_entry[entry.name] = {
                     k: store.hasher.hash(v) for k, v in inputs.items()
                 }
-            task = RunTask(
-                key=f"{entry.name}/{pset.set_id}",
-                name=entry.name,
-                set_id=pset.set_id,
-                notebook=str(entry.path),
-                parameters=values,
-                tiers=entry.tiers,
-                context={
-                    "name": entry.name,
-                    "period": period,
-                    "period_label": quarter.label,
-                    "parameters": values,
-                    "parameter_set": pset.label if pset.set_id != "city" else None,
-                    "index_href": "../../index.html",
-                },
-                env=env,
-                timeout=timeout or entry.timeout,
-                warm=warm,
-                preload=preload_t,
+            task = make_task(
+                entry, pset, values, quarter, env=env, timeout=timeout, warm=warm, preload=preload_t
             )
             key = _cache.run_key(
                 nb_hash[entry.path],
