@@ -58,8 +58,8 @@ lab: $(STAMP) ## Open JupyterLab at the project root, on the notebooks folder, w
 lock: ## Regenerate requirements.lock from pyproject.toml (needs uv: pip install uv)
 	uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -o requirements.lock
 
-benchmark: $(STAMP) ## Run the benchmarks (by hand; they print ratios)
-	$(BIN)/python benchmarks/run_all.py
+benchmark: $(STAMP) ## Run the benchmarks (by hand, minutes; they print times and ratios)
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean-reports: ## Delete published reports (they can be rebuilt)
 	rm -rf reports/*/
