@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from project_copy import copy_project
 
 from lsp_research.cli import COMMANDS
 from lsp_research.config import PROJ_ROOT
@@ -73,20 +74,6 @@ def test_readme_lists_every_command():
 
 
 # --------------------------------------------------------------------------- following them, in a copy
-
-
-def _copy_project(dest: Path) -> Path:
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=PROJ_ROOT, capture_output=True, check=True
-    ).stdout.decode()
-    for rel in filter(None, tracked.split("\0")):
-        src = PROJ_ROOT / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-            (dest / rel).chmod((dest / rel).stat().st_mode | 0o200)
-    (dest / ".venv").symlink_to(Path(sys.executable).parent.parent)  # what `make install` makes
-    return dest
 
 
 def _follow_the_indicator_guide(project: Path, run) -> str:
@@ -145,7 +132,7 @@ def _follow_the_report_guide(project: Path, run) -> None:
 def test_following_the_guides_in_a_copy_leaves_the_quick_tests_green(tmp_path):
     if shutil.which("git") is None:
         pytest.skip("needs git to list the project's files")
-    project = _copy_project(tmp_path / "project")
+    project = copy_project(tmp_path / "project")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LSP_")}
     env["PYTHONPATH"] = str(project)  # the copy's package, registry, catalogue and notebooks
     exe = Path(sys.executable).with_name("lsp-research")

@@ -8,15 +8,14 @@ runs a tool of ``.venv`` (what ``make install`` makes), so nothing is downloaded
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from project_copy import VENV, copy_project
 
 from lsp_research.config import PROJ_ROOT
 from lsp_research.reporting.scaffold import new_report
 
-VENV = Path(sys.executable).parent.parent
 GIT = ["git", "-c", "user.name=Analyst", "-c", "user.email=analyst@example.org"]
 
 
@@ -41,16 +40,7 @@ def test_hooks_are_local_and_use_the_venv():
 def test_fresh_clone_passes_the_hooks_first_time_and_a_new_report_commits(tmp_path):
     if shutil.which("git") is None or not (VENV / "bin" / "pre-commit").exists():
         pytest.skip("needs git and the project's .venv (make install)")
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=PROJ_ROOT, capture_output=True, check=True
-    ).stdout.decode()
-    clone = tmp_path / "clone"
-    for rel in filter(None, tracked.split("\0")):
-        src = PROJ_ROOT / rel
-        if src.is_file():
-            (clone / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, clone / rel)
-    (clone / ".venv").symlink_to(VENV)
+    clone = copy_project(tmp_path / "clone")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
     assert _git(clone, "init", "-q").returncode == 0
     _git(clone, "add", "-A")

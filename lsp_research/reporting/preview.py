@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from ..config import PACKAGE_DIR, get_paths
-from ..errors import ParameterError
+from ..errors import LspError, ParameterError
 
 PREVIEW_DIR = ".preview"
 
@@ -92,9 +92,18 @@ def render(
     from ..periods import resolve
     from . import provenance
     from .execute import run_task
-    from .parameters import Areas, available_periods
+    from .kernels import notebook_imports
+    from .parameters import Areas, available_periods, read_notebook
     from .programme import Programme
-    from .runner import _check_kernel, _kernel_env, make_task, parse_period, plan, publish_dir
+    from .runner import (
+        PRELOAD,
+        _check_kernel,
+        _kernel_env,
+        make_task,
+        parse_period,
+        plan,
+        publish_dir,
+    )
 
     t0 = time.perf_counter()
     requested = parse_period(period)
@@ -119,7 +128,7 @@ def render(
         env=_kernel_env(reports),
         timeout=None,
         warm=warm,
-        preload=tuple(sorted(package_imports(entry.path))),
+        preload=tuple(sorted(notebook_imports(read_notebook(entry.path)) | set(PRELOAD))),
         index_href=None,
     )
     task.context["provenance"] = provenance.collect(paths.processed)
@@ -271,7 +280,10 @@ def _cmd_preview(args) -> int:
     notebook = _entry(args.name, None, None)[1].path
 
     def again() -> None:
-        _show(render(args.name, **options))
+        try:
+            _show(render(args.name, **options))
+        except LspError as exc:  # e.g. a parameter made invalid by the edit: say so, keep watching
+            print(f"lsp-research: error: {exc}", file=sys.stderr, flush=True)
 
     def restart() -> None:
         print("a package module changed: starting again with the new code", flush=True)
