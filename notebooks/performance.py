@@ -30,6 +30,15 @@ report.show_red_flags(run)
 # %% tags=["board"]
 report.show_icon_summary(run)
 
+# %% [markdown] tags=["board"]
+# ## What came of the Board's earlier decisions
+#
+# Every red flag the Board saw at an earlier meeting: what it decided, who leads, when it reviews it,
+# and how the indicator has moved since.
+
+# %% tags=["board"]
+report.show_board_followup(run)
+
 # %% [markdown] tags=["executive"]
 # ## Exceptions this quarter and what the management group decided
 #
@@ -44,6 +53,18 @@ report.show_exceptions(run)
 
 # %% tags=["executive"]
 report.show_escalation_log(run)
+
+# %% [markdown] tags=["executive"]
+# ## Data quality: routed-back items and corrections
+#
+# What was sent back to owners at earlier meetings and where it stands now, and every return that a
+# partner corrected by resubmitting it (the latest submission is used).
+
+# %% tags=["executive"]
+report.show_routed_back(run)
+
+# %% tags=["executive"]
+report.show_corrections(run)
 
 # %% [markdown] tags=["executive"]
 # ## How the filter decides

@@ -377,17 +377,32 @@ def test_bad_excel_return_names_sheet_and_worksheet_row(tiny_raw, tmp_path):
     assert "(sheet 'Return'), row 5, column 'numerator': numerator is above denominator" in text
 
 
-def test_duplicate_return_across_two_files_is_found(tiny_raw, tmp_path):
+def test_two_figures_on_one_date_in_two_files_are_refused(tiny_raw, tmp_path):
+    folder = tiny_raw / "indicators" / "returns"
+    folder.mkdir()
+    _write_partner_xlsx(folder / "a.xlsx", _partner_frame())
+    other = _partner_frame().iloc[:1].assign(Value=4.4)  # same key, same date, another figure
+    _write_partner_xlsx(folder / "b.xlsx", other)
+    _catalogue(tiny_raw, indicators=[{"path": "indicators/returns", "format": "partner_return"}])
+    with pytest.raises(
+        DataValidationError,
+        match=r"b.xlsx \(sheet 'Return'\), row 4, column 'submitted_on': two different figures for "
+        r"indicator_code NI20, period 2009Q2, area_code E08000024 submitted on the same date \(here "
+        r"and in .*a.xlsx \(sheet 'Return'\) row 4\)",
+    ):
+        data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p")
+
+
+def test_the_same_return_sent_twice_is_kept_once(tiny_raw, tmp_path):
     folder = tiny_raw / "indicators" / "returns"
     folder.mkdir()
     _write_partner_xlsx(folder / "a.xlsx", _partner_frame())
     _write_partner_xlsx(folder / "b.xlsx", _partner_frame().iloc[:1])
     _catalogue(tiny_raw, indicators=[{"path": "indicators/returns", "format": "partner_return"}])
-    with pytest.raises(
-        DataValidationError,
-        match=r"b.xlsx \(sheet 'Return'\), row 4.*same indicator_code, period, area_code as .*a.xlsx \(sheet 'Return'\) row 4",
-    ):
-        data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p")
+    data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p")
+    ret = pd.read_parquet(tmp_path / "p" / "indicator_returns.parquet")
+    assert ret.groupby(["indicator_code", "period", "area_code"]).size().max() == 1
+    assert len(pd.read_parquet(tmp_path / "p" / "indicator_corrections.parquet")) == 0
 
 
 def test_empty_returns_folder_is_reported(tiny_raw, tmp_path):

@@ -86,9 +86,12 @@ def _follow_the_indicator_guide(project: Path, run) -> str:
     code = re.search(r"code: (\S+)", entry).group(1)
     registry = project / "indicators.yml"
     text = registry.read_text()
-    assert not re.search(rf"(?m)^\s*- code: {code}\s*$", text), (
-        f"{code}, the guide's example, is already in indicators.yml: the guide adds it"
-    )
+    while re.search(rf"(?m)^\s*- code: {code}\s*$", text):  # the guide was followed in the project
+        new = f"{code}X"  # itself: follow it again with a code not yet registered
+        entry, targets, returns_csv = (
+            re.sub(rf"\b{code}\b", new, b) for b in (entry, targets, returns_csv)
+        )
+        code = new
     # Step 1: the entry at the end of the indicators: list; step 2: the targets under targets:.
     head, tail = text.split("\ntargets:\n", 1)
     registry.write_text(
@@ -97,18 +100,17 @@ def _follow_the_indicator_guide(project: Path, run) -> str:
     )  # fmt: skip
     check = run("indicators", "check")
     assert "OK" in check.stdout
-    # Step 3: the partner's return beside the others, listed under the indicators source's files:.
-    name = re.search(r"path: indicators/(\S+)", catalogue_files).group(1)
-    (project / "data" / "raw" / "indicators" / name).write_text(returns_csv)
-    catalogue = project / "data" / "catalogue.yml"
-    lines = catalogue.read_text().splitlines(keepends=True)
-    start = lines.index("  indicators:\n")
-    at = next(i for i in range(start, len(lines)) if lines[i].strip() == "files:") + 1
-    while lines[at].startswith("    - ") or lines[at].startswith("      "):
-        at += 1
-    lines[at:at] = [catalogue_files]
-    catalogue.write_text("".join(lines))
-    yaml.safe_load(catalogue.read_text())  # still a YAML file
+    # Step 3: the partner's return in the returns folder, which the default catalogue already lists
+    folder = re.search(r"`(data/raw/indicators/returns)/(\S+)`", INDICATOR_GUIDE.read_text())
+    listed = yaml.safe_load((project / "data" / "catalogue.yml").read_text())["sources"][
+        "indicators"
+    ]
+    assert any(
+        (f["path"], f["format"]) == ("indicators/returns/", "partner_return")
+        for f in listed["files"]
+    )
+    (project / folder.group(1) / folder.group(2)).write_text(returns_csv)
+    assert catalogue_files.strip().startswith("- path: indicators/")  # for a file kept elsewhere
     # Steps 4 and 5: build the data, run the quarter.
     run("data", "build")
     run("run", "--period", "latest", "--only", "performance", "--quiet")

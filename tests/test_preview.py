@@ -12,6 +12,8 @@ from lsp_research.cli import main
 from lsp_research.config import PACKAGE_DIR
 from lsp_research.reporting import preview
 
+LEAKS = ("LSP_CATALOGUE", "LSP_REGISTRY", "LSP_RAW_DIR", "LSP_PROCESSED_DIR")
+
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
@@ -25,6 +27,7 @@ def project(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_preview_renders_one_report_and_publishes_nothing(project, capsys):
     # 2009Q4 totals (10 + 4) + (20 + 4) + (30 + 4) = 72 for the city code the fixture data holds
+    before = {k: os.environ.get(k) for k in LEAKS}
     assert main(["preview", "good", "--area", "Coalfield", "--tier", "board"]) == 0
     out = capsys.readouterr().out
     folder = project["reports"] / ".preview" / "good" / "Coalfield"
@@ -39,6 +42,8 @@ def test_preview_renders_one_report_and_publishes_nothing(project, capsys):
     assert sorted(p.name for p in project["reports"].iterdir()) == [
         ".preview"
     ]  # no period, no cache
+    # the kernel's environment (run_task sets LSP_CATALOGUE and friends) does not leak into the caller
+    assert {k: os.environ.get(k) for k in LEAKS} == before
 
 
 def test_bad_names_areas_and_tiers_are_refused_with_the_closest_names(project, capsys):

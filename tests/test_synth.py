@@ -89,7 +89,7 @@ def test_two_generations_are_byte_identical(small, tmp_path):
     paths_b = synth.generate(out_b, scale=SMALL)
     rel_a = sorted(p.relative_to(out_a).as_posix() for p in paths_a)
     rel_b = sorted(p.relative_to(out_b).as_posix() for p in paths_b)
-    assert rel_a == rel_b and len(rel_a) == 15
+    assert rel_a == rel_b and len(rel_a) == 17
     for rel in rel_a:
         assert (out_a / rel).read_bytes() == (out_b / rel).read_bytes(), rel
 

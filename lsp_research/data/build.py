@@ -20,6 +20,7 @@ Raw files are only ever opened for reading.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -37,12 +38,14 @@ from .. import __version__
 from ..config import CRS_BNG, DOMAIN_DIR, LAD_CODE, get_paths
 from ..errors import DataValidationError, LspError, Problem
 from ..geo import assign_ward, points_from_xy
+from ..periods import Quarter
 from .catalogue import SOURCES, Catalogue, load_catalogue
+from .corrections import resolve_corrections
 from .loaders import SOURCE_TABLES, load_file, table_of
 from .schemas import RETURN_DUE_DAYS, Context
 
 #: Bump when the processed tables change shape, so every source is rebuilt.
-BUILD_VERSION = 2
+BUILD_VERSION = 3
 
 #: Each build unit (a catalogue source) and the processed tables it writes. ``deprivation`` is part
 #: of the ``geography`` unit because the ward table carries the IMD scores.
@@ -53,7 +56,13 @@ UNIT_TABLES = {
     "hospital": ("admissions",),
     "police": ("incidents",),
     "wellness": ("referrals",),
-    "indicators": ("indicator_returns", "indicator_targets", "indicator_comparators"),
+    "indicators": (
+        "indicator_returns",
+        "indicator_targets",
+        "indicator_comparators",
+        "indicator_corrections",
+    ),
+    "board": ("board_decisions",),
 }
 UNIT_SOURCES = {unit: (unit,) for unit in UNIT_TABLES} | {"geography": ("geography", "deprivation")}
 #: Every processed table and the source unit that writes it.
@@ -73,6 +82,13 @@ class BuildReport:
     status: dict[str, str] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     processed_dir: Path | None = None
+    #: Problems that do not stop a source (for example a return for an indicator that is not in the
+    #: registry), by source unit; kept in the manifest, so an unchanged source still shows them.
+    warnings: dict[str, list[Problem]] = field(default_factory=dict)
+
+    def all_warnings(self) -> list[Problem]:
+        """Every warning, in source order."""
+        return [w for unit in self.warnings for w in self.warnings[unit]]
 
     def __str__(self) -> str:
         lines = [f"processed data in {self.processed_dir}"]
@@ -81,6 +97,10 @@ class BuildReport:
                 f"{t} ({self.rows[t]:,} rows)" for t in UNIT_TABLES[unit] if t in self.rows
             )
             lines.append(f"  {unit:<11} {st}{': ' + tables if tables and st == 'built' else ''}")
+        warnings = self.all_warnings()
+        if warnings:
+            lines.append(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}:")
+            lines += [f"  warning: {w}" for w in warnings]
         return "\n".join(lines)
 
 
@@ -120,6 +140,10 @@ def _inputs(cat: Catalogue, raw: Path) -> dict[str, list[_Input]]:
         items = []
         for entry in cat.files(source):
             paths = entry.resolve(raw, source)
+            if entry.optional:  # may be absent or empty: no file is not a problem
+                paths = [p for p in paths if p.is_file()]
+                if not paths:
+                    continue
             for path in paths:
                 try:
                     label = path.relative_to(raw).as_posix()
@@ -135,11 +159,15 @@ def _inputs(cat: Catalogue, raw: Path) -> dict[str, list[_Input]]:
     return out
 
 
-def _signature(unit: str, inputs: dict[str, list[_Input]], cat: Catalogue) -> str:
+def _signature(
+    unit: str, inputs: dict[str, list[_Input]], cat: Catalogue, registry_sha: str | None = None
+) -> str:
     h = hashlib.sha256()
     h.update(
         f"v{BUILD_VERSION}|{cat.period[0]}|{cat.period[1]}|{cat.lad_code}|{cat.synthetic}".encode()
     )
+    if unit in ("indicators", "board"):  # their checks read the registry's codes
+        h.update(f"|registry {registry_sha}".encode())
     needed = set(UNIT_SOURCES[unit]) | {"geography", "deprivation"}
     for source in sorted(needed):
         for i in inputs.get(source, []):
@@ -341,8 +369,18 @@ def _geography(
 
 
 def _transform(
-    unit: str, tables: dict, ctx: Context, geo: dict, problems: list[Problem], labels: dict
+    unit: str,
+    tables: dict,
+    ctx: Context,
+    geo: dict,
+    problems: list[Problem],
+    labels: dict,
+    warnings: list[Problem] | None = None,
+    meetings: list[str] | None = None,
 ) -> dict:
+    """The processed tables of one source unit; problems and warnings are appended to the lists."""
+    warnings = [] if warnings is None else warnings
+
     def need(name):
         return _need(tables, name, unit, labels.get(name, unit), problems)
 
@@ -389,11 +427,14 @@ def _transform(
         ret, tgt, cmp_ = need("returns"), tables.get("targets"), tables.get("comparators")
         out = {}
         if ret is not None:
-            problems.extend(_cross_file_duplicates(ret, ["indicator_code", "period", "area_code"]))
+            ret, corrections, dup_problems = resolve_corrections(ret)
+            problems.extend(dup_problems)
+            warnings.extend(_unknown_indicators(ret, ctx))
             ret = _clean(ret)
             late = (ret["submitted_on"] - due_date(ret["period"].fillna("2000Q1"))).dt.days
             ret["days_late"] = late.astype("Int64")
             out["indicator_returns"] = ret
+            out["indicator_corrections"] = corrections
         tgt = pd.concat(tgt, ignore_index=True) if tgt else None
         cmp_ = pd.concat(cmp_, ignore_index=True) if cmp_ else None
         if tgt is not None:
@@ -427,7 +468,72 @@ def _transform(
         out["indicator_targets"] = _clean(tgt) if tgt is not None else empty_t
         out["indicator_comparators"] = _clean(cmp_) if cmp_ is not None else empty_c
         return out
+    elif unit == "board":
+        frames = tables.get("decisions")
+        df = pd.concat(frames, ignore_index=True) if frames else _empty_decisions()
+        df["area_code"] = df["area_code"].fillna(ctx.lad_code).astype("str")
+        problems.extend(
+            _cross_file_duplicates(df, ["meeting_quarter", "indicator_code", "area_code"])
+        )
+        problems.extend(_decisions_after_meetings(df, meetings))
+        return {"board_decisions": _clean(df)}
     return {}
+
+
+def _empty_decisions() -> pd.DataFrame:
+    cols = ("meeting_quarter", "indicator_code", "area_code", "decision", "lead_partner")
+    out = pd.DataFrame({c: pd.Series(dtype="str") for c in (*cols, "review_quarter", "_file")})
+    out["_row"] = pd.Series(dtype="int64")
+    return out
+
+
+def _unknown_indicators(ret: pd.DataFrame, ctx: Context) -> list[Problem]:
+    """Warnings for returns whose indicator is not in the registry (they are kept, and routed back).
+
+    >>> ret = pd.DataFrame({"indicator_code": ["NI39", "NI195"], "submitted_by": ["PCT", "Council"],
+    ...                     "_file": ["r.csv", "r.csv"], "_row": [2, 3]})
+    >>> print(_unknown_indicators(ret, Context(indicator_codes=frozenset({"NI39"})))[0])
+    r.csv, row 3, column 'indicator_code': not an indicator of the registry (indicators.yml): the return is kept but not assessed, and routed back to its submitter (Council) in the executive report; correct the code or add the indicator to indicators.yml (got 'NI195')
+    """
+    if not ctx.indicator_codes or ret.empty:
+        return []
+    from ..performance.registry import normalise_code
+
+    codes = ret["indicator_code"].astype(str).map(normalise_code)
+    unknown = ~codes.isin(ctx.indicator_codes)
+    return [
+        Problem(
+            str(f),
+            int(r),
+            "indicator_code",
+            "not an indicator of the registry (indicators.yml): the return is kept but not assessed, "
+            f"and routed back to its submitter ({by}) in the executive report; correct the code or "
+            "add the indicator to indicators.yml",
+            code,
+        )
+        for f, r, code, by in ret.loc[
+            unknown.to_numpy(), ["_file", "_row", "indicator_code", "submitted_by"]
+        ].to_numpy()
+    ]
+
+
+def _decisions_after_meetings(df: pd.DataFrame, meetings: list[str] | None) -> list[Problem]:
+    """A decision recorded for a quarter whose meeting has not been held (no returns reach it yet)."""
+    if not meetings or df.empty:
+        return []
+    last = max(meetings)
+    bad = df["meeting_quarter"].notna() & (df["meeting_quarter"].astype(str) > last)
+    return [
+        Problem(
+            str(f),
+            int(r),
+            "meeting_quarter",
+            f"no meeting has been held for this quarter: the indicator returns reach {last}; a "
+            "decision names the quarter of the meeting that took it",
+            q,
+        )
+        for f, r, q in df.loc[bad.to_numpy(), ["_file", "_row", "meeting_quarter"]].to_numpy()
+    ]
 
 
 def _domain_ward_codes() -> frozenset:
@@ -437,12 +543,36 @@ def _domain_ward_codes() -> frozenset:
         return frozenset()
 
 
+#: A quarter counts as covered by dated records when they reach to within this many days of its end.
+COVERED_WITHIN_DAYS = 14
+
+
+def reached_quarter(last_date: datetime.date) -> Quarter:
+    """The last quarter that records dated up to ``last_date`` cover.
+
+    A quarter is covered when the records reach to within ``COVERED_WITHIN_DAYS`` of its end (a
+    quiet last fortnight is no gap), so an extract to mid-quarter covers the quarter before.
+
+    >>> str(reached_quarter(datetime.date(2010, 3, 31))), str(reached_quarter(datetime.date(2010, 3, 20)))
+    ('2009Q4', '2009Q4')
+    >>> str(reached_quarter(datetime.date(2010, 5, 15))), str(reached_quarter(datetime.date(2010, 6, 25)))
+    ('2009Q4', '2010Q1')
+    """
+    return Quarter.from_date(last_date + datetime.timedelta(days=COVERED_WITHIN_DAYS)) - 1
+
+
 def _coverage(name: str, df: pd.DataFrame) -> dict | None:
     for col in ("admission_date", "date", "referral_date"):
         if col in df.columns and len(df):
-            return {"start": str(df[col].min().date()), "end": str(df[col].max().date())}
+            last = df[col].max().date()
+            return {
+                "start": str(df[col].min().date()),
+                "end": str(last),
+                "reaches": str(reached_quarter(last)),
+            }
     if "period" in df.columns and df["period"].notna().any():
-        return {"start": str(df["period"].dropna().min()), "end": str(df["period"].dropna().max())}
+        end = str(df["period"].dropna().min()), str(df["period"].dropna().max())
+        return {"start": end[0], "end": end[1], "reaches": end[1]}
     if "year" in df.columns and len(df):
         return {"start": int(df["year"].min()), "end": int(df["year"].max())}
     return None
@@ -467,6 +597,7 @@ def build(
     sources: list[str] | tuple[str, ...] | str | None = None,
     force: bool = False,
     catalogue: str | Path | None = None,
+    strict: bool = False,
 ) -> BuildReport:
     """Validate the raw sources and write the processed tables.
 
@@ -481,6 +612,9 @@ def build(
         Rebuild sources whose inputs are unchanged.
     catalogue : path, optional
         The catalogue file (default: see :mod:`lsp_research.data.catalogue`).
+    strict : bool
+        Treat every warning (for example a return for an indicator that is not in the registry) as
+        a problem: the source is not written.
 
     Returns
     -------
@@ -523,7 +657,13 @@ def build(
     problems: list[Problem] = []
 
     # geography first: it defines the valid ward codes and the polygons points are placed in
-    base_ctx = Context(lad_code=cat.lad_code or LAD_CODE, period=cat.period)
+    codes, registry_sha = _registry_codes()
+    hint = (
+        " (the catalogue's 'period: end:' bound: remove it to let new quarters in)"
+        if cat.period_end_given
+        else " (from the catalogue's period start to the end of the current quarter)"
+    )
+    base_ctx = Context(lad_code=cat.lad_code or LAD_CODE, period=cat.period, hint=hint)
     geo_tables: dict = {}
     geo_problems: list[Problem] = []
     for source in ("geography", "deprivation"):
@@ -543,9 +683,9 @@ def build(
     if wards_gdf is not None:
         lads = set(wards_gdf["lad_code"].dropna().astype(str)) - {"nan", "<NA>"}
         lad = cat.lad_code or (lads.pop() if len(lads) == 1 else LAD_CODE)
-        ctx = Context(frozenset(wards_gdf["ward_code"]), lad, cat.period)
+        ctx = Context(frozenset(wards_gdf["ward_code"]), lad, cat.period, hint=hint)
     else:
-        ctx = Context(_domain_ward_codes(), base_ctx.lad_code, cat.period)
+        ctx = Context(_domain_ward_codes(), base_ctx.lad_code, cat.period, hint=hint)
     # centres next (referrals are checked against their ids)
     other_geo = [i for i in inputs.get("geography", []) if i.fmt != "ons_boundary"]
     gt, gp = _load_source("geography", other_geo, ctx)
@@ -553,7 +693,8 @@ def build(
     geo_problems += gp + dp
     if "wellness_centres" in gt:
         ids = set(pd.concat(gt["wellness_centres"])["centre_id"].dropna())
-        ctx = Context(ctx.ward_codes, ctx.lad_code, ctx.period, frozenset(ids))
+        ctx = Context(ctx.ward_codes, ctx.lad_code, ctx.period, frozenset(ids), hint=hint)
+    ctx = dataclasses.replace(ctx, indicator_codes=codes)
     geo_tables = {**bt, **gt, **dt}
     labels = {}
     for i in inputs.get("geography", []) + inputs.get("deprivation", []):
@@ -565,17 +706,24 @@ def build(
 
     outputs: dict[str, dict] = {}
     for unit in units:
-        sig = _signature(unit, inputs, cat)
+        sig = _signature(unit, inputs, cat, registry_sha)
         prev = old.get("sources", {}).get(unit, {})
         tables_exist = all((processed / f"{t}.parquet").is_file() for t in UNIT_TABLES[unit])
         if not force and prev.get("signature") == sig and tables_exist and not geo_failed:
             report.status[unit] = "unchanged"
+            kept = [Problem(**w) for w in prev.get("warnings", [])]
+            if kept:
+                report.warnings[unit] = kept
+                if strict:
+                    report.status[unit] = "failed (warnings are errors with --strict)"
+                    problems += kept
             continue
         if unit == "geography":
             if geo_failed:
                 report.status[unit] = "failed"
             else:
                 outputs[unit] = {"signature": sig, "tables": geo_out}
+                report.status[unit] = "built"
             continue
         if not any(cat.has(s) for s in UNIT_SOURCES[unit]) or unit not in inputs:
             report.status[unit] = "not in catalogue"
@@ -584,22 +732,61 @@ def build(
         unit_labels = {}
         for i in inputs[unit]:
             unit_labels.setdefault(table_of(i.path, i.options) or unit, i.label)
-        out = (
-            _transform(unit, tables, ctx, geo_out, unit_problems, unit_labels)
-            if not unit_problems
-            else {}
-        )
+        unit_warnings: list[Problem] = []
+        meetings = _meeting_periods(outputs, processed) if unit == "board" else None
+        try:
+            # run even when files had problems, so that problems across files (a duplicate between
+            # two files) are found in the same pass as the problems inside each file
+            out = _transform(
+                unit, tables, ctx, geo_out, unit_problems, unit_labels, unit_warnings, meetings
+            )
+        except (KeyError, ValueError, TypeError):
+            if not unit_problems:
+                raise
+            out = {}  # the data is already known to be bad; its problems are reported below
+        if unit_warnings:
+            report.warnings[unit] = unit_warnings
+            if strict:
+                unit_problems = unit_problems + unit_warnings
         if unit_problems or geo_failed or not out:
-            report.status[unit] = "failed" if unit_problems else "not built (geography failed)"
+            if unit_problems:
+                report.status[unit] = "failed"
+            else:
+                report.status[unit] = "not built (geography failed)"
             problems += unit_problems
             continue
-        outputs[unit] = {"signature": sig, "tables": out}
+        outputs[unit] = {"signature": sig, "tables": out, "warnings": unit_warnings}
+        report.status[unit] = "built"  # (in source order; the tables are written below)
 
     if outputs:
         _write(outputs, inputs, cat, raw, processed, old, report)
     if problems:
         raise DataValidationError(problems, context=ROW_NOTE)
     return report
+
+
+def _meeting_periods(outputs: dict, processed: Path) -> list[str] | None:
+    """The quarters the indicator returns reach (built now, or already processed)."""
+    ret = outputs.get("indicators", {}).get("tables", {}).get("indicator_returns")
+    if ret is not None:
+        return sorted(ret["period"].dropna().astype(str).unique())
+    path = processed / "indicator_returns.parquet"
+    if not path.is_file():
+        return None
+    return sorted(pd.read_parquet(path, columns=["period"])["period"].dropna().astype(str).unique())
+
+
+def _registry_codes() -> tuple[frozenset, str | None]:
+    """The registry's indicator codes and the registry file's hash (empty when it cannot be read)."""
+    from ..errors import ConfigError
+    from ..performance.registry import load_registry
+
+    path = get_paths().registry
+    try:
+        reg = load_registry(path)
+    except (ConfigError, OSError):
+        return frozenset(), None  # the registry's own check reports it when a report loads it
+    return frozenset(reg.codes), sha256_file(path) if Path(path).is_file() else None
 
 
 def _write(
@@ -623,7 +810,11 @@ def _write(
             "path": str(cat.path) if cat.path else None,
             "sha256": sha256_file(cat.path) if cat.path else None,
         },
-        "period": {"start": str(cat.period[0]), "end": str(cat.period[1])},
+        "bound": {
+            "start": str(cat.period[0]),
+            "end": str(cat.period[1]),
+            "end_from": "catalogue" if cat.period_end_given else "current quarter",
+        },
         "sources": dict(old.get("sources", {})),
         "tables": dict(old.get("tables", {})),
     }
@@ -658,7 +849,20 @@ def _write(
                 "built_at": now,
                 "tables": list(spec_["tables"]),
                 "inputs": unit_inputs,
+                "warnings": [
+                    {
+                        "file": w.file,
+                        "row": w.row,
+                        "column": w.column,
+                        "rule": w.rule,
+                        "value": None if w.value is None else str(w.value),
+                    }
+                    for w in spec_.get("warnings", [])
+                ],
             }
+        # the data period follows the data: the quarters the indicator returns reach
+        cov = manifest["tables"].get("indicator_returns", {}).get("coverage") or {}
+        manifest["period"] = {"start": cov.get("start"), "end": cov.get("end")}
         for src, dst in staged:
             os.replace(src, dst)
         for unit in outputs:

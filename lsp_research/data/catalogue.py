@@ -18,6 +18,13 @@ own); ``data/catalogue.yml``. Without any catalogue file, the contract's default
 ('PCT', 91, datetime.date(2010, 5, 14), 'contract_csv')
 >>> cat.period_start, cat.period_end
 (datetime.date(2004, 4, 1), datetime.date(2010, 3, 31))
+
+The period is an optional bound, not the data's extent: the data period comes from the data (the
+build records each table's coverage). Without ``period: end:`` the bound is the current quarter, so a
+new quarter's returns build with no edit:
+
+>>> Catalogue.from_dict({"period": {"start": "2004Q1"}}).period_end_given
+False
 """
 
 from __future__ import annotations
@@ -51,10 +58,12 @@ SOURCES = (
     "police",
     "wellness",
     "indicators",
+    "board",
 )
 
-#: The default layout (the contract's) when a catalogue does not list a source's files.
-DEFAULT_FILES: dict[str, tuple[tuple[str, str], ...]] = {
+#: The default layout (the contract's) when a catalogue does not list a source's files: (path, format),
+#: or (path, format, options); ``optional: true`` means the file or folder may be absent or empty.
+DEFAULT_FILES: dict[str, tuple[tuple, ...]] = {
     "geography": (
         ("geography/wards.geojson", "ons_boundary"),
         ("geography/area_committees.csv", "contract_csv"),
@@ -68,13 +77,22 @@ DEFAULT_FILES: dict[str, tuple[tuple[str, str], ...]] = {
     "wellness": (("wellness/referrals.csv.gz", "contract_csv"),),
     "indicators": (
         ("indicators/returns.csv", "contract_csv"),
+        ("indicators/returns/", "partner_return", {"optional": True}),
         ("indicators/targets.csv", "contract_csv"),
         ("indicators/comparators.csv", "contract_csv"),
     ),
+    "board": (("board/decisions.csv", "contract_csv", {"optional": True}),),
 }
 
-#: The default data period (financial years 2004-05 to 2009-10).
-DEFAULT_PERIOD = ("2004Q1", "2009Q4")
+#: The default lower bound of dates in the data (the first quarter a file may hold). There is no default
+#: upper bound but the current quarter: the data period follows the data.
+DEFAULT_START = "2004Q1"
+
+
+def current_quarter() -> Quarter:
+    """The quarter of today's date (the default upper bound of a period in the data)."""
+    return Quarter.from_date(datetime.date.today())
+
 
 _CYCLES = {
     "daily": 1,
@@ -142,6 +160,11 @@ class FileEntry:
     format: str = "contract_csv"
     options: dict = field(default_factory=dict)
 
+    @property
+    def optional(self) -> bool:
+        """Whether the file (or folder) may be absent or empty (``optional: true`` in the catalogue)."""
+        return bool(self.options.get("optional", False))
+
     def resolve(self, raw_dir: Path, source: str) -> list[Path]:
         """The files this entry names, relative to ``raw_dir`` (or to ``raw_dir/source``).
 
@@ -192,13 +215,29 @@ class Catalogue:
 
     sources: dict[str, Source]
     synthetic: bool = False
-    period: tuple[Quarter, Quarter] = (
-        Quarter.parse(DEFAULT_PERIOD[0]),
-        Quarter.parse(DEFAULT_PERIOD[1]),
+    #: The bound dates and periods in the data must fall within: ``(start, end)``. ``end`` is the
+    #: catalogue's ``period: end:`` when given (see ``period_end_given``), else the current quarter.
+    period: tuple[Quarter, Quarter] = field(
+        default_factory=lambda: (Quarter.parse(DEFAULT_START), current_quarter())
     )
     path: Path | None = None
     lad_code: str | None = None
     notice: str = ""
+    period_end_given: bool = False
+
+    def bound_text(self) -> str:
+        """Where the period bound comes from, for messages.
+
+        >>> Catalogue({}, period=(Quarter(2004, 1), Quarter(2009, 4)), period_end_given=True).bound_text()
+        "the catalogue's period bound 2004Q1 to 2009Q4 (remove 'period: end:' from the catalogue to let new quarters in)"
+        """
+        lo, hi = self.period
+        if self.period_end_given:
+            return (
+                f"the catalogue's period bound {lo} to {hi} (remove 'period: end:' from the "
+                "catalogue to let new quarters in)"
+            )
+        return f"the period {lo} to {hi} (the catalogue's start to the current quarter)"
 
     @property
     def period_start(self) -> datetime.date:
@@ -235,29 +274,36 @@ class Catalogue:
         synthetic = bool(data.get("synthetic", False)) or any(
             bool(s.extra.get("synthetic")) for s in sources.values()
         )
-        period = cls.__dataclass_fields__["period"].default
+        start, end = Quarter.parse(DEFAULT_START), None
         p = data.get("period") or data.get("data_period")
         if p:
             try:
                 if isinstance(p, dict):
-                    period = (Quarter.parse(str(p["start"])), Quarter.parse(str(p["end"])))
+                    start = Quarter.parse(str(p.get("start") or DEFAULT_START))
+                    end = Quarter.parse(str(p["end"])) if p.get("end") else None
                 else:
                     a, b = (s.strip() for s in str(p).replace(" to ", "/").split("/"))
-                    period = (Quarter.parse(a), Quarter.parse(b))
+                    start, end = Quarter.parse(a), Quarter.parse(b)
             except (KeyError, ValueError) as exc:
                 raise ConfigError(
-                    f"{where}: period must be {{start: YYYYQn, end: YYYYQn}}, got {p!r} ({exc})"
+                    f"{where}: period must be {{start: YYYYQn}} with an optional end: YYYYQn, "
+                    f"got {p!r} ({exc})"
                 ) from None
+        if end is not None and end < start:
+            raise ConfigError(f"{where}: period end {end} is before its start {start}")
+        period = (start, end if end is not None else max(current_quarter(), start))
         lad = data.get("lad_code") or data.get("district_code")
         notice = str(data.get("notice", "") or "").strip()
-        return cls(sources, synthetic, period, path, str(lad) if lad else None, notice)
+        return cls(
+            sources, synthetic, period, path, str(lad) if lad else None, notice, end is not None
+        )
 
     def files(self, name: str) -> tuple[FileEntry, ...]:
         """The file entries of a source, falling back to the contract's default layout."""
         src = self.sources.get(name)
         if src is not None and src.files:
             return src.files
-        return tuple(FileEntry(p, f) for p, f in DEFAULT_FILES.get(name, ()))
+        return tuple(FileEntry(*spec) for spec in DEFAULT_FILES.get(name, ()))
 
     def has(self, name: str) -> bool:
         """Whether the build should try this source (listed in the catalogue, or the catalogue is empty)."""

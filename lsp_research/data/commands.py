@@ -1,9 +1,11 @@
 """``lsp-research data ...``: build the processed tables, report freshness, write the synthetic data.
 
-``lsp-research data build [--source S ...] [--force] [--quiet]``
+``lsp-research data build [--source S ...] [--force] [--strict] [--quiet]``
     validate ``data/raw`` (``LSP_RAW_DIR``) and write ``data/processed`` (``LSP_PROCESSED_DIR``); a bad
     file gives one message listing every problem and exit code 2, and leaves its previous tables as
-    they were. ``--quiet`` prints only the sources that changed (nothing when none did).
+    they were. Warnings (a return for an indicator that is not in the registry) are printed and do not
+    stop the build; ``--strict`` makes every warning an error. ``--quiet`` prints only the sources that
+    changed (nothing when none did).
 ``lsp-research data status [--as-of DATE|PERIOD]``
     each source's age against its refresh cycle; stale sources are flagged.
 ``lsp-research data synth [--scale N] [--seed S] [--out DIR] [--force]``
@@ -37,6 +39,11 @@ def register(subparsers) -> None:
         "--force", action="store_true", help="rebuild sources whose inputs are unchanged"
     )
     b.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat every warning as an error (the source with the warning is not written)",
+    )
+    b.add_argument(
         "--quiet",
         action="store_true",
         help="print only the sources built or refused (nothing when nothing changed)",
@@ -65,7 +72,7 @@ def register(subparsers) -> None:
 def _build(args) -> int:
     from . import build
 
-    report = build(sources=args.source, force=args.force)
+    report = build(sources=args.source, force=args.force, strict=args.strict)
     if args.quiet:
         changed = {u: st for u, st in report.status.items() if st != "unchanged"}
         if not changed:

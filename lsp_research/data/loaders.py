@@ -64,6 +64,7 @@ SOURCE_TABLES = {
     "police": ("incidents",),
     "wellness": ("referrals",),
     "indicators": ("returns", "targets", "comparators"),
+    "board": ("decisions",),
 }
 
 _EXCEL = (".xlsx", ".xlsm")

@@ -65,6 +65,11 @@ class Context:
     lad_code: str = LAD_CODE
     period: tuple[Quarter, Quarter] = (Quarter(2004, 1), Quarter(2009, 4))
     centre_ids: frozenset = frozenset()
+    #: Said after a period rule's message: where the bound comes from and how to widen it.
+    hint: str = ""
+    #: The indicator codes of the registry (empty: not checked). Returns for other codes are warned
+    #: about, not refused; Board decisions must name a registered indicator.
+    indicator_codes: frozenset = frozenset()
 
     @property
     def start(self) -> datetime.date:
@@ -147,9 +152,11 @@ def _matches(pattern: str, rule: str) -> pa.Check:
     return pa.Check.str_matches(pattern, error=rule)
 
 
-def _date_in(lo: datetime.date, hi: datetime.date, what: str = "the data period") -> pa.Check:
+def _date_in(
+    lo: datetime.date, hi: datetime.date, what: str = "the data period", hint: str = ""
+) -> pa.Check:
     return pa.Check.in_range(
-        pd.Timestamp(lo), pd.Timestamp(hi), error=f"date outside {what} ({lo} to {hi})"
+        pd.Timestamp(lo), pd.Timestamp(hi), error=f"date outside {what} ({lo} to {hi}){hint}"
     )
 
 
@@ -181,7 +188,7 @@ def _count(name: str, required: bool = True) -> Col:
 
 def _years(ctx: Context) -> pa.Check:
     lo, hi = ctx.start.year, ctx.end.year
-    return _range(lo, hi, f"year outside the data period ({lo} to {hi})")
+    return _range(lo, hi, f"year outside the data period ({lo} to {hi}){ctx.hint}")
 
 
 def _num_le_den(num: str = "numerator", den: str = "denominator") -> tuple:
@@ -200,7 +207,7 @@ def _fy_in(ctx: Context) -> pa.Check:
     return pa.Check(
         lambda s: pd.to_numeric(s.str.slice(0, 4), errors="coerce").between(lo, hi),
         element_wise=False,
-        error=f"financial year outside the data period ({ctx.period[0].fy} to {ctx.period[1].fy})",
+        error=f"financial year outside the data period ({ctx.period[0].fy} to {ctx.period[1].fy}){ctx.hint}",
         ignore_na=True,
     )
 
@@ -209,7 +216,7 @@ def _period_in(ctx: Context) -> pa.Check:
     lo, hi = str(ctx.period[0]), str(ctx.period[1])
     return pa.Check(
         lambda s: s.str.match(PERIOD_PATTERN) & (s >= lo) & (s <= hi),
-        error=f"period must be YYYYQn inside the data period ({lo} to {hi})",
+        error=f"period must be YYYYQn inside the data period ({lo} to {hi}){ctx.hint}",
     )
 
 
@@ -300,7 +307,9 @@ def spec(name: str, ctx: Context) -> TableSpec:
             (
                 Col("episode_id"),
                 Col("patient_id"),
-                Col("admission_date", "date", checks=(_date_in(ctx.start, ctx.end),)),
+                Col(
+                    "admission_date", "date", checks=(_date_in(ctx.start, ctx.end, hint=ctx.hint),)
+                ),
                 Col("age", "int", checks=(_range(0, 105, "age must be 0 to 105"),)),
                 _sex(),
                 _ward(ctx),
@@ -313,7 +322,7 @@ def spec(name: str, ctx: Context) -> TableSpec:
             name,
             (
                 Col("incident_id"),
-                Col("date", "date", checks=(_date_in(ctx.start, ctx.end),)),
+                Col("date", "date", checks=(_date_in(ctx.start, ctx.end, hint=ctx.hint),)),
                 Col("hour", "int", checks=(_range(0, 23, "hour must be 0 to 23"),)),
                 Col("offence_group"),
                 _flag("alcohol_flag"),
@@ -325,7 +334,7 @@ def spec(name: str, ctx: Context) -> TableSpec:
             name,
             (
                 Col("referral_id"),
-                Col("referral_date", "date", checks=(_date_in(ctx.start, ctx.end),)),
+                Col("referral_date", "date", checks=(_date_in(ctx.start, ctx.end, hint=ctx.hint),)),
                 Col("practice_code"),
                 Col(
                     "age_band",
@@ -352,7 +361,7 @@ def spec(name: str, ctx: Context) -> TableSpec:
                     "first_attendance_date",
                     "date",
                     required=False,
-                    checks=(_date_in(ctx.start, late, "the data period plus one year"),),
+                    checks=(_date_in(ctx.start, late, "the data period plus one year", ctx.hint),),
                 ),
                 _count("sessions_attended"),
                 _flag("completed_12wk"),
@@ -429,12 +438,63 @@ def spec(name: str, ctx: Context) -> TableSpec:
                 Col(
                     "submitted_on",
                     "date",
-                    checks=(_date_in(ctx.start, late, "the data period plus one year"),),
+                    checks=(_date_in(ctx.start, late, "the data period plus one year", ctx.hint),),
                 ),
                 Col("submitted_by"),
             ),
-            key=("indicator_code", "period", "area_code"),
+            # a later submitted_on for the same indicator, period and area is a correction (the build
+            # keeps the latest and logs the replaced value); the same date twice is a duplicate
+            key=("indicator_code", "period", "area_code", "submitted_on"),
             frame_checks=(_num_le_den(),),
+        ),
+        "decisions": TableSpec(
+            name,
+            (
+                Col("meeting_quarter", checks=(_period_in(ctx),)),
+                Col(
+                    "indicator_code",
+                    checks=(
+                        (
+                            _isin(
+                                ctx.indicator_codes,
+                                "not an indicator of the registry (indicators.yml); decisions "
+                                "name a registered indicator code, e.g. NI39",
+                            ),
+                        )
+                        if ctx.indicator_codes
+                        else ()
+                    ),
+                ),
+                Col(
+                    "area_code",
+                    required=False,
+                    optional=True,
+                    checks=(
+                        _isin(
+                            ctx.area_codes,
+                            f"area_code must be the district ({ctx.lad_code}) or one of its wards",
+                        ),
+                    ),
+                ),
+                Col("decision"),
+                Col("lead_partner"),
+                Col("review_quarter", required=False, optional=True, checks=(_period_in(ctx),)),
+            ),
+            key=("meeting_quarter", "indicator_code", "area_code"),
+            frame_checks=(
+                (
+                    ("meeting_quarter", "review_quarter"),
+                    pa.Check(
+                        lambda d: (
+                            d["review_quarter"].isna()
+                            | (d["review_quarter"].astype(str) >= d["meeting_quarter"].astype(str))
+                        ),
+                        error="review_quarter is before meeting_quarter (a review comes after the "
+                        "meeting that decided)",
+                        name="review_quarter",
+                    ),
+                ),
+            ),
         ),
         "targets": TableSpec(
             name,
@@ -513,6 +573,7 @@ TABLE_NAMES = (
     "returns",
     "targets",
     "comparators",
+    "decisions",
 )
 
 

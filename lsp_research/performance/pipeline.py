@@ -27,11 +27,22 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import LspError, ParameterError
 from ..periods import Quarter, quarter_range, resolve
 from .anomalies import filter_exceptions
 from .assessment import Assessment, assess
 from .escalation import LOG_COLUMNS, Escalation, escalate
+from .followup import (
+    FollowUp,
+    board_followup,
+    escalation_runs,
+    known_at_meeting,
+    mark_log,
+    routed_back_status,
+    unregistered_exceptions,
+    window,
+)
+from .readiness import latest_ready
 from .registry import Registry, load_registry
 from .returns import prepare_returns
 
@@ -68,6 +79,9 @@ def meeting(
     """Assess, filter and escalate for one quarter, with the data known at that quarter's meeting."""
     a = assess(returns, registry, period, targets=targets, comparators=comparators)
     exc = filter_exceptions(a)
+    unknown = unregistered_exceptions(prepare_returns(returns), registry, a.period)
+    if len(unknown):
+        exc = pd.concat([exc, unknown], ignore_index=True)
     esc = escalate(exc, max_red_flags=max_red_flags, settings=registry.settings)
     return Meeting(a, exc, esc)
 
@@ -80,19 +94,28 @@ def history(
     comparators: pd.DataFrame | None = None,
     start: str | Quarter | None = None,
     max_red_flags: int | None = None,
+    corrections: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The escalation log of every meeting from ``start`` (default: the first quarter) to ``end``.
 
-    Each meeting sees only the returns for its own quarter and earlier, so the log shows what was
-    decided at the time (a keying error is queried when it arrives, then recognised as a spike when the
-    next quarter reverts).
+    Each meeting sees only the returns for its own quarter and earlier, as submitted by its meeting
+    date (later corrections, from the ``corrections`` log, are not yet known), so the log shows what
+    was decided at the time (a keying error is queried when it arrives, then recognised as a spike when
+    the next quarter reverts).
     """
     ret = prepare_returns(returns)
     available = sorted(set(ret["period"]), key=Quarter.parse)
     last = resolve(end, available)
     first = Quarter.parse(start) if start is not None else Quarter.parse(available[0])
     logs = [
-        meeting(ret, registry, q, targets, comparators, max_red_flags).log
+        meeting(
+            known_at_meeting(returns, corrections, q, registry),
+            registry,
+            q,
+            targets,
+            comparators,
+            max_red_flags,
+        ).log
         for q in quarter_range(first, last)
     ]
     logs = [x for x in logs if len(x)]
@@ -104,10 +127,13 @@ class PerformanceRun:
     """What the performance notebook shows: this quarter's meeting and the financial year's log."""
 
     meeting: Meeting
-    #: Escalation log of every meeting of the financial year to date.
+    #: Escalation log of every meeting of the financial year to date (each as it was held), with a
+    #: ``follow_up`` column (repeat escalations, open actions, routed-back status).
     year_log: pd.DataFrame
     registry: Registry
     synthetic: bool
+    #: What came of earlier meetings: routed-back statuses, Board decisions, corrections.
+    followup: FollowUp | None = None
 
 
 def run_assessment(
@@ -121,7 +147,8 @@ def run_assessment(
     Parameters
     ----------
     period : str
-        ``YYYYQn`` or ``"latest"`` (the newest quarter with returns).
+        ``YYYYQn`` or ``"latest"`` (the newest quarter with enough returns for its meeting: see
+        :mod:`.readiness`).
     registry : Registry or path, optional
         Default: ``indicators.yml`` (or ``LSP_REGISTRY``).
     max_red_flags : int, optional
@@ -137,19 +164,78 @@ def run_assessment(
         raise ParameterError(
             f"max_red_flags: must be a whole number 0 or more, got {max_red_flags!r}"
         )
-    reg = registry if isinstance(registry, Registry) else load_registry(registry)
-    reg = reg.subset(theme)
-    returns = prepare_returns(data.load("indicator_returns"), source="indicator_returns")
+    full = registry if isinstance(registry, Registry) else load_registry(registry)
+    reg = full.subset(theme)
+    raw = data.load("indicator_returns")
+    returns = prepare_returns(raw, source="indicator_returns")
     targets = data.load("indicator_targets")
     comparators = data.load("indicator_comparators")
-    q = resolve(period, returns["period"])
+    corrections = _optional_table(data, "indicator_corrections")
+    decisions = _optional_table(data, "board_decisions")
+    if isinstance(period, str) and period.strip().lower() == "latest":
+        q = latest_ready(returns, full)  # the newest quarter with enough returns for a meeting
+    else:
+        q = resolve(period, returns["period"])
     m = meeting(returns, reg, q, targets, comparators, max_red_flags)
-    earlier = [
-        meeting(returns, reg, e, targets, comparators, max_red_flags).log
-        for e in quarter_range(Quarter(q.year, 1), q)
-        if e < q
-    ]
-    logs = [x for x in [*earlier, m.log] if len(x)]
+    first = Quarter.parse(min(returns["period"]))
+    fy_to_date = [e for e in quarter_range(Quarter(q.year, 1), q) if first <= e < q]
+    earlier = sorted(set(window(q, reg.settings.followup_quarters, first)) | set(fy_to_date))
+    held: dict[str, pd.DataFrame] = {}
+    replayed: dict[str, pd.DataFrame] = {}
+    for e in earlier:
+        known = known_at_meeting(raw, corrections, e, reg)
+        held[str(e)] = meeting(known, reg, e, targets, comparators, max_red_flags).log
+        if _same_up_to(known, returns, e):  # nothing for quarters to e came in after the meeting
+            replayed[str(e)] = held[str(e)]
+
+    def replay_now(quarter: str) -> pd.DataFrame:
+        if quarter not in replayed:
+            replayed[quarter] = meeting(
+                returns, reg, quarter, targets, comparators, max_red_flags
+            ).log
+        return replayed[quarter]
+
+    escalations = escalation_runs({**held, str(q): m.log})
+    statuses = routed_back_status(held, replay_now, raw, corrections, reg)
+    follow = FollowUp(
+        routed_back=statuses,
+        board=board_followup(escalations, m, decisions, reg, meetings_seen=len(held) + 1),
+        corrections=_recent_corrections(corrections, q),
+        escalations=escalations,
+    )
+    logs = [held[str(e)] for e in fy_to_date if len(held[str(e)])] + ([m.log] if len(m.log) else [])
     year_log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=LOG_COLUMNS)
+    year_log = mark_log(year_log, escalations, decisions, statuses)
     is_synth = getattr(data, "is_synthetic", None)
-    return PerformanceRun(m, year_log, reg, bool(is_synth()) if callable(is_synth) else False)
+    return PerformanceRun(
+        m, year_log, reg, bool(is_synth()) if callable(is_synth) else False, follow
+    )
+
+
+def _same_up_to(known: pd.DataFrame, now: pd.DataFrame, q: Quarter) -> bool:
+    """Whether two prepared returns tables agree on every return for quarters up to ``q``."""
+    cols = ["indicator_code", "area_code", "period", "value", "numerator", "denominator"]
+    a, b = (t.loc[t["_qi"] <= q.index, cols] for t in (known, now))
+    if len(a) != len(b):
+        return False
+    return a.reset_index(drop=True).equals(b.reset_index(drop=True))
+
+
+def _optional_table(data, name: str) -> pd.DataFrame | None:
+    """A processed table that older builds (or catalogues without the source) do not have."""
+    try:
+        return data.load(name)
+    except LspError:
+        return None
+
+
+def _recent_corrections(corrections: pd.DataFrame | None, q: Quarter) -> pd.DataFrame:
+    """Corrections to quarters up to ``q``, newest submission first."""
+    if corrections is None or corrections.empty:
+        from ..data.corrections import empty_log
+
+        return empty_log()
+    c = corrections[corrections["period"].map(lambda s: Quarter.parse(s) <= q)]
+    return c.sort_values(["submitted_on", "indicator_code"], ascending=[False, True]).reset_index(
+        drop=True
+    )

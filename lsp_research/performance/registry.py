@@ -92,6 +92,13 @@ class Settings:
     off_track_quarters: int = 4
     #: The Board sees at most this many red flags.
     max_red_flags: int = 5
+    #: A quarter's meeting is taken to be held this many days after its returns are due: the log of an
+    #: earlier meeting replays it with the returns submitted by then (later corrections excluded).
+    meeting_after_due_days: int = 14
+    #: ``latest`` is the newest quarter for which at least this share of the expected returns came in.
+    latest_min_share: float = 0.75
+    #: How many earlier meetings the Board's follow-up and the routed-back statuses look back over.
+    followup_quarters: int = 4
 
 
 @dataclass(frozen=True)
@@ -344,9 +351,14 @@ def _parse_settings(spec: Any, problems: list[str]) -> Settings:
             problems.append(f"settings.{key}: must be a whole number, got {value!r}")
             continue
         if value < 0 or (
-            kind is int and key in ("sustained_points", "off_track_quarters") and value < 1
+            kind is int
+            and key in ("sustained_points", "off_track_quarters", "followup_quarters")
+            and value < 1
         ):
             problems.append(f"settings.{key}: must be positive, got {value!r}")
+            continue
+        if key == "latest_min_share" and not 0 < value <= 1:
+            problems.append(f"settings.{key}: must be a share above 0 and at most 1, got {value!r}")
             continue
         values[key] = kind(value)
     return Settings(**values)

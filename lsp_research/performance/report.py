@@ -5,8 +5,10 @@ tables through :func:`lsp_research.tables.show_table`) and returns it, so the no
 calls. Board content is a subset of executive content, which is a subset of operational content, and all
 of it comes from the same run.
 
-- board: :func:`show_headline`, :func:`show_red_flags`, :func:`show_icon_summary`
-- executive: :func:`show_exceptions`, :func:`show_escalation_log`, :func:`show_rules`
+- board: :func:`show_headline`, :func:`show_red_flags`, :func:`show_icon_summary`,
+  :func:`show_board_followup`
+- executive: :func:`show_exceptions`, :func:`show_escalation_log`, :func:`show_routed_back`,
+  :func:`show_corrections`, :func:`show_rules`
 - operational: :func:`show_operational` (every indicator of every thematic partnership)
 
 >>> icon_status("off track"), icon_variation("special_cause_concern", "decrease")
@@ -158,6 +160,9 @@ def show_red_flags(run, display: bool = True) -> str:
             ),
             _p(f"Evidence: {r.reason}."),
         ]
+        earlier = _earlier_decision(run, r.indicator_code, r.area_code)
+        if earlier:
+            body.append(_p(earlier, "lsp-earlier-decision"))
         out.append(_display("\n".join(body), display))
         fig, alt = indicator_chart(m.assessment, r.indicator_code, r.area_code)
         out.append(
@@ -171,6 +176,131 @@ def show_red_flags(run, display: bool = True) -> str:
             )
         )
     return "\n".join(out)
+
+
+def _followup_row(run, code: str, area: str) -> pd.Series | None:
+    f = getattr(run, "followup", None)
+    if f is None or f.board.empty:
+        return None
+    sel = f.board[(f.board["indicator_code"] == code) & (f.board["area_code"] == area)]
+    return sel.iloc[0] if len(sel) else None
+
+
+def _escalated(r: pd.Series) -> str:
+    """'3 of the last 5 meetings' (this one included) from a row of the Board follow-up."""
+    n, m = int(r["escalated"]), int(r["meetings_seen"])
+    if n == 0:
+        return f"none of the last {m} meetings"
+    return f"{n} of the last {m} meetings"
+
+
+def _earlier_decision(run, code: str, area: str) -> str:
+    """The Board's earlier decision on a red flag and what happened since, in one sentence."""
+    r = _followup_row(run, code, area)
+    if r is None:
+        return ""
+    times = f"Escalated at {_escalated(r)}."
+    if r["decided_in"] is None:
+        return f"{times} No Board decision on it has been recorded yet."
+    return (
+        f"{times} Board decision in {r['decided_in']} (lead: {r['lead_partner']}): {r['decision']} "
+        f"Action: {r['action']}. Movement {r['movement']}."
+    )
+
+
+def board_followup_frame(run) -> pd.DataFrame:
+    """Every indicator the Board saw before: escalations, decision, action and movement since."""
+    f = getattr(run, "followup", None)
+    if f is None or f.board.empty:
+        return pd.DataFrame()
+    b = f.board
+    return pd.DataFrame(
+        {
+            "Indicator": b["label"] + " " + b["title"],
+            "Escalated": [_escalated(r) for _, r in b.iterrows()],
+            "Red flag now": b["red_flag_now"].map({True: "yes", False: "no"}),
+            "Board decision": [
+                d if q is None else f"{q}: {d}"
+                for q, d in zip(b["decided_in"], b["decision"], strict=True)
+            ],
+            "Lead partner": b["lead_partner"].fillna("none"),
+            "Action": b["action"],
+            "Movement": b["movement"],
+        }
+    )
+
+
+def show_board_followup(run, display: bool = True) -> str:
+    """What came of the Board's earlier decisions on red flags (board tier)."""
+    df = board_followup_frame(run)
+    if df.empty:
+        return _display(_p("No red flag reached the Board at the earlier meetings."), display)
+    return show_table(
+        df,
+        caption=f"Red flags the Board saw before {run.meeting.period.label}: decisions and since",
+        display=display,
+        notes=[
+            "Decisions from the Board's record (data/raw/board/decisions.csv); movement from the value "
+            "at the decision's meeting (or at the first escalation) to this quarter: ↑/↓ is the way the "
+            "value moved, better or worse by the indicator's polarity."
+        ],
+    )
+
+
+def show_routed_back(run, display: bool = True) -> str:
+    """Items routed back to owners at earlier meetings, and their status now (executive tier)."""
+    f = getattr(run, "followup", None)
+    if f is None or f.routed_back.empty:
+        return _display(_p("Nothing was routed back to owners at the earlier meetings."), display)
+    t = f.routed_back
+    df = pd.DataFrame(
+        {
+            "Meeting": t["raised_in"],
+            "Indicator": t["label"],
+            "Quarter concerned": t["period"],
+            "Signal": t["signal"].str.replace("_", " "),
+            "Owner": t["owner"],
+            "Status": t["status"],
+            "Note": t["note"],
+        }
+    )
+    return show_table(
+        df,
+        caption="Routed back at earlier meetings: status now",
+        display=display,
+        notes=[
+            "open: nothing resubmitted since the meeting; resubmitted: a new figure came in but the "
+            "rule still raises it; resolved: a new figure came in and the rule no longer raises it."
+        ],
+    )
+
+
+def show_corrections(run, display: bool = True) -> str:
+    """The corrections log: returns replaced by a later submission (executive, data quality)."""
+    f = getattr(run, "followup", None)
+    c = f.corrections if f is not None else pd.DataFrame()
+    if c is None or c.empty:
+        return _display(
+            _p("No return has been corrected: every figure is as first submitted."), display
+        )
+    df = pd.DataFrame(
+        {
+            "Indicator": c["indicator_code"],
+            "Quarter": c["period"],
+            "Old value": c["old_value"].map(_fmt),
+            "New value": c["new_value"].map(_fmt),
+            "First submitted": pd.to_datetime(c["old_submitted_on"]).dt.date.astype(str),
+            "Corrected": pd.to_datetime(c["submitted_on"]).dt.date.astype(str),
+            "By": c["submitted_by"].fillna(""),
+            "From file": c["file"] + " row " + c["row"].astype(str),
+        }
+    )
+    return show_table(
+        df,
+        caption="Corrections log: returns replaced by a later submission",
+        display=display,
+        notes=["The latest submission of a return is used; the value it replaced is kept here."],
+    )
 
 
 def _latest_text(r: pd.Series) -> str:
@@ -268,10 +398,17 @@ def show_escalation_log(run, display: bool = True) -> str:
         + ", ".join(f"{int(counts.get(layer, 0))} {LAYER_WORDS[layer]}" for layer in LAYERS)
         + "."
     )
+    frame = exceptions_frame(log, with_meeting=True).drop(columns=["Reason"])
+    if "follow_up" in log.columns:
+        frame["Follow-up"] = log["follow_up"].to_numpy()
     table = show_table(
-        exceptions_frame(log, with_meeting=True).drop(columns=["Reason"]),
+        frame,
         caption=f"Escalation log, {run.meeting.period.fy} to {run.meeting.period.label}",
         display=False,
+        notes=[
+            "Follow-up: 'repeat' counts the meetings running at which it was escalated; an open action "
+            "is a Board decision whose review is still to come; routed-back items show their status now."
+        ],
     )
     return _display(text + table, display)
 

@@ -28,7 +28,7 @@ exit codes:
   130  interrupted: nothing was published
 
 examples:
-  lsp-research run --period latest --quiet        what cron or a systemd timer calls
+  lsp-research run --quiet                         what cron or a systemd timer calls (latest)
   lsp-research run --period 2009Q3 --jobs 4
   lsp-research run --period 2009Q3 --only performance --force
   lsp-research run --period latest --dry-run      what would rerun, and why
@@ -139,7 +139,10 @@ def _cmd_period(args) -> int:
 
     text = parse_period(args.period)  # refuses a bad form (exit 2) before anything is read
     if text == "latest":
-        print("latest: the newest quarter in the processed data, chosen when the run starts")
+        print(
+            "latest: chosen when the run starts: the newest quarter of the data with enough returns "
+            "for the meeting (docs/scheduling.md)"
+        )
         return 0
     from ..periods import Quarter
 
@@ -161,8 +164,10 @@ def register(subparsers) -> None:
     )
     run.add_argument(
         "--period",
-        required=True,
-        help="financial-year quarter YYYYQn (e.g. 2009Q3 = Oct-Dec 2009), 'YYYY-YY Qn', or 'latest'",
+        default="latest",
+        help="financial-year quarter YYYYQn (e.g. 2009Q3 = Oct-Dec 2009), 'YYYY-YY Qn', or 'latest' "
+        "(the default: the newest quarter with enough returns for the meeting, see "
+        "settings.latest_min_share in indicators.yml)",
     )
     run.add_argument(
         "--jobs", type=_positive_int, default=None, help="local worker processes (default: CPUs)"

@@ -377,7 +377,7 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
             "organisation": ctx.get("organisation", ORGANISATION),
             "meta": meta,
             "css": house_css(),
-            "banner": _prov.render_banner(prov),
+            "banner": _prov.render_banner(prov) + _prov.render_reach(ctx),
             "nav": " · ".join(nav),
             "toc_marker": TOC_MARKER,
             "footer": _prov.render_footer(

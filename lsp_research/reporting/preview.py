@@ -99,9 +99,11 @@ def render(
         PRELOAD,
         _check_kernel,
         _kernel_env,
+        latest_quarter,
         make_task,
         parse_period,
         plan,
+        programme_reach,
         publish_dir,
     )
 
@@ -110,14 +112,20 @@ def render(
     prog, entry = _entry(name, area, tier)
     paths = get_paths()
     periods = available_periods(paths.processed)
-    quarter = resolve(requested, periods)
+    # the quarter and each source's reach as a run finds them (see run_programme)
+    quarter = (
+        latest_quarter(paths.processed, periods)[0]
+        if requested == "latest"
+        else resolve(requested, periods)
+    )
     areas = Areas.from_processed(paths.processed)
     one = Programme(
         path=prog.path if prog else paths.programme,
         notebooks_dir=entry.path.parent,
         notebooks=(entry,),
     )
-    _, pset, values = plan(one, quarter, periods, areas)[0]
+    reach = programme_reach(one, quarter, paths.processed)[entry.name]
+    _, pset, values = plan(one, quarter, periods, areas, quarters={entry.name: reach.quarter})[0]
     reports = paths.reports
     root = Path(out).expanduser().resolve() if out else reports / PREVIEW_DIR
     task = make_task(
@@ -130,10 +138,19 @@ def render(
         warm=warm,
         preload=tuple(sorted(notebook_imports(read_notebook(entry.path)) | set(PRELOAD))),
         index_href=None,
+        reach=reach,
     )
     task.context["provenance"] = provenance.collect(paths.processed)
     _check_kernel()
-    result = run_task(task)
+    saved = {k: os.environ.get(k) for k in task.env}  # run_task sets them for its kernel
+    try:
+        result = run_task(task)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     final = root / entry.name / pset.set_id
     staging = root / f".{entry.name}-{pset.set_id}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)

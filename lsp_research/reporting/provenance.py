@@ -353,6 +353,30 @@ def render_banner(prov: Mapping) -> str:
     return "\n".join(parts)
 
 
+def render_reach(ctx: Mapping) -> str:
+    """The line at the top of a report saying how far its data reaches, and "as at" when earlier.
+
+    ``ctx`` is the export context: ``data_to`` (``{source: quarter}``), ``as_at`` and ``period``.
+
+    >>> render_reach({"data_to": {"hospital": "2009Q4"}, "as_at": "2009Q4", "period": "2010Q1"})[:60]
+    '<p class="lsp-notice lsp-reach"><strong>Data to:</strong> ho'
+    >>> render_reach({"period": "2010Q1"})
+    ''
+    """
+    from ..periods import Quarter
+    from .reach import reach_text
+
+    data_to = ctx.get("data_to") or {}
+    if not data_to or not ctx.get("period"):
+        return ""
+    period = Quarter.parse(str(ctx["period"]))
+    as_at = Quarter.parse(str(ctx.get("as_at") or period))
+    text = reach_text(data_to, as_at, period).removeprefix("Data to: ")
+    return (
+        f'\n<p class="lsp-notice lsp-reach"><strong>Data to:</strong> {_html.escape(text)}</p>'
+    ).lstrip("\n")
+
+
 def render_footer(
     prov: Mapping,
     *,

@@ -133,11 +133,16 @@ def _report_section(notebook: str, items: list[Mapping], period_dir: Path, conte
         f'<th scope="col">{t.capitalize()} report</th>' for t in tiers_used
     )
     rows = []
+    reasons = []
     for e in items:
         label = e.get("label") or e.get("parameter_set") or "all"
         files = _entry_files(e)
         cells = [f'<th scope="row">{_esc(label)}</th>']
         failed = str(e.get("status", "ok")).lower() not in ("ok", "success", "cached", "done")
+        if failed and e.get("message"):
+            reasons.append(f"{label}: {str(e['message']).strip().splitlines()[0]}")
+        if failed and not tiers_used:
+            cells.append("<td>not published: the run failed (see the run log)</td>")
         for t in tiers_used:
             if failed:
                 cells.append("<td>not published: the run failed (see the run log)</td>")
@@ -148,12 +153,25 @@ def _report_section(notebook: str, items: list[Mapping], period_dir: Path, conte
             else:
                 cells.append("<td>not produced for this audience</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
+    if not tiers_used:
+        head += '<th scope="col">Reports</th>'
     parts = [
         f'<section class="lsp-index-notebook" aria-labelledby="{heading_id}">',
         f'<h3 id="{heading_id}">{_esc(title)}</h3>',
-        f'<table class="lsp-index-links"><caption>{_esc(title)}: reports by parameter set and '
-        f"audience</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>",
     ]
+    reach = _reach_line(items, context.get("period"))
+    if reach:
+        parts.append(f'<p class="lsp-reach">{_esc(reach)}</p>')
+    parts.append(
+        f'<table class="lsp-index-links"><caption>{_esc(title)}: reports by parameter set and '
+        f"audience</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    if reasons:
+        shown = "".join(f"<li>{_esc(r)}</li>" for r in reasons[:10])
+        more = (
+            f"<li>and {len(reasons) - 10} more (see the run log)</li>" if len(reasons) > 10 else ""
+        )
+        parts.append(f'<p>Why not published:</p><ul class="lsp-failures">{shown}{more}</ul>')
     summaries = [(e, e.get("summary")) for e in items if e.get("summary")]
     if summaries:
         frame = pd.DataFrame(
@@ -171,6 +189,22 @@ def _report_section(notebook: str, items: list[Mapping], period_dir: Path, conte
         )
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _reach_line(items: list[Mapping], period) -> str:
+    """How far a notebook's data reaches, from its runs (they share their sources).
+
+    >>> _reach_line([{"data_to": {"hospital": "2009Q4"}, "as_at": "2009Q4"}], "2010Q1")
+    'Data to: hospital 2009Q4. This report is as at 2009Q4 (2009-10 Q4), the latest quarter all its sources reach; the period of this run is 2010Q1.'
+    """
+    from ..periods import Quarter
+    from .reach import reach_text
+
+    first = next((e for e in items if e.get("data_to")), None)
+    if first is None or not period:
+        return ""
+    p = Quarter.parse(str(period))
+    return reach_text(first["data_to"], Quarter.parse(str(first.get("as_at") or p)), p)
 
 
 def render_index(period_dir, entries: Iterable[Mapping], context: Mapping | None = None) -> str:

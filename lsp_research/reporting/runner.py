@@ -57,6 +57,7 @@ from . import SUMMARY_MIME
 from . import cache as _cache
 from .execute import (
     DEFAULT_KERNEL,
+    FAILED,
     OK,
     DaskExecutor,
     Executor,
@@ -68,6 +69,7 @@ from .execute import (
 from .kernels import notebook_imports
 from .parameters import Areas, available_periods, read_notebook, read_parameters, validate
 from .programme import NotebookEntry, Programme, load_programme
+from .reach import entry_reach, table_reach
 
 #: Statuses in the summary: ``ran`` and ``cached`` are successes; the execute statuses are failures.
 RAN, CACHED = "ran", "cached"
@@ -219,6 +221,9 @@ class RunRecord:
     files: dict[str, str] = field(default_factory=dict)  # tier or "notebook" -> path in period dir
     summary: dict[str, Any] = field(default_factory=dict)
     cache_key: str = ""
+    #: How far the report's data reaches (source -> quarter) and the quarter it ran "as at".
+    data_to: dict[str, str] = field(default_factory=dict)
+    as_at: str = ""
 
     @property
     def ok(self) -> bool:
@@ -355,9 +360,13 @@ def plan(
     areas: Areas,
     *,
     only: Sequence[str] | None = None,
+    quarters: dict[str, Quarter] | None = None,
 ) -> list[tuple[NotebookEntry, Any, dict[str, Any]]]:
     """Every (entry, parameter set, parameters) of the programme, validated; raises one
-    :class:`~lsp_research.errors.ParameterError` naming every problem in every notebook."""
+    :class:`~lsp_research.errors.ParameterError` naming every problem in every notebook.
+
+    ``quarters`` gives an entry (by name) an earlier quarter than ``quarter``: the last quarter its
+    sources reach (see :mod:`.reach`)."""
     entries = list(programme.notebooks)
     if only:
         entries = [programme.get(name) for name in only]
@@ -372,7 +381,7 @@ def plan(
         for pset in entry.parameter_sets(areas):
             params = dict(pset.parameters)
             if "period" in contract:
-                params["period"] = str(quarter)
+                params["period"] = str((quarters or {}).get(entry.name, quarter))
             try:
                 values = validate(
                     contract,
@@ -403,8 +412,10 @@ def make_task(
     warm: bool,
     preload: tuple[str, ...],
     index_href: str | None = "../../index.html",
+    reach=None,
 ) -> RunTask:
-    """The task of one run of ``entry`` over parameter set ``pset`` (also what ``preview`` renders)."""
+    """The task of one run of ``entry`` over parameter set ``pset`` (also what ``preview`` renders);
+    ``reach`` is the entry's :func:`programme_reach` (how far its data reaches)."""
     return RunTask(
         key=f"{entry.name}/{pset.set_id}",
         name=entry.name,
@@ -419,6 +430,8 @@ def make_task(
             "parameters": values,
             "parameter_set": pset.label if pset.set_id != "city" else None,
             "index_href": index_href,
+            "data_to": dict(reach.data_to) if reach else {},
+            "as_at": str(reach.quarter) if reach else str(quarter),
         },
         env=env,
         timeout=timeout or entry.timeout,
@@ -493,9 +506,21 @@ def run_programme(
     prog = load_programme(programme)
     paths = get_paths()
     periods = available_periods(paths.processed)
-    quarter = resolve(requested, periods)
+    if requested == "latest":
+        quarter, why = latest_quarter(paths.processed, periods)
+        log.info(why, echo=False)
+    else:
+        quarter = resolve(requested, periods)
     areas = Areas.from_processed(paths.processed)
-    planned_sets = plan(prog, quarter, periods, areas, only=only)
+    reaches = programme_reach(prog, quarter, paths.processed, only=only)
+    planned_sets = plan(
+        prog,
+        quarter,
+        periods,
+        areas,
+        only=only,
+        quarters={k: r.quarter for k, r in reaches.items()},
+    )
     if not planned_sets:
         raise ProgrammeError("the programme has nothing to run")
 
@@ -507,6 +532,7 @@ def run_programme(
             quarter,
             planned_sets,
             reports_root,
+            reaches=reaches,
             keep=others,
             log=log,
             t0=t0,
@@ -526,6 +552,7 @@ def _run_locked(
     planned_sets,
     reports_root: Path,
     *,
+    reaches: dict | None = None,
     keep: set[str],
     log: _Log,
     t0: float,
@@ -583,11 +610,21 @@ def _run_locked(
                     k: store.hasher.hash(v) for k, v in inputs.items()
                 }
             task = make_task(
-                entry, pset, values, quarter, env=env, timeout=timeout, warm=warm, preload=preload_t
+                entry,
+                pset,
+                values,
+                quarter,
+                env=env,
+                timeout=timeout,
+                warm=warm,
+                preload=preload_t,
+                reach=reaches[entry.name] if reaches else None,
             )
             key = _cache.run_key(
                 nb_hash[entry.path],
-                values,
+                # the page says which run it belongs to and how far its data reaches: a report
+                # run "as at" an earlier quarter is re-rendered for the new run's period
+                {**values, "__page": [period, task.context["data_to"], task.context["as_at"]]},
                 entry.tiers,
                 input_hashes_by_entry[entry.name],
                 fingerprint,
@@ -620,6 +657,21 @@ def _run_locked(
         records: dict[str, RunRecord] = {}
         to_run: list[_Planned] = []
         for p in planned:
+            missing = reaches[p.entry.name].missing if reaches else []
+            if missing:  # a source it needs has no data at all: fail this report, run the others
+                records[p.task.key] = _place(
+                    p,
+                    RunResult(
+                        p.task.key,
+                        FAILED,
+                        message=f"not run: no data at all in {', '.join(missing)} (run "
+                        "'lsp-research data build', or check the source's files)",
+                    ),
+                    staging,
+                    FAILED,
+                    0.0,
+                )
+                continue
             hit = None if force else store.get(p.cache_key)
             if hit is None:
                 to_run.append(p)
@@ -666,6 +718,59 @@ def _run_locked(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def latest_quarter(processed: Path, periods: Sequence[str]) -> tuple[Quarter, str]:
+    """``latest``: the newest quarter whose returns are complete enough for the meeting, and why.
+
+    Falls back to the newest quarter in the data when the registry cannot be read (the performance
+    report then says what is wrong with it).
+    """
+    import pandas as pd
+
+    from ..performance.readiness import latest_ready, readiness_text
+    from ..performance.registry import load_registry
+
+    try:
+        reg = load_registry(get_paths().registry)
+    except ConfigError:
+        q = resolve("latest", periods)
+        return (
+            q,
+            f"latest is {q}, the newest quarter in the returns (the registry could not be read)",
+        )
+    ret = pd.read_parquet(
+        processed / "indicator_returns.parquet",
+        columns=["indicator_code", "period", "area_code", "value"],
+    )
+    q = latest_ready(ret, reg)
+    return q, readiness_text(ret, reg, q)
+
+
+def programme_reach(
+    prog: Programme, quarter: Quarter, processed: Path, *, only: Sequence[str] | None = None
+) -> dict:
+    """For each notebook entry, the quarter it runs for and how far its data reaches (:mod:`.reach`)."""
+    from ..data.catalogue import load_catalogue
+
+    try:
+        manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    cat = load_catalogue()
+    refresh = {name: src.refresh_days for name, src in cat.sources.items()}
+    refresh.setdefault("indicators", 91)
+    reach = table_reach(manifest, refresh)
+    out = {}
+    for entry in prog.notebooks:
+        if only and entry.name not in only:
+            continue
+        detected = _cache.detect_inputs(read_notebook(entry.path))
+        tables = [t for t in {*entry.inputs, *detected} if "/" not in t and "." not in t]
+        out[entry.name] = (
+            entry_reach(tables, quarter, reach) if manifest else entry_reach([], quarter, {})
+        )
+    return out
 
 
 def _up_to_date(final: Path, planned: Sequence[_Planned]) -> list[RunRecord] | None:
@@ -802,6 +907,8 @@ def _place(p: _Planned, result: RunResult, staging: Path, status: str, seconds: 
         files=files,
         summary=summary,
         cache_key=p.cache_key,
+        data_to=dict(p.task.context.get("data_to") or {}),
+        as_at=str(p.task.context.get("as_at") or ""),
     )
 
 
@@ -818,6 +925,8 @@ def _record_json(r: RunRecord) -> dict[str, Any]:
         "files": r.files,
         "summary": r.summary,
         "cache_key": r.cache_key,
+        "data_to": r.data_to,
+        "as_at": r.as_at,
     }
 
 
@@ -900,6 +1009,9 @@ def _index(
                 "files": files,
                 "status": "ok" if r.ok else r.status,
                 "summary": r.summary or None,
+                "message": r.message,
+                "data_to": r.data_to,
+                "as_at": r.as_at,
             }
         )
     context = {

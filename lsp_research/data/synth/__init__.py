@@ -28,14 +28,15 @@ import datetime
 from pathlib import Path
 
 from ... import config
+from . import board, geography, hospital, indicators, mortality, police, population, wellness
 from . import catalogue as _catalogue
-from . import geography, hospital, indicators, mortality, police, population, wellness
 
 __all__ = ["generate", "generate_default", "SOURCES_WRITTEN"]
 
 #: The sources written, in the catalogue's order.
 SOURCES_WRITTEN = (
     "geography", "deprivation", "population", "mortality", "hospital", "police", "wellness", "indicators",
+    "board",
 )  # fmt: skip
 
 
@@ -93,6 +94,7 @@ def generate(
     ref = wellness.referrals(seed, scale)
     paths += wellness.write(out, seed, scale, ref)
     paths += indicators.write(out, seed, adm, scale, answers)
+    paths += board.write(out)
     ret = indicators.returns(seed, adm, scale)
     day = datetime.timedelta(days=1)
     last = {
@@ -104,6 +106,7 @@ def generate(
         "police": datetime.date.fromisoformat(inc["date"].max()) + 20 * day,
         "wellness": datetime.date.fromisoformat(ref["referral_date"].max()) + 30 * day,
         "indicators": datetime.date.fromisoformat(ret["submitted_on"].max()),
+        "board": datetime.date(2010, 2, 25),  # the 2009Q3 meeting, the last decision recorded
     }
     paths.append(_catalogue.write_catalogue(cat_path, _catalogue.catalogue(seed, scale, last)))
     paths.append(_catalogue.write_readme(out, seed, scale))

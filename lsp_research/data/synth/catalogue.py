@@ -120,10 +120,23 @@ _SOURCES = {
         "files": [
             ("indicators/returns.csv", "contract_csv", "indicator_code, period, area_code, value, "
              "numerator, denominator, submitted_on, submitted_by"),
+            ("indicators/returns/", "partner_return", "one file per partner per quarter (CSV or "
+             "Excel), the columns of returns.csv; a later submitted_on corrects a figure", True),
             ("indicators/targets.csv", "contract_csv", "indicator_code, financial_year, area_code, target"),
             ("indicators/comparators.csv", "contract_csv",
              "indicator_code, financial_year, comparator, value, status"),
         ],
+    },
+    "board": {
+        "owner": "Sunderland Partnership (Board secretariat)",
+        "description": "SYNTHETIC record of the Board's decisions on red flags: meeting quarter, "
+        "indicator, area, decision, lead partner and review quarter; illustrative decisions on the two "
+        "indicators planted to reach the Board.",
+        "refresh_cycle": "quarterly",
+        "sensitivity": "public once published",
+        "sharing_basis": "Board minutes",
+        "files": [("board/decisions.csv", "contract_csv", "meeting_quarter, indicator_code, area_code, "
+                   "decision, lead_partner, review_quarter", True)],
     },
 }  # fmt: skip
 
@@ -136,13 +149,17 @@ def catalogue(seed: int, scale: float, last_updated: dict[str, datetime.date]) -
         entry["last_updated"] = last_updated[name].isoformat()
         entry["licence"] = LICENCE
         entry["synthetic"] = name != "deprivation"
-        entry["files"] = [{"path": p, "format": f} for p, f, _ in src["files"]]
-        entry["schema"] = {p: cols for p, _, cols in src["files"]}
+        entry["files"] = [
+            {"path": f[0], "format": f[1], **({"optional": True} if f[3:] else {})}
+            for f in src["files"]
+        ]
+        entry["schema"] = {f[0]: f[2] for f in src["files"]}
         sources[name] = entry
     return {
         "synthetic": True,
         "generator": {"module": GENERATOR, "seed": int(seed), "scale": float(scale)},
-        "period": {"start": "2004Q1", "end": "2009Q4"},
+        # no end: the data period follows the data (a new quarter's returns need no edit)
+        "period": {"start": "2004Q1"},
         "notice": "Synthetic default data: shaped on public facts about Sunderland (2004-2010); no "
         "figure is a real statistic. Ward boundaries are schematic.",
         "sources": sources,
