@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PERIOD ?= latest
 JOBS ?= 2
+LAB_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install data report test lint format lab lock clean-reports clean-processed benchmark
@@ -30,7 +31,10 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies and the pa
 data: $(STAMP) ## Validate data/raw and build data/processed (only what changed)
 	$(BIN)/lsp-research data build
 
-report: data ## Build the data and run the latest quarter (PERIOD=2009Q3 for another)
+# The period's form is checked first, so a mistyped PERIOD is refused before any data is built.
+report: $(STAMP) ## Build the data and run the latest quarter (PERIOD=2009Q3 for another)
+	$(BIN)/lsp-research period $(PERIOD)
+	$(BIN)/lsp-research data build --quiet
 	$(BIN)/lsp-research run --period $(PERIOD) --jobs $(JOBS)
 
 test: $(STAMP) ## Run the test suite and the package's doctests
@@ -44,14 +48,18 @@ format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff format lsp_research tests notebooks benchmarks
 	$(BIN)/ruff check --fix lsp_research tests notebooks benchmarks
 
-lab: $(STAMP) ## Open JupyterLab with the project kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+# Lab is rooted at the project (so indicators.yml, programme.yml and data/ open from it, and jupytext
+# finds jupytext.toml and pairs every notebook on save) and opens on the notebooks folder. Jupyter
+# refuses to start as root unless told: as root (a container), --allow-root is added.
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: $(STAMP) ## Open JupyterLab at the project root, on the notebooks folder, with the project kernel
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(LAB_ROOT_FLAG) $(LAB_ARGS)
 
 lock: ## Regenerate requirements.lock from pyproject.toml (needs uv: pip install uv)
 	uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -o requirements.lock
 
-benchmark: $(STAMP) ## Run the benchmarks (by hand; they print ratios)
-	$(BIN)/python benchmarks/run_all.py
+benchmark: $(STAMP) ## Run the benchmarks (by hand, minutes; they print times and ratios)
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean-reports: ## Delete published reports (they can be rebuilt)
 	rm -rf reports/*/

@@ -1,7 +1,7 @@
 # %% tags=["parameters"]
 period: str = "latest"  # financial-year quarter of the meeting, YYYYQn (e.g. 2009Q3), or "latest"
 max_red_flags: int = 5  # the Board sees at most this many red flags (0 or more)
-theme: str = "all"  # one of: all, prosperous, healthy, safe, learning, attractive, inclusive
+theme: str = "all"  # one of: all, prosperous, healthy, safe, learning, attractive, inclusive, sustainability, housing, culture
 
 # %%
 from lsp_research import performance

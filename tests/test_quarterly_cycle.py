@@ -236,7 +236,7 @@ def test_bad_decisions_and_unknown_codes_name_file_row_and_column(project, capsy
     folder = project["raw"] / "indicators" / "returns"
     folder.mkdir(exist_ok=True)
     pd.DataFrame(
-        [["NI195", "2009Q4", "E08000024", 3.0, 3, 100, "2010-05-01", "Sunderland City Council"]],
+        [["NI900", "2009Q4", "E08000024", 3.0, 3, 100, "2010-05-01", "Sunderland City Council"]],
         columns=PARTNER_COLUMNS,
     ).to_csv(folder / "2009Q4_council.csv", index=False)
     capsys.readouterr()
@@ -255,7 +255,7 @@ def test_bad_decisions_and_unknown_codes_name_file_row_and_column(project, capsy
     run = run_assessment("2009Q4")
     routed = run.meeting.log[run.meeting.log["signal"] == "unknown_indicator"]
     assert routed[["indicator_code", "owner", "layer"]].values.tolist() == [
-        ["NI195", "Sunderland City Council", "owner"]
+        ["NI900", "Sunderland City Council", "owner"]
     ]
 
 

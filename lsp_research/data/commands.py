@@ -1,10 +1,11 @@
 """``lsp-research data ...``: build the processed tables, report freshness, write the synthetic data.
 
-``lsp-research data build [--source S ...] [--force] [--strict]``
+``lsp-research data build [--source S ...] [--force] [--strict] [--quiet]``
     validate ``data/raw`` (``LSP_RAW_DIR``) and write ``data/processed`` (``LSP_PROCESSED_DIR``); a bad
     file gives one message listing every problem and exit code 2, and leaves its previous tables as
     they were. Warnings (a return for an indicator that is not in the registry) are printed and do not
-    stop the build; ``--strict`` makes every warning an error.
+    stop the build; ``--strict`` makes every warning an error. ``--quiet`` prints only the sources that
+    changed (nothing when none did).
 ``lsp-research data status [--as-of DATE|PERIOD]``
     each source's age against its refresh cycle; stale sources are flagged.
 ``lsp-research data synth [--scale N] [--seed S] [--out DIR] [--force]``
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 from ..config import DEFAULT_SEED, PROJ_ROOT, get_paths
@@ -25,7 +27,6 @@ from ..errors import LspError
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "data",
-        help="build, check and generate the data",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -41,6 +42,11 @@ def register(subparsers) -> None:
         "--strict",
         action="store_true",
         help="treat every warning as an error (the source with the warning is not written)",
+    )
+    b.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only the sources built or refused (nothing when nothing changed)",
     )
     b.set_defaults(func=_build)
 
@@ -67,6 +73,11 @@ def _build(args) -> int:
     from . import build
 
     report = build(sources=args.source, force=args.force, strict=args.strict)
+    if args.quiet:
+        changed = {u: st for u, st in report.status.items() if st != "unchanged"}
+        if not changed:
+            return 0
+        report = dataclasses.replace(report, status=changed)
     print(report)
     return 0
 

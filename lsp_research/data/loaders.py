@@ -469,8 +469,25 @@ def load_contract(
         ]
     sp = spec(table, ctx)
     df, rows, where = read_table(path, label, options, header_has=(sp.names[0],))
-    parsed, problems = validate(df, sp, where, rows)
+    parsed, problems = validate(normalise_codes(df), sp, where, rows)
     return {table: _tag(parsed, where, rows)}, problems
+
+
+def normalise_codes(df: pd.DataFrame) -> pd.DataFrame:
+    """Indicator codes written the way the registry keys them: spaces dropped, upper case, so that a
+    partner's ``NI 195`` or ``ni195`` is ``NI195`` (in returns, targets and comparators alike).
+
+    >>> normalise_codes(pd.DataFrame({"indicator_code": ["NI 195", " ni39", "NI8"]}))["indicator_code"].tolist()
+    ['NI195', 'NI39', 'NI8']
+    """
+    if "indicator_code" not in df.columns:
+        return df
+    codes = pd.Series(
+        [re.sub(r"\s+", "", v).upper() if isinstance(v, str) else v for v in df["indicator_code"]],
+        index=df.index,
+        dtype=df["indicator_code"].dtype,
+    )
+    return df.assign(indicator_code=codes)
 
 
 def load_partner_return(
@@ -479,7 +496,7 @@ def load_partner_return(
     """A partner's quarterly return (CSV or Excel) with the ``returns`` columns."""
     sp = spec("returns", ctx)
     df, rows, where = read_table(path, label, options, header_has=("indicator_code",))
-    parsed, problems = validate(df, sp, where, rows)
+    parsed, problems = validate(normalise_codes(df), sp, where, rows)
     return {"returns": _tag(parsed, where, rows)}, problems
 
 

@@ -15,7 +15,6 @@ from .registry import load_registry
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "indicators",
-        help="check or list the indicator registry (indicators.yml)",
         description="Check or list the indicator registry. See docs/adding_an_indicator.md.",
     )
     sub = p.add_subparsers(title="actions", metavar="ACTION")

@@ -51,7 +51,6 @@ def register(subparsers) -> None:
     """Add the ``audit`` command."""
     p = subparsers.add_parser(
         "audit",
-        help="check published HTML for disclosure, privacy, offline and accessibility problems",
         description=(
             "Scan every file under PATH (HTML, SVG, CSV, JSON; any other file is a finding) and "
             "fail, listing file and place, on: active content (scripts, event handlers, "

@@ -15,6 +15,11 @@ A changed data source therefore re-runs only the notebooks that read it. Success
 ``<reports>/.cache/<key>/`` (the executed notebook and the exported HTML); failed runs are never cached.
 File hashes are remembered by size and modification time, so a rerun with nothing changed reads no data.
 
+Each stored result also records the parts its key was made of, and ``<cache>/latest/`` the parts of the
+latest stored result of each run (``<notebook>/<set>``), so :func:`explain` can say why a run is not
+cached: which input, package module, parameter, tier or notebook cell changed (``lsp-research run
+--dry-run``).
+
 >>> nb = {"cells": [{"cell_type": "code", "source": 'df = data.load("deaths")\\nw = load("wards")',
 ...                  "metadata": {}}]}
 >>> sorted(detect_inputs(nb))
@@ -284,7 +289,101 @@ def run_key(
         "inputs": dict(sorted(input_hashes.items())),
         "package": fingerprint if fingerprint is not None else package_fingerprint(),
     }
-    return _sha(json.dumps(payload, sort_keys=True, default=str))
+    key = _sha(json.dumps(payload, sort_keys=True, default=str))
+    _remember_parts(key, payload)
+    return key
+
+
+#: The parts of the keys :func:`run_key` made in this process, so that :meth:`Cache.put` can store them
+#: beside the result and :func:`explain` can compare a new key's parts with a stored one's.
+_KEY_PARTS: dict[str, dict] = {}
+
+
+def _remember_parts(key: str, payload: dict) -> None:
+    if len(_KEY_PARTS) > 10_000:  # a long-lived process (a notebook server) keeps only recent keys
+        _KEY_PARTS.clear()
+    _KEY_PARTS[key] = json.loads(json.dumps(payload, sort_keys=True, default=str))
+
+
+def key_parts(key: str) -> dict | None:
+    """The parts of a key made by :func:`run_key` in this process (None for another's key)."""
+    return _KEY_PARTS.get(key)
+
+
+_PACKAGE_FILES: dict[str, str] | None = None
+
+
+def package_files() -> dict[str, str]:
+    """SHA-256 of each source and resource file of the package, by path (what :func:`explain` names
+    when the package fingerprint changed)."""
+    global _PACKAGE_FILES
+    if _PACKAGE_FILES is None:
+        _PACKAGE_FILES = {
+            path.relative_to(PACKAGE_DIR.parent).as_posix(): _sha(path.read_bytes())
+            for path in sorted(PACKAGE_DIR.rglob("*"))
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        }
+    return _PACKAGE_FILES
+
+
+def _changed(old: Mapping, new: Mapping) -> list[str]:
+    """Names whose values differ between two mappings, in order (added and removed ones too)."""
+    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+
+
+def explain(new: Mapping, old: Mapping | None) -> str:
+    """Why a run whose key has parts ``new`` is not cached, given the parts ``old`` of the run's latest
+    stored result (None when it has none).
+
+    >>> old = {"notebook": "a", "parameters": {"period": "2009Q3", "area": "E05001164"},
+    ...        "tiers": ["board"], "inputs": {"table:deaths": "1", "table:wards": "2"}, "package": "p",
+    ...        "package_files": {"lsp_research/stats/rates.py": "1", "lsp_research/geo.py": "1"}}
+    >>> explain(old, None)
+    'no earlier result of this run in the cache to compare with'
+    >>> explain({**old, "inputs": {"table:deaths": "9", "table:wards": "2"}}, old)
+    'input changed: table:deaths'
+    >>> explain({**old, "parameters": {"period": "2009Q4", "area": "E05001164"}}, old)
+    "parameter changed: period '2009Q3' -> '2009Q4'"
+    >>> explain({**old, "package": "q", "package_files": {"lsp_research/stats/rates.py": "2",
+    ...          "lsp_research/geo.py": "1"}}, old)
+    'package changed: lsp_research/stats/rates.py'
+    >>> explain(old, old)
+    'no stored result for these inputs (the last run with them failed, or the cache was cleared)'
+    """
+    if old is None:
+        return "no earlier result of this run in the cache to compare with"
+    reasons = []
+    if new.get("notebook") != old.get("notebook"):
+        reasons.append("notebook changed (a cell's source, type or tags)")
+    params_new, params_old = new.get("parameters", {}), old.get("parameters", {})
+    changed = _changed(params_old, params_new)
+    if changed:
+        shown = ", ".join(
+            f"{k} {params_old.get(k, '(none)')!r} -> {params_new.get(k, '(none)')!r}"
+            for k in changed
+        )
+        reasons.append(f"parameter{'s' if len(changed) > 1 else ''} changed: {shown}")
+    if list(new.get("tiers", [])) != list(old.get("tiers", [])):
+        reasons.append(f"tiers changed: {old.get('tiers')} -> {new.get('tiers')}")
+    changed = _changed(old.get("inputs", {}), new.get("inputs", {}))
+    if changed:
+        reasons.append(f"input{'s' if len(changed) > 1 else ''} changed: {', '.join(changed)}")
+    if new.get("package") != old.get("package"):
+        files = _changed(old.get("package_files", {}), new.get("package_files", {}))
+        if files:
+            more = f" and {len(files) - 5} more" if len(files) > 5 else ""
+            reasons.append(f"package changed: {', '.join(files[:5])}{more}")
+        else:
+            reasons.append("package changed (version, Python or dependencies)")
+    for name in sorted(set(new) | set(old)):
+        if name not in _EXPLAINED and new.get(name) != old.get(name):
+            reasons.append(f"{name} changed")
+    if not reasons:
+        return "no stored result for these inputs (the last run with them failed, or the cache was cleared)"
+    return "; ".join(reasons)
+
+
+_EXPLAINED = {"notebook", "parameters", "tiers", "inputs", "package", "package_files", "cache_key"}
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -304,6 +403,26 @@ class Cache:
     def _dir(self, key: str) -> Path:
         return self.root / "runs" / key[:2] / key
 
+    def _latest(self, run: str) -> Path:
+        return self.root / "latest" / f"{run.replace('/', '--')}.json"
+
+    def latest_parts(self, run: str) -> dict | None:
+        """The key parts of the latest stored result of ``run`` (``<notebook>/<set>``), or None."""
+        try:
+            return json.loads(self._latest(run).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def why_not(self, run: str, key: str) -> str | None:
+        """None when ``key`` is cached; else why not, against the latest stored result of ``run``.
+        ``key`` must have been made by :func:`run_key` in this process."""
+        if (self._dir(key) / "meta.json").exists():
+            return None
+        parts = key_parts(key)
+        if parts is None:
+            return "not in the cache"
+        return explain({**parts, "package_files": package_files()}, self.latest_parts(run))
+
     def get(self, key: str) -> tuple[dict[str, bytes], dict] | None:
         """The stored files and metadata of ``key``, or None."""
         d = self._dir(key)
@@ -320,6 +439,11 @@ class Cache:
     def put(self, key: str, files: Mapping[str, bytes], meta: Mapping[str, Any]) -> None:
         """Store a result (written to a temporary folder, then renamed into place)."""
         final = self._dir(key)
+        parts = key_parts(key)
+        if parts is not None and meta.get("key"):  # what explain() compares the next key with
+            self._latest(str(meta["key"])).parent.mkdir(parents=True, exist_ok=True)
+            latest = {**parts, "package_files": package_files(), "cache_key": key}
+            _atomic_write(self._latest(str(meta["key"])), json.dumps(latest).encode())
         if final.exists():
             return
         final.parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ examples:
   lsp-research run --quiet                         what cron or a systemd timer calls (latest)
   lsp-research run --period 2009Q3 --jobs 4
   lsp-research run --period 2009Q3 --only performance --force
+  lsp-research run --period latest --dry-run      what would rerun, and why
   lsp-research run --period latest --scheduler tcp://scheduler:8786
 """
 
@@ -58,8 +59,12 @@ def _cmd_run(args) -> int:
         out=args.out,
         warm=not args.cold,
         timeout=args.timeout,
+        dry_run=args.dry_run,
     )
     out = sys.stdout
+    if args.dry_run:
+        print(summary.table(), file=out)
+        return 0
     if not args.quiet or summary.exit_code != 0:
         print(summary.table(), file=out)
     else:
@@ -83,29 +88,72 @@ def _cmd_run(args) -> int:
     return summary.exit_code
 
 
-def _cmd_describe(args) -> int:
+def find_notebook(name: str):
+    """The notebook a command names: a file, a name of ``programme.yml``, or ``notebooks/NAME.ipynb``;
+    raises :class:`~lsp_research.errors.ParameterError` offering the closest names.
+
+    >>> find_notebook("performance").name
+    'performance.ipynb'
+    >>> find_notebook("perfomance")
+    Traceback (most recent call last):
+    ...
+    lsp_research.errors.ParameterError: no notebook 'perfomance': did you mean 'performance'? ...
+    """
     from pathlib import Path
 
-    from ..errors import ProgrammeError
-    from .parameters import describe
+    from ..cli import suggest
+    from ..config import get_paths
+    from ..errors import ParameterError, ProgrammeError
     from .programme import load_programme
 
-    target = Path(args.notebook)
-    if not target.suffix and not target.exists():
-        try:
-            target = load_programme().get(args.notebook).path
-        except ProgrammeError:
-            from ..config import get_paths
+    target = Path(name)
+    if target.suffix == ".ipynb" and target.is_file():
+        return target
+    names: set[str] = set()
+    try:
+        prog = load_programme()
+        names = {e.name for e in prog.notebooks}
+        return prog.get(name).path
+    except ProgrammeError:
+        pass
+    folder = get_paths().notebooks
+    candidate = folder / f"{target.stem if target.suffix == '.ipynb' else name}.ipynb"
+    if candidate.is_file():
+        return candidate
+    names |= {p.stem for p in folder.glob("*.ipynb")}
+    raise ParameterError(
+        f"no notebook {name!r}: {suggest(target.stem or name, sorted(names), 'notebook')} "
+        f"(in programme.yml and {folder})"
+    )
 
-            target = get_paths().notebooks / f"{args.notebook}.ipynb"
-    print(describe(target))
+
+def _cmd_describe(args) -> int:
+    from .parameters import describe
+
+    print(describe(find_notebook(args.notebook)))
+    return 0
+
+
+def _cmd_period(args) -> int:
+    from .runner import parse_period
+
+    text = parse_period(args.period)  # refuses a bad form (exit 2) before anything is read
+    if text == "latest":
+        print(
+            "latest: chosen when the run starts: the newest quarter of the data with enough returns "
+            "for the meeting (docs/scheduling.md)"
+        )
+        return 0
+    from ..periods import Quarter
+
+    q = Quarter.parse(text)
+    print(f"{q} = {q.label}: {q.start:%-d %B %Y} to {q.end:%-d %B %Y}")
     return 0
 
 
 def register(subparsers) -> None:
     run = subparsers.add_parser(
         "run",
-        help="run every report of programme.yml for one quarter and publish reports/<period>/",
         description=(
             "Validate the period, programme.yml and every notebook's parameters, run the notebooks "
             "whose inputs changed (the rest come from the cache), export each audience tier, write "
@@ -131,6 +179,12 @@ def register(subparsers) -> None:
     )
     run.add_argument("--force", action="store_true", help="ignore the cache; run everything")
     run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say what would run, what is cached and why (which input, module or parameter "
+        "changed); run and publish nothing",
+    )
+    run.add_argument(
         "--quiet", action="store_true", help="print only warnings, failures and a one-line summary"
     )
     run.add_argument(
@@ -155,9 +209,12 @@ def register(subparsers) -> None:
 
     desc = subparsers.add_parser(
         "describe",
-        help="list a notebook's parameters: type, default, allowed values, help",
     )
     desc.add_argument(
         "notebook", help="a notebook file, or a name from programme.yml (e.g. performance)"
     )
     desc.set_defaults(func=_cmd_describe)
+
+    per = subparsers.add_parser("period")
+    per.add_argument("period", help="YYYYQn (e.g. 2009Q3), 'YYYY-YY Qn' or 'latest'")
+    per.set_defaults(func=_cmd_period)

@@ -604,6 +604,45 @@ def folder_collisions(planned: Sequence[tuple[NotebookEntry, Any, Mapping[str, A
     return problems
 
 
+def make_task(
+    entry: NotebookEntry,
+    pset,
+    values: dict[str, Any],
+    quarter: Quarter,
+    *,
+    env: dict[str, str],
+    timeout: int | None,
+    warm: bool,
+    preload: tuple[str, ...],
+    index_href: str | None = "../../index.html",
+    reach=None,
+) -> RunTask:
+    """The task of one run of ``entry`` over parameter set ``pset`` (also what ``preview`` renders);
+    ``reach`` is the entry's :func:`programme_reach` (how far its data reaches)."""
+    return RunTask(
+        key=f"{entry.name}/{pset.set_id}",
+        name=entry.name,
+        set_id=pset.set_id,
+        notebook=str(entry.path),
+        parameters=values,
+        tiers=entry.tiers,
+        context={
+            "name": entry.name,
+            "period": str(quarter),
+            "period_label": quarter.label,
+            "parameters": values,
+            "parameter_set": pset.label if pset.set_id != "city" else None,
+            "index_href": index_href,
+            "data_to": dict(reach.data_to) if reach else {},
+            "as_at": str(reach.quarter) if reach else str(quarter),
+        },
+        env=env,
+        timeout=timeout or entry.timeout,
+        warm=warm,
+        preload=preload,
+    )
+
+
 def run_programme(
     period: str = "latest",
     *,
@@ -618,6 +657,7 @@ def run_programme(
     timeout: int | None = None,
     stream: TextIO | None = None,
     executor_factory: Callable[..., Executor] | None = None,
+    dry_run: bool = False,
 ) -> RunSummary:
     """Run every notebook of the programme for one quarter and publish ``<out>/<period>/``.
 
@@ -644,10 +684,13 @@ def run_programme(
         Fork kernels from a warm server (default); False starts each kernel from scratch.
     timeout : int, optional
         Seconds allowed per cell, overriding ``programme.yml``.
+    dry_run : bool
+        Plan and validate as usual, then return a :class:`~lsp_research.reporting.dryrun.DryRun`
+        (what would run, what is cached, and why) instead of running or publishing anything.
 
     Returns
     -------
-    RunSummary
+    RunSummary (a DryRun with ``dry_run``)
 
     Raises
     ------
@@ -713,6 +756,7 @@ def run_programme(
                     timeout=timeout,
                     executor_factory=executor_factory,
                     stop=stop,
+                    dry_run=dry_run,
                 )
     except KeyboardInterrupt as exc:
         signame = str(exc) if isinstance(exc, RunInterrupted) else "SIGINT"
@@ -736,6 +780,7 @@ def _run_locked(
     timeout,
     executor_factory,
     stop: _StopOnSignal | None = None,
+    dry_run=False,
 ) -> RunSummary:
     from . import provenance
 
@@ -784,27 +829,16 @@ def _run_locked(
                 input_hashes_by_entry[entry.name] = {
                     k: store.hasher.hash(v) for k, v in inputs.items()
                 }
-            task = RunTask(
-                key=f"{entry.name}/{pset.set_id}",
-                name=entry.name,
-                set_id=pset.set_id,
-                notebook=str(entry.path),
-                parameters=values,
-                tiers=entry.tiers,
-                context={
-                    "name": entry.name,
-                    "period": period,
-                    "period_label": quarter.label,
-                    "parameters": values,
-                    "parameter_set": pset.label if pset.set_id != "city" else None,
-                    "index_href": "../../index.html",
-                    "data_to": dict(reaches[entry.name].data_to) if reaches else {},
-                    "as_at": str(reaches[entry.name].quarter) if reaches else period,
-                },
+            task = make_task(
+                entry,
+                pset,
+                values,
+                quarter,
                 env=env,
-                timeout=timeout or entry.timeout,
+                timeout=timeout,
                 warm=warm,
                 preload=preload_t,
+                reach=reaches[entry.name] if reaches else None,
             )
             key = _cache.run_key(
                 nb_hash[entry.path],
@@ -816,6 +850,12 @@ def _run_locked(
                 code[entry.path],
             )
             planned.append(_Planned(entry, task, pset.label, key))
+        if (
+            dry_run
+        ):  # lsp-research run --dry-run: what would run and why; nothing runs or is written
+            from .dryrun import dry_run as _dry_run
+
+            return _dry_run(quarter, planned, store, force=force)
         store.hasher.save()
 
         if not force and not keep:

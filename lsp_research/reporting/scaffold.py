@@ -2,7 +2,9 @@
 
 The new notebook has a typed ``parameters`` cell, a setup cell, and example cells tagged for the executive
 and operational tiers, and is paired with a percent-format script for review. It is written to
-``notebooks/NAME.ipynb`` (never overwriting an existing file).
+``notebooks/NAME.ipynb`` (never overwriting an existing file) exactly as the pre-commit hooks leave a
+notebook (stable cell ids, the script written with the project's ``jupytext.toml`` filters, so no
+jupytext header), so its first commit passes them.
 
 >>> nb = report_notebook("housing_needs", title="Housing needs")
 >>> [c.metadata.get("tags", []) for c in nb.cells][:3]
@@ -15,11 +17,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
-
-from ..config import get_paths
+from ..config import PROJ_ROOT, get_paths
 from ..errors import ParameterError
+
+if (
+    TYPE_CHECKING
+):  # nbformat takes seconds to import: only the commands that write notebooks load it
+    import nbformat
 
 NAME_RULE = re.compile(r"^[a-z][a-z0-9_]{2,40}$")
 
@@ -69,6 +75,8 @@ Say where each figure comes from (source tables, their owners and extract dates)
 
 def report_notebook(name: str, title: str | None = None) -> nbformat.NotebookNode:
     """Build the starter notebook for report ``name``."""
+    import nbformat
+
     if not NAME_RULE.match(name):
         raise ParameterError(
             f"report name '{name}' is not allowed: use 3-41 lower-case letters, digits and underscores, "
@@ -109,6 +117,7 @@ def new_report(
 ) -> list[Path]:
     """Write ``notebooks/NAME.ipynb`` and its paired ``NAME.py``; refuse to overwrite."""
     import jupytext
+    import nbformat
 
     folder = Path(notebooks_dir or get_paths().notebooks)
     ipynb, script = folder / f"{name}.ipynb", folder / f"{name}.py"
@@ -118,8 +127,20 @@ def new_report(
             raise ParameterError(f"{path} already exists; choose another report name")
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, ipynb)
-    jupytext.write(nb, script, fmt="py:percent")
+    jupytext.write(nb, script, fmt="py:percent", config=jupytext_config(folder))
     return [ipynb, script]
+
+
+def jupytext_config(folder: Path):
+    """The jupytext configuration that applies in ``folder``: the nearest ``jupytext.toml`` above it,
+    else the project's, so a script is written the way ``jupytext --sync`` (the hook) writes it."""
+    from jupytext.config import (
+        find_jupytext_configuration_file,
+        load_jupytext_configuration_file,
+    )
+
+    found = find_jupytext_configuration_file(str(folder)) or str(PROJ_ROOT / "jupytext.toml")
+    return load_jupytext_configuration_file(found)
 
 
 PROGRAMME_SNIPPET = """\
@@ -142,7 +163,7 @@ def _cmd_new_report(args) -> int:
 
 
 def register(subparsers) -> None:
-    new = subparsers.add_parser("new", help="start something new from a template")
+    new = subparsers.add_parser("new")
     what = new.add_subparsers(title="what", metavar="WHAT")
     rep = what.add_parser(
         "report", help="a new report notebook with parameters, tiers and house style"

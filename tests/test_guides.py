@@ -1,0 +1,188 @@
+"""The guides are right: what they claim holds, and following them in a copy of the project leaves the
+quick tests green.
+
+The slow test copies the project (its tracked files, as they are in this working tree) to a temporary
+folder, follows ``docs/adding_an_indicator.md`` and ``docs/adding_a_report.md`` there with the commands
+and code blocks the guides give, and then runs the test suite's quick subset (``-m "not slow"``) in the
+copy, with the copy's package imported (``PYTHONPATH``) so that its registry, catalogue, data and
+notebooks are the ones under test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from project_copy import copy_project
+
+from lsp_research.cli import COMMANDS
+from lsp_research.config import PROJ_ROOT
+from lsp_research.data.loaders import Context, load_file
+from lsp_research.performance.registry import THEMES
+from lsp_research.reporting.parameters import read_parameters
+
+DOCS = PROJ_ROOT / "docs"
+INDICATOR_GUIDE = DOCS / "adding_an_indicator.md"
+REPORT_GUIDE = DOCS / "adding_a_report.md"
+
+
+def _blocks(guide: Path, lang: str) -> list[str]:
+    found = re.findall(r"```(\w*)\n(.*?)```", guide.read_text(encoding="utf-8"), re.S)
+    return [re.sub(r"(?m)^ {3}", "", body) if guide == REPORT_GUIDE else body
+            for kind, body in found if kind == lang]  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ what the guides claim
+
+
+def test_indicator_codes_with_spaces_or_lower_case_load_as_the_registry_writes_them(tmp_path):
+    path = tmp_path / "NI195_returns.csv"
+    path.write_text(
+        "indicator_code,period,area_code,value,numerator,denominator,submitted_on,submitted_by\n"
+        "NI 195,2008Q1,E08000024,11.2,112,1000,2008-08-01,Sunderland City Council\n"
+        "ni195,2008Q2,E08000024,10.8,108,1000,2008-11-03,Sunderland City Council\n"
+    )
+    tables, problems = load_file(path, "partner_return", Context(), label=path.name)
+    assert problems == []
+    assert tables["returns"]["indicator_code"].tolist() == ["NI195", "NI195"]
+
+
+def test_the_theme_parameter_takes_every_theme_the_guide_lists():
+    theme = read_parameters(PROJ_ROOT / "notebooks" / "performance.ipynb")["theme"]
+    assert theme.allowed == ("all", *THEMES)
+    row = next(
+        line for line in INDICATOR_GUIDE.read_text().splitlines() if line.startswith("| `theme`")
+    )
+    assert re.findall(r"`([a-z]+)`", row.split("|")[2]) == list(THEMES)
+
+
+def test_readme_lists_every_command():
+    readme = (PROJ_ROOT / "README.md").read_text()
+    for name in COMMANDS:
+        assert f"`lsp-research {name}" in readme, name
+    assert (
+        "`lsp-research indicators check`" in readme and "`lsp-research indicators list`" in readme
+    )
+
+
+# --------------------------------------------------------------------------- following them, in a copy
+
+
+def _follow_the_indicator_guide(project: Path, run) -> str:
+    entry, targets, catalogue_files = (
+        b
+        for b in _blocks(INDICATOR_GUIDE, "yaml")
+        if "code:" in b or "trajectory" in b or "path:" in b
+    )
+    returns_csv = _blocks(INDICATOR_GUIDE, "csv")[0]
+    code = re.search(r"code: (\S+)", entry).group(1)
+    registry = project / "indicators.yml"
+    text = registry.read_text()
+    while re.search(rf"(?m)^\s*- code: {code}\s*$", text):  # the guide was followed in the project
+        new = f"{code}X"  # itself: follow it again with a code not yet registered
+        entry, targets, returns_csv = (
+            re.sub(rf"\b{code}\b", new, b) for b in (entry, targets, returns_csv)
+        )
+        code = new
+    # Step 1: the entry at the end of the indicators: list; step 2: the targets under targets:.
+    head, tail = text.split("\ntargets:\n", 1)
+    registry.write_text(
+        head.rstrip("\n") + "\n" + entry + "\ntargets:\n" + tail.rstrip("\n") + "\n"
+        + targets.split("targets:\n", 1)[1]
+    )  # fmt: skip
+    check = run("indicators", "check")
+    assert "OK" in check.stdout
+    # Step 3: the partner's return in the returns folder, which the default catalogue already lists
+    folder = re.search(r"`(data/raw/indicators/returns)/(\S+)`", INDICATOR_GUIDE.read_text())
+    listed = yaml.safe_load((project / "data" / "catalogue.yml").read_text())["sources"][
+        "indicators"
+    ]
+    assert any(
+        (f["path"], f["format"]) == ("indicators/returns/", "partner_return")
+        for f in listed["files"]
+    )
+    (project / folder.group(1) / folder.group(2)).write_text(returns_csv)
+    assert catalogue_files.strip().startswith("- path: indicators/")  # for a file kept elsewhere
+    # Steps 4 and 5: build the data, run the quarter.
+    run("data", "build")
+    run("run", "--period", "latest", "--only", "performance", "--quiet")
+    return code
+
+
+def _follow_the_report_guide(project: Path, run) -> None:
+    start = next(b for b in _blocks(REPORT_GUIDE, "") if "new report" in b)
+    args = shlex.split(start.split("lsp-research", 1)[1])
+    name = args[2]
+    run(*args)
+    snippet = next(b for b in _blocks(REPORT_GUIDE, "yaml") if "notebook:" in b)
+    programme = project / "programme.yml"
+    programme.write_text(programme.read_text().rstrip("\n") + "\n" + snippet)
+    assert f"Parameters of {name}.ipynb" in run("describe", name).stdout
+    planned = run("run", "--period", "latest", "--dry-run").stdout.splitlines()
+    assert any(line.split()[:2] == [name, "city"] and "would run" in line for line in planned)
+
+
+@pytest.mark.slow
+def test_following_the_guides_in_a_copy_leaves_the_quick_tests_green(tmp_path):
+    if shutil.which("git") is None:
+        pytest.skip("needs git to list the project's files")
+    project = copy_project(tmp_path / "project")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LSP_")}
+    env["PYTHONPATH"] = str(project)  # the copy's package, registry, catalogue and notebooks
+    exe = Path(sys.executable).with_name("lsp-research")
+
+    def run(*args):
+        done = subprocess.run(
+            [str(exe), *args], cwd=project, env=env, capture_output=True, text=True, timeout=900
+        )
+        assert done.returncode == 0, f"lsp-research {' '.join(args)}:\n{done.stdout}{done.stderr}"
+        return done
+
+    code = _follow_the_indicator_guide(project, run)
+    pages = list((project / "reports").glob("*/performance/city/performance-operational.html"))
+    assert len(pages) == 1, "no operational report was published"
+    html = pages[0].read_text()
+    spaced = re.sub(r"^([A-Z]+)(\d+)$", r"\1 \2", code)
+    assert "Attractive City" in html and "Improved street and environmental cleanliness" in html
+    assert code in html or spaced in html
+    script = (
+        "import json\nfrom lsp_research.performance import run_assessment\n"
+        "m = run_assessment('latest').meeting\n"
+        f"f = m.assessment.flags[m.assessment.flags['indicator_code'] == {code!r}]\n"
+        f"e = m.exceptions[m.exceptions['indicator_code'] == {code!r}]\n"
+        "print(json.dumps([f['period'].tolist(), sorted(set(f['rule'])),"
+        " e[['period', 'signal', 'routed']].values.tolist()]))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, env=env, capture_output=True, text=True,
+        check=True,
+    ).stdout  # fmt: skip
+    # as the guide says: the six quarters without a return are flagged, the latest routed back
+    assert json.loads(found) == [
+        ["2008Q3", "2008Q4", "2009Q1", "2009Q2", "2009Q3", "2009Q4"],
+        ["missing_return"],
+        [["2009Q4", "missing_return", "owner"]],
+    ]
+    assert "2008Q3: missing return - no return for 2008Q3" in " ".join(
+        re.sub(r"<[^>]+>", " ", html).split()
+    )
+
+    _follow_the_report_guide(project, run)
+
+    quick = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests", "-m", "not slow and not browser", "-q", "-x",
+         "-p", "no:randomly", "-n", "2", "-o", "addopts=-p no:cacheprovider"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    tail = "\n".join(quick.stdout.splitlines()[-30:])
+    assert quick.returncode == 0, (
+        f"quick tests failed in the copy after following the guides:\n{tail}"
+    )
