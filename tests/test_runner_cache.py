@@ -145,3 +145,38 @@ def test_a_comment_in_topics_alcohol_reruns_only_the_reports_that_import_it(tmp_
     report.write_text(report.read_text() + "\n# a comment\n")
     again = fingerprints()
     assert {name for name in after if after[name] != again[name]} == {"performance"}
+
+
+def test_the_import_scan_finds_every_import_a_parse_finds():
+    """The cache key's module closure scans sources with a regular expression (fast); for every module
+    of the package it must find at least the package imports that a full parse finds."""
+    import ast
+
+    from lsp_research.reporting import cache
+
+    def parsed(name, path):
+        tree = ast.parse(path.read_bytes())
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        found = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = here[: len(here) - (node.level - 1)] if node.level > 1 else list(here)
+                module = (
+                    ".".join([*base, *([node.module] if node.module else [])])
+                    if node.level
+                    else node.module or ""
+                )
+                if module:
+                    found.add(module)
+                    found.update(f"{module}.{a.name}" for a in node.names if a.name != "*")
+        return {m for m in found if m.split(".")[0] == "lsp_research"}
+
+    checked = 0
+    for path in cache.PACKAGE_DIR.rglob("*.py"):
+        rel = path.relative_to(cache.PACKAGE_DIR.parent).with_suffix("")
+        name = ".".join(rel.parts[:-1] if path.name == "__init__.py" else rel.parts)
+        assert parsed(name, path) <= cache._imports_of(name, path), path
+        checked += 1
+    assert checked > 50

@@ -839,6 +839,26 @@ def _registry_codes() -> tuple[frozenset, str | None]:
     return frozenset(reg.codes), sha256_file(path) if Path(path).is_file() else None
 
 
+def _latest_meeting(returns: pd.DataFrame) -> dict | None:
+    """``latest`` for these returns (see :mod:`lsp_research.performance.readiness`), with why and the
+    registry's hash: a run uses it while the registry is unchanged."""
+    from ..errors import ConfigError
+    from ..performance.readiness import latest_ready, readiness_text
+    from ..performance.registry import load_registry
+
+    path = get_paths().registry
+    try:
+        reg = load_registry(path)
+        q = latest_ready(returns, reg)
+    except (ConfigError, OSError, LspError):
+        return None
+    return {
+        "period": str(q),
+        "why": readiness_text(returns, reg, q),
+        "registry_sha256": sha256_file(path),
+    }
+
+
 def _write(
     outputs: dict,
     inputs: dict,
@@ -899,6 +919,7 @@ def _write(
                 "built_at": now,
                 "tables": list(spec_["tables"]),
                 "inputs": unit_inputs,
+                "refresh_days": cat.sources[unit].refresh_days if unit in cat.sources else None,
                 "warnings": [
                     {
                         "file": w.file,
@@ -913,6 +934,10 @@ def _write(
         # the data period follows the data: the quarters the indicator returns reach
         cov = manifest["tables"].get("indicator_returns", {}).get("coverage") or {}
         manifest["period"] = {"start": cov.get("start"), "end": cov.get("end")}
+        ret = outputs.get("indicators", {}).get("tables", {}).get("indicator_returns")
+        latest = _latest_meeting(ret) if ret is not None else old.get("latest")
+        if latest:  # so that a run need not load the registry and pandas to find 'latest'
+            manifest["latest"] = latest
         for src, dst in staged:
             os.replace(src, dst)
         for unit in outputs:

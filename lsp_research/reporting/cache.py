@@ -32,6 +32,7 @@ import ast
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -106,28 +107,49 @@ def _module_file(name: str, package_dir: Path) -> Path | None:
     return None
 
 
+_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+(?P<mod>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#]*)"
+    r"|import[ \t]+(?P<plain>[^\n#]*))",
+    re.M,
+)
+
+
 def _imports_of(name: str, path: Path) -> set[str]:
-    """Package modules that module ``name`` (its file ``path``) imports anywhere, parsed not run:
-    ``import``, ``from x import y`` (``y`` may be a submodule) and relative imports."""
+    """Package modules that module ``name`` (its file ``path``) imports anywhere, read not run:
+    ``import``, ``from x import y`` (``y`` may be a submodule) and relative imports.
+
+    The source is scanned line by line (a regular expression, not a parse: a no-change rerun reads
+    every module a notebook reaches, and parsing them all costs most of a second); a line in a string
+    that looks like an import can only add a module, which keeps the cache key safe.
+    """
     try:
-        tree = ast.parse(path.read_bytes())
-    except (OSError, SyntaxError, ValueError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return set()
     is_package = path.name == "__init__.py"
     here = name.split(".") if is_package else name.split(".")[:-1]
     found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = here[: len(here) - (node.level - 1)] if node.level > 1 else list(here)
-                module = ".".join([*base, *([node.module] if node.module else [])])
-            else:
-                module = node.module or ""
-            if module:
-                found.add(module)
-                found.update(f"{module}.{a.name}" for a in node.names if a.name != "*")
+    for m in _IMPORT.finditer(text):
+        if m.group("plain") is not None:
+            for part in m.group("plain").split(","):
+                found.add(part.strip().split(" as ")[0].strip())
+            continue
+        mod = m.group("mod")
+        level = len(mod) - len(mod.lstrip("."))
+        mod = mod.lstrip(".")
+        if level:
+            base = here[: len(here) - (level - 1)] if level > 1 else list(here)
+            module = ".".join([*base, *([mod] if mod else [])])
+        else:
+            module = mod
+        if not module:
+            continue
+        found.add(module)
+        names = m.group("names").strip().strip("()").replace("\\\n", " ")
+        for part in names.split(","):
+            item = part.strip().split(" as ")[0].strip()
+            if item and item != "*" and item.isidentifier():
+                found.add(f"{module}.{item}")
     return {m for m in found if m == PACKAGE or m.startswith(PACKAGE + ".")}
 
 

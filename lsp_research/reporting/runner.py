@@ -60,6 +60,7 @@ import contextlib
 import ctypes
 import datetime as _dt
 import errno
+import hashlib
 import json
 import os
 import re
@@ -942,16 +943,23 @@ def _run_locked(
 def latest_quarter(processed: Path, periods: Sequence[str]) -> tuple[Quarter, str]:
     """``latest``: the newest quarter whose returns are complete enough for the meeting, and why.
 
-    Falls back to the newest quarter in the data when the registry cannot be read (the performance
-    report then says what is wrong with it).
+    The build records it in the manifest (with the registry's hash); while the registry is unchanged
+    the run reads it from there, with no pandas. Falls back to the newest quarter in the data when the
+    registry cannot be read (the performance report then says what is wrong with it).
     """
+    manifest = _manifest(processed)
+    known = manifest.get("latest") or {}
+    registry = get_paths().registry
+    if known.get("period") in periods and registry.is_file():
+        if known.get("registry_sha256") == hashlib.sha256(registry.read_bytes()).hexdigest():
+            return Quarter.parse(known["period"]), str(known.get("why", ""))
     import pandas as pd
 
     from ..performance.readiness import latest_ready, readiness_text
     from ..performance.registry import load_registry
 
     try:
-        reg = load_registry(get_paths().registry)
+        reg = load_registry(registry)
     except ConfigError:
         q = resolve("latest", periods)
         return (
@@ -966,18 +974,23 @@ def latest_quarter(processed: Path, periods: Sequence[str]) -> tuple[Quarter, st
     return q, readiness_text(ret, reg, q)
 
 
+def _manifest(processed: Path) -> dict:
+    try:
+        return json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def programme_reach(
     prog: Programme, quarter: Quarter, processed: Path, *, only: Sequence[str] | None = None
 ) -> dict:
     """For each notebook entry, the quarter it runs for and how far its data reaches (:mod:`.reach`)."""
-    from ..data.catalogue import load_catalogue
+    manifest = _manifest(processed)
+    refresh = {u: s.get("refresh_days") for u, s in (manifest.get("sources") or {}).items()}
+    if manifest and any(u not in refresh or refresh[u] is None for u in ("hospital", "indicators")):
+        from ..data.catalogue import load_catalogue  # a manifest from before refresh_days was kept
 
-    try:
-        manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        manifest = {}
-    cat = load_catalogue()
-    refresh = {name: src.refresh_days for name, src in cat.sources.items()}
+        refresh |= {name: src.refresh_days for name, src in load_catalogue().sources.items()}
     refresh.setdefault("indicators", 91)
     reach = table_reach(manifest, refresh)
     out = {}
