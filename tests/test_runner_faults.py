@@ -59,9 +59,12 @@ def test_empty_source_date_epoch_run_publishes(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("warm", [True, False])
-def test_a_kernel_that_does_not_start_is_reported_with_its_own_output(tmp_path, warm):
+def test_a_kernel_that_does_not_start_is_reported_with_its_own_output(tmp_path, warm, monkeypatch):
     # an empty SOURCE_DATE_EPOCH reaching a kernel (the runner removes it; a task's env does not):
-    # IPython fails on every request and the kernel never answers
+    # IPython fails on every request and the kernel never answers. run_task here runs in this
+    # process and sets the task's environment: monkeypatch restores it for the tests after this one
+    for name, value in (("SOURCE_DATE_EPOCH", ""), ("LSP_PROCESSED_DIR", str(tmp_path))):
+        monkeypatch.setenv(name, value)
     task = RunTask(
         key="good/city",
         name="good",
@@ -182,7 +185,8 @@ def test_a_failed_report_keeps_the_last_good_one_published(tmp_path, monkeypatch
         assert f"(last good version, made {made[:10]})" in html
         assert "not updated this quarter: failed, see the run log (failed: " in html
         # the failed run's executed notebook is the evidence
-        nb = (period / "good" / "city" / "good.ipynb").read_text()
+        internal = env["reports"] / ".internal" / "2009Q4"  # kept for analysts, not published
+        nb = (internal / "good" / "city" / "good.ipynb").read_text()
         assert "KeyError" in nb and "value" in nb
 
 

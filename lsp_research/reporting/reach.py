@@ -41,7 +41,7 @@ class TableReach:
     """What one processed table holds: its source, rows, and the last quarter it reaches (or None)."""
 
     source: str
-    rows: int
+    rows: int | None  # None: not recorded
     reaches: Quarter | None
     caps: bool
 
@@ -64,23 +64,30 @@ def table_reach(manifest: Mapping, refresh_days: Mapping[str, int | None]) -> di
         source = str(info.get("source") or name)
         days = refresh_days.get(source)
         caps = reaches is not None and days is not None and days <= CAPPING_REFRESH_DAYS
-        out[name] = TableReach(source, int(info.get("rows") or 0), reaches, caps)
+        rows = info.get("rows")
+        out[name] = TableReach(source, None if rows is None else int(rows), reaches, caps)
     return out
 
 
 def entry_reach(
-    tables: Iterable[str], quarter: Quarter, reach: Mapping[str, TableReach]
+    tables: Iterable[str],
+    quarter: Quarter,
+    reach: Mapping[str, TableReach],
+    exists=lambda name: True,
 ) -> EntryReach:
     """The quarter a report reading ``tables`` runs for, when the run is for ``quarter``.
 
-    A table missing from the processed data or with no rows is "missing" (the report fails with that
-    reason); a quarterly table that ends before ``quarter`` moves the report back to its last quarter.
+    A table with no rows, or that the manifest does not know and ``exists(name)`` does not find, is
+    "missing" (the report fails with that reason); a quarterly table that ends before ``quarter``
+    moves the report back to its last quarter.
     """
     out = EntryReach(quarter)
     for name in sorted(set(tables)):
         r = reach.get(name)
-        if r is None or r.rows == 0:
+        if (r is None and not exists(name)) or (r is not None and r.rows == 0):
             out.missing.append(name)
+            continue
+        if r is None:
             continue
         if r.caps and r.reaches is not None:
             shown = r.reaches if r.reaches < quarter else quarter

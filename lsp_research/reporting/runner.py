@@ -966,10 +966,14 @@ def latest_quarter(processed: Path, periods: Sequence[str]) -> tuple[Quarter, st
             q,
             f"latest is {q}, the newest quarter in the returns (the registry could not be read)",
         )
-    ret = pd.read_parquet(
-        processed / "indicator_returns.parquet",
-        columns=["indicator_code", "period", "area_code", "value"],
-    )
+    try:
+        ret = pd.read_parquet(
+            processed / "indicator_returns.parquet",
+            columns=["indicator_code", "period", "area_code", "value"],
+        )
+    except (OSError, ValueError, KeyError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        q = resolve("latest", periods)
+        return q, f"latest is {q}, the newest quarter in the returns ({type(exc).__name__})"
     q = latest_ready(ret, reg)
     return q, readiness_text(ret, reg, q)
 
@@ -1000,7 +1004,9 @@ def programme_reach(
         detected = _cache.detect_inputs(read_notebook(entry.path))
         tables = [t for t in {*entry.inputs, *detected} if "/" not in t and "." not in t]
         out[entry.name] = (
-            entry_reach(tables, quarter, reach) if manifest else entry_reach([], quarter, {})
+            entry_reach(tables, quarter, reach, lambda t: (processed / f"{t}.parquet").is_file())
+            if manifest
+            else entry_reach([], quarter, {})
         )
     return out
 
