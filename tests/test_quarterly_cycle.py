@@ -185,7 +185,7 @@ def test_the_board_sees_what_it_decided_and_the_movement_since(processed_data):
     assert b.loc["NI123", "decided_in"] == "2009Q3"
     assert b.loc["NI123", "lead_partner"] == "Sunderland Teaching PCT"
     assert b.loc["NI123", "review_quarter"] == "2010Q1"
-    assert b.loc["NI123", "action"] == "open: review due 2010Q1"
+    assert b.loc["NI123", "action"] == "open, review due 2010Q1"
     s = run.meeting.assessment.series[("NI123", "E08000024")].set_index("period")["value"]
     assert (
         b.loc["NI123", "value_then"] == s["2009Q3"] and b.loc["NI123", "value_now"] == s["2009Q4"]

@@ -96,15 +96,15 @@ def action_text(review: str | None, current: Quarter, red_now: bool) -> str:
 
     >>> q = Quarter.parse("2009Q4")
     >>> action_text("2010Q1", q, True), action_text("2009Q4", q, True), action_text("2009Q2", q, True)
-    ('open: review due 2010Q1', 'review due at this meeting', 'review overdue since 2009Q2')
+    ('open, review due 2010Q1', 'review due at this meeting', 'review overdue since 2009Q2')
     >>> action_text("2009Q2", q, False), action_text(None, q, True)
-    ('reviewed 2009Q2; no longer a red flag', 'open: no review quarter set')
+    ('reviewed 2009Q2; no longer a red flag', 'open, no review quarter set')
     """
     if not review or (isinstance(review, float) and pd.isna(review)):
-        return "open: no review quarter set"
+        return "open, no review quarter set"
     r = Quarter.parse(str(review))
     if r > current:
-        return f"open: review due {r}"
+        return f"open, review due {r}"
     if r == current:
         return "review due at this meeting"
     return f"review overdue since {r}" if red_now else f"reviewed {r}; no longer a red flag"
