@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from ..formatting import decimals_for, estimate, number
+from ..formatting import decimals_for, estimate, interval, number
 from ..stats import compare, funnel_limits, funnel_significance, polarity_sign
 from ..stats.spc import SPCResult
 from .base import PALETTE, SIGNIFICANCE_COLOURS, figure
@@ -40,16 +40,10 @@ COMPARE_MARKERS = {
 }
 
 
-def _fmt(v: float) -> str:
-    """Round for reading aloud: 3 significant figures, thousands separated."""
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return "missing"
-    v = float(v)
-    if v == 0:
-        return "0"
-    digits = max(0, 2 - int(np.floor(np.log10(abs(v)))))
-    text = f"{round(v, digits):,.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def _fmt(v: float, decimals: int | None = None) -> str:
+    """A number for alt text and labels through the package's one formatter
+    (:func:`lsp_research.formatting.number`): separators, no negative zero, "missing" when missing."""
+    return number(v, decimals, missing="missing")
 
 
 def _x_positions(x: pd.Series):
@@ -141,7 +135,7 @@ def spc_chart(
     alt = (
         f"SPC chart of {title}: {len(pts)} points from {pts['x'].iloc[0]} to {pts['x'].iloc[-1]}. "
         f"Latest value {_fmt(last['value'])}; mean {_fmt(last['mean'])} with process limits "
-        f"{_fmt(last['lpl'])} to {_fmt(last['upl'])}"
+        f"{interval(last['lpl'], last['upl'], decimals_for(last['mean']), missing='missing')}"
         + (" (trial limits: fewer than 13 points)" if result.trial_limits else "")
         + ". "
         + (
@@ -272,7 +266,8 @@ def funnel_plot(
     baseline = lim["baseline"].iloc[0]
     alt = (
         f"Funnel plot of {title} for {len(data)} areas, plotting {ylabel} against "
-        f"{xlabel} ({_fmt(den.min())} to {_fmt(den.max())}). Average {_fmt(baseline)}. "
+        f"{xlabel} ({interval(den.min(), den.max(), decimals_for(den.max()), missing='missing')}). "
+        f"Average {_fmt(baseline)}. "
         f"{len(hi3)} above the 99.8% limit" + (f" ({', '.join(hi3)})" if 0 < len(hi3) <= 10 else "")
         + f", {len(lo3)} below it" + (f" ({', '.join(lo3)})" if 0 < len(lo3) <= 10 else "")
         + f", {n2} between the 95% and 99.8% limits, "
@@ -487,16 +482,17 @@ def ci_bar_chart(
     ax.set_yticklabels(df[label].astype(str))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     order = df[label].astype(str).to_numpy()
+    d = decimals_for(np.nanmax(np.abs(vals)))  # one precision for the values of one sentence
     alt = (
         f"Bar chart with confidence intervals of {title}, {xlabel}, for {n} areas: from "
-        f"{_fmt(vals.min())} ({order[int(np.nanargmin(vals))]}) to {_fmt(vals.max())} "
+        f"{_fmt(vals.min(), d)} ({order[int(np.nanargmin(vals))]}) to {_fmt(vals.max(), d)} "
         f"({order[int(np.nanargmax(vals))]})."
     )
     if comparator is not None:
         counts = pd.Series(cats).value_counts()
         order_of = ["better", "similar", "worse", "higher", "lower", "not compared"]
         alt += (
-            f" Compared with {comparator_name} ({_fmt(comparator)}): "
+            f" Compared with {comparator_name} ({_fmt(comparator, d)}): "
             + ", ".join(f"{counts[k]} {k}" for k in order_of if k in counts.index)
             + "."
         )

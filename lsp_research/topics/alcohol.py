@@ -50,7 +50,7 @@ import pandas as pd
 
 from .. import config, periods
 from ..errors import DataValidationError, ParameterError, PeriodError, Problem
-from ..formatting import ROUNDING_NOTE, change, formatted_table, number
+from ..formatting import ROUNDING_NOTE, change, formatted_table, number, percent
 
 # --------------------------------------------------------------------------------------------------
 # Parameters
@@ -1632,7 +1632,7 @@ def chart_trend(res: AlcoholResults):
         f"Line chart of the city's directly standardised rate of {res.measure_label} "
         f"({res.standard_label}) per 100,000 by financial year, {first['label']} to {last['label']}: "
         f"{number(first['value'], 0)} in {first['label']} and {number(last['value'], 0)} in {last['label']} "
-        f"({change:+.0f}%), each with its 95% confidence interval."
+        f"({number(change, 0, sign=True)}%), each with its 95% confidence interval."
     )
     return fig, alt
 
@@ -1819,7 +1819,7 @@ def chart_day_hour(res: AlcoholResults):
     alt = (
         f"Heat map of {n['total']:,} alcohol-related incidents by day of the week and hour. The busiest "
         f"hour is {n['peak_day']} {n['peak_hour']:02d}:00; Friday and Saturday nights (21:00-04:00) "
-        f"hold {n['share']:.0%} of incidents in {n['hours_share']:.0%} of the week's hours."
+        f"hold {percent(100 * n['share'])} of incidents in {percent(100 * n['hours_share'])} of the week's hours."
     )
     return fig, alt
 
@@ -1852,7 +1852,7 @@ def chart_gradient(res: AlcoholResults):
         f"Chart of {res.measure_label} by IMD quintile of wards, {res.window_label}: "
         f"{number(s['least_deprived_rate'], 0)} per 100,000 in the least deprived fifth and "
         f"{number(s['most_deprived_rate'], 0)} in the most deprived (a gap of {number(s['gap'], 0)}, "
-        f"{s['ratio']:.1f} times). The slope index of inequality is {number(s['sii'], 0)} "
+        f"{number(s['ratio'], 1)} times). The slope index of inequality is {number(s['sii'], 0)} "
         f"(95% interval {number(s['sii_lower'], 0)} to {number(s['sii_upper'], 0)})."
     )
     return fig, alt
@@ -1891,7 +1891,7 @@ def chart_joint(res: AlcoholResults):
         f"Scatter chart of {len(j)} {res.area_label}s"
         + (f" ({n_withheld} withheld: small counts)" if n_withheld else "")
         + ": incident ratio against standardised admission "
-        f"ratio. Correlation r = {c['r']:.2f} (95% interval {c['lowercl']:.2f} to {c['uppercl']:.2f}). "
+        f"ratio. Correlation r = {number(c['r'], 2)} (95% interval {number(c['lowercl'], 2)} to {number(c['uppercl'], 2)}). "
         + (
             f"Both significantly high: {names}."
             if names
@@ -2328,7 +2328,7 @@ def findings(res: AlcoholResults) -> list[str]:
     out.append(
         f"Admissions rise with deprivation: {number(s['most_deprived_rate'], 0)} per 100,000 in the most "
         f"deprived fifth of wards against {number(s['least_deprived_rate'], 0)} in the least deprived "
-        f"({s['ratio']:.1f} times; gap {number(s['gap'], 0)}, 95% interval {number(s['gap_lower'], 0)} to "
+        f"({number(s['ratio'], 1)} times; gap {number(s['gap'], 0)}, 95% interval {number(s['gap_lower'], 0)} to "
         f"{number(s['gap_upper'], 0)}). Slope index of inequality {number(s['sii'], 0)} per 100,000 (95% interval "
         f"{number(s['sii_lower'], 0)} to {number(s['sii_upper'], 0)})."
         if s["sii"] > 0
@@ -2341,21 +2341,21 @@ def findings(res: AlcoholResults) -> list[str]:
     n = res.night
     out.append(
         f"Police recorded {int(inc['incidents'].sum()):,} alcohol-related incidents, "
-        f"{city_rate:.1f} per 1,000 residents a year. "
+        f"{number(city_rate, 1)} per 1,000 residents a year. "
         + (
             f"Hot spots concentrate in {', '.join(map(md_escape, top['ward_name'].astype(str)))}. "
             if len(top)
             else ""
         )
-        + f"Friday and Saturday nights (21:00-04:00) hold {n['share']:.0%} of incidents in "
-        f"{n['hours_share']:.0%} of the week's hours; the busiest hour is {n['peak_day']} "
+        + f"Friday and Saturday nights (21:00-04:00) hold {percent(100 * n['share'])} of incidents in "
+        f"{percent(100 * n['hours_share'])} of the week's hours; the busiest hour is {n['peak_day']} "
         f"{n['peak_hour']:02d}:00."
     )
     c = res.correlation
     both = res.joint[res.joint["both_high"]]
     out.append(
-        f"Across {res.area_label}s, admission and incident ratios correlate with r = {c['r']:.2f} (95% "
-        f"interval {c['lowercl']:.2f} to {c['uppercl']:.2f}, n = {c['n']}). "
+        f"Across {res.area_label}s, admission and incident ratios correlate with r = {number(c['r'], 2)} (95% "
+        f"interval {number(c['lowercl'], 2)} to {number(c['uppercl'], 2)}, n = {c['n']}). "
         + (f"Both are significantly high in {', '.join(both['area_name'].astype(str))}."
            if len(both) else "No area is significantly high on both.")
     )  # fmt: skip

@@ -686,8 +686,8 @@ def pyramid_chart(profile: Profile):
     ax.set_xticks(ticks, [f"{abs(t):.0f}" for t in ticks])
     ax.legend(loc="upper right", fontsize=8)
     old = p[p["age_band"].isin(bands[13:])]
-    alt = (f"Population pyramid: {old['area_pct'].sum():.1f}% of {profile.area.name}'s residents are "
-           f"aged 65 or over, against {old['city_pct'].sum():.1f}% in Sunderland.")  # fmt: skip
+    alt = (f"Population pyramid: {number(old['area_pct'].sum(), 1)}% of {profile.area.name}'s residents are "
+           f"aged 65 or over, against {number(old['city_pct'].sum(), 1)}% in Sunderland.")  # fmt: skip
     return fig, alt
 
 
@@ -867,13 +867,13 @@ def summary_text(profile: Profile) -> str:
     lines = [f"- **Residents:** {profile.population:,} (mid-year estimate)."]
     if profile.area.kind == "ward":
         lines.append(
-            f"- **Deprivation:** IMD 2007 score {d['imd2007_score']:.1f}, ranked {d['rank_most_deprived']} of "
+            f"- **Deprivation:** IMD 2007 score {number(d['imd2007_score'], 1)}, ranked {d['rank_most_deprived']} of "
             f"{d['n_wards']} wards (1 = most deprived); deprivation quintile {d['imd_quintile']} "
             "(1 = most deprived fifth of wards)."
         )
     else:
         lines.append(
-            f"- **Deprivation:** population-weighted IMD 2007 score {d['imd2007_score']:.1f} across "
+            f"- **Deprivation:** population-weighted IMD 2007 score {number(d['imd2007_score'], 1)} across "
             f"{len(profile.area.ward_codes)} wards."
         )
     le = profile.spine.set_index("key") if len(profile.spine) else None
@@ -903,7 +903,7 @@ def spine_table(profile: Profile) -> dict:
         "Indicator": s["indicator"], "Unit": s["unit"], "Value": shown("value"),
         "Lower 95% CI": shown("lowercl"), "Upper 95% CI": shown("uppercl"),
         "Sunderland": s["comparator"].round(1), "Compared with Sunderland": s["comparison"],
-        "Ward range": [f"{a:.1f} to {b:.1f}" for a, b in zip(s["minimum"], s["maximum"], strict=True)],
+        "Ward range": [interval(a, b, 1) for a, b in zip(s["minimum"], s["maximum"], strict=True)],
     })  # fmt: skip
     notes = ["Life expectancy is pooled over the financial years of the window (Chiang II)."]
     if hidden.any():

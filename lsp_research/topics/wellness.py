@@ -1563,8 +1563,8 @@ def decay_chart(
         f"and centre pairs pooled into {len(b)} distance bands, "
         f"with a fitted curve going from {number(c['fitted_pct'].iloc[0], 1)}% at 0 km to "
         f"{number(c['fitted_pct'].iloc[-1], 1)}% at {number(c['distance_km'].iloc[-1], 1)} km. Odds of take-up change "
-        f"by a factor of {fit.odds_ratio_per_km:.3f} per km (95% CI {fit.odds_ratio_lowercl:.3f} to "
-        f"{fit.odds_ratio_uppercl:.3f})."
+        f"by a factor of {number(fit.odds_ratio_per_km, 3)} per km (95% CI "
+        f"{interval(fit.odds_ratio_lowercl, fit.odds_ratio_uppercl, 3)})."
     )
     return fig, alt
 
@@ -1837,7 +1837,7 @@ def publishable(res: WellnessAnalysis, name: str) -> tuple[pd.DataFrame, dict]:
         kw = {
             "caption": (
                 f"Coverage model: proposed seventh centre in {ward} ward "
-                f"(easting {c.site.x:,.0f}, northing {c.site.y:,.0f})"
+                f"(easting {number(c.site.x, 0)}, northing {number(c.site.y, 0)})"
             ),
             "not_counts": ["Adults (16+)"],
             "total_rows": False,
@@ -1863,7 +1863,7 @@ def _significantly(k: int, n: int) -> str:
 
 
 def _ratio_text(a: float, b: float) -> str:
-    return f"ratio {a / b:.2f}; " if b > 0 else ""
+    return f"ratio {number(a / b, 2)}; " if b > 0 else ""
 
 
 def key_findings(res: WellnessAnalysis) -> str:
@@ -1882,25 +1882,25 @@ def key_findings(res: WellnessAnalysis) -> str:
     lines = [
         f"- In {p.window_label}, {where} received {count_text(int(city['referrals']))} referrals of "
         f"{p.group_label}: "
-        f"{city['referral_rate']:.1f} per 1,000 adults (95% CI {city['referral_rate_lowercl']:.1f} to "
-        f"{city['referral_rate_uppercl']:.1f}). {city['takeup_pct']:.1f}% took up the offer and "
-        f"{city['completion_pct']:.1f}% of referrals completed 12 weeks.",
-        f"- Referral rates run from {q.loc[5, 'referral_rate']:.1f} per 1,000 adults in the least deprived "
-        f"fifth of wards to {q.loc[1, 'referral_rate']:.1f} in the most deprived "
+        f"{number(city['referral_rate'], 1)} per 1,000 adults (95% CI {number(city['referral_rate_lowercl'], 1)} to "
+        f"{number(city['referral_rate_uppercl'], 1)}). {number(city['takeup_pct'], 1)}% took up the offer and "
+        f"{number(city['completion_pct'], 1)}% of referrals completed 12 weeks.",
+        f"- Referral rates run from {number(q.loc[5, 'referral_rate'], 1)} per 1,000 adults in the least deprived "
+        f"fifth of wards to {number(q.loc[1, 'referral_rate'], 1)} in the most deprived "
         f"({_ratio_text(q.loc[1, 'referral_rate'], q.loc[5, 'referral_rate'])}slope index "
-        f"{ref_ineq['sii']:+.1f} per 1,000, 95% CI {ref_ineq['sii_lowercl']:+.1f} to "
-        f"{ref_ineq['sii_uppercl']:+.1f}).",
-        f"- 12-week completion is {q.loc[1, 'completion_pct']:.1f}% in the most deprived fifth against "
-        f"{q.loc[5, 'completion_pct']:.1f}% in the least (slope index {comp_ineq['sii']:+.1f} percentage "
-        f"points, 95% CI {comp_ineq['sii_lowercl']:+.1f} to {comp_ineq['sii_uppercl']:+.1f}).",
+        f"{number(ref_ineq['sii'], 1, sign=True)} per 1,000, 95% CI {number(ref_ineq['sii_lowercl'], 1, sign=True)} to "
+        f"{number(ref_ineq['sii_uppercl'], 1, sign=True)}).",
+        f"- 12-week completion is {number(q.loc[1, 'completion_pct'], 1)}% in the most deprived fifth against "
+        f"{number(q.loc[5, 'completion_pct'], 1)}% in the least (slope index {number(comp_ineq['sii'], 1, sign=True)} percentage "
+        f"points, 95% CI {number(comp_ineq['sii_lowercl'], 1, sign=True)} to {number(comp_ineq['sii_uppercl'], 1, sign=True)}).",
     ]
     if fit is not None:
         lines.append(
             f"- Take-up {fit.direction} with distance: each extra km to {fit.target} multiplies the odds "
-            f"of taking up a referral by {fit.odds_ratio_per_km:.3f} (95% CI {fit.odds_ratio_lowercl:.3f} "
-            f"to {fit.odds_ratio_uppercl:.3f}; p {'< 0.001' if fit.p_value < 0.001 else f'= {fit.p_value:.3f}'}); "
-            f"the fitted take-up is {fit.curve['fitted_pct'].iloc[0]:.1f}% at 0 km and "
-            f"{fit.curve['fitted_pct'].iloc[-1]:.1f}% at {fit.curve['distance_km'].iloc[-1]:.1f} km."
+            f"of taking up a referral by {number(fit.odds_ratio_per_km, 3)} (95% CI {number(fit.odds_ratio_lowercl, 3)} "
+            f"to {number(fit.odds_ratio_uppercl, 3)}; p {'< 0.001' if fit.p_value < 0.001 else f'= {number(fit.p_value, 3)}'}); "
+            f"the fitted take-up is {number(fit.curve['fitted_pct'].iloc[0], 1)}% at 0 km and "
+            f"{number(fit.curve['fitted_pct'].iloc[-1], 1)}% at {number(fit.curve['distance_km'].iloc[-1], 1)} km."
         )
     else:
         lines.append("- Too few wards have referrals in this selection to fit a distance decay.")
@@ -1917,9 +1917,9 @@ def key_findings(res: WellnessAnalysis) -> str:
     if res.coverage is not None:
         c = res.coverage
         lines.append(
-            f"- {c.pct_before:.1f}% of adults live within {c.service_radius_m / 1000:g} km of a centre "
+            f"- {number(c.pct_before, 1)}% of adults live within {c.service_radius_m / 1000:g} km of a centre "
             f"(straight line). A seventh centre in {md_escape(_ward_name(res, c.site_ward_code))} ward would raise this "
-            f"to {c.pct_after:.1f}% (about {c.gain:,.0f} more adults)."
+            f"to {number(c.pct_after, 1)}% (about {number(c.gain, 0)} more adults)."
         )
     return "\n".join(lines)
 
