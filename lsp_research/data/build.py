@@ -708,11 +708,7 @@ def _build_locked(
 
     # geography first: it defines the valid ward codes and the polygons points are placed in
     codes, registry_sha = _registry_codes()
-    hint = (
-        " (the catalogue's 'period: end:' bound: remove it to let new quarters in)"
-        if cat.period_end_given
-        else " (from the catalogue's period start to the end of the current quarter)"
-    )
+    hint = cat.period_hint()
     base_ctx = Context(lad_code=cat.lad_code or LAD_CODE, period=cat.period, hint=hint)
     geo_tables: dict = {}
     geo_problems: list[Problem] = []

@@ -225,19 +225,15 @@ class Catalogue:
     notice: str = ""
     period_end_given: bool = False
 
-    def bound_text(self) -> str:
-        """Where the period bound comes from, for messages.
+    def period_hint(self) -> str:
+        """Said after a period rule's message: where the bound comes from and how to widen it.
 
-        >>> Catalogue({}, period=(Quarter(2004, 1), Quarter(2009, 4)), period_end_given=True).bound_text()
-        "the catalogue's period bound 2004Q1 to 2009Q4 (remove 'period: end:' from the catalogue to let new quarters in)"
+        >>> Catalogue({}, period=(Quarter(2004, 1), Quarter(2009, 4)), period_end_given=True).period_hint()
+        " (the catalogue's 'period: end:' bound: remove it to let new quarters in)"
         """
-        lo, hi = self.period
         if self.period_end_given:
-            return (
-                f"the catalogue's period bound {lo} to {hi} (remove 'period: end:' from the "
-                "catalogue to let new quarters in)"
-            )
-        return f"the period {lo} to {hi} (the catalogue's start to the current quarter)"
+            return " (the catalogue's 'period: end:' bound: remove it to let new quarters in)"
+        return " (from the catalogue's period start to the end of the current quarter)"
 
     @property
     def period_start(self) -> datetime.date:

@@ -61,9 +61,9 @@ LOG_COLUMNS = [
 ]
 
 
-def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
-    """Element-wise equality that treats two missing values as equal."""
-    return ((a == b) | (a.isna() & b.isna())).to_numpy(bool)
+def _same_figures(a: pd.Series, b: pd.Series) -> bool:
+    """Whether two submissions give the same figures (two missing values are the same)."""
+    return all(a[c] == b[c] or (pd.isna(a[c]) and pd.isna(b[c])) for c in FIGURES)
 
 
 def empty_log() -> pd.DataFrame:
@@ -117,7 +117,7 @@ def resolve_corrections(
                 first[tup] = pos
                 continue
             a, b = df.iloc[first[tup]], df.iloc[pos]
-            if all(_same(pd.Series([a[c]]), pd.Series([b[c]]))[0] for c in FIGURES):
+            if _same_figures(a, b):
                 drop[pos] = True  # the same figures sent twice: keep one
                 continue
             problems.append(
@@ -139,7 +139,7 @@ def resolve_corrections(
     for _, group in df[multi].groupby(KEY, sort=False):
         current = group.iloc[0]
         for _, row in group.iloc[1:].iterrows():
-            if all(_same(pd.Series([current[c]]), pd.Series([row[c]]))[0] for c in FIGURES):
+            if _same_figures(current, row):
                 continue  # resubmitted unchanged: the first submission stands
             entries.append((current, row))
             current = row
