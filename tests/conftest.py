@@ -81,3 +81,30 @@ def tiny_raw(tmp_path) -> Path:
     from fixtures.tiny_raw import write_tiny_raw
 
     return write_tiny_raw(tmp_path / "tiny_raw")
+
+
+@pytest.fixture(scope="session")
+def getting_started(tmp_path_factory):
+    """The default quarter published the way ``docs/getting_started.md`` says: ``make report`` in a copy
+    of the project (its tracked files, the project's ``.venv`` linked in). Shared, read-only, by the tests
+    that read the default publication (mark them ``xdist_group("default_run")`` so that one worker runs
+    it once). Returns ``(project, make_output, period_folder)``."""
+    import re
+    import subprocess
+
+    from project_copy import copy_project
+
+    if shutil.which("git") is None or shutil.which("make") is None:
+        pytest.skip("needs git (to list the project's files) and make")
+    project = copy_project(tmp_path_factory.mktemp("getting_started") / "lsp-research")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LSP_")}
+    env["PYTHONPATH"] = str(project)  # the copy's package, registry, catalogue and notebooks
+    # -o: the linked .venv is installed already; never reinstall it from the copy
+    done = subprocess.run(
+        ["make", "-o", ".venv/.installed", "report"], cwd=project, env=env,
+        capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    assert done.returncode == 0, f"make report failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+    index = re.findall(r"reports/(\d{4}Q[1-4])/index\.html", done.stdout)
+    assert index, f"make report did not print the index page's path:\n{done.stdout[-2000:]}"
+    return project, done.stdout, project / "reports" / index[-1]

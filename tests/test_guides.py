@@ -186,3 +186,49 @@ def test_following_the_guides_in_a_copy_leaves_the_quick_tests_green(tmp_path):
     assert quick.returncode == 0, (
         f"quick tests failed in the copy after following the guides:\n{tail}"
     )
+
+
+# ------------------------------------------------------------------- docs/getting_started.md, as written
+
+GETTING_STARTED = DOCS / "getting_started.md"
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("default_run")
+def test_getting_started_as_a_new_user_follows_it(getting_started):
+    project, output, period_dir = getting_started
+    guide = GETTING_STARTED.read_text()
+    # 1. `make report` printed the index page's path; every page in it says the data are synthetic
+    assert "make report" in guide and (period_dir / "index.html").is_file()
+    pages = sorted(period_dir.rglob("*.html"))
+    assert len(pages) > 30
+    notice = "synthetic"
+    assert all(notice in p.read_text(encoding="utf-8").lower() for p in pages)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LSP_")}
+    env["PYTHONPATH"] = str(project)
+
+    def make(*args):
+        return subprocess.run(["make", "-o", ".venv/.installed", *args], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=600)  # fmt: skip
+
+    # "2009-10 Q3 is accepted too"; a mistyped period is refused before any data is built
+    manifest = project / "data" / "processed" / "manifest.json"
+    before = manifest.stat().st_mtime_ns
+    bad = make("report", "PERIOD=2009Q7")
+    assert bad.returncode != 0 and "2009Q7" in bad.stdout + bad.stderr
+    assert manifest.stat().st_mtime_ns == before
+    exe = Path(sys.executable).with_name("lsp-research")
+    said = subprocess.run([str(exe), "period", "2009-10 Q3"], cwd=project, env=env,
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert said.startswith("2009Q3") and "1 October 2009 to 31 December 2009" in said
+    # 3. `make lab` roots Lab at the project and opens the notebooks folder
+    lab = make("-n", "lab").stdout
+    assert "--ServerApp.root_dir=." in lab and "/lab/tree/notebooks" in lab
+    # 4. every command in the guide's table exists and answers --help
+    table = re.findall(r"^\| `lsp-research ([a-z]+(?: (?:build|status|synth|report|check))?)", guide, re.M)
+    assert len(table) >= 10
+    for cmd in dict.fromkeys(table):
+        words = cmd.split()
+        done = subprocess.run([str(exe), *words, "--help"], cwd=project, env=env,
+                              capture_output=True, text=True)  # fmt: skip
+        assert done.returncode == 0 and "usage:" in done.stdout, cmd

@@ -195,15 +195,14 @@ def test_the_checker_finds_a_disagreement():
 
 
 @pytest.fixture(scope="module")
-def published(processed_data, tmp_path_factory):
-    from lsp_research.reporting.runner import run_programme
-
-    out = tmp_path_factory.mktemp("reports")
-    summary = run_programme("2009Q4", out=out, jobs=2, quiet=True)
-    assert summary.exit_code == 0, summary.table()
-    return out / "2009Q4"
+def published(getting_started):
+    """The default quarter as ``make report`` publishes it (shared with the guide's test)."""
+    folder = getting_started[2]
+    assert folder.name == "2009Q4"
+    return folder
 
 
+@pytest.mark.xdist_group("default_run")
 def test_every_indicator_reads_the_same_on_every_page(published):
     from lsp_research.performance import load_registry
     from lsp_research.periods import Quarter
