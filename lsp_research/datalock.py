@@ -16,7 +16,7 @@ hash), released when the holder ends, however it ends.
 ...         pass
 Traceback (most recent call last):
 ...
-lsp_research.datalock.DataLockedError: cannot start a data build: ... is being read by ... (pid ...
+lsp_research.errors.DataLockedError: cannot start a data build: ... is being read by ... (pid ...
 """
 
 from __future__ import annotations
@@ -30,11 +30,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import LspError
-
-
-class DataLockedError(LspError):
-    """A data build and a run (or two builds) tried to use the processed folder at the same time."""
+from .errors import DataLockedError
 
 
 def _lock_path(processed: Path) -> Path:

@@ -51,6 +51,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .errors import DisclosureError, InputError
+
 __all__ = [
     "DSR_MIN_EVENTS",
     "RULES",
@@ -111,7 +113,7 @@ def _rule(rule: str) -> Rule:
         return RULES[rule]
     except (KeyError, TypeError):
         allowed = ", ".join(repr(k) for k in RULES)
-        raise ValueError(f"rule: {rule!r} is not a disclosure rule; use one of {allowed}") from None
+        raise InputError(f"rule: {rule!r} is not a disclosure rule; use one of {allowed}") from None
 
 
 def round_to_5(value: float) -> int:
@@ -184,11 +186,11 @@ def _as_count(value, name: str) -> int:
     try:
         f = float(value)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise InputError(
             f"{name}: {value!r} is not a count; counts are whole numbers >= 0"
         ) from None
     if math.isnan(f) or f < 0 or f != int(f):
-        raise ValueError(f"{name}: {value!r} is not a count; counts are whole numbers >= 0")
+        raise InputError(f"{name}: {value!r} is not a count; counts are whole numbers >= 0")
     return int(f)
 
 
@@ -238,7 +240,7 @@ def _total_mask(df: pd.DataFrame, counts: Sequence[str], total_rows) -> np.ndarr
     if total_rows is not None and total_rows is not True:
         mask = np.asarray(total_rows, dtype=bool).ravel()
         if mask.shape != (n,):
-            raise ValueError(f"total_rows: needs one True/False per row ({n}), got {mask.shape[0]}")
+            raise InputError(f"total_rows: needs one True/False per row ({n}), got {mask.shape[0]}")
         return mask
     mask = np.zeros(n, dtype=bool)
     labels = [c for c in df.columns if c not in counts]
@@ -401,7 +403,7 @@ def protect(
     ['*', 25.0, 33.33333333333333]
     """
     if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
+        raise InputError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
     r = _rule(rule)
     counts = [counts] if isinstance(counts, str) else list(counts)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
@@ -416,16 +418,16 @@ def protect(
     ):
         missing = [c for c in cols if c not in df.columns]
         if missing:
-            raise ValueError(
+            raise InputError(
                 f"{name}: no column {', '.join(map(repr, missing))} in the table; "
                 f"columns are {', '.join(map(repr, df.columns))}"
             )
     if row_total and row_total not in counts:
-        raise ValueError(f"row_total: {row_total!r} must also be listed in counts")
+        raise InputError(f"row_total: {row_total!r} must also be listed in counts")
     for col in list(percent.values()) + list(dependent.values()):
         for c in col:
             if c not in counts:
-                raise ValueError(
+                raise InputError(
                     f"percent/dependent: {c!r} is not one of the count columns {counts}"
                 )
 
@@ -436,7 +438,7 @@ def protect(
             if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
                 continue
             if isinstance(v, str) and v == SUPPRESSED:
-                raise ValueError(
+                raise DisclosureError(
                     f"counts: column {col!r} is already protected; pass the raw counts"
                 )
             values[i, j] = _as_count(v, f"counts (column {col!r}, row {i + 1})")
@@ -446,10 +448,10 @@ def protect(
     forced = 0
     for col, mask in (withhold or {}).items():
         if col not in counts:
-            raise ValueError(f"withhold: {col!r} is not one of the count columns {counts}")
+            raise InputError(f"withhold: {col!r} is not one of the count columns {counts}")
         arr = np.asarray(mask, dtype=bool).ravel()
         if arr.shape != (n,):
-            raise ValueError(f"withhold[{col!r}]: needs one True/False per row ({n})")
+            raise InputError(f"withhold[{col!r}]: needs one True/False per row ({n})")
         j = counts.index(col)
         forced += int((arr & ~hidden[:, j]).sum())
         hidden[:, j] |= arr

@@ -46,15 +46,12 @@ import pandas as pd
 
 from .. import stats
 from ..config import LAD_CODE
-from ..errors import LspError
+from ..errors import InconsistentAssessmentError
 from ..formatting import decimals_for, number
 from ..periods import Quarter, fy_label
 from .anomalies import DEFINITION_SETTLING_QUARTERS, find_anomalies
 from .registry import Indicator, Registry, Settings
 from .returns import prepare_returns
-
-TARGET_STATUSES = ("on track", "at risk", "off track", "no target", "not judged")
-
 
 #: SPC columns copied from :func:`lsp_research.stats.spc` onto each series (limits are numbers).
 SPC_LIMITS = ("mean", "lpl", "upl", "near_lpl", "near_upl")
@@ -736,10 +733,6 @@ class IndicatorRecord:
         return text
 
 
-class InconsistentAssessmentError(LspError):
-    """An assessment whose statements contradict each other; nothing is published from it."""
-
-
 def contradictions(r: IndicatorRecord) -> list[str]:
     """Every contradiction in one record (empty when it is consistent).
 
@@ -801,7 +794,7 @@ def check_consistency(records) -> None:
     ...     judged=True, last_year_value=24.0, direction="worsening")])
     Traceback (most recent call last):
     ...
-    lsp_research.performance.assessment.InconsistentAssessmentError: the assessment contradicts itself, so nothing is published from it:
+    lsp_research.errors.InconsistentAssessmentError: the assessment contradicts itself, so nothing is published from it:
     - NI8 E08000024 2009Q4: the value went up and higher is better, but the direction says worsening
     """
     problems = [p for r in records for p in contradictions(r)]

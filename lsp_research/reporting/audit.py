@@ -62,7 +62,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ..disclosure import RULES
-from ..errors import AuditError
+from ..errors import AuditError, InputError
 
 __all__ = [
     "PUBLISHED_SUFFIXES",
@@ -795,7 +795,7 @@ def audit_html(text: str, name: str = "report.html", *, rule: str = "hes2008",
                usernames: Iterable[str] = ()) -> list[Finding]:  # fmt: skip
     """Audit one HTML document given as text (see :func:`audit_path`)."""
     if rule not in RULES:
-        raise ValueError(f"rule: {rule!r} is not a disclosure rule; use one of {', '.join(RULES)}")
+        raise InputError(f"rule: {rule!r} is not a disclosure rule; use one of {', '.join(RULES)}")
     root = _parse(text)
     tier = _tier_of(root, name)
     findings = []
@@ -953,7 +953,7 @@ def audit_path(path, *, rule: str = "hes2008", usernames: Iterable[str] = ()) ->
         ``path`` does not exist.
     """
     if rule not in RULES:
-        raise ValueError(f"rule: {rule!r} is not a disclosure rule; use one of {', '.join(RULES)}")
+        raise InputError(f"rule: {rule!r} is not a disclosure rule; use one of {', '.join(RULES)}")
     path = Path(path)
     if not path.exists():
         raise AuditError(f"nothing to audit: {path.name!r} does not exist")

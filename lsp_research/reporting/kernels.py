@@ -38,7 +38,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import LspError
+from ..errors import KernelStartError
 
 #: Always imported by the server: what every kernel needs.
 BASE_PRELOAD = (
@@ -52,25 +52,6 @@ BASE_PRELOAD = (
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: Seconds a starting kernel may go on reporting errors without answering before it counts as stuck.
 STUCK_SECONDS = 5.0
-
-
-class KernelStartError(LspError, RuntimeError):
-    """A kernel did not start; the message ends with the kernel's own error output.
-
-    >>> print(KernelStartError("the kernel ended before it answered", "Traceback:\\nValueError: x\\n"))
-    the kernel ended before it answered (ValueError: x); its error output ends:
-    Traceback:
-    ValueError: x
-    """
-
-    def __init__(self, what: str, output: str = ""):
-        self.what, self.output = what, output.strip()
-        lines = self.output.splitlines()
-        if not lines:
-            super().__init__(f"{what} (it wrote nothing)")
-            return
-        tail = "\n".join(lines[-12:])
-        super().__init__(f"{what} ({lines[-1].strip()}); its error output ends:\n{tail}")
 
 
 def fork_available() -> bool:
@@ -333,7 +314,7 @@ class ForkServer:
         line = self.process.stdout.readline() if self.process.stdout else ""
         if not line:
             self.process.wait(timeout=10)
-            raise RuntimeError(
+            raise KernelStartError(
                 f"the fork server did not start (exit code {self.process.returncode})"
             )
         self.info = json.loads(line)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from ..errors import InputError
 from ._frame import check_frame, check_multiplier, numeric
 from .intervals import poisson_ci
 
@@ -42,7 +43,7 @@ _LEVELS = (("2s", 0.975, 0.025, 0.95), ("3s", 0.999, 0.001, 0.998))
 
 def _check_kind(kind: str) -> str:
     if kind not in KINDS:
-        raise ValueError(f"kind: {kind!r} is not allowed; use 'proportion', 'rate' or 'ratio'")
+        raise InputError(f"kind: {kind!r} is not allowed; use 'proportion', 'rate' or 'ratio'")
     return kind
 
 
@@ -168,16 +169,16 @@ def funnel_limits(
     try:
         av = float(average)
     except (TypeError, ValueError):
-        raise ValueError(f"average: {average!r} is not a number") from None
+        raise InputError(f"average: {average!r} is not a number") from None
     if kind == "proportion" and not 0 <= av <= 1:
-        raise ValueError(
+        raise InputError(
             f"average: a proportion's average must be a fraction from 0 to 1, not {av!r}"
         )
     if av < 0 or not np.isfinite(av):
-        raise ValueError(f"average: must be 0 or more, not {average!r}")
+        raise InputError(f"average: must be 0 or more, not {average!r}")
     n = np.atleast_1d(np.asarray(denominators, dtype=float))
     if n.size == 0 or np.any(~np.isfinite(n)) or np.any(n <= 0):
-        raise ValueError("denominators: give one or more denominators, each more than 0")
+        raise InputError("denominators: give one or more denominators, each more than 0")
     out = pd.DataFrame({"denominator": n, "baseline": av * m})
     for tag, p, tail, _conf in _LEVELS:
         if kind == "proportion":
@@ -287,11 +288,11 @@ def funnel_table(
     num = numeric(data, numerator, "numerator")
     if kind == "rate":
         if rate is None or rate_type not in ("dsr", "crude"):
-            raise ValueError(
+            raise InputError(
                 "rate_type: rates need rate= (a column) and rate_type='dsr' or 'crude'"
             )
         if years_of_data is None or years_of_data <= 0:
-            raise ValueError("years_of_data: rates need the number of years the data cover (> 0)")
+            raise InputError("years_of_data: rates need the number of years the data cover (> 0)")
         r = numeric(data, rate, "rate")
         with np.errstate(divide="ignore", invalid="ignore"):
             derived = m * num / r
@@ -300,17 +301,17 @@ def funnel_table(
         elif denominator is not None:
             derived = numeric(data, denominator, "denominator")
         elif np.any(num == 0):
-            raise ValueError(
+            raise InputError(
                 "denominator: rows with 0 events need denominator= to give their population"
             )
     else:
         if denominator is None:
-            raise ValueError(f"denominator: {kind} funnels need a denominator column")
+            raise InputError(f"denominator: {kind} funnels need a denominator column")
         derived = numeric(data, denominator, "denominator")
     if np.any(num < 0):
-        raise ValueError("numerator: numerators must be 0 or more")
+        raise InputError("numerator: numerators must be 0 or more")
     if np.any(derived <= 0):
-        raise ValueError("denominator: denominators must be more than 0")
+        raise InputError("denominator: denominators must be more than 0")
     av = np.nansum(num) / np.nansum(derived)
     dmin, dmax = np.nanmin(derived), np.nanmax(derived)
     years = years_of_data if kind == "rate" else 1
@@ -333,7 +334,7 @@ def funnel_table(
         t["statistic"] = "proportion"
     elif kind == "ratio":
         if ratio_type not in ("count", "isr"):
-            raise ValueError(f"ratio_type: {ratio_type!r} is not allowed; use 'count' or 'isr'")
+            raise InputError(f"ratio_type: {ratio_type!r} is not allowed; use 'count' or 'isr'")
         t = pd.DataFrame({"Observed_events": grid})
         for tag, _p, tail, _c in _LEVELS:
             lo_e = poisson_funnel(grid, tail, "high")
@@ -407,16 +408,16 @@ def funnel_significance(
     num = numeric(data, numerator, "numerator")
     den = numeric(data, denominator, "denominator") if denominator is not None else None
     if np.any(num < 0):
-        raise ValueError("numerator: numerators must be 0 or more")
+        raise InputError("numerator: numerators must be 0 or more")
     if den is not None and np.any(den <= 0):
-        raise ValueError("denominator: denominators must be more than 0")
+        raise InputError("denominator: denominators must be more than 0")
     out = data.copy()
 
     if kind == "proportion":
         if den is None:
-            raise ValueError("denominator: proportions need a denominator column")
+            raise InputError("denominator: proportions need a denominator column")
         if np.any(num > den):
-            raise ValueError(
+            raise InputError(
                 "numerator: a numerator is above its denominator; a proportion needs x <= n"
             )
         av = np.sum(num) / np.sum(den)
@@ -433,15 +434,15 @@ def funnel_significance(
 
     if kind == "ratio":
         if den is None:
-            raise ValueError("denominator: ratios need a column of expected events")
+            raise InputError("denominator: ratios need a column of expected events")
         target, expected = 1.0, den
     else:
         if rate is None or rate_type not in ("dsr", "crude"):
-            raise ValueError(
+            raise InputError(
                 "rate_type: rates need rate= (a column) and rate_type='dsr' or 'crude'"
             )
         if multiplier is None:
-            raise ValueError(
+            raise InputError(
                 "multiplier: rates need the multiplier of the rate column (e.g. 100000)"
             )
         m = check_multiplier(multiplier)
@@ -452,7 +453,7 @@ def funnel_significance(
             expected = np.where(num == 0, np.nan, derived)
         else:
             if np.any(num == 0) and den is None:
-                raise ValueError(
+                raise InputError(
                     "denominator: rows with 0 events need denominator= to give their population"
                 )
             expected = np.where(num == 0, den if den is not None else np.nan, derived)
