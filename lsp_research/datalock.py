@@ -109,11 +109,13 @@ def _hold(processed: Path, what: str, exclusive: bool) -> Iterator[None]:
 
 def reading(processed: Path, what: str):
     """Hold the processed folder for reading (a run): shared with other readers, refused during a
-    build with :class:`DataLockedError`."""
+    build with :class:`DataLockedError`.
+    """
     return _hold(processed, what, exclusive=False)
 
 
 def writing(processed: Path, what: str):
     """Hold the processed folder for writing (a build): refused with :class:`DataLockedError` while a
-    run reads it or another build writes it."""
+    run reads it or another build writes it.
+    """
     return _hold(processed, what, exclusive=True)

@@ -184,6 +184,7 @@ class Assessment:
 
     @property
     def target_rule(self) -> str:
+        """The rule the target statuses follow, in words (from the registry's settings)."""
         return target_rule(self.registry.settings)
 
     def row(self, code: str, area: str = LAD_CODE) -> pd.Series:
@@ -655,6 +656,7 @@ class IndicatorRecord:
 
     @classmethod
     def from_row(cls, r, improvement: str) -> IndicatorRecord:
+        """The record of one assessment row; ``improvement`` is the indicator's direction of improvement."""
         return cls(
             code=r["indicator_code"],
             area=r["area_code"],
@@ -693,6 +695,7 @@ class IndicatorRecord:
 
     @property
     def status_text(self) -> str:
+        """The status against target as the reports show it, icon included."""
         return icon_status(self.target_status)
 
     @property
@@ -705,6 +708,7 @@ class IndicatorRecord:
 
     @property
     def assurance_text(self) -> str:
+        """The SPC assurance in words ("not assessed" when there is none)."""
         if self.assurance is None:
             return "not assessed"
         text = ASSURANCE_WORDS.get(self.assurance, self.assurance.replace("_", " "))

@@ -179,6 +179,7 @@ class Registry:
 
     @property
     def codes(self) -> list[str]:
+        """The indicator codes, in the registry's order."""
         return list(self.indicators)
 
     @property

@@ -43,7 +43,8 @@ COMPARE_MARKERS = {
 
 def _fmt(v: float, decimals: int | None = None) -> str:
     """A number for alt text and labels through the package's one formatter
-    (:func:`lsp_research.formatting.number`): separators, no negative zero, "missing" when missing."""
+    (:func:`lsp_research.formatting.number`): separators, no negative zero, "missing" when missing.
+    """
     return number(v, decimals, missing="missing")
 
 

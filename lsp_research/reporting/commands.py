@@ -152,6 +152,7 @@ def _cmd_period(args) -> int:
 
 
 def register(subparsers) -> None:
+    """Add the ``run``, ``describe`` and ``period`` commands to the ``lsp-research`` sub-parsers."""
     run = subparsers.add_parser(
         "run",
         description=(

@@ -227,6 +227,82 @@ def _grid(axis_min: float, axis_max: float, ratio: bool) -> np.ndarray:
     return np.array(col)
 
 
+def _columns(numerator: str, denominator: str | None, rate: str | None) -> list[tuple[str, str]]:
+    """The (argument, column) pairs a funnel function reads, for :func:`check_frame`."""
+    cols = [("numerator", numerator)]
+    if denominator is not None:
+        cols.append(("denominator", denominator))
+    if rate is not None:
+        cols.append(("rate", rate))
+    return cols
+
+
+def _table_denominators(data, numerator, denominator, kind, rate, rate_type, years_of_data, m):
+    """The numerators and the denominators :func:`funnel_table` spans (derived from rates for rates)."""
+    num = numeric(data, numerator, "numerator")
+    if kind == "rate":
+        if rate is None or rate_type not in ("dsr", "crude"):
+            raise InputError(
+                "rate_type: rates need rate= (a column) and rate_type='dsr' or 'crude'"
+            )
+        if years_of_data is None or years_of_data <= 0:
+            raise InputError("years_of_data: rates need the number of years the data cover (> 0)")
+        r = numeric(data, rate, "rate")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            derived = m * num / r
+        if rate_type == "dsr":
+            derived = np.where(num == 0, np.nan, derived)
+        elif denominator is not None:
+            derived = numeric(data, denominator, "denominator")
+        elif np.any(num == 0):
+            raise InputError(
+                "denominator: rows with 0 events need denominator= to give their population"
+            )
+    else:
+        if denominator is None:
+            raise InputError(f"denominator: {kind} funnels need a denominator column")
+        derived = numeric(data, denominator, "denominator")
+    if np.any(num < 0):
+        raise InputError("numerator: numerators must be 0 or more")
+    if np.any(derived <= 0):
+        raise InputError("denominator: denominators must be more than 0")
+    return num, derived
+
+
+def _limits_table(kind, grid, av, m, ratio_type, rate_type, years_of_data) -> pd.DataFrame:
+    """The limits of :func:`funnel_table` at each point of ``grid``."""
+    if kind == "proportion":
+        t = pd.DataFrame({"Population": grid})
+        for tag, p, _tail, _c in _LEVELS:
+            t[f"lower_{tag}_limit"] = np.maximum(0, sigma_adjustment(p, grid, av, "low", m))
+            t[f"upper_{tag}_limit"] = np.minimum(m, sigma_adjustment(p, grid, av, "high", m))
+        t["baseline"] = av * m
+        t["statistic"] = "proportion"
+    elif kind == "ratio":
+        if ratio_type not in ("count", "isr"):
+            raise InputError(f"ratio_type: {ratio_type!r} is not allowed; use 'count' or 'isr'")
+        t = pd.DataFrame({"Observed_events": grid})
+        for tag, _p, tail, _c in _LEVELS:
+            lo_e = poisson_funnel(grid, tail, "high")
+            hi_e = poisson_funnel(grid, tail, "low")
+            for side, e in (("lower", lo_e), ("upper", hi_e)):
+                lim = grid / e
+                t[f"{side}_{tag}_exp_events"] = e
+                t[f"{side}_{tag}_limit"] = lim - 1 if ratio_type == "count" else lim * 100
+        t["statistic"] = f"ratio ({ratio_type})"
+    else:
+        t = pd.DataFrame({"Events": grid})
+        for tag, _p, tail, _c in _LEVELS:
+            for side, s in (("lower", "high"), ("upper", "low")):
+                pop = poisson_funnel(grid, tail, s) / av
+                t[f"{side}_{tag}_population_1_year"] = pop / years_of_data
+                t[f"{side}_{tag}_limit"] = grid / pop * m
+        t["baseline"] = av * m
+        t["statistic"] = f"rate ({rate_type} per {m:,.0f})"
+        t["method"] = "Poisson"
+    return t
+
+
 def funnel_table(
     data: pd.DataFrame,
     numerator: str,
@@ -279,39 +355,10 @@ def funnel_table(
     """
     _check_kind(kind)
     m = check_multiplier(multiplier)
-    cols = [("numerator", numerator)]
-    if denominator is not None:
-        cols.append(("denominator", denominator))
-    if rate is not None:
-        cols.append(("rate", rate))
-    check_frame(data, cols)
-    num = numeric(data, numerator, "numerator")
-    if kind == "rate":
-        if rate is None or rate_type not in ("dsr", "crude"):
-            raise InputError(
-                "rate_type: rates need rate= (a column) and rate_type='dsr' or 'crude'"
-            )
-        if years_of_data is None or years_of_data <= 0:
-            raise InputError("years_of_data: rates need the number of years the data cover (> 0)")
-        r = numeric(data, rate, "rate")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            derived = m * num / r
-        if rate_type == "dsr":
-            derived = np.where(num == 0, np.nan, derived)
-        elif denominator is not None:
-            derived = numeric(data, denominator, "denominator")
-        elif np.any(num == 0):
-            raise InputError(
-                "denominator: rows with 0 events need denominator= to give their population"
-            )
-    else:
-        if denominator is None:
-            raise InputError(f"denominator: {kind} funnels need a denominator column")
-        derived = numeric(data, denominator, "denominator")
-    if np.any(num < 0):
-        raise InputError("numerator: numerators must be 0 or more")
-    if np.any(derived <= 0):
-        raise InputError("denominator: denominators must be more than 0")
+    check_frame(data, _columns(numerator, denominator, rate))
+    num, derived = _table_denominators(
+        data, numerator, denominator, kind, rate, rate_type, years_of_data, m
+    )
     av = np.nansum(num) / np.nansum(derived)
     dmin, dmax = np.nanmin(derived), np.nanmax(derived)
     years = years_of_data if kind == "rate" else 1
@@ -324,38 +371,30 @@ def funnel_table(
     if kind == "rate":
         axis_min, axis_max = float(np.floor(axis_min * av)), float(np.ceil(axis_max * av))
     grid = _grid(axis_min, axis_max, ratio=(kind == "ratio"))
-
-    if kind == "proportion":
-        t = pd.DataFrame({"Population": grid})
-        for tag, p, _tail, _c in _LEVELS:
-            t[f"lower_{tag}_limit"] = np.maximum(0, sigma_adjustment(p, grid, av, "low", m))
-            t[f"upper_{tag}_limit"] = np.minimum(m, sigma_adjustment(p, grid, av, "high", m))
-        t["baseline"] = av * m
-        t["statistic"] = "proportion"
-    elif kind == "ratio":
-        if ratio_type not in ("count", "isr"):
-            raise InputError(f"ratio_type: {ratio_type!r} is not allowed; use 'count' or 'isr'")
-        t = pd.DataFrame({"Observed_events": grid})
-        for tag, _p, tail, _c in _LEVELS:
-            lo_e = poisson_funnel(grid, tail, "high")
-            hi_e = poisson_funnel(grid, tail, "low")
-            for side, e in (("lower", lo_e), ("upper", hi_e)):
-                lim = grid / e
-                t[f"{side}_{tag}_exp_events"] = e
-                t[f"{side}_{tag}_limit"] = lim - 1 if ratio_type == "count" else lim * 100
-        t["statistic"] = f"ratio ({ratio_type})"
-    else:
-        t = pd.DataFrame({"Events": grid})
-        for tag, _p, tail, _c in _LEVELS:
-            for side, s in (("lower", "high"), ("upper", "low")):
-                pop = poisson_funnel(grid, tail, s) / av
-                t[f"{side}_{tag}_population_1_year"] = pop / years_of_data
-                t[f"{side}_{tag}_limit"] = grid / pop * m
-        t["baseline"] = av * m
-        t["statistic"] = f"rate ({rate_type} per {m:,.0f})"
-        t["method"] = "Poisson"
+    t = _limits_table(kind, grid, av, m, ratio_type, rate_type, years_of_data)
     t.attrs.update(attrs)
     return t
+
+
+def _rate_expected(data, num, den, rate, rate_type, multiplier):
+    """The person-years behind each rate of :func:`funnel_significance` (from the rate column)."""
+    if rate is None or rate_type not in ("dsr", "crude"):
+        raise InputError("rate_type: rates need rate= (a column) and rate_type='dsr' or 'crude'")
+    if multiplier is None:
+        raise InputError("multiplier: rates need the multiplier of the rate column (e.g. 100000)")
+    m = check_multiplier(multiplier)
+    r = numeric(data, rate, "rate")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        derived = num / r * m
+    if rate_type == "dsr":
+        expected = np.where(num == 0, np.nan, derived)
+    else:
+        if np.any(num == 0) and den is None:
+            raise InputError(
+                "denominator: rows with 0 events need denominator= to give their population"
+            )
+        expected = np.where(num == 0, den if den is not None else np.nan, derived)
+    return expected
 
 
 def funnel_significance(
@@ -399,12 +438,7 @@ def funnel_significance(
     ['Low (0.001)', 'High (0.001)', 'High (0.001)', 'Low (0.001)']
     """
     _check_kind(kind)
-    cols = [("numerator", numerator)]
-    if denominator is not None:
-        cols.append(("denominator", denominator))
-    if rate is not None:
-        cols.append(("rate", rate))
-    check_frame(data, cols)
+    check_frame(data, _columns(numerator, denominator, rate))
     num = numeric(data, numerator, "numerator")
     den = numeric(data, denominator, "denominator") if denominator is not None else None
     if np.any(num < 0):
@@ -437,26 +471,7 @@ def funnel_significance(
             raise InputError("denominator: ratios need a column of expected events")
         target, expected = 1.0, den
     else:
-        if rate is None or rate_type not in ("dsr", "crude"):
-            raise InputError(
-                "rate_type: rates need rate= (a column) and rate_type='dsr' or 'crude'"
-            )
-        if multiplier is None:
-            raise InputError(
-                "multiplier: rates need the multiplier of the rate column (e.g. 100000)"
-            )
-        m = check_multiplier(multiplier)
-        r = numeric(data, rate, "rate")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            derived = num / r * m
-        if rate_type == "dsr":
-            expected = np.where(num == 0, np.nan, derived)
-        else:
-            if np.any(num == 0) and den is None:
-                raise InputError(
-                    "denominator: rows with 0 events need denominator= to give their population"
-                )
-            expected = np.where(num == 0, den if den is not None else np.nan, derived)
+        expected = _rate_expected(data, num, den, rate, rate_type, multiplier)
         target = np.sum(num) / np.nansum(expected)
 
     bounds = {}
