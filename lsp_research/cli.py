@@ -88,7 +88,8 @@ def plain(text: str) -> str:
 
 class _OnlyOne:
     """The sub-parsers as a command module sees them: the command asked for is added for real (with
-    its help line from :data:`COMMANDS`); any other command the module registers is built and dropped."""
+    its help line from :data:`COMMANDS`); any other command the module registers is built and dropped.
+    """
 
     def __init__(self, sub, wanted: str):
         self._sub, self._wanted = sub, wanted
@@ -139,6 +140,7 @@ def _terminated(signum, frame) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``lsp-research`` command with ``argv`` (default: ``sys.argv[1:]``); return its exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     from .reporting.execute import skip_slow_optional_imports
 

@@ -16,7 +16,7 @@ hash), released when the holder ends, however it ends.
 ...         pass
 Traceback (most recent call last):
 ...
-lsp_research.datalock.DataLockedError: cannot start a data build: ... is being read by ... (pid ...
+lsp_research.errors.DataLockedError: cannot start a data build: ... is being read by ... (pid ...
 """
 
 from __future__ import annotations
@@ -30,11 +30,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import LspError
-
-
-class DataLockedError(LspError):
-    """A data build and a run (or two builds) tried to use the processed folder at the same time."""
+from .errors import DataLockedError
 
 
 def _lock_path(processed: Path) -> Path:
@@ -113,11 +109,13 @@ def _hold(processed: Path, what: str, exclusive: bool) -> Iterator[None]:
 
 def reading(processed: Path, what: str):
     """Hold the processed folder for reading (a run): shared with other readers, refused during a
-    build with :class:`DataLockedError`."""
+    build with :class:`DataLockedError`.
+    """
     return _hold(processed, what, exclusive=False)
 
 
 def writing(processed: Path, what: str):
     """Hold the processed folder for writing (a build): refused with :class:`DataLockedError` while a
-    run reads it or another build writes it."""
+    run reads it or another build writes it.
+    """
     return _hold(processed, what, exclusive=True)

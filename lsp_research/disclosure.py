@@ -51,6 +51,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .errors import DisclosureError, InputError
+
 __all__ = [
     "DSR_MIN_EVENTS",
     "RULES",
@@ -111,7 +113,7 @@ def _rule(rule: str) -> Rule:
         return RULES[rule]
     except (KeyError, TypeError):
         allowed = ", ".join(repr(k) for k in RULES)
-        raise ValueError(f"rule: {rule!r} is not a disclosure rule; use one of {allowed}") from None
+        raise InputError(f"rule: {rule!r} is not a disclosure rule; use one of {allowed}") from None
 
 
 def round_to_5(value: float) -> int:
@@ -184,11 +186,11 @@ def _as_count(value, name: str) -> int:
     try:
         f = float(value)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise InputError(
             f"{name}: {value!r} is not a count; counts are whole numbers >= 0"
         ) from None
     if math.isnan(f) or f < 0 or f != int(f):
-        raise ValueError(f"{name}: {value!r} is not a count; counts are whole numbers >= 0")
+        raise InputError(f"{name}: {value!r} is not a count; counts are whole numbers >= 0")
     return int(f)
 
 
@@ -238,7 +240,7 @@ def _total_mask(df: pd.DataFrame, counts: Sequence[str], total_rows) -> np.ndarr
     if total_rows is not None and total_rows is not True:
         mask = np.asarray(total_rows, dtype=bool).ravel()
         if mask.shape != (n,):
-            raise ValueError(f"total_rows: needs one True/False per row ({n}), got {mask.shape[0]}")
+            raise InputError(f"total_rows: needs one True/False per row ({n}), got {mask.shape[0]}")
         return mask
     mask = np.zeros(n, dtype=bool)
     labels = [c for c in df.columns if c not in counts]
@@ -321,6 +323,113 @@ def withheld(
     return {k for k in keys if hidden[pos[k]]}
 
 
+def _check_columns(
+    df: pd.DataFrame,
+    counts: list[str],
+    by_cols: list[str],
+    percent: dict[str, tuple[str, str]],
+    dependent: dict[str, list[str]],
+    row_total: str | None,
+) -> None:
+    """Refuse (:class:`InputError`) a column :func:`protect` is told about that is not in the table."""
+    for name, cols in (
+        ("counts", counts),
+        ("by", by_cols),
+        ("percent", list(percent) + [c for pair in percent.values() for c in pair]),
+        ("dependent", list(dependent) + [c for srcs in dependent.values() for c in srcs]),
+        ("row_total", [row_total] if row_total else []),
+    ):
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise InputError(
+                f"{name}: no column {', '.join(map(repr, missing))} in the table; "
+                f"columns are {', '.join(map(repr, df.columns))}"
+            )
+    if row_total and row_total not in counts:
+        raise InputError(f"row_total: {row_total!r} must also be listed in counts")
+    for col in list(percent.values()) + list(dependent.values()):
+        for c in col:
+            if c not in counts:
+                raise InputError(
+                    f"percent/dependent: {c!r} is not one of the count columns {counts}"
+                )
+
+
+def _count_values(df: pd.DataFrame, counts: list[str]) -> np.ndarray:
+    """The count columns as a rows x counts array of floats (NaN where missing)."""
+    values = np.full((len(df), len(counts)), np.nan)
+    for j, col in enumerate(counts):
+        for i, v in enumerate(df[col].tolist()):
+            if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+                continue
+            if isinstance(v, str) and v == SUPPRESSED:
+                raise DisclosureError(
+                    f"counts: column {col!r} is already protected; pass the raw counts"
+                )
+            values[i, j] = _as_count(v, f"counts (column {col!r}, row {i + 1})")
+    return values
+
+
+def _withhold(hidden: np.ndarray, counts: list[str], withhold: Mapping[str, Sequence[bool]]) -> int:
+    """Hide the cells ``withhold`` names (in place); return how many were not hidden already."""
+    n = hidden.shape[0]
+    forced = 0
+    for col, mask in withhold.items():
+        if col not in counts:
+            raise InputError(f"withhold: {col!r} is not one of the count columns {counts}")
+        arr = np.asarray(mask, dtype=bool).ravel()
+        if arr.shape != (n,):
+            raise InputError(f"withhold[{col!r}]: needs one True/False per row ({n})")
+        j = counts.index(col)
+        forced += int((arr & ~hidden[:, j]).sum())
+        hidden[:, j] |= arr
+    return forced
+
+
+def _relations(
+    df: pd.DataFrame,
+    counts: list[str],
+    by_cols: list[str],
+    row_total: str | None,
+    is_total: np.ndarray,
+) -> list[tuple[list, list]]:
+    """The additive relations (components, totals) between cells that secondary suppression keeps."""
+    n = len(df)
+    if by_cols:
+        keys = df[by_cols].astype("object").where(df[by_cols].notna(), None)
+        group_ids = pd.factorize(pd.MultiIndex.from_frame(keys))[0]
+    else:
+        group_ids = np.zeros(n, dtype=int)
+    relations: list[tuple[list, list]] = []
+    for g in np.unique(group_ids):
+        rows = np.flatnonzero(group_ids == g)
+        comp_rows = [i for i in rows if not is_total[i]]
+        tot_rows = [i for i in rows if is_total[i]]
+        for j in range(len(counts)):
+            relations.append(([(i, j) for i in comp_rows], [(i, j) for i in tot_rows]))
+    if row_total:
+        jt = counts.index(row_total)
+        others = [j for j in range(len(counts)) if j != jt]
+        for i in range(n):
+            relations.append(([(i, j) for j in others], [(i, jt)]))
+    return relations
+
+
+def _shown(values: np.ndarray, hidden: np.ndarray, r: Rule) -> np.ndarray:
+    """The counts as published: the suppression mark, None for missing, rounded where the rule says."""
+    shown = np.empty(values.shape, dtype=object)
+    for (i, j), v in np.ndenumerate(values):
+        if hidden[i, j]:
+            shown[i, j] = SUPPRESSED
+        elif np.isnan(v):
+            shown[i, j] = None
+        elif r.rounding > 1 and v > 0:
+            shown[i, j] = round_to_5(v)
+        else:
+            shown[i, j] = int(v)
+    return shown
+
+
 def protect(
     df: pd.DataFrame,
     counts: Iterable[str] | str,
@@ -401,91 +510,26 @@ def protect(
     ['*', 25.0, 33.33333333333333]
     """
     if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
+        raise InputError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
     r = _rule(rule)
     counts = [counts] if isinstance(counts, str) else list(counts)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     percent = dict(percent or {})
     dependent = {k: ([v] if isinstance(v, str) else list(v)) for k, v in (dependent or {}).items()}
-    for name, cols in (
-        ("counts", counts),
-        ("by", by_cols),
-        ("percent", list(percent) + [c for pair in percent.values() for c in pair]),
-        ("dependent", list(dependent) + [c for srcs in dependent.values() for c in srcs]),
-        ("row_total", [row_total] if row_total else []),
-    ):
-        missing = [c for c in cols if c not in df.columns]
-        if missing:
-            raise ValueError(
-                f"{name}: no column {', '.join(map(repr, missing))} in the table; "
-                f"columns are {', '.join(map(repr, df.columns))}"
-            )
-    if row_total and row_total not in counts:
-        raise ValueError(f"row_total: {row_total!r} must also be listed in counts")
-    for col in list(percent.values()) + list(dependent.values()):
-        for c in col:
-            if c not in counts:
-                raise ValueError(
-                    f"percent/dependent: {c!r} is not one of the count columns {counts}"
-                )
+    _check_columns(df, counts, by_cols, percent, dependent, row_total)
 
     n = len(df)
-    values = np.full((n, len(counts)), np.nan)
-    for j, col in enumerate(counts):
-        for i, v in enumerate(df[col].tolist()):
-            if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-                continue
-            if isinstance(v, str) and v == SUPPRESSED:
-                raise ValueError(
-                    f"counts: column {col!r} is already protected; pass the raw counts"
-                )
-            values[i, j] = _as_count(v, f"counts (column {col!r}, row {i + 1})")
-
+    values = _count_values(df, counts)
     hidden = (values >= 1) & (values <= r.upper)
     primary = int(hidden.sum())
-    forced = 0
-    for col, mask in (withhold or {}).items():
-        if col not in counts:
-            raise ValueError(f"withhold: {col!r} is not one of the count columns {counts}")
-        arr = np.asarray(mask, dtype=bool).ravel()
-        if arr.shape != (n,):
-            raise ValueError(f"withhold[{col!r}]: needs one True/False per row ({n})")
-        j = counts.index(col)
-        forced += int((arr & ~hidden[:, j]).sum())
-        hidden[:, j] |= arr
+    forced = _withhold(hidden, counts, withhold or {})
     secondary = forced
     if r.secondary and n:
-        is_total = _total_mask(df, counts, total_rows)
-        if by_cols:
-            keys = df[by_cols].astype("object").where(df[by_cols].notna(), None)
-            group_ids = pd.factorize(pd.MultiIndex.from_frame(keys))[0]
-        else:
-            group_ids = np.zeros(n, dtype=int)
-        relations: list[tuple[list, list]] = []
-        for g in np.unique(group_ids):
-            rows = np.flatnonzero(group_ids == g)
-            comp_rows = [i for i in rows if not is_total[i]]
-            tot_rows = [i for i in rows if is_total[i]]
-            for j in range(len(counts)):
-                relations.append(([(i, j) for i in comp_rows], [(i, j) for i in tot_rows]))
-        if row_total:
-            jt = counts.index(row_total)
-            others = [j for j in range(len(counts)) if j != jt]
-            for i in range(n):
-                relations.append(([(i, j) for j in others], [(i, jt)]))
+        relations = _relations(df, counts, by_cols, row_total, _total_mask(df, counts, total_rows))
         secondary += _secondary(values, hidden, relations)
 
     out = df.copy()
-    shown = np.empty(values.shape, dtype=object)
-    for (i, j), v in np.ndenumerate(values):
-        if hidden[i, j]:
-            shown[i, j] = SUPPRESSED
-        elif np.isnan(v):
-            shown[i, j] = None
-        elif r.rounding > 1 and v > 0:
-            shown[i, j] = round_to_5(v)
-        else:
-            shown[i, j] = int(v)
+    shown = _shown(values, hidden, r)
     for j, col in enumerate(counts):
         out[col] = pd.Series(list(shown[:, j]), index=df.index, dtype=object)
 

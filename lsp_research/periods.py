@@ -97,6 +97,7 @@ class Quarter:
 
     @property
     def start(self) -> datetime.date:
+        """The first day of the quarter (financial quarters: Q1 starts on 1 April)."""
         month = 3 * (self.q - 1) + 4
         year = self.year
         if month > 12:
@@ -106,6 +107,7 @@ class Quarter:
 
     @property
     def end(self) -> datetime.date:
+        """The last day of the quarter."""
         return (self + 1).start - datetime.timedelta(days=1)
 
     @property

@@ -50,7 +50,7 @@ import pyarrow
 import pyarrow.csv as pa_csv
 
 from ..config import ENGLAND_CODE, ESP2013_BANDS
-from ..errors import DataValidationError, Problem
+from ..errors import DataValidationError, FileProblem, Problem
 from ..periods import Quarter
 from .schemas import TABLE_NAMES, Context, spec, validate
 
@@ -68,14 +68,6 @@ SOURCE_TABLES = {
 }
 
 _EXCEL = (".xlsx", ".xlsm")
-
-
-class FileProblem(Exception):
-    """A file cannot be read at all (carries its problems)."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(map(str, problems)))
-        self.problems = problems
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -94,10 +94,6 @@ def _flag(row, rule: str, reason: str, action: str, detected_in: str, exclude: b
     }
 
 
-def _latest(series: pd.DataFrame) -> str:
-    return str(series["period"].iloc[-1])
-
-
 def missing_return(series: pd.DataFrame, ind: Indicator | None, settings: Settings) -> list[dict]:
     """An expected quarter with no return, or with a return that gives no value."""
     out = []

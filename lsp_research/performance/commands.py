@@ -13,6 +13,7 @@ from .registry import load_registry
 
 
 def register(subparsers) -> None:
+    """Add the ``indicators`` command to the ``lsp-research`` sub-parsers."""
     p = subparsers.add_parser(
         "indicators",
         description="Check or list the indicator registry. See docs/adding_an_indicator.md.",

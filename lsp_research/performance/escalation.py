@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..errors import InputError
 from .anomalies import EXCEPTION_COLUMNS
 
 LAYERS = ("owner", "executive", "board")
@@ -137,7 +138,7 @@ def escalate(
         max_red_flags if max_red_flags is not None else (settings.max_red_flags if settings else 5)
     )
     if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
-        raise ValueError(f"max_red_flags: must be a whole number 0 or more, got {cap!r}")
+        raise InputError(f"max_red_flags: must be a whole number 0 or more, got {cap!r}")
     log = exceptions.copy().reset_index(drop=True)
     log["layer"] = ""
     log["decision"] = ""

@@ -36,7 +36,7 @@ import yaml
 
 from ..config import LAD_CODE, get_paths
 from ..errors import ParameterError, PeriodError, RegistryError
-from ..periods import fy_label, parse_fy
+from ..periods import parse_fy
 
 #: Allowed polarities: which direction is better.
 POLARITIES = ("higher", "lower", "neutral")
@@ -179,6 +179,7 @@ class Registry:
 
     @property
     def codes(self) -> list[str]:
+        """The indicator codes, in the registry's order."""
         return list(self.indicators)
 
     @property
@@ -214,23 +215,6 @@ class Registry:
         cols = [f.name for f in fields(Indicator) if f.name not in ("targets",)]
         rows = [{c: getattr(i, c) for c in cols} | {"label": i.label} for i in self]
         return pd.DataFrame(rows, columns=["label", *cols])
-
-    def targets_frame(self) -> pd.DataFrame:
-        """The registry's targets in the shape of the ``indicator_targets`` table (plus ``synthetic``)."""
-        rows = [
-            {
-                "indicator_code": i.code,
-                "financial_year": fy_label(fy),
-                "area_code": area,
-                "target": value,
-                "synthetic": i.targets_synthetic,
-            }
-            for i in self
-            for (fy, area), value in sorted(i.targets.items())
-        ]
-        return pd.DataFrame(
-            rows, columns=["indicator_code", "financial_year", "area_code", "target", "synthetic"]
-        )
 
 
 def normalise_code(code: str) -> str:

@@ -25,7 +25,7 @@ import datetime
 import numpy as np
 import pandas as pd
 
-from ..errors import DataValidationError, Problem
+from ..errors import DataValidationError, PeriodError, Problem
 from ..periods import Quarter, quarter_range
 from .registry import normalise_code
 
@@ -80,7 +80,7 @@ def prepare_returns(returns: pd.DataFrame, source: str = "indicator returns") ->
     for i, p in enumerate(df["period"], start=1):
         try:
             periods.append(str(Quarter.parse(str(p))))
-        except Exception as exc:  # PeriodError
+        except PeriodError as exc:
             problems.append(Problem(source, i, "period", str(exc), p))
             periods.append(None)
     if problems:

@@ -24,8 +24,10 @@ import io
 
 import matplotlib
 
+from ..errors import InputError
+
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = {
@@ -83,7 +85,7 @@ def figure(
     Returns ``(fig, ax)`` (``ax`` is an array when ``ncols > 1``).
     """
     if not title:
-        raise ValueError("title: every chart needs a title")
+        raise InputError("title: every chart needs a title")
     with plt.rc_context(HOUSE_RC):
         fig, ax = plt.subplots(1, ncols, figsize=figsize or HOUSE_RC["figure.figsize"])
     if ncols == 1:
@@ -123,7 +125,7 @@ def show(
         Close the figure afterwards so that it is not shown twice.
     """
     if not alt or not alt.strip():
-        raise ValueError("alt: every chart needs alt text describing what it shows")
+        raise InputError("alt: every chart needs alt text describing what it shows")
     data = base64.b64encode(png_bytes(fig)).decode("ascii")
     cap = f"<figcaption>{_html.escape(caption)}</figcaption>" if caption else ""
     html = (

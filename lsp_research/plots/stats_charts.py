@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
+from ..errors import InputError
 from ..formatting import decimals_for, estimate, interval, number
 from ..stats import compare, funnel_limits, funnel_significance, polarity_sign
 from ..stats.spc import SPCResult
@@ -42,7 +43,8 @@ COMPARE_MARKERS = {
 
 def _fmt(v: float, decimals: int | None = None) -> str:
     """A number for alt text and labels through the package's one formatter
-    (:func:`lsp_research.formatting.number`): separators, no negative zero, "missing" when missing."""
+    (:func:`lsp_research.formatting.number`): separators, no negative zero, "missing" when missing.
+    """
     return number(v, decimals, missing="missing")
 
 
@@ -223,7 +225,7 @@ def funnel_plot(
         values = num / den * m
         lim_avg, lim_mult = 1.0, m
     else:
-        raise ValueError(f"kind: {kind!r} is not allowed; use 'proportion', 'rate' or 'ratio'")
+        raise InputError(f"kind: {kind!r} is not allowed; use 'proportion', 'rate' or 'ratio'")
     xlabel = xlabel or {"proportion": "Denominator (count)", "rate": "Population (person-years)",
                         "ratio": "Expected events (count)"}[kind]  # fmt: skip
     ylabel = ylabel or {"proportion": "Percentage (%)" if m == 100 else f"Proportion (x {m:g})",
@@ -331,7 +333,7 @@ def spine_chart(
     """
     n = len(data)
     if n == 0:
-        raise ValueError("data: a spine chart needs at least one indicator")
+        raise InputError("data: a spine chart needs at least one indicator")
     fig, ax = figure(
         title,
         f"Position relative to {comparator_name} (centre); worst on the left, best on the right",
@@ -453,7 +455,7 @@ def ci_bar_chart(
     df = data.sort_values(value) if sort else data
     n = len(df)
     if n == 0:
-        raise ValueError("data: a bar chart needs at least one row")
+        raise InputError("data: a bar chart needs at least one row")
     fig, ax = figure(title, xlabel, None, figsize=(8, 1.2 + 0.35 * n))
     vals = pd.to_numeric(df[value]).to_numpy(dtype=float)
     lo = pd.to_numeric(df[lower]).to_numpy(dtype=float)

@@ -184,7 +184,8 @@ def code_fingerprint(imports: Iterable[str], package_dir: Path | None = None) ->
     """What a run's code is: the package version, the Python version, and a hash of the package
     source files the notebook can run (:func:`module_closure` of its imports and of the worker's
     :data:`RUN_MODULES`) and of the package's data files (resources, templates). A change to a module
-    no notebook import reaches leaves its key alone."""
+    no notebook import reaches leaves its key alone.
+    """
     package_dir = Path(package_dir or PACKAGE_DIR)
     key = (str(package_dir), tuple(sorted(set(imports))))
     if key not in _CODE_FINGERPRINTS:
@@ -261,6 +262,7 @@ class FileHasher:
         return digest
 
     def save(self) -> None:
+        """Write the memo of file digests back, atomically, when it changed."""
         if self.memo is not None and self._dirty:
             self.memo.parent.mkdir(parents=True, exist_ok=True)
             _atomic_write(self.memo, json.dumps(self._known).encode())
@@ -337,7 +339,8 @@ _PACKAGE_FILES: dict[str, str] | None = None
 
 def package_files() -> dict[str, str]:
     """SHA-256 of each source and resource file of the package, by path (what :func:`explain` names
-    when the package fingerprint changed)."""
+    when the package fingerprint changed).
+    """
     global _PACKAGE_FILES
     if _PACKAGE_FILES is None:
         _PACKAGE_FILES = {
@@ -437,7 +440,8 @@ class Cache:
 
     def why_not(self, run: str, key: str) -> str | None:
         """None when ``key`` is cached; else why not, against the latest stored result of ``run``.
-        ``key`` must have been made by :func:`run_key` in this process."""
+        ``key`` must have been made by :func:`run_key` in this process.
+        """
         if (self._dir(key) / "meta.json").exists():
             return None
         parts = key_parts(key)

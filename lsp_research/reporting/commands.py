@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..errors import ParameterError, ProgrammeError, RunError
+
 RUN_EPILOG = """\
 exit codes:
   0    every report ran (or came from the cache) and the period was published
@@ -80,12 +82,11 @@ def _cmd_run(args) -> int:
         )
     print(f"index: {summary.index}", file=out)
     if summary.exit_code:
-        print(
+        raise RunError(
             f"some reports failed; see {summary.internal_dir / 'run.log'} and the executed notebooks "
-            "named there",
-            file=sys.stderr,
+            "named there"
         )
-    return summary.exit_code
+    return 0
 
 
 def find_notebook(name: str):
@@ -103,7 +104,6 @@ def find_notebook(name: str):
 
     from ..cli import suggest
     from ..config import get_paths
-    from ..errors import ParameterError, ProgrammeError
     from .programme import load_programme
 
     target = Path(name)
@@ -152,6 +152,7 @@ def _cmd_period(args) -> int:
 
 
 def register(subparsers) -> None:
+    """Add the ``run``, ``describe`` and ``period`` commands to the ``lsp-research`` sub-parsers."""
     run = subparsers.add_parser(
         "run",
         description=(

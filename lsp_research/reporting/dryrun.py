@@ -37,10 +37,12 @@ class DryRun:
 
     @property
     def counts(self) -> dict[str, int]:
+        """How many runs would run and how many would come from the cache."""
         would = sum(reason is not None for _, _, reason in self.runs)
         return {WOULD_RUN: would, CACHED: len(self.runs) - would}
 
     def table(self) -> str:
+        """The dry run as a table: notebook, set, status and why, the runs that would run first."""
         rows = [("notebook", "set", "status", "why")]
         ordered = sorted(self.runs, key=lambda r: (r[2] is None, r[0], r[1]))
         rows += [(nb, s, CACHED if why is None else WOULD_RUN, why or "") for nb, s, why in ordered]
@@ -62,7 +64,8 @@ class DryRun:
 
 def dry_run(period: str, planned: Sequence, store, *, force: bool = False) -> DryRun:
     """Report the runner's planned runs (each with ``task.key``, ``task.set_id``, ``entry.name`` and
-    ``cache_key``) against the cache ``store``."""
+    ``cache_key``) against the cache ``store``.
+    """
     runs = []
     for p in planned:
         why = "--force: the cache is ignored" if force else store.why_not(p.task.key, p.cache_key)

@@ -36,9 +36,10 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
-from ..errors import LspError
+from ..errors import KernelStartError
 
 #: Always imported by the server: what every kernel needs.
 BASE_PRELOAD = (
@@ -52,25 +53,6 @@ BASE_PRELOAD = (
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: Seconds a starting kernel may go on reporting errors without answering before it counts as stuck.
 STUCK_SECONDS = 5.0
-
-
-class KernelStartError(LspError, RuntimeError):
-    """A kernel did not start; the message ends with the kernel's own error output.
-
-    >>> print(KernelStartError("the kernel ended before it answered", "Traceback:\\nValueError: x\\n"))
-    the kernel ended before it answered (ValueError: x); its error output ends:
-    Traceback:
-    ValueError: x
-    """
-
-    def __init__(self, what: str, output: str = ""):
-        self.what, self.output = what, output.strip()
-        lines = self.output.splitlines()
-        if not lines:
-            super().__init__(f"{what} (it wrote nothing)")
-            return
-        tail = "\n".join(lines[-12:])
-        super().__init__(f"{what} ({lines[-1].strip()}); its error output ends:\n{tail}")
 
 
 def fork_available() -> bool:
@@ -104,7 +86,8 @@ def die_with_parent(parent: int, signum: int = signal.SIGKILL) -> bool:
 
 def forward_stop_signals(to: int) -> None:
     """Pass SIGINT and SIGTERM on to process ``to`` (the process that started this one) instead of
-    dying: the runner decides how a run stops, and ends every process it started."""
+    dying: the runner decides how a run stops, and ends every process it started.
+    """
 
     def forward(signum, frame):  # pragma: no cover - runs in a child process
         try:
@@ -118,7 +101,8 @@ def forward_stop_signals(to: int) -> None:
 
 def code_cell_trees(nb: Mapping):
     """The syntax tree of each code cell of a notebook, parsed not run (IPython magics and shell lines
-    are skipped; a cell that does not parse is left out)."""
+    are skipped; a cell that does not parse is left out).
+    """
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
@@ -150,6 +134,32 @@ def notebook_imports(nb: Mapping) -> set[str]:
 # ------------------------------------------------------------------------------------------- the server
 
 
+def _preload(names: list[str]) -> tuple[list[str], list[str], float]:
+    """Import ``names`` in the fork server; return those loaded, those that failed, and the seconds."""
+    loaded, failed = [], []
+    t0 = time.perf_counter()
+    for name in names:
+        try:
+            __import__(name)
+            loaded.append(name)
+        except BaseException:  # noqa: BLE001 - a module that fails here fails visibly in the kernel
+            failed.append(name)
+    return loaded, failed, time.perf_counter() - t0
+
+
+def _reap(children: set[int], codes: dict[int, int]) -> None:
+    """Collect the exit codes of the fork server's ended kernels (negative: the killing signal)."""
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            break
+        children.discard(pid)
+        codes[pid] = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+
 def _serve(
     sock_path: str, modules: list[str], parent: int | None = None
 ) -> None:  # pragma: no cover - runs in the server process
@@ -160,15 +170,7 @@ def _serve(
     forward_stop_signals(parent)
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     server_pid = os.getpid()
-    loaded, failed = [], []
-    t0 = time.perf_counter()
-    for name in [*BASE_PRELOAD, *modules]:
-        try:
-            __import__(name)
-            loaded.append(name)
-        except BaseException:  # noqa: BLE001 - a module that fails here fails visibly in the kernel
-            failed.append(name)
-    import_seconds = time.perf_counter() - t0
+    loaded, failed, import_seconds = _preload([*BASE_PRELOAD, *modules])
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(sock_path)
     listener.listen(16)
@@ -179,15 +181,7 @@ def _serve(
         json.dumps({"ready": True, "import_seconds": import_seconds, "failed": failed}), flush=True
     )
     while True:
-        while children:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            children.discard(pid)
-            codes[pid] = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        _reap(children, codes)
         if os.getppid() != parent:  # the owner died: do not outlive it
             break
         try:
@@ -333,7 +327,7 @@ class ForkServer:
         line = self.process.stdout.readline() if self.process.stdout else ""
         if not line:
             self.process.wait(timeout=10)
-            raise RuntimeError(
+            raise KernelStartError(
                 f"the fork server did not start (exit code {self.process.returncode})"
             )
         self.info = json.loads(line)
@@ -355,7 +349,8 @@ class ForkServer:
         log: str | None = None,
     ) -> int:
         """Fork a kernel running ``ipykernel_launcher argv`` with ``env`` and ``cwd``; return its pid.
-        The kernel's own output (start-up errors, warnings) goes to the file ``log`` when given."""
+        The kernel's own output (start-up errors, warnings) goes to the file ``log`` when given.
+        """
         return int(self.request("spawn", argv=list(argv), env=dict(env), cwd=cwd, log=log)["pid"])
 
     def new_log(self) -> str:
@@ -368,6 +363,7 @@ class ForkServer:
 
     @property
     def alive(self) -> bool:
+        """Whether the server process is still running."""
         return self.process.poll() is None
 
     def close(self) -> None:
@@ -391,7 +387,8 @@ class ForkServer:
 
 def clean_stale_servers(min_age: float = 60.0) -> list[str]:
     """Remove the folders of fork servers that have ended without cleaning up (a run killed with
-    SIGKILL): a folder older than ``min_age`` seconds whose socket no longer answers. Returns them."""
+    SIGKILL): a folder older than ``min_age`` seconds whose socket no longer answers. Returns them.
+    """
     import shutil
 
     removed = []
@@ -434,6 +431,7 @@ class ForkedProcess:
         return _tail(self.log, limit)
 
     def poll(self) -> int | None:
+        """The kernel's exit code, or None while it runs (as ``subprocess.Popen.poll``)."""
         global _LAST_EXIT
         if self.returncode is None:
             try:
@@ -448,6 +446,7 @@ class ForkedProcess:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
+        """Wait for the kernel to end and return its exit code (as ``subprocess.Popen.wait``)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
@@ -456,13 +455,16 @@ class ForkedProcess:
         return self.returncode  # type: ignore[return-value]
 
     def send_signal(self, signum: int) -> None:
+        """Send ``signum`` to the kernel unless it has ended."""
         if self.poll() is None:
             os.kill(self.pid, signum)
 
     def terminate(self) -> None:
+        """Ask the kernel to end (SIGTERM)."""
         self.send_signal(signal.SIGTERM)
 
     def kill(self) -> None:
+        """End the kernel at once (SIGKILL)."""
         self.send_signal(signal.SIGKILL)
 
 
@@ -473,12 +475,13 @@ _LAST_EXIT: int | None = None
 
 def last_exit_code() -> int | None:
     """Exit code of the last forked kernel seen to end in this process (negative: the signal that
-    killed it), or None."""
+    killed it), or None.
+    """
     return _LAST_EXIT
 
 
 def get_server(modules: Iterable[str] = (), env: Mapping[str, str] | None = None) -> ForkServer:
-    """This process's fork server, started on first use (or restarted if the modules changed)."""
+    """Return this process's fork server, started on first use (or restarted if the modules changed)."""
     global _SERVER, _SERVER_KEY
     key = (tuple(sorted(modules)), tuple(sorted((env or {}).items())))
     if _SERVER is None or not _SERVER.alive or _SERVER_KEY != key:
@@ -508,10 +511,60 @@ def _ipykernel_argv(cmd: list[str]) -> list[str] | None:
     return None
 
 
+async def _answered(client, msg) -> bool:
+    """Whether ``msg`` is the ``kernel_info`` reply with IOPub joined (if IOPub has not, ask again)."""
+    if msg is None or msg["msg_type"] != "kernel_info_reply":
+        return False
+    try:
+        await client.iopub_channel.get_msg(timeout=0.05)
+    except Empty:
+        client.kernel_info()  # IOPub was not connected yet: ask again
+        return False
+    client._handle_kernel_info_reply(msg)
+    return True
+
+
+def _look_for_errors(output: str, now: float, error_seen: float | None) -> float | None:
+    """When a starting kernel first reported a traceback (None: it has not).
+
+    Raises :class:`KernelStartError` once it has gone on reporting errors without answering for more
+    than :data:`STUCK_SECONDS`.
+
+    >>> _look_for_errors("starting", 10.0, None) is None, _look_for_errors("Traceback (most recent call last)", 10.0, None)
+    (True, 10.0)
+    """
+    if "Traceback (most recent call last)" not in output:
+        return error_seen
+    error_seen = error_seen or now
+    if now - error_seen > STUCK_SECONDS:
+        raise KernelStartError("the kernel started but does not answer: it reports errors", output)
+    return error_seen
+
+
+async def _next_message(channel, timeout: float):
+    """The next message on ``channel``, or None when none comes within ``timeout`` seconds."""
+    try:
+        return await channel.get_msg(timeout=timeout)
+    except Empty:
+        return None
+
+
+async def _drain(channel) -> None:
+    """Read and drop the messages waiting on ``channel``."""
+    while True:
+        try:
+            await channel.get_msg(timeout=0.01)
+        except Empty:
+            break
+
+
+def _forking(argv: list[str] | None, manager) -> bool:
+    """Whether a kernel is forked from the fork server (an ipykernel, a server, a warm manager)."""
+    return argv is not None and _SERVER is not None and getattr(manager, "use_fork", True)
+
+
 def _make_classes():
     """Build the provisioner and kernel manager classes (importing jupyter_client only when needed)."""
-    from queue import Empty
-
     from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.provisioning import LocalProvisioner
@@ -533,18 +586,8 @@ def _make_classes():
             self.kernel_info()
             next_look, error_seen = 0.0, None
             while True:
-                try:
-                    msg = await self.shell_channel.get_msg(timeout=0.02)
-                except Empty:
-                    msg = None
-                if msg is not None and msg["msg_type"] == "kernel_info_reply":
-                    try:
-                        await self.iopub_channel.get_msg(timeout=0.05)
-                    except Empty:
-                        self.kernel_info()  # IOPub was not connected yet: ask again
-                    else:
-                        self._handle_kernel_info_reply(msg)
-                        break
+                if await _answered(self, await _next_message(self.shell_channel, 0.02)):
+                    break
                 if not await self._async_is_alive():
                     raise KernelStartError(
                         "the kernel ended before it answered", self._kernel_output()
@@ -552,20 +595,10 @@ def _make_classes():
                 now = time.monotonic()
                 if now >= next_look:  # a kernel that reports errors and does not answer is stuck
                     next_look = now + 0.25
-                    if "Traceback (most recent call last)" in self._kernel_output():
-                        error_seen = error_seen or now
-                        if now - error_seen > STUCK_SECONDS:
-                            raise KernelStartError(
-                                "the kernel started but does not answer: it reports errors",
-                                self._kernel_output(),
-                            )
+                    error_seen = _look_for_errors(self._kernel_output(), now, error_seen)
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
-            while True:  # flush IOPub
-                try:
-                    await self.iopub_channel.get_msg(timeout=0.01)
-                except Empty:
-                    break
+            await _drain(self.iopub_channel)
 
     class ForkProvisioner(LocalProvisioner):
         """Launches ``ipykernel`` kernels by forking them from this process's fork server."""
@@ -574,7 +607,7 @@ def _make_classes():
 
         async def launch_kernel(self, cmd: list[str], **kwargs: Any):
             argv = _ipykernel_argv(cmd)
-            if argv is None or _SERVER is None or not getattr(self.parent, "use_fork", True):
+            if not _forking(argv, self.parent):
                 # a kernel started from scratch: its own output goes to a file, as a forked one's
                 fd, self.log = tempfile.mkstemp(prefix="lsp-kernel-", suffix=".log")
                 kwargs["stdout"] = kwargs["stderr"] = fd

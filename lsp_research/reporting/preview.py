@@ -45,7 +45,8 @@ class Preview:
 
 def _entry(name: str, area: str | None, tier: str | None):
     """The programme entry for ``name`` (or one made for a notebook not in the programme), narrowed to
-    one area and tier when asked."""
+    one area and tier when asked.
+    """
     from ..cli import suggest
     from ..errors import ProgrammeError
     from .commands import find_notebook
@@ -252,7 +253,8 @@ def watch(
 ) -> None:
     """Poll the files' modification times every ``interval`` seconds: call ``on_notebook`` when a
     notebook file changed, else ``on_code`` when a code file changed (``code_files`` is asked again
-    after each change, as the notebook's imports may have changed). ``rounds`` stops it (for tests)."""
+    after each change, as the notebook's imports may have changed). ``rounds`` stops it (for tests).
+    """
     notebook_files = list(notebook_files)
     nb_seen, code_seen = _stamps(notebook_files), _stamps(code_files())
     n = 0
@@ -313,6 +315,7 @@ def _cmd_preview(args) -> int:
 
 
 def register(subparsers) -> None:
+    """Add the ``preview`` command to the ``lsp-research`` sub-parsers."""
     p = subparsers.add_parser(
         "preview", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

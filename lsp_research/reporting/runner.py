@@ -77,7 +77,14 @@ from typing import Any, TextIO
 from .. import __version__
 from .. import datalock as data_lock
 from ..config import get_paths, internal_dir
-from ..errors import AuditError, ConfigError, LspError, ParameterError, ProgrammeError
+from ..errors import (
+    AuditError,
+    ConfigError,
+    ParameterError,
+    ProgrammeError,
+    RunInterrupted,
+    RunLockedError,
+)
 from ..periods import Quarter, resolve
 from . import SUMMARY_MIME
 from . import cache as _cache
@@ -114,14 +121,6 @@ PRELOAD = (
     "lsp_research.plots",
     "lsp_research.tables",
 )
-
-
-class RunLockedError(LspError):
-    """Another run holds the lock of this period."""
-
-
-class RunInterrupted(KeyboardInterrupt):
-    """The run was stopped by SIGINT or SIGTERM (exit code 130); the message says what was kept."""
 
 
 # ------------------------------------------------------------------------------- before any kernel
@@ -228,7 +227,7 @@ class PeriodLock:
     ...     PeriodLock(d, "2009Q3").acquire()
     Traceback (most recent call last):
     ...
-    lsp_research.reporting.runner.RunLockedError: another run is writing reports for 2009Q3 ...
+    lsp_research.errors.RunLockedError: another run is writing reports for 2009Q3 ...
     """
 
     def __init__(self, reports_root: Path, period: str):

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
+
 
 def as_by(by: str | Sequence[str] | None) -> list[str]:
     """``by`` as a list of column names (empty for no grouping)."""
@@ -16,24 +18,24 @@ def as_by(by: str | Sequence[str] | None) -> list[str]:
         return [by]
     out = list(by)
     if not all(isinstance(b, str) for b in out):
-        raise ValueError(f"by: give a column name or a list of column names, not {by!r}")
+        raise InputError(f"by: give a column name or a list of column names, not {by!r}")
     return out
 
 
 def check_frame(data, columns: Sequence[str], by: Sequence[str] = ()) -> None:
     """Raise ``ValueError`` naming the argument when ``data`` lacks a column."""
     if not isinstance(data, pd.DataFrame):
-        raise ValueError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+        raise InputError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     for arg, col in columns:
         if not isinstance(col, str):
-            raise ValueError(f"{arg}: give a column name of data, not {col!r}")
+            raise InputError(f"{arg}: give a column name of data, not {col!r}")
         if col not in data.columns:
-            raise ValueError(
+            raise InputError(
                 f"{arg}: column {col!r} is not in data (columns: {', '.join(map(str, data.columns))})"
             )
     for col in by:
         if col not in data.columns:
-            raise ValueError(f"by: column {col!r} is not in data")
+            raise InputError(f"by: column {col!r} is not in data")
 
 
 def numeric(data: pd.DataFrame, col: str, arg: str) -> np.ndarray:
@@ -41,7 +43,7 @@ def numeric(data: pd.DataFrame, col: str, arg: str) -> np.ndarray:
     try:
         return pd.to_numeric(data[col], errors="raise").to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError):
-        raise ValueError(f"{arg}: column {col!r} must hold numbers") from None
+        raise InputError(f"{arg}: column {col!r} must hold numbers") from None
 
 
 def group_codes(data: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -79,9 +81,9 @@ def check_multiplier(multiplier) -> float:
     try:
         m = float(multiplier)
     except (TypeError, ValueError):
-        raise ValueError(f"multiplier: {multiplier!r} is not a number") from None
+        raise InputError(f"multiplier: {multiplier!r} is not a number") from None
     if not np.isfinite(m) or m <= 0:
-        raise ValueError(
+        raise InputError(
             f"multiplier: must be a positive number such as 100000, not {multiplier!r}"
         )
     return m

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
+
 #: Polarity spellings accepted, mapped to +1 (higher is better), -1 (lower is better) or 0 (no polarity).
 POLARITIES = {
     "increase": 1,
@@ -42,7 +44,7 @@ def polarity_sign(polarity) -> int:
         return 0
     key = str(polarity).strip().lower().replace(" ", "_").replace("-", "_")
     if key not in POLARITIES:
-        raise ValueError(
+        raise InputError(
             f"polarity: {polarity!r} is not known; use 'increase' (higher is better), 'decrease' "
             "(lower is better), 'neutral' or None"
         )
@@ -134,7 +136,7 @@ def difference_test(count1, base1, count2, base2, kind: str = "rate"):
     from scipy.stats import norm
 
     if kind not in DIFFERENCE_METHODS:
-        raise ValueError(f"kind: {kind!r} is not known; use 'rate' or 'proportion'")
+        raise InputError(f"kind: {kind!r} is not known; use 'rate' or 'proportion'")
     x1, n1, x2, n2 = (np.asarray(a, dtype=float) for a in (count1, base1, count2, base2))
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "rate":

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from ..errors import InputError
 from ._frame import check_frame, check_multiplier, numeric
 from .intervals import poisson_ci
 
@@ -42,7 +43,7 @@ _LEVELS = (("2s", 0.975, 0.025, 0.95), ("3s", 0.999, 0.001, 0.998))
 
 def _check_kind(kind: str) -> str:
     if kind not in KINDS:
-        raise ValueError(f"kind: {kind!r} is not allowed; use 'proportion', 'rate' or 'ratio'")
+        raise InputError(f"kind: {kind!r} is not allowed; use 'proportion', 'rate' or 'ratio'")
     return kind
 
 
@@ -168,16 +169,16 @@ def funnel_limits(
     try:
         av = float(average)
     except (TypeError, ValueError):
-        raise ValueError(f"average: {average!r} is not a number") from None
+        raise InputError(f"average: {average!r} is not a number") from None
     if kind == "proportion" and not 0 <= av <= 1:
-        raise ValueError(
+        raise InputError(
             f"average: a proportion's average must be a fraction from 0 to 1, not {av!r}"
         )
     if av < 0 or not np.isfinite(av):
-        raise ValueError(f"average: must be 0 or more, not {average!r}")
+        raise InputError(f"average: must be 0 or more, not {average!r}")
     n = np.atleast_1d(np.asarray(denominators, dtype=float))
     if n.size == 0 or np.any(~np.isfinite(n)) or np.any(n <= 0):
-        raise ValueError("denominators: give one or more denominators, each more than 0")
+        raise InputError("denominators: give one or more denominators, each more than 0")
     out = pd.DataFrame({"denominator": n, "baseline": av * m})
     for tag, p, tail, _conf in _LEVELS:
         if kind == "proportion":
@@ -224,6 +225,82 @@ def _grid(axis_min: float, axis_max: float, ratio: bool) -> np.ndarray:
         prev = col[-1]
         col.append(max(float(np.round((axis_max / prev) ** (1 / (101 - offset)) * prev)), prev + 1))
     return np.array(col)
+
+
+def _columns(numerator: str, denominator: str | None, rate: str | None) -> list[tuple[str, str]]:
+    """The (argument, column) pairs a funnel function reads, for :func:`check_frame`."""
+    cols = [("numerator", numerator)]
+    if denominator is not None:
+        cols.append(("denominator", denominator))
+    if rate is not None:
+        cols.append(("rate", rate))
+    return cols
+
+
+def _table_denominators(data, numerator, denominator, kind, rate, rate_type, years_of_data, m):
+    """The numerators and the denominators :func:`funnel_table` spans (derived from rates for rates)."""
+    num = numeric(data, numerator, "numerator")
+    if kind == "rate":
+        if rate is None or rate_type not in ("dsr", "crude"):
+            raise InputError(
+                "rate_type: rates need rate= (a column) and rate_type='dsr' or 'crude'"
+            )
+        if years_of_data is None or years_of_data <= 0:
+            raise InputError("years_of_data: rates need the number of years the data cover (> 0)")
+        r = numeric(data, rate, "rate")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            derived = m * num / r
+        if rate_type == "dsr":
+            derived = np.where(num == 0, np.nan, derived)
+        elif denominator is not None:
+            derived = numeric(data, denominator, "denominator")
+        elif np.any(num == 0):
+            raise InputError(
+                "denominator: rows with 0 events need denominator= to give their population"
+            )
+    else:
+        if denominator is None:
+            raise InputError(f"denominator: {kind} funnels need a denominator column")
+        derived = numeric(data, denominator, "denominator")
+    if np.any(num < 0):
+        raise InputError("numerator: numerators must be 0 or more")
+    if np.any(derived <= 0):
+        raise InputError("denominator: denominators must be more than 0")
+    return num, derived
+
+
+def _limits_table(kind, grid, av, m, ratio_type, rate_type, years_of_data) -> pd.DataFrame:
+    """The limits of :func:`funnel_table` at each point of ``grid``."""
+    if kind == "proportion":
+        t = pd.DataFrame({"Population": grid})
+        for tag, p, _tail, _c in _LEVELS:
+            t[f"lower_{tag}_limit"] = np.maximum(0, sigma_adjustment(p, grid, av, "low", m))
+            t[f"upper_{tag}_limit"] = np.minimum(m, sigma_adjustment(p, grid, av, "high", m))
+        t["baseline"] = av * m
+        t["statistic"] = "proportion"
+    elif kind == "ratio":
+        if ratio_type not in ("count", "isr"):
+            raise InputError(f"ratio_type: {ratio_type!r} is not allowed; use 'count' or 'isr'")
+        t = pd.DataFrame({"Observed_events": grid})
+        for tag, _p, tail, _c in _LEVELS:
+            lo_e = poisson_funnel(grid, tail, "high")
+            hi_e = poisson_funnel(grid, tail, "low")
+            for side, e in (("lower", lo_e), ("upper", hi_e)):
+                lim = grid / e
+                t[f"{side}_{tag}_exp_events"] = e
+                t[f"{side}_{tag}_limit"] = lim - 1 if ratio_type == "count" else lim * 100
+        t["statistic"] = f"ratio ({ratio_type})"
+    else:
+        t = pd.DataFrame({"Events": grid})
+        for tag, _p, tail, _c in _LEVELS:
+            for side, s in (("lower", "high"), ("upper", "low")):
+                pop = poisson_funnel(grid, tail, s) / av
+                t[f"{side}_{tag}_population_1_year"] = pop / years_of_data
+                t[f"{side}_{tag}_limit"] = grid / pop * m
+        t["baseline"] = av * m
+        t["statistic"] = f"rate ({rate_type} per {m:,.0f})"
+        t["method"] = "Poisson"
+    return t
 
 
 def funnel_table(
@@ -278,39 +355,10 @@ def funnel_table(
     """
     _check_kind(kind)
     m = check_multiplier(multiplier)
-    cols = [("numerator", numerator)]
-    if denominator is not None:
-        cols.append(("denominator", denominator))
-    if rate is not None:
-        cols.append(("rate", rate))
-    check_frame(data, cols)
-    num = numeric(data, numerator, "numerator")
-    if kind == "rate":
-        if rate is None or rate_type not in ("dsr", "crude"):
-            raise ValueError(
-                "rate_type: rates need rate= (a column) and rate_type='dsr' or 'crude'"
-            )
-        if years_of_data is None or years_of_data <= 0:
-            raise ValueError("years_of_data: rates need the number of years the data cover (> 0)")
-        r = numeric(data, rate, "rate")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            derived = m * num / r
-        if rate_type == "dsr":
-            derived = np.where(num == 0, np.nan, derived)
-        elif denominator is not None:
-            derived = numeric(data, denominator, "denominator")
-        elif np.any(num == 0):
-            raise ValueError(
-                "denominator: rows with 0 events need denominator= to give their population"
-            )
-    else:
-        if denominator is None:
-            raise ValueError(f"denominator: {kind} funnels need a denominator column")
-        derived = numeric(data, denominator, "denominator")
-    if np.any(num < 0):
-        raise ValueError("numerator: numerators must be 0 or more")
-    if np.any(derived <= 0):
-        raise ValueError("denominator: denominators must be more than 0")
+    check_frame(data, _columns(numerator, denominator, rate))
+    num, derived = _table_denominators(
+        data, numerator, denominator, kind, rate, rate_type, years_of_data, m
+    )
     av = np.nansum(num) / np.nansum(derived)
     dmin, dmax = np.nanmin(derived), np.nanmax(derived)
     years = years_of_data if kind == "rate" else 1
@@ -323,38 +371,30 @@ def funnel_table(
     if kind == "rate":
         axis_min, axis_max = float(np.floor(axis_min * av)), float(np.ceil(axis_max * av))
     grid = _grid(axis_min, axis_max, ratio=(kind == "ratio"))
-
-    if kind == "proportion":
-        t = pd.DataFrame({"Population": grid})
-        for tag, p, _tail, _c in _LEVELS:
-            t[f"lower_{tag}_limit"] = np.maximum(0, sigma_adjustment(p, grid, av, "low", m))
-            t[f"upper_{tag}_limit"] = np.minimum(m, sigma_adjustment(p, grid, av, "high", m))
-        t["baseline"] = av * m
-        t["statistic"] = "proportion"
-    elif kind == "ratio":
-        if ratio_type not in ("count", "isr"):
-            raise ValueError(f"ratio_type: {ratio_type!r} is not allowed; use 'count' or 'isr'")
-        t = pd.DataFrame({"Observed_events": grid})
-        for tag, _p, tail, _c in _LEVELS:
-            lo_e = poisson_funnel(grid, tail, "high")
-            hi_e = poisson_funnel(grid, tail, "low")
-            for side, e in (("lower", lo_e), ("upper", hi_e)):
-                lim = grid / e
-                t[f"{side}_{tag}_exp_events"] = e
-                t[f"{side}_{tag}_limit"] = lim - 1 if ratio_type == "count" else lim * 100
-        t["statistic"] = f"ratio ({ratio_type})"
-    else:
-        t = pd.DataFrame({"Events": grid})
-        for tag, _p, tail, _c in _LEVELS:
-            for side, s in (("lower", "high"), ("upper", "low")):
-                pop = poisson_funnel(grid, tail, s) / av
-                t[f"{side}_{tag}_population_1_year"] = pop / years_of_data
-                t[f"{side}_{tag}_limit"] = grid / pop * m
-        t["baseline"] = av * m
-        t["statistic"] = f"rate ({rate_type} per {m:,.0f})"
-        t["method"] = "Poisson"
+    t = _limits_table(kind, grid, av, m, ratio_type, rate_type, years_of_data)
     t.attrs.update(attrs)
     return t
+
+
+def _rate_expected(data, num, den, rate, rate_type, multiplier):
+    """The person-years behind each rate of :func:`funnel_significance` (from the rate column)."""
+    if rate is None or rate_type not in ("dsr", "crude"):
+        raise InputError("rate_type: rates need rate= (a column) and rate_type='dsr' or 'crude'")
+    if multiplier is None:
+        raise InputError("multiplier: rates need the multiplier of the rate column (e.g. 100000)")
+    m = check_multiplier(multiplier)
+    r = numeric(data, rate, "rate")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        derived = num / r * m
+    if rate_type == "dsr":
+        expected = np.where(num == 0, np.nan, derived)
+    else:
+        if np.any(num == 0) and den is None:
+            raise InputError(
+                "denominator: rows with 0 events need denominator= to give their population"
+            )
+        expected = np.where(num == 0, den if den is not None else np.nan, derived)
+    return expected
 
 
 def funnel_significance(
@@ -398,25 +438,20 @@ def funnel_significance(
     ['Low (0.001)', 'High (0.001)', 'High (0.001)', 'Low (0.001)']
     """
     _check_kind(kind)
-    cols = [("numerator", numerator)]
-    if denominator is not None:
-        cols.append(("denominator", denominator))
-    if rate is not None:
-        cols.append(("rate", rate))
-    check_frame(data, cols)
+    check_frame(data, _columns(numerator, denominator, rate))
     num = numeric(data, numerator, "numerator")
     den = numeric(data, denominator, "denominator") if denominator is not None else None
     if np.any(num < 0):
-        raise ValueError("numerator: numerators must be 0 or more")
+        raise InputError("numerator: numerators must be 0 or more")
     if den is not None and np.any(den <= 0):
-        raise ValueError("denominator: denominators must be more than 0")
+        raise InputError("denominator: denominators must be more than 0")
     out = data.copy()
 
     if kind == "proportion":
         if den is None:
-            raise ValueError("denominator: proportions need a denominator column")
+            raise InputError("denominator: proportions need a denominator column")
         if np.any(num > den):
-            raise ValueError(
+            raise InputError(
                 "numerator: a numerator is above its denominator; a proportion needs x <= n"
             )
         av = np.sum(num) / np.sum(den)
@@ -433,29 +468,10 @@ def funnel_significance(
 
     if kind == "ratio":
         if den is None:
-            raise ValueError("denominator: ratios need a column of expected events")
+            raise InputError("denominator: ratios need a column of expected events")
         target, expected = 1.0, den
     else:
-        if rate is None or rate_type not in ("dsr", "crude"):
-            raise ValueError(
-                "rate_type: rates need rate= (a column) and rate_type='dsr' or 'crude'"
-            )
-        if multiplier is None:
-            raise ValueError(
-                "multiplier: rates need the multiplier of the rate column (e.g. 100000)"
-            )
-        m = check_multiplier(multiplier)
-        r = numeric(data, rate, "rate")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            derived = num / r * m
-        if rate_type == "dsr":
-            expected = np.where(num == 0, np.nan, derived)
-        else:
-            if np.any(num == 0) and den is None:
-                raise ValueError(
-                    "denominator: rows with 0 events need denominator= to give their population"
-                )
-            expected = np.where(num == 0, den if den is not None else np.nan, derived)
+        expected = _rate_expected(data, num, den, rate, rate_type, multiplier)
         target = np.sum(num) / np.nansum(expected)
 
     bounds = {}

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats as _st
 
+from ..errors import InputError
+
 #: Counts below this use exact Poisson limits; at or above it, Byar's approximation.
 EXACT_THRESHOLD = 10
 
@@ -37,11 +39,11 @@ def _check_level(confidence) -> float:
     try:
         c = float(confidence)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise InputError(
             f"confidence: {confidence!r} is not a number; use a level between 0 and 1, e.g. 0.95"
         ) from None
     if not 0 < c < 1:
-        raise ValueError(
+        raise InputError(
             f"confidence: {confidence!r} is outside (0, 1); use e.g. 0.95 or 0.998 (not 95)"
         )
     return c
@@ -58,9 +60,9 @@ def confidence_levels(confidence: float | Sequence[float]) -> tuple[float, ...]:
     if isinstance(confidence, (list, tuple, np.ndarray)):
         levels = tuple(_check_level(c) for c in confidence)
         if not levels:
-            raise ValueError("confidence: give at least one level, e.g. 0.95")
+            raise InputError("confidence: give at least one level, e.g. 0.95")
         if len(set(levels)) != len(levels):
-            raise ValueError(f"confidence: levels {levels} repeat; give each level once")
+            raise InputError(f"confidence: levels {levels} repeat; give each level once")
         return levels
     return (_check_level(confidence),)
 
@@ -104,7 +106,7 @@ def _as_array(values, name: str) -> tuple[np.ndarray, bool]:
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"{name}: values must be numbers") from None
+        raise InputError(f"{name}: values must be numbers") from None
     return np.atleast_1d(arr), scalar
 
 
@@ -115,7 +117,7 @@ def _out(arr: np.ndarray, scalar: bool):
 def _check_counts(arr: np.ndarray, name: str) -> None:
     if np.any(arr < 0):
         bad = arr[arr < 0][0]
-        raise ValueError(f"{name}: counts must be 0 or more (found {bad:g})")
+        raise InputError(f"{name}: counts must be 0 or more (found {bad:g})")
 
 
 def byars_ci(count, confidence: float = 0.95):
@@ -241,13 +243,13 @@ def wilson_ci(x, n, confidence: float = 0.95):
     xa, sx = _as_array(x, "x")
     na, sn = _as_array(n, "n")
     if np.any(xa < 0):
-        raise ValueError(f"x: numerators must be 0 or more (found {xa[xa < 0][0]:g})")
+        raise InputError(f"x: numerators must be 0 or more (found {xa[xa < 0][0]:g})")
     if np.any(na <= 0):
-        raise ValueError(f"n: denominators must be more than 0 (found {na[na <= 0][0]:g})")
+        raise InputError(f"n: denominators must be more than 0 (found {na[na <= 0][0]:g})")
     xa, na = np.broadcast_arrays(xa, na)
     if np.any(xa > na):
         i = int(np.argmax(xa > na))
-        raise ValueError(
+        raise InputError(
             f"x: a numerator ({xa[i]:g}) is above its denominator n ({na[i]:g}); "
             "a proportion needs x <= n"
         )

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from ..errors import InputError
 from ._frame import as_by, check_frame, group_codes, numeric
 from .intervals import confidence_label, confidence_levels, limit_columns
 
@@ -34,7 +35,7 @@ def _start_age(labels: pd.Series) -> np.ndarray:
             return int(v)
         m = re.match(r"\D*(\d+)", str(v))
         if not m:
-            raise ValueError(
+            raise InputError(
                 f"startage: cannot read a start age from band {v!r}; use e.g. 0, '1-4', '90+'"
             )
         return int(m.group(1))
@@ -142,15 +143,15 @@ def life_expectancy(
     check_frame(data, [("deaths", deaths), ("population", population), ("startage", startage)], by)
     levels = confidence_levels(confidence)
     if len(data) == 0:
-        raise ValueError("data: is empty")
+        raise InputError("data: is empty")
     dth = numeric(data, deaths, "deaths")
     pop = numeric(data, population, "population")
     if np.isnan(dth).any() or (dth < 0).any():
-        raise ValueError(
+        raise InputError(
             f"deaths: column {deaths!r} must hold deaths of 0 or more, with none missing"
         )
     if np.isnan(pop).any() or (pop <= 0).any():
-        raise ValueError(
+        raise InputError(
             f"population: column {population!r} must hold populations of more than 0, with none missing"
         )
     ages = _start_age(data[startage])
@@ -160,7 +161,7 @@ def life_expectancy(
     age_index = {a: i for i, a in enumerate(LE_START_AGES)}
     unknown = sorted(set(ages.tolist()) - set(LE_START_AGES))
     if unknown:
-        raise ValueError(
+        raise InputError(
             f"startage: band(s) starting at {unknown} are not life-table bands; use the 20 bands "
             "0, 1-4, 5-9, ..., 85-89, 90+"
         )
@@ -171,7 +172,7 @@ def life_expectancy(
         gi = int(np.argmax((filled != 1).any(axis=1)))
         missing = [LE_START_AGES[j] for j in range(k) if filled[gi, j] == 0]
         dup = [LE_START_AGES[j] for j in range(k) if filled[gi, j] > 1]
-        raise ValueError(
+        raise InputError(
             f"startage: every group needs exactly one row for each of the 20 bands; a group lacks "
             f"{missing or 'none'} and repeats {dup or 'none'}"
         )
@@ -226,7 +227,7 @@ def life_expectancy(
     if le_age is not None:
         keep_ages = {int(a) for a in np.atleast_1d(le_age)}
         if not keep_ages <= set(LE_START_AGES):
-            raise ValueError(
+            raise InputError(
                 f"le_age: {sorted(keep_ages)} must be band start ages from {LE_START_AGES}"
             )
         out = out[np.isin(np.tile(LE_START_AGES, g), list(keep_ages))].reset_index(drop=True)

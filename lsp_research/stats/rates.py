@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ._frame import (
     as_by,
     check_frame,
@@ -53,11 +54,11 @@ def _base(data, x, n, by):
 
 def _check_x_n(xs, ns, x, n):
     if np.any(xs < 0):
-        raise ValueError(
+        raise InputError(
             f"x: column {x!r} has a negative count ({xs[xs < 0][0]:g}); counts must be 0 or more"
         )
     if np.any(ns <= 0):
-        raise ValueError(
+        raise InputError(
             f"n: column {n!r} has a denominator of {ns[ns <= 0][0]:g}; denominators must be more than 0"
         )
 
@@ -163,7 +164,7 @@ def proportion(
     _check_x_n(xs, ns, x, n)
     if np.any(xs > ns):
         i = int(np.argmax(xs > ns))
-        raise ValueError(
+        raise InputError(
             f"x: numerator {xs[i]:g} in column {x!r} is above its denominator {ns[i]:g} in column {n!r}; "
             "a proportion needs x <= n"
         )

@@ -43,6 +43,8 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..errors import InputError
+
 #: Process limits: mean -+ LIMIT * average moving range.
 LIMIT = 2.66
 #: Near limits: two thirds of the way to the process limits.
@@ -200,7 +202,7 @@ def assurance_type(lpl, upl, target, improvement: str = "increase"):
 
 def _improvement_sign(improvement) -> int:
     if improvement not in IMPROVEMENTS:
-        raise ValueError(
+        raise InputError(
             f"improvement: {improvement!r} is not allowed; use 'increase', 'decrease' or 'neutral'"
         )
     return IMPROVEMENTS[improvement]
@@ -305,11 +307,11 @@ def _groups(n: int, rebase_at) -> list[tuple[int, int]]:
         try:
             cuts = sorted({int(p) for p in rebase_at})
         except (TypeError, ValueError):
-            raise ValueError(
+            raise InputError(
                 f"rebase_at: give a list of 0-based positions, not {rebase_at!r}"
             ) from None
         if any(p <= 0 or p >= n for p in cuts):
-            raise ValueError(
+            raise InputError(
                 f"rebase_at: positions must be between 1 and {n - 1} (0-based starts of new groups); "
                 f"got {list(rebase_at)}"
             )
@@ -317,7 +319,7 @@ def _groups(n: int, rebase_at) -> list[tuple[int, int]]:
     groups = list(zip(bounds[:-1], bounds[1:], strict=True))
     short = [(a, b) for a, b in groups if b - a < 2]
     if short:
-        raise ValueError(
+        raise InputError(
             f"rebase_at: every group needs at least 2 points; positions {short[0][0]}-{short[0][1] - 1} "
             "form a group that is too short"
         )
@@ -328,12 +330,12 @@ def _as_series(values) -> np.ndarray:
     try:
         y = np.asarray(values, dtype=float).reshape(-1)
     except (TypeError, ValueError):
-        raise ValueError("values: must be numbers") from None
+        raise InputError("values: must be numbers") from None
     if y.size < 2:
-        raise ValueError(f"values: an SPC chart needs at least 2 values, got {y.size}")
+        raise InputError(f"values: an SPC chart needs at least 2 values, got {y.size}")
     if np.isnan(y).any():
         i = int(np.flatnonzero(np.isnan(y))[0])
-        raise ValueError(
+        raise InputError(
             f"values: value at position {i} is missing; SPC needs a complete series (drop or fill gaps)"
         )
     return y
@@ -392,7 +394,7 @@ def _xmr_arrays(
     y = _as_series(values)
     if fix_after_n_points is not None:
         if int(fix_after_n_points) != fix_after_n_points or fix_after_n_points < 2:
-            raise ValueError(
+            raise InputError(
                 f"fix_after_n_points: must be a whole number of at least 2, not {fix_after_n_points!r}"
             )
         fix_after_n_points = int(fix_after_n_points)
@@ -610,20 +612,20 @@ def spc(
         try:
             target = float(target)
         except (TypeError, ValueError):
-            raise ValueError(f"target: {target!r} is not a number") from None
+            raise InputError(f"target: {target!r} is not a number") from None
         if np.isnan(target):
             target = None
     if not isinstance(screen_outliers, (bool, np.bool_)):
-        raise ValueError(f"screen_outliers: must be True or False, not {screen_outliers!r}")
+        raise InputError(f"screen_outliers: must be True or False, not {screen_outliers!r}")
     if fix_after_n_points is not None and (
         int(fix_after_n_points) != fix_after_n_points or fix_after_n_points < MIN_FIXED_BASELINE
     ):
-        raise ValueError(
+        raise InputError(
             f"fix_after_n_points: a fixed baseline needs at least {MIN_FIXED_BASELINE} points, "
             f"not {fix_after_n_points!r}"
         )
     if min_points is not None and (int(min_points) != min_points or min_points < 2):
-        raise ValueError(f"min_points: must be a whole number of at least 2, not {min_points!r}")
+        raise InputError(f"min_points: must be a whole number of at least 2, not {min_points!r}")
     known = [a for a, _ in _groups(_as_series(values).size, rebase_at)[1:]]
     shifts = shift_rebases(values, known or None, bool(screen_outliers)) if rebase_on_shift else []
     cuts = sorted({*known, *shifts}) or None

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
+from ..errors import InputError
 from ._frame import (
     as_by,
     check_frame,
@@ -58,7 +59,7 @@ def standard_population(name: str) -> pd.Series:
     """
     key = str(name).lower().replace(" ", "")
     if key not in STANDARD_POPULATIONS:
-        raise ValueError(
+        raise InputError(
             f"stdpop: unknown standard population {name!r}; use 'esp2013' or 'esp1976'"
         )
     bands, weights = STANDARD_POPULATIONS[key]
@@ -79,11 +80,11 @@ def _by_position(values, codes, ngroups, arg: str, unit: str = "rows") -> np.nda
     """Spread a per-band sequence over the rows of every group by position, checking lengths."""
     vec = np.asarray(values, dtype=float)
     if vec.ndim != 1:
-        raise ValueError(f"{arg}: give one number per standardisation category (a flat sequence)")
+        raise InputError(f"{arg}: give one number per standardisation category (a flat sequence)")
     pos, sizes = _positions(codes, ngroups)
     bad = np.flatnonzero(sizes != len(vec))
     if len(bad):
-        raise ValueError(
+        raise InputError(
             f"{arg}: has {len(vec)} values but a group of data has {sizes[bad[0]]} {unit}; "
             f"each group needs exactly one row per standardisation category, in the order of {arg}"
         )
@@ -95,7 +96,7 @@ def _check_bands_aligned(data, codes, ngroups, ageband) -> None:
     bands = data[ageband].astype(str).to_numpy()
     pos, sizes = _positions(codes, ngroups)
     if len(set(sizes.tolist())) > 1:
-        raise ValueError(
+        raise InputError(
             f"ageband: groups have different numbers of age bands ({sorted(set(sizes.tolist()))}); "
             "every group needs one row per band"
         )
@@ -105,7 +106,7 @@ def _check_bands_aligned(data, codes, ngroups, ageband) -> None:
     mismatch = bands != first[pos]
     if mismatch.any():
         i = int(np.argmax(mismatch))
-        raise ValueError(
+        raise InputError(
             f"ageband: age bands do not line up across groups (row {i} has {bands[i]!r} where the "
             f"first group has {first[pos[i]]!r}); sort every group by age band the same way"
         )
@@ -127,7 +128,7 @@ def _weights(data, stdpop, codes, ngroups, ageband, arg="stdpop") -> np.ndarray:
         table.index = table.index.astype(str)
         unknown = sorted(set(labels) - set(table.index))
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"ageband: band(s) {unknown} are not in the standard population "
                 f"(its bands: {', '.join(table.index)})"
             )
@@ -136,7 +137,7 @@ def _weights(data, stdpop, codes, ngroups, ageband, arg="stdpop") -> np.ndarray:
         per_group = pd.DataFrame({"g": codes, "b": labels.to_numpy()})
         counts = per_group.groupby("g")["b"].agg(["nunique", "size"])
         if (counts["nunique"] != len(table)).any() or (counts["size"] != len(table)).any():
-            raise ValueError(
+            raise InputError(
                 f"ageband: every group needs exactly one row for each of the {len(table)} bands of the "
                 "standard population"
             )
@@ -217,23 +218,23 @@ def dsr(
         cols.append(("ageband", ageband))
     if not independent_events:
         if eventfreq is None or ageband is None:
-            raise ValueError(
+            raise InputError(
                 "eventfreq: repeat events (independent_events=False) need both eventfreq= and ageband= "
                 "columns"
             )
         cols.append(("eventfreq", eventfreq))
     check_frame(data, cols, by)
     if len(data) == 0:
-        raise ValueError("data: is empty")
+        raise InputError("data: is empty")
     xs = numeric(data, x, "x")
     ns = numeric(data, n, "n")
     if np.any(xs < 0):
-        raise ValueError(
+        raise InputError(
             f"x: column {x!r} has a negative count ({xs[xs < 0][0]:g}); counts must be 0 or more"
         )
     if np.any(np.isnan(ns)) or np.any(ns <= 0):
         bad = ns[np.isnan(ns) | (ns <= 0)][0]
-        raise ValueError(
+        raise InputError(
             f"n: column {n!r} has a population of {bad:g}; populations must be more than 0"
         )
     xs = np.nan_to_num(xs, nan=0.0)
@@ -249,7 +250,7 @@ def dsr(
     else:
         freq = numeric(data, eventfreq, "eventfreq")
         if np.any(np.isnan(freq)) or np.any(freq < 1):
-            raise ValueError(
+            raise InputError(
                 f"eventfreq: column {eventfreq!r} must hold event frequencies of 1 or more"
             )
         band_key = pd.DataFrame({"g": codes, "b": data[ageband].astype(str).to_numpy()})
@@ -261,11 +262,11 @@ def dsr(
         # n and stdpop must be constant within each band of each group
         chk = band_key.assign(n=ns, w=w).groupby(["g", "b"], sort=False)[["n", "w"]].nunique()
         if (chk["n"] > 1).any():
-            raise ValueError(
+            raise InputError(
                 f"n: population {n!r} differs between rows of the same age band and group"
             )
         if (chk["w"] > 1).any():
-            raise ValueError(
+            raise InputError(
                 "stdpop: standard population differs between rows of the same age band"
             )
         events = xs * freq
@@ -276,9 +277,9 @@ def dsr(
     total_pop = group_sum(np.where(first_of_band, ns, 0.0), codes, g)
     sum_w = group_sum(np.where(first_of_band, w, 0.0), codes, g)
     if np.any(np.isnan(w)) or np.any(w < 0):
-        raise ValueError("stdpop: standard population weights must be 0 or more, with none missing")
+        raise InputError("stdpop: standard population weights must be 0 or more, with none missing")
     if np.any(sum_w <= 0):
-        raise ValueError("stdpop: standard population weights of a group sum to 0")
+        raise InputError("stdpop: standard population weights of a group sum to 0")
     wrate = group_sum(events * w / ns, codes, g)
     var = group_sum(var_terms, codes, g) / sum_w**2
     value = wrate / sum_w * m
@@ -313,7 +314,7 @@ def _isr_core(data, x, n, x_ref, n_ref, by):
     by = as_by(by)
     check_frame(data, [("x", x), ("n", n)], by)
     if len(data) == 0:
-        raise ValueError("data: is empty")
+        raise InputError("data: is empty")
     codes, keys = group_codes(data, by)
     g = len(keys)
     xs = numeric(data, x, "x")
@@ -321,21 +322,21 @@ def _isr_core(data, x, n, x_ref, n_ref, by):
     xr = _reference(data, "x_ref", x_ref, codes, g)
     nr = _reference(data, "n_ref", n_ref, codes, g)
     if np.any(xs < 0):
-        raise ValueError(
+        raise InputError(
             f"x: column {x!r} has a negative count ({xs[xs < 0][0]:g}); counts must be 0 or more"
         )
     if np.any(np.isnan(ns)) or np.any(ns < 0):
-        raise ValueError(
+        raise InputError(
             f"n: column {n!r} has a missing or negative population; populations must be 0 or more"
         )
     if np.any(np.isnan(xr)) or np.any(xr < 0):
-        raise ValueError("x_ref: reference counts must be 0 or more, with none missing")
+        raise InputError("x_ref: reference counts must be 0 or more, with none missing")
     if np.any(np.isnan(nr)) or np.any(nr <= 0):
-        raise ValueError("n_ref: reference populations must be more than 0, with none missing")
+        raise InputError("n_ref: reference populations must be more than 0, with none missing")
     observed = group_sum(np.nan_to_num(xs, nan=0.0), codes, g)
     expected = group_sum(xr / nr * ns, codes, g)
     if np.any(expected <= 0):
-        raise ValueError(
+        raise InputError(
             "n: a group has no expected events (all populations 0); the ratio is undefined"
         )
     out = keys.copy() if by else pd.DataFrame(index=range(g))
@@ -403,9 +404,9 @@ def isratio(
     try:
         factor = float(refvalue)
     except (TypeError, ValueError):
-        raise ValueError(f"refvalue: {refvalue!r} is not a number; use 1 or 100") from None
+        raise InputError(f"refvalue: {refvalue!r} is not a number; use 1 or 100") from None
     if not factor > 0:
-        raise ValueError(f"refvalue: must be more than 0 (1 or 100), not {refvalue!r}")
+        raise InputError(f"refvalue: must be more than 0 (1 or 100), not {refvalue!r}")
     out, observed, expected, *_ = _isr_core(data, x, n, x_ref, n_ref, by)
     method = _isr_limits(out, observed, expected, factor, confidence)
     out["statistic"] = f"indirectly standardised ratio x {fmt_multiplier(factor)}"
