@@ -124,6 +124,12 @@ def fingertips_tables(
         "returns": tag_rows(r_parsed, where, df["_row"].to_numpy()[local.to_numpy()]),
         "comparators": tag_rows(c_parsed, where, df["_row"].to_numpy()[comp.to_numpy()]),
     }
+    # 'returns: false' or 'comparators: false' takes only the other table (so that a figure already
+    # supplied by another file, e.g. comparators.csv, is not given twice)
+    for name, found in (("returns", p1), ("comparators", p2)):
+        if options.get(name, True) is False:
+            del tables[name]
+            found.clear()
     return tables, problems + p1 + p2
 
 

@@ -555,9 +555,11 @@ def load_fingertips(
 
     Options: ``indicators`` maps Fingertips indicator IDs to indicator codes (e.g. ``{92904: NI39}``;
     with a map, other indicators are dropped; without one, codes are ``FT<id>``), ``submitted_by``
-    (default ``Fingertips``), ``annual_quarter`` (default 4). Only the headline rows are kept (empty
-    ``Category Type``; ``Persons`` when an indicator is given by sex). Rows for other districts are dropped;
-    rows without a value (suppressed) are skipped.
+    (default ``Fingertips``), ``annual_quarter`` (default 4), ``returns: false`` or
+    ``comparators: false`` (take only the other table: a figure another file already gives must not
+    come twice). Only the headline rows are kept (empty ``Category Type``; ``Persons`` when an
+    indicator is given by sex). Rows for other districts are dropped; rows without a value
+    (suppressed) are skipped.
     """
     df, rows, where = read_table(path, label, options, header_has=("Indicator ID",))
     return fingertips_tables(df, rows, where, ctx, options)

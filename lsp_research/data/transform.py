@@ -51,7 +51,10 @@ def _cross_file_duplicates(df: pd.DataFrame, key: list[str]) -> list[Problem]:
                         f,
                         r,
                         ", ".join(key),
-                        f"duplicated row: same {', '.join(key)} as {first[tup][0]} row {first[tup][1]}",
+                        f"duplicated row: same {', '.join(key)} as {first[tup][0]} row {first[tup][1]}"
+                        " (one figure must come from one file: remove it from one of them, or, for a "
+                        "Fingertips download, set 'comparators: false' or 'returns: false' on its "
+                        "catalogue entry)",
                         ", ".join(tup),
                     )
                 )
