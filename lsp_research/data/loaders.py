@@ -18,6 +18,9 @@ problems of all files in one message. The formats (the ``format`` of a file in t
 ``fingertips``
     a Fingertips (PHE/OHID) data download CSV, converted to indicator ``returns`` (rows for the district
     or its wards) and ``comparators`` (rows for England and regions).
+``ons_lsoa_ward``, ``imd_lsoa``
+    the ONS LSOA-to-ward best-fit lookup and the English Indices of Deprivation 2019 LSOA file (File 7),
+    which together give the ward ``imd_ward`` table (see :mod:`.lsoa`).
 ``ons_boundary``
     an ONS ward boundary file (see :func:`lsp_research.geo.load_boundaries`).
 
@@ -50,6 +53,7 @@ import pyarrow.csv as pa_csv
 
 from ..errors import DataValidationError, Problem
 from .fingertips import FINGERTIPS_COLUMNS, fingertips_period, fingertips_tables
+from .lsoa import imd_lsoa_table, lsoa_ward_lookup
 from .sape import WARD_COL_HEADERS, age_column, esp_band, norm_header, sape_tables, sex_of_sheet
 from .schemas import TABLE_NAMES, Context, spec, tag_rows, validate
 
@@ -81,7 +85,7 @@ __all__ = [
 #: Which contract tables each source may hold.
 SOURCE_TABLES = {
     "geography": ("boundaries", "area_committees", "wellness_centres"),
-    "deprivation": ("imd_ward",),
+    "deprivation": ("imd_ward", "imd_lsoa", "lsoa_ward"),
     "population": ("mid_year_estimates",),
     "mortality": ("deaths",),
     "hospital": ("admissions",),
@@ -565,6 +569,24 @@ def load_fingertips(
     return fingertips_tables(df, rows, where, ctx, options)
 
 
+def load_lsoa_ward(
+    path: Path, ctx: Context, label: str, options: dict
+) -> tuple[dict, list[Problem]]:
+    """An ONS LSOA-to-ward best-fit lookup -> ``lsoa_ward`` (see :mod:`.lsoa`)."""
+    df, rows, where = read_table(path, label, options, header_has=("^lsoa\\d{2}cd$",))
+    look, problems = lsoa_ward_lookup(df, rows, where, ctx)
+    return ({"lsoa_ward": look} if len(look) else {}), problems
+
+
+def load_imd_lsoa(
+    path: Path, ctx: Context, label: str, options: dict
+) -> tuple[dict, list[Problem]]:
+    """An English Indices of Deprivation LSOA file (File 7 layout) -> ``imd_lsoa`` (see :mod:`.lsoa`)."""
+    df, rows, where = read_table(path, label, options, header_has=("LSOA code (2011)",))
+    imd, problems = imd_lsoa_table(df, rows, where)
+    return ({"imd_lsoa": imd} if len(imd) else {}), problems
+
+
 # ---------------------------------------------------------------------------------------------------
 
 LOADERS = {
@@ -572,6 +594,8 @@ LOADERS = {
     "partner_return": load_partner_return,
     "ons_mye_sape": load_mye_sape,
     "fingertips": load_fingertips,
+    "ons_lsoa_ward": load_lsoa_ward,
+    "imd_lsoa": load_imd_lsoa,
 }
 
 

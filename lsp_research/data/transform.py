@@ -10,6 +10,7 @@ from ..config import CRS_BNG
 from ..errors import Problem
 from ..geo import assign_ward, points_from_xy
 from .corrections import resolve_corrections
+from .lsoa import imd_ward_from_lsoa
 from .schemas import RETURN_DUE_DAYS, Context
 from .units import SNAP_M
 
@@ -126,6 +127,8 @@ def geography_tables(
     ac = _need(
         tables, "area_committees", "geography", labels.get("area_committees", "geography"), problems
     )
+    if "imd_ward" not in tables and "imd_lsoa" in tables and "lsoa_ward" in tables:
+        tables = {**tables, **_imd_from_lsoa(tables, ctx, problems, labels)}
     imd = _need(tables, "imd_ward", "deprivation", labels.get("imd_ward", "deprivation"), problems)
     wc = _need(
         tables,
@@ -172,6 +175,14 @@ def geography_tables(
         ["centre_id", "centre_name", "ward_code", "opened", "easting", "northing", "geometry"]
     ]
     return {"wards": out, "centres": centres.sort_values("centre_id").reset_index(drop=True)}
+
+
+def _imd_from_lsoa(tables: dict, ctx: Context, problems: list[Problem], labels: dict) -> dict:
+    """``imd_ward`` made from LSOA scores and the LSOA-to-ward lookup (see :mod:`.lsoa`)."""
+    imd, look = pd.concat(tables["imd_lsoa"]), pd.concat(tables["lsoa_ward"])
+    got, p = imd_ward_from_lsoa(imd, look, ctx, labels)
+    problems.extend(p)
+    return {"imd_ward": [got]} if got is not None else {}
 
 
 def unit_tables(

@@ -1,0 +1,83 @@
+"""Public files in their published layout build through the same build: the IoD 2019 LSOA file with the
+ONS LSOA-to-ward lookup, police.uk street-level crime, and the persons-only mid-year estimates."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from lsp_research import data
+from lsp_research.errors import DataValidationError
+
+PUBLISHED = Path(__file__).parent / "fixtures" / "published"
+IMD = "File_7_IoD2019_Scores_Ranks_Deciles_and_Population_Denominators.csv"
+LOOKUP = "LSOA11_WD19_LAD19_EW_LU.csv"
+
+
+def _catalogue(raw, **changes):
+    cat = yaml.safe_load((raw / "catalogue.yml").read_text())
+    for source, files in changes.items():
+        cat["sources"][source]["files"] = files
+    (raw / "catalogue.yml").write_text(yaml.safe_dump(cat, sort_keys=False))
+
+
+def _with_imd(raw, imd_text=None, lookup_text=None):
+    for name, text in ((IMD, imd_text), (LOOKUP, lookup_text)):
+        dst = raw / "deprivation" / name
+        if text is None:
+            shutil.copy(PUBLISHED / name, dst)
+        else:
+            dst.write_bytes(text.encode("utf-8"))
+    _catalogue(
+        raw,
+        deprivation=[
+            {"path": f"deprivation/{IMD}", "format": "imd_lsoa"},
+            {"path": f"deprivation/{LOOKUP}", "format": "ons_lsoa_ward"},
+        ],
+    )
+
+
+def test_iod2019_lsoa_scores_become_population_weighted_ward_scores(tiny_raw, tmp_path):
+    _with_imd(tiny_raw)
+    data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p", sources=["geography"])
+    wards = pd.read_parquet(tmp_path / "p" / "wards.parquet").set_index("ward_code")
+    # Barnes: LSOAs 001A (20.5, 1,500 people) and 001B (30.1, 1,700 people)
+    barnes = (20.5 * 1500 + 30.1 * 1700) / 3200
+    assert wards.loc["E05001153", "imd2010_score"] == pytest.approx(barnes, abs=1e-3)
+    castle = (45.0 * 1600 + 25.2 * 1400) / 3000
+    assert wards.loc["E05001154", ["imd2004_score", "imd2007_score"]].tolist() == pytest.approx(
+        [castle, castle], abs=1e-3
+    )  # one edition: every edition column holds it
+    # the most deprived ward (Castle, 35.76) is in quintile 1
+    assert wards["imd_quintile"].to_dict()["E05001154"] == 1
+
+
+def test_a_bad_iod_score_is_refused_with_file_row_and_column(tiny_raw, tmp_path):
+    text = (PUBLISHED / IMD).read_text()
+    lines = text.splitlines()
+    lines[3] = lines[3].replace(",45.000,", ",n/a,")
+    _with_imd(tiny_raw, imd_text="\r\n".join(lines) + "\r\n")
+    with pytest.raises(DataValidationError) as exc:
+        data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p", sources=["geography"])
+    assert (
+        f"deprivation/{IMD}, row 4, column 'Index of Multiple Deprivation (IMD) Score': expected an "
+        "IMD score between 0 and 100 (got 'n/a')" in str(exc.value)
+    )
+
+
+def test_a_lookup_ward_outside_the_boundary_file_is_refused_with_its_row(tiny_raw, tmp_path):
+    text = (PUBLISHED / LOOKUP).read_text(encoding="utf-8-sig")
+    text = text.replace(
+        "E01008707,Sunderland 004B,E05001156", "E01008707,Sunderland 004B,E05001199"
+    )
+    _with_imd(tiny_raw, lookup_text="\ufeff" + text)
+    with pytest.raises(DataValidationError) as exc:
+        data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p", sources=["geography"])
+    assert (
+        f"deprivation/{LOOKUP}, row 9, column 'WD19CD': not a ward code of the boundary file"
+        in str(exc.value)
+    )
