@@ -81,3 +81,60 @@ def test_a_lookup_ward_outside_the_boundary_file_is_refused_with_its_row(tiny_ra
         f"deprivation/{LOOKUP}, row 9, column 'WD19CD': not a ward code of the boundary file"
         in str(exc.value)
     )
+
+
+# --- police.uk street-level crime ---------------------------------------------------------------------
+
+STREET = ("2009-12-northumbria-street.csv", "2010-01-northumbria-street.csv")
+
+
+def _with_police(raw, december=None):
+    _with_imd(raw)
+    for name in STREET:
+        shutil.copy(PUBLISHED / name, raw / "police" / name)
+    if december is not None:
+        (raw / "police" / STREET[0]).write_text(december)
+    _catalogue(raw, police=[{"path": "police/*-street.csv", "format": "police_uk"}])
+
+
+def test_police_uk_crimes_are_placed_in_wards_by_location_then_lsoa(tiny_raw, tmp_path):
+    _with_police(tiny_raw)
+    data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p", sources=["police"])
+    inc = pd.read_parquet(tmp_path / "p" / "incidents.parquet")
+    got = inc[["offence_group", "ward_code", "period"]].values.tolist()
+    assert got == [
+        ["Violence and sexual offences", "E05001153", "2009Q3"],  # by location
+        ["Anti-social behaviour", "E05001154", "2009Q3"],
+        ["Criminal damage and arson", "E05001154", "2009Q3"],  # outside every ward: its LSOA's ward
+        ["Other theft", "E05001156", "2009Q3"],  # no location: its LSOA's ward
+        ["Public order", "E05001155", "2009Q4"],  # January is in the fourth quarter
+        ["Shoplifting", "E05001156", "2009Q4"],
+    ]  # the Newcastle crime of the force's file is not the district's
+    assert (
+        inc["incident_id"].iloc[1] == f"police/{STREET[0]}#3"
+    )  # anti-social behaviour: no Crime ID
+    assert inc["hour"].isna().all() and inc["alcohol_flag"].isna().all()  # not published
+    assert str(inc["date"].iloc[0].date()) == "2009-12-01"
+
+
+def test_a_bad_police_uk_month_is_refused_with_file_row_and_column(tiny_raw, tmp_path):
+    text = (
+        (PUBLISHED / STREET[0])
+        .read_text()
+        .replace(",2009-12,Northumbria", ",Dec 2009,Northumbria", 1)
+    )
+    _with_police(tiny_raw, december=text)
+    with pytest.raises(DataValidationError) as exc:
+        data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p", sources=["police"])
+    assert (
+        f"police/{STREET[0]}, row 2, column 'Month': Month must be YYYY-MM, e.g. 2009-12 (got 'Dec 2009')"
+        in str(exc.value)
+    )
+
+
+def test_police_uk_without_an_lsoa_lookup_says_what_it_needs(tiny_raw, tmp_path):
+    for name in STREET:
+        shutil.copy(PUBLISHED / name, tiny_raw / "police" / name)
+    _catalogue(tiny_raw, police=[{"path": "police/*-street.csv", "format": "police_uk"}])
+    with pytest.raises(DataValidationError, match="add the ONS LSOA-to-ward lookup"):
+        data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p", sources=["police"])

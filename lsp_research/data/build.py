@@ -271,6 +271,11 @@ def _geography_unit(
         ids = set(pd.concat(gt["wellness_centres"])["centre_id"].dropna())
         ctx = Context(ctx.ward_codes, ctx.lad_code, ctx.period, frozenset(ids), hint=hint)
     ctx = dataclasses.replace(ctx, indicator_codes=codes)
+    if "lsoa_ward" in dt:  # police.uk crimes are kept, and placed, through the district's LSOAs
+        look = pd.concat(dt["lsoa_ward"])
+        ctx = dataclasses.replace(
+            ctx, lsoa_wards=tuple(zip(look["lsoa_code"], look["ward_code"], strict=True))
+        )
     geo_tables = {**bt, **gt, **dt}
     labels = {}
     for i in inputs.get("geography", []) + inputs.get("deprivation", []):

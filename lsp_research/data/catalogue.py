@@ -53,6 +53,7 @@ FORMATS = (
     "partner_return",
     "ons_lsoa_ward",
     "imd_lsoa",
+    "police_uk",
 )
 
 #: The sources the build knows, in build order (geography first: every other source is checked

@@ -21,6 +21,8 @@ problems of all files in one message. The formats (the ``format`` of a file in t
 ``ons_lsoa_ward``, ``imd_lsoa``
     the ONS LSOA-to-ward best-fit lookup and the English Indices of Deprivation 2019 LSOA file (File 7),
     which together give the ward ``imd_ward`` table (see :mod:`.lsoa`).
+``police_uk``
+    a police.uk street-level crime CSV, converted to ``incidents`` (see :mod:`.policeuk`).
 ``ons_boundary``
     an ONS ward boundary file (see :func:`lsp_research.geo.load_boundaries`).
 
@@ -54,6 +56,7 @@ import pyarrow.csv as pa_csv
 from ..errors import DataValidationError, Problem
 from .fingertips import FINGERTIPS_COLUMNS, fingertips_period, fingertips_tables
 from .lsoa import imd_lsoa_table, lsoa_ward_lookup
+from .policeuk import police_uk_tables
 from .sape import WARD_COL_HEADERS, age_column, esp_band, norm_header, sape_tables, sex_of_sheet
 from .schemas import TABLE_NAMES, Context, spec, tag_rows, validate
 
@@ -587,6 +590,14 @@ def load_imd_lsoa(
     return ({"imd_lsoa": imd} if len(imd) else {}), problems
 
 
+def load_police_uk(
+    path: Path, ctx: Context, label: str, options: dict
+) -> tuple[dict, list[Problem]]:
+    """A police.uk street-level crime CSV -> ``incidents`` (see :mod:`.policeuk`)."""
+    df, rows, where = read_table(path, label, options, header_has=("Crime ID",))
+    return police_uk_tables(df, rows, where, ctx)
+
+
 # ---------------------------------------------------------------------------------------------------
 
 LOADERS = {
@@ -596,6 +607,7 @@ LOADERS = {
     "fingertips": load_fingertips,
     "ons_lsoa_ward": load_lsoa_ward,
     "imd_lsoa": load_imd_lsoa,
+    "police_uk": load_police_uk,
 }
 
 

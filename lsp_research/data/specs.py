@@ -55,6 +55,8 @@ class Context:
     #: The indicator codes of the registry (empty: not checked). Returns for other codes are warned
     #: about, not refused; Board decisions must name a registered indicator.
     indicator_codes: frozenset = frozenset()
+    #: (LSOA code, ward code) of the district's LSOAs, from an LSOA-to-ward lookup (empty: none given).
+    lsoa_wards: tuple = ()
 
     @property
     def start(self) -> datetime.date:

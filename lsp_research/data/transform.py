@@ -222,6 +222,11 @@ def unit_tables(
             pts = points_from_xy(df["easting"].fillna(0), df["northing"].fillna(0), data=df)
             pts = assign_ward(pts, geo["wards"], snap_m=SNAP_M)
             outside = pts["ward_code"].isna() & df["easting"].notna() & df["northing"].notna()
+            if "lsoa_ward" in pts.columns:  # police.uk: no location, or outside -> the LSOA's ward
+                fallback = pts["ward_code"].isna() & pts["lsoa_ward"].notna()
+                pts.loc[fallback, "ward_code"] = pts.loc[fallback, "lsoa_ward"]
+                outside = outside & ~fallback
+                pts = pts.drop(columns="lsoa_ward")
             for f, r, x, y in df.loc[
                 outside.to_numpy(), ["_file", "_row", "easting", "northing"]
             ].to_numpy():
