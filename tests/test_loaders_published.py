@@ -138,3 +138,53 @@ def test_police_uk_without_an_lsoa_lookup_says_what_it_needs(tiny_raw, tmp_path)
     _catalogue(tiny_raw, police=[{"path": "police/*-street.csv", "format": "police_uk"}])
     with pytest.raises(DataValidationError, match="add the ONS LSOA-to-ward lookup"):
         data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p", sources=["police"])
+
+
+# --- persons-only mid-year estimates -------------------------------------------------------------------
+
+SAPE_P = "SAPE_mid-2009_ward_persons.xlsx"
+
+
+def _with_persons(raw, persons=True):
+    shutil.copy(PUBLISHED / SAPE_P, raw / "population" / SAPE_P)
+    entry = {"path": f"population/{SAPE_P}", "format": "ons_mye_sape"}
+    if persons:
+        entry["persons"] = True
+    _catalogue(raw, population=[entry])
+
+
+def test_persons_only_estimates_build_and_the_manifest_says_what_they_cannot_give(
+    tiny_raw, tmp_path
+):
+    _with_persons(tiny_raw)
+    data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p", sources=["population"])
+    pop = pd.read_parquet(tmp_path / "p" / "population.parquet")
+    assert set(pop["sex"]) == {"P"} and set(pop["year"]) == {2009}
+    barnes = pop.query("ward_code == 'E05001153'").set_index("age_band")["population"]
+    assert barnes["0-4"] == 10 + 11 + 12 + 10 + 11 and barnes["90+"] == 5
+    assert "E05001092" not in set(pop["ward_code"])  # Newcastle's row
+    limits = data.manifest(tmp_path / "p")["tables"]["population"]["limits"]
+    assert "sex-specific rates" in limits and "population pyramid cannot be computed" in limits
+
+
+def test_a_persons_only_workbook_without_the_option_says_how_to_read_it(tiny_raw, tmp_path):
+    _with_persons(tiny_raw, persons=False)
+    with pytest.raises(DataValidationError) as exc:
+        data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p", sources=["population"])
+    assert f"population/{SAPE_P}: no worksheet" in str(exc.value)
+    assert "set 'persons: true' on the catalogue entry" in str(exc.value)
+
+
+def test_a_bad_persons_count_is_refused_with_sheet_row_and_column(tiny_raw, tmp_path):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(PUBLISHED / SAPE_P)
+    wb["Mid-2009 Persons"]["G6"] = "twelve"  # Castle's age 1 (worksheet row 6, column '1')
+    _with_persons(tiny_raw)
+    wb.save(tiny_raw / "population" / SAPE_P)
+    with pytest.raises(DataValidationError) as exc:
+        data.build(raw_dir=tiny_raw, processed_dir=tmp_path / "p", sources=["population"])
+    assert (
+        f"population/{SAPE_P} (sheet 'Mid-2009 Persons'), row 6, column '1': wrong type: expected a "
+        "whole number of people (got 'twelve')" in str(exc.value)
+    )

@@ -527,11 +527,13 @@ def load_mye_sape(
     if path.suffix.lower() in _EXCEL:
         sheets = read_excel_sheets(path, label)
         wanted = options.get("sheets")
-        parts = []
+        parts, skipped_persons = [], 0
         for name, grid in sheets.items():
             if wanted and name not in wanted:
                 continue
-            if not wanted and sex_of_sheet(name) == "P":
+            persons = sex_of_sheet(name) == "P"
+            if not wanted and persons != bool(options.get("persons")):
+                skipped_persons += persons
                 continue
             try:
                 df, rows = table_from_grid(
@@ -541,12 +543,19 @@ def load_mye_sape(
                 continue  # notes or metadata sheets
             parts.append((df, rows, f"{label} (sheet '{name}')", name))
         if not parts:
+            hint = (
+                "; the Persons sheet is persons only: set 'persons: true' on the catalogue entry "
+                "(sex-specific figures then cannot be computed)"
+                if skipped_persons
+                else ""
+            )
             return {}, [
                 Problem(
                     label,
                     None,
                     None,
-                    "no worksheet with a ward code column (e.g. 'Ward Code 1', WD09CD) and age columns",
+                    "no worksheet with a ward code column (e.g. 'Ward Code 1', WD09CD) and age "
+                    f"columns{hint}",
                 )
             ]
     else:

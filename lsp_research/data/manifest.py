@@ -24,6 +24,7 @@ from ..errors import LspError
 from ..periods import Quarter
 from .catalogue import Catalogue
 from .inputs import sha256_file
+from .sape import PERSONS_ONLY
 from .units import BUILD_VERSION, UNIT_SOURCES
 
 if TYPE_CHECKING:
@@ -161,6 +162,8 @@ def write_outputs(
                     "coverage": _coverage(name, df),
                     "built_at": now,
                 }
+                if name == "population" and len(df) and set(df["sex"].unique()) == {"P"}:
+                    manifest["tables"][name]["limits"] = PERSONS_ONLY
                 report.rows[name] = int(len(df))
             manifest["sources"][unit] = {
                 "signature": spec_["signature"],

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 
 from ..config import ESP2013_BANDS
 from ..errors import Problem
@@ -137,6 +138,8 @@ def sape_tables(
     if len(tidy) == 0:
         return {}, problems
     sp = spec("mid_year_estimates", ctx)
+    if options.get("persons"):
+        sp = persons_spec(sp)
     out = []
     for where, part in tidy.groupby("_file", sort=False):
         parsed, p = validate(
@@ -145,6 +148,27 @@ def sape_tables(
         problems += [q for q in p if not q.rule.startswith("duplicated row")]
         out.append(tag_rows(parsed, str(where), part["_row"].to_numpy()))
     return {"mid_year_estimates": pd.concat(out, ignore_index=True)}, problems
+
+
+#: What persons-only population estimates cannot give (kept in the manifest, and in the guide).
+PERSONS_ONLY = (
+    "persons only (no sex): sex-specific rates and directly standardised rates (DSRs) by sex, "
+    "life expectancy by sex, and the population pyramid cannot be computed; persons rates and "
+    "persons DSRs can"
+)
+
+
+def persons_spec(sp):
+    """The ``mid_year_estimates`` schema with sex ``P`` (persons) as the only sex allowed."""
+    cols = tuple(
+        type(c)(
+            c.name, c.kind, c.required, (pa.Check.isin(["P"], error="sex must be P (persons)"),)
+        )
+        if c.name == "sex"
+        else c
+        for c in sp.columns
+    )
+    return type(sp)(sp.name, cols, sp.key, sp.frame_checks)
 
 
 @dataclass(frozen=True)
@@ -236,6 +260,7 @@ def _layout(df, rows, where, sheet, filename, ctx, options):
         and col_sexes == {None}
         and sheet_sex in (None, "P")
         and not options.get("sex")
+        and not options.get("persons")
     ):
         return (
             df,
@@ -246,7 +271,8 @@ def _layout(df, rows, where, sheet, filename, ctx, options):
                     where,
                     None,
                     "sex",
-                    "population must be by sex: no sex column, no M/F-prefixed age columns and no Males/Females sheet",
+                    "population must be by sex: no sex column, no M/F-prefixed age columns and no Males/Females "
+                    "sheet (for persons-only estimates set 'persons: true' on the catalogue entry)",
                 )
             ],
         )
@@ -298,7 +324,9 @@ def _long(df, rows, where, lay: _Layout, options) -> tuple[pd.DataFrame, list[Pr
         text = df[c].astype(str).str.replace(",", "", regex=False).str.strip()
         num = pd.to_numeric(text, errors="coerce")
         problems += _count_problems(df, rows, where, c, num, text)
-        if lay.sex_col is not None:
+        if options.get("persons"):
+            sex = pd.Series("P", index=df.index)
+        elif lay.sex_col is not None:
             sex = (
                 df[lay.sex_col]
                 .astype(str)
