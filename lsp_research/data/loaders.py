@@ -31,8 +31,9 @@ Row numbers in problems count the header as row 1, so they match a spreadsheet o
 >>> import io, tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (d / "targets.csv").write_text("indicator_code,financial_year,area_code,target\\n"
-...                                    "NI39,2009-10,E08000024,2100\\nNI39,2019-20,E08000024,x\\n")
->>> tables, problems = load_file(d / "targets.csv", "contract_csv", Context(), label="targets.csv")
+...                                    "NI39,2009-10,E06000999,2100\\nNI39,2019-20,E06000999,x\\n")
+>>> ctx = Context(lad_code="E06000999")
+>>> tables, problems = load_file(d / "targets.csv", "contract_csv", ctx, label="targets.csv")
 >>> tables["targets"]["target"].tolist()
 [2100.0, nan]
 >>> print(problems[0])
