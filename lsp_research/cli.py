@@ -33,6 +33,7 @@ from .errors import LspError
 #: sets ``func``, called with the parsed arguments and returning the exit code) and its help line.
 COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("lsp_research.data.commands", "build, check and generate the data"),
+    "init": ("lsp_research.place_init", "write the place file for a district from ONS files"),
     "run": (
         "lsp_research.reporting.commands",
         "run every report of programme.yml for one quarter and publish reports/<period>/",

@@ -18,6 +18,11 @@ editing code (for real partner data, or for tests):
 and ``LSP_CATALOGUE``, ``LSP_PROGRAMME``, ``LSP_REGISTRY`` name other catalogue, programme and indicator
 registry files.
 
+**The place** (district, region, comparators, area committees and their wards, boundary year) is one
+YAML file, read by :func:`place`: ``LSP_PLACE`` names it, else ``place.yml`` at the project root, else the
+default ``resources/places/sunderland.yml``. ``LAD_CODE``, ``LAD_NAME``, ``REGION_CODE`` and
+``REGION_NAME`` are read from it when the package is imported.
+
 Paths are read through :func:`get_paths` at call time, so a test or a runner may set the variables after
 import.
 
@@ -28,13 +33,23 @@ import.
 'EPSG:27700'
 >>> sum(ESP2013), len(ESP2013), sum(ESP1976), len(ESP1976)
 (100000, 19, 100000, 18)
+>>> p = place(DEFAULT_PLACE)
+>>> p.name, p.district_code, p.region_name, p.region_code, p.boundary_year
+('Sunderland', 'E08000024', 'North East', 'E12000001', 2009)
+>>> len(p.ward_codes), sorted(p.areas)[:2], p.area_of("E05001153")
+(25, ['Coalfield', 'East'], 'West')
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJ_ROOT = PACKAGE_DIR.parent
@@ -49,10 +64,8 @@ CRS_WGS84 = "EPSG:4326"
 #: The seed every synthetic generator starts from.
 DEFAULT_SEED = 20090401
 
-#: Sunderland metropolitan district.
-LAD_CODE = "E08000024"
-LAD_NAME = "Sunderland"
-REGION_CODE = "E12000001"
+#: The default place file (see :func:`place`).
+DEFAULT_PLACE = RESOURCES_DIR / "places" / "sunderland.yml"
 ENGLAND_CODE = "E92000001"
 
 #: ESP 2013 age bands (19 bands to 90+) and weights per 100,000.
@@ -70,6 +83,147 @@ ESP1976 = (
     8000, 7000, 7000, 7000, 7000, 7000, 7000, 7000, 7000, 7000,
     7000, 6000, 5000, 4000, 3000, 2000, 1000, 1000,
 )  # fmt: skip
+
+_DISTRICT = re.compile(r"^E0[6-9]\d{6}$")
+_REGION = re.compile(r"^E12\d{6}$")
+_WARD = re.compile(r"^(E05\d{6}|\d{2}[A-Z]{4})$")
+
+
+@dataclass(frozen=True)
+class Place:
+    """The place a project reports on, as its place file gives it (see :func:`place`)."""
+
+    name: str
+    district_code: str
+    region_name: str
+    region_code: str
+    boundary_year: int | None
+    #: (name, code) of the areas every indicator is compared with
+    comparators: tuple[tuple[str, str], ...]
+    #: each area committee (or its equivalent) and its wards as (code, name)
+    areas: dict[str, tuple[tuple[str, str], ...]]
+    areas_label: str = "area committee"
+    path: Path | None = None
+
+    @property
+    def ward_codes(self) -> tuple[str, ...]:
+        """Every ward code of the place, sorted."""
+        return tuple(sorted(code for wards in self.areas.values() for code, _ in wards))
+
+    def area_of(self, ward_code: str) -> str | None:
+        """The area committee holding ``ward_code``, or None."""
+        return next((a for a, ws in self.areas.items() if any(c == ward_code for c, _ in ws)), None)
+
+    def to_dict(self) -> dict:
+        """The place as its file writes it."""
+        out = {
+            "name": self.name,
+            "district_code": self.district_code,
+            "region": {"name": self.region_name, "code": self.region_code},
+            "country": {"name": "England", "code": ENGLAND_CODE},
+            "boundary_year": self.boundary_year,
+            "comparators": [{"name": n, "code": c} for n, c in self.comparators],
+            "areas_label": self.areas_label,
+            "areas": {a: [{"code": c, "name": n} for c, n in ws] for a, ws in self.areas.items()},
+        }
+        return out
+
+
+def place_path() -> Path:
+    """The place file in use: ``LSP_PLACE``, else ``place.yml`` at the project root, else the default."""
+    env = os.environ.get("LSP_PLACE")
+    if env:
+        return Path(env).expanduser().resolve()
+    local = PROJ_ROOT / "place.yml"
+    return local if local.is_file() else DEFAULT_PLACE
+
+
+def _text(data: dict, key: str, where: str, pattern: re.Pattern | None = None) -> str:
+    value = data.get(key)
+    if not isinstance(value, (str, int)) or not str(value).strip():
+        raise ConfigError(f"{where}: '{key}' is missing or empty")
+    value = str(value).strip()
+    if pattern is not None and not pattern.match(value):
+        raise ConfigError(f"{where}: '{key}' is {value!r}, expected a code like {pattern.pattern}")
+    return value
+
+
+def parse_place(data, where: str = "place file") -> Place:
+    """A :class:`Place` from the mapping of a place file; :class:`ConfigError` naming the key when invalid.
+
+    >>> parse_place({"name": "X", "district_code": "E0800002"})
+    Traceback (most recent call last):
+    ...
+    lsp_research.errors.ConfigError: place file: 'district_code' is 'E0800002', expected a code like ^E0[6-9]\\d{6}$
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping with name, district_code, region and areas")
+    region = data.get("region") or {}
+    if not isinstance(region, dict):
+        raise ConfigError(f"{where}: 'region' must be a mapping with name and code")
+    comparators = []
+    for i, c in enumerate(data.get("comparators") or [], start=1):
+        if not isinstance(c, dict):
+            raise ConfigError(f"{where}: comparator {i} must be a mapping with name and code")
+        comparators.append((_text(c, "name", f"{where}, comparator {i}"), str(c.get("code", ""))))
+    areas_in = data.get("areas") or {}
+    if not isinstance(areas_in, dict):
+        raise ConfigError(f"{where}: 'areas' must map each area committee to its wards")
+    areas, seen = {}, {}
+    for area, wards in areas_in.items():
+        if not isinstance(wards, list) or not wards:
+            raise ConfigError(f"{where}: area '{area}' must list its wards (code and name)")
+        got = []
+        for j, w in enumerate(wards, start=1):
+            w_where = f"{where}, area '{area}', ward {j}"
+            if not isinstance(w, dict):
+                raise ConfigError(f"{w_where}: expected a mapping with code and name")
+            code = _text(w, "code", w_where, _WARD)
+            if code in seen:
+                raise ConfigError(f"{w_where}: ward {code} is also in area '{seen[code]}'")
+            seen[code] = area
+            got.append((code, _text(w, "name", w_where)))
+        areas[str(area)] = tuple(got)
+    year = data.get("boundary_year")
+    if year is not None and not (isinstance(year, int) and 1990 <= year <= 2100):
+        raise ConfigError(f"{where}: 'boundary_year' is {year!r}, expected a year such as 2009")
+    return Place(
+        name=_text(data, "name", where),
+        district_code=_text(data, "district_code", where, _DISTRICT),
+        region_name=_text(region, "name", f"{where}, region") if region else "",
+        region_code=_text(region, "code", f"{where}, region", _REGION) if region else "",
+        boundary_year=year,
+        comparators=tuple(comparators),
+        areas=areas,
+        areas_label=str(data.get("areas_label") or "area committee"),
+    )
+
+
+def place(path: str | Path | None = None) -> Place:
+    """The place the project reports on, read from its place file (default :func:`place_path`).
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, not YAML, or a key is missing or invalid (the message names it).
+    """
+    p = Path(path) if path is not None else place_path()
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"place file {p} cannot be read: {exc.strerror or exc}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"place file {p} is not valid UTF-8 YAML: {exc}") from None
+    got = parse_place(data, str(p))
+    return Place(**{**got.__dict__, "path": p})
+
+
+_PLACE = place()
+#: The district the project reports on (from the place file).
+LAD_CODE = _PLACE.district_code
+LAD_NAME = _PLACE.name
+REGION_CODE = _PLACE.region_code
+REGION_NAME = _PLACE.region_name
 
 SYNTHETIC_NOTICE = (
     "This report uses the synthetic default data set shipped with lsp-research. It is shaped on public "

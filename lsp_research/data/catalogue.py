@@ -45,7 +45,16 @@ from ..periods import Quarter
 
 #: The formats a raw file may be in. ``contract_csv`` is the contract's own layout
 #: (``docs/data_contract.md``); the others are real public formats converted by :mod:`.loaders`.
-FORMATS = ("contract_csv", "ons_boundary", "ons_mye_sape", "fingertips", "partner_return")
+FORMATS = (
+    "contract_csv",
+    "ons_boundary",
+    "ons_mye_sape",
+    "fingertips",
+    "partner_return",
+    "ons_lsoa_ward",
+    "imd_lsoa",
+    "police_uk",
+)
 
 #: The sources the build knows, in build order (geography first: every other source is checked
 #: against its ward codes).

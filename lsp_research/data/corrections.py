@@ -9,7 +9,7 @@ be ordered: that is a problem naming both files and rows.
 
 >>> ret = pd.DataFrame({
 ...     "indicator_code": ["NI40", "NI40", "NI8"], "period": ["2009Q3"] * 3,
-...     "area_code": ["E08000024"] * 3, "value": [61.0, 64.5, 22.0],
+...     "area_code": ["E06000999"] * 3, "value": [61.0, 64.5, 22.0],
 ...     "numerator": [None] * 3, "denominator": [None] * 3,
 ...     "submitted_on": pd.to_datetime(["2010-02-01", "2010-04-20", "2010-02-03"]),
 ...     "submitted_by": ["Police", "Police (performance)", "Council"],
