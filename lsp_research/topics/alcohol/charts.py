@@ -13,7 +13,7 @@ from ...plots import PALETTE, figure
 from ...plots.stats_charts import funnel_plot, spc_chart
 from .analysis import SIGNIFICANCE_LEVELS, AlcoholResults
 from .inputs import MEASURE_LABELS
-from .suppression import joint_withheld
+from .suppression import area_withhold, gradient_withheld, joint_withheld, trend_withheld
 
 #: Colours of the significance categories: ColorBrewer RdBu (colour-blind safe), with hatching so the
 #: categories also survive grey-scale printing. High admissions or incidents are the concern.
@@ -41,7 +41,7 @@ HOT_SPOT_STYLE = {
 
 def trend(res: AlcoholResults):
     """City DSR by financial year with 95% intervals."""
-    t = res.trend_year[res.trend_year["shown"]]
+    t = res.trend_year[~trend_withheld(res)]  # no marker for a rate that is not published
     fig, ax = figure(
         f"Sunderland: {res.measure_label} by financial year",
         xlabel="Financial year",
@@ -53,6 +53,11 @@ def trend(res: AlcoholResults):
     ax.set_xticks(x, t["label"])
     ax.set_ylim(bottom=0)
     ax.legend(loc="lower right", frameon=False)
+    if t.empty:
+        return fig, (
+            f"Line chart of the city's directly standardised rate of {res.measure_label} by financial "
+            "year: no rate can be shown (small numbers)."
+        )
     first, last = t.iloc[0], t.iloc[-1]
     change = (last["value"] / first["value"] - 1) * 100
     alt = (
@@ -113,6 +118,9 @@ def spc(res: AlcoholResults):
 def funnel(res: AlcoholResults):
     """Funnel plot of the areas' SARs against their expected admissions."""
     r = res.ratios
+    hidden = area_withhold(res, r, "episodes")
+    if hidden is not None:  # no point for an area whose count is withheld
+        r = r[~hidden]
     return funnel_plot(
         r, "observed", "expected",
         f"{MEASURE_LABELS[res.params.measure].capitalize()}: standardised ratios by {res.area_label}, "
@@ -235,18 +243,24 @@ def day_hour(res: AlcoholResults):
 
 def gradient(res: AlcoholResults):
     """Rates by IMD quintile with 95% intervals, and the fitted SII line."""
-    t = res.gradient.sort_values("rank")
+    hidden = gradient_withheld(res)
+    t = res.gradient.assign(withheld=hidden).sort_values("rank")
     s = res.gradient_summary
     fig, ax = figure(
         f"{MEASURE_LABELS[res.params.measure].capitalize()} by deprivation, {res.window_label}",
         xlabel="Deprivation (population rank, least to most deprived)",
         ylabel="Admissions per 100,000 per year (age-sex standardised)",
     )
+    centre = float(np.sum(t["pop_share"] * t["rank"]))
+    t = t[~t["withheld"]]  # no marker for a fifth whose rate is withheld
     ax.errorbar(t["rank"], t["value"], yerr=[t["value"] - t["lowercl"], t["uppercl"] - t["value"]],
                 fmt="o", color=PALETTE["blue"], capsize=4, label="IMD quintile (95% interval)")  # fmt: skip
-    xs = np.array([0.0, 1.0])
-    ys = s["mean_rate"] + s["sii"] * (xs - float(np.sum(t["pop_share"] * t["rank"])))
-    ax.plot(xs, ys, color=PALETTE["vermillion"], linestyle="--", label="Slope index of inequality")
+    if not hidden.any():  # the slope and any 4 of the 5 rates would give away the fifth
+        xs = np.array([0.0, 1.0])
+        ys = s["mean_rate"] + s["sii"] * (xs - centre)
+        ax.plot(
+            xs, ys, color=PALETTE["vermillion"], linestyle="--", label="Slope index of inequality"
+        )
     for _, row in t.iterrows():
         q = int(row["imd_quintile"])
         tag = {1: " (most deprived)", 5: " (least deprived)"}.get(q, "")
@@ -255,6 +269,12 @@ def gradient(res: AlcoholResults):
     ax.set_xlim(0, 1)
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper left", frameon=False)
+    if hidden.any():
+        return fig, (
+            f"Chart of {res.measure_label} by IMD quintile of wards, {res.window_label}: the rates of "
+            f"{int(hidden.sum())} of the {len(hidden)} fifths, and the slope index of inequality, are "
+            "withheld (small numbers)."
+        )
     alt = (
         f"Chart of {res.measure_label} by IMD quintile of wards, {res.window_label}: "
         f"{number(s['least_deprived_rate'], 0)} per 100,000 in the least deprived fifth and "

@@ -9,9 +9,9 @@ import pandas as pd
 from ... import periods
 from ...disclosure import SUPPRESSED
 from ...formatting import ROUNDING_NOTE, change, formatted_table
-from .analysis import AlcoholResults
+from .analysis import AlcoholResults, withheld_rows
 from .inputs import STANDARD_LABELS
-from .suppression import joint_withheld, ward_withhold
+from .suppression import area_withhold, joint_withheld
 
 _RATE = "{:,.1f}"
 _RATIO = "{:.1f}"
@@ -22,12 +22,32 @@ def _rounded(values) -> pd.Series:
     return pd.Series(np.round(np.asarray(values, dtype=float)), dtype="Int64")
 
 
+def _rate_rules(counts: list[str], derived: list[str], hidden: np.ndarray | None) -> dict:
+    """``show_table`` keywords that tie ``derived`` columns (rates, ratios, limits) to ``counts``: the
+    cells withheld by the one decision (``hidden``, one per row) and everything computed from them."""
+    return {
+        "counts": counts,
+        "dependent": {c: counts for c in derived},
+        "withhold": {} if hidden is None else dict.fromkeys(counts, hidden),
+    }
+
+
+_ADMISSIONS = ["Episodes", "Admissions (AAF-weighted)"]
+
+
+def _withhold_words(df: pd.DataFrame, column: str, hidden: np.ndarray | None) -> None:
+    """Withhold a words column (a comparison with the city) where the count behind it is withheld."""
+    if hidden is not None and hidden.any():
+        df[column] = np.where(hidden, SUPPRESSED, df[column].to_numpy(dtype=object))
+
+
 @formatted_table
 def trend(res: AlcoholResults, freq: str = "financial_year") -> dict:
     """The city DSR by financial year (or quarter) as a publishable table."""
     t = res.trend_year if freq == "financial_year" else res.trend_quarter
     when = "Financial year" if freq == "financial_year" else "Quarter"
     shown = t["shown"].to_numpy()
+    hidden = withheld_rows(t)
     df = pd.DataFrame({
         when: t["label"].to_numpy(),
         "Episodes": t["episodes"].astype(int).to_numpy(),
@@ -41,7 +61,7 @@ def trend(res: AlcoholResults, freq: str = "financial_year") -> dict:
         "df": df,
         "caption": f"Sunderland: {res.measure_label}, directly standardised rate {per} "
         f"({res.standard_label}, by age and sex)",
-        "counts": ["Episodes", "Admissions (AAF-weighted)"],
+        **_rate_rules(_ADMISSIONS, ["Rate per 100,000", *_LIMITS], hidden),
         "formats": {"Rate per 100,000": _RATE, _LIMITS[0]: _RATE, _LIMITS[1]: _RATE},
         "notes": ["Rates from fewer than 10 (weighted) admissions are not shown."],
     }
@@ -190,14 +210,13 @@ def ratios(res: AlcoholResults) -> dict:
     df = _ratio_frame(res, res.ratios, "Admissions (AAF-weighted)")
     df.insert(1, "Episodes", res.ratios["episodes"].astype(int).to_numpy())
     dep = ["Ratio (city = 100)", *_LIMITS]
-    mask = ward_withhold(res, res.ratios, "episodes")
+    mask = area_withhold(res, res.ratios, "episodes")
+    _withhold_words(df, "Compared with the city", mask)
     return {
         "df": df,
         "caption": f"{res.measure_label.capitalize()} by {res.area_label}, {res.window_label}: "
         "indirectly standardised admission ratios (city rates by age and sex = 100)",
-        "counts": ["Episodes", "Admissions (AAF-weighted)"],
-        "dependent": {c: ["Admissions (AAF-weighted)", "Episodes"] for c in dep},
-        "withhold": {} if mask is None else {"Episodes": mask, "Admissions (AAF-weighted)": mask},
+        **_rate_rules(_ADMISSIONS, dep, mask),
         "not_counts": ["Expected"],
         "formats": {"Expected": "{:,.1f}", **{c: _RATIO for c in dep}},
         "notes": [
@@ -210,7 +229,9 @@ def ratios(res: AlcoholResults) -> dict:
 @formatted_table
 def gradient(res: AlcoholResults) -> dict:
     """Rates by IMD quintile of wards."""
-    t = res.gradient.sort_values("imd_quintile")
+    order = res.gradient["imd_quintile"].to_numpy().argsort(kind="stable")
+    t = res.gradient.iloc[order]
+    hidden = withheld_rows(res.gradient)[order]
     labels = {1: "1 (most deprived)", 5: "5 (least deprived)"}
     df = pd.DataFrame({
         "IMD 2007 quintile of wards": [labels.get(int(q), str(int(q))) for q in t["imd_quintile"]],
@@ -225,7 +246,7 @@ def gradient(res: AlcoholResults) -> dict:
         "df": df,
         "caption": f"{res.measure_label.capitalize()} by deprivation, {res.window_label}: directly "
         f"standardised rates per 100,000 per year ({res.standard_label})",
-        "counts": ["Episodes", "Admissions (AAF-weighted)"],
+        **_rate_rules(_ADMISSIONS, ["Rate per 100,000", *_LIMITS], hidden),
         "formats": {
             "Population share": ".1%",
             "Rate per 100,000": _RATE,
@@ -249,14 +270,13 @@ def incidents(res: AlcoholResults) -> dict:
         "Compared with the city": t["significance"].astype(str).to_numpy(),
     })  # fmt: skip
     dep = ["Rate per 1,000 per year", *_LIMITS, "Ratio (city = 100)"]
-    mask = ward_withhold(res, t, "incidents")
+    mask = area_withhold(res, t, "incidents")
+    _withhold_words(df, "Compared with the city", mask)
     return {
         "df": df,
         "caption": f"Alcohol-related police incidents by {res.area_label}, {res.window_label}: rate per "
         "1,000 residents per year (all ages) and ratio to the city",
-        "counts": ["Incidents"],
-        "dependent": {c: "Incidents" for c in dep},
-        "withhold": {} if mask is None else {"Incidents": mask},
+        **_rate_rules(["Incidents"], dep, mask),
         "formats": {
             "Rate per 1,000 per year": "{:.2f}",
             _LIMITS[0]: "{:.2f}",

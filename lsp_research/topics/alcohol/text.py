@@ -6,6 +6,7 @@ from ...formatting import change, number, percent
 from ...reporting.sanitise import md_escape
 from .analysis import AlcoholResults
 from .inputs import load_fractions
+from .suppression import gradient_withheld, trend_withheld
 from .tables import ni39_reconciliation_frame
 
 
@@ -25,7 +26,7 @@ def _ni39_aside(res: AlcoholResults) -> str:
 def findings(res: AlcoholResults) -> list[str]:
     """The headline findings, in words, every number computed from ``res``."""
     out = []
-    ty = res.trend_year[res.trend_year["shown"]]
+    ty = res.trend_year[~trend_withheld(res)]
     if len(ty):
         first, last = ty.iloc[0], ty.iloc[-1]
         out.append(
@@ -65,8 +66,12 @@ def findings(res: AlcoholResults) -> list[str]:
            if len(high) else ".")
     )  # fmt: skip
     s = res.gradient_summary
+    hidden = gradient_withheld(res)
     out.append(
-        f"Admissions rise with deprivation: {number(s['most_deprived_rate'], 0)} per 100,000 in the most "
+        f"The rates of {int(hidden.sum())} of the {len(hidden)} fifths of wards by deprivation are "
+        "withheld (small numbers), and with them the slope index of inequality and the gap."
+        if hidden.any()
+        else f"Admissions rise with deprivation: {number(s['most_deprived_rate'], 0)} per 100,000 in the most "
         f"deprived fifth of wards against {number(s['least_deprived_rate'], 0)} in the least deprived "
         f"({number(s['ratio'], 1)} times; gap {number(s['gap'], 0)}, 95% interval {number(s['gap_lower'], 0)} to "
         f"{number(s['gap_upper'], 0)}). Slope index of inequality {number(s['sii'], 0)} per 100,000 (95% interval "

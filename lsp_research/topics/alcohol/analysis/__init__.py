@@ -41,10 +41,12 @@ from .strata import (
     band_map,
     complete_years,
     dsr_table,
+    published_counts,
     quarters_frame,
     significance_category,
     standard_weights,
     stratify,
+    withheld_rows,
 )
 
 __all__ = [
@@ -76,10 +78,12 @@ __all__ = [
     "joint_view",
     "ni39_as_returned",
     "night_time_summary",
+    "published_counts",
     "quarters_frame",
     "significance_category",
     "slope_index",
     "standard_weights",
     "stratify",
     "trend_spc",
+    "withheld_rows",
 ]

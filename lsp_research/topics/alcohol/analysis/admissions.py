@@ -10,7 +10,7 @@ from ....config import LAD_CODE
 from ....errors import ParameterError, PeriodError
 from ....performance.assessment import assess
 from ....performance.registry import Registry, load_registry
-from .strata import complete_years, dsr_table, significance_category, stratify
+from .strata import complete_years, dsr_table, significance_category, stratify, withheld_rows
 
 
 def city_trend(
@@ -53,12 +53,16 @@ def city_trend(
 def trend_spc(trend: pd.DataFrame, improvement: str = "decrease"):
     """SPC (Making Data Count XmR) of a trend's published values; lower admissions are better.
 
+    A period whose rate is not published (under 10 weighted admissions, or its counts withheld by
+    :func:`~.strata.withheld_rows`) has no point.
+
     Returns
     -------
     lsp_research.stats.SPCResult
         With the trend's labels as ``x``.
     """
-    shown = trend[trend["shown"] & trend["value"].notna()]
+    shown = trend[trend["shown"].to_numpy(dtype=bool) & ~withheld_rows(trend)]
+    shown = shown[shown["value"].notna()]
     return stats.spc(
         pd.Series(shown["value"].to_numpy(), index=shown["label"]), improvement=improvement
     )

@@ -45,6 +45,10 @@ class AlcoholResults:
     ni39_source: str = "recalculated"
     cell_size: float = 250.0
     permutations: int = 999
+    #: Episodes and alcohol-related incidents by ward in the window: the counts the disclosure decision
+    #: is taken on, whatever the geography, so that every page withholds the same cells.
+    ward_episodes: pd.Series | None = None
+    ward_incidents: pd.Series | None = None
 
     @property
     def window_label(self) -> str:
@@ -141,6 +145,8 @@ def _by_area(p: AlcoholParams, inputs: Inputs, weights, area: str, start, end) -
     grad_strata = strata.stratify(adm, weights, pop, start, end, ["imd_quintile"], std, lookup)
     gradient, gradient_summary = admissions.deprivation_gradient(grad_strata)
     inc_table = incidents.incident_rates(inputs.incidents, pop, start, end, area, lookup)
+    in_window = adm["period"].astype(str).between(str(start), str(end)) & (weights > 0)
+    ward_incidents = incidents.incident_rates(inputs.incidents, pop, start, end)
     joint_table = joint.joint_view(ratios, inc_table, area)
     corr = joint.correlation(joint_table["sar"], joint_table["incident_ratio"])
     areas, ratios, inc_table, joint_table = _named_areas(
@@ -154,6 +160,8 @@ def _by_area(p: AlcoholParams, inputs: Inputs, weights, area: str, start, end) -
         "incidents": inc_table,
         "joint": joint_table,
         "correlation": corr,
+        "ward_episodes": adm.loc[in_window, "ward_code"].astype(str).value_counts(),
+        "ward_incidents": ward_incidents.set_index("ward_code")["incidents"],
     }
 
 

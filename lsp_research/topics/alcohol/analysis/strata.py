@@ -216,6 +216,41 @@ def _drop_empty_strata(strata: pd.DataFrame, what: str) -> pd.DataFrame:
     return strata[~empty]
 
 
+def published_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """The counts a table publishes beside a rate: ``episodes`` and the AAF-weighted ``admissions``
+    (``total_count`` rounded to whole admissions), one row per row of ``table``.
+
+    >>> published_counts(pd.DataFrame({"episodes": [4, 30], "total_count": [3.6, 21.2]}))
+       episodes  admissions
+    0         4           4
+    1        30          21
+    """
+    weighted = np.round(table["total_count"].to_numpy(dtype=float))
+    return pd.DataFrame(
+        {
+            "episodes": table["episodes"].astype(int).to_numpy(),
+            "admissions": pd.Series(weighted, dtype="Int64"),
+        }
+    )
+
+
+def withheld_rows(table: pd.DataFrame) -> np.ndarray:
+    """Which rows of a DSR table (:func:`dsr_table`) disclosure control withholds: a row whose episodes
+    or weighted admissions are withheld (1-5, or hidden so that no such count can be worked out from the
+    others and their total). Its rate and interval are withheld with it.
+
+    >>> t = pd.DataFrame({"episodes": [3, 40, 12, 60], "total_count": [2.5, 30.2, 9.6, 50.0]})
+    >>> withheld_rows(t).tolist()
+    [True, False, True, False]
+    """
+    counts = published_counts(table)
+    out = disclosure.protect(counts, list(counts.columns), total_rows=False)
+    hidden = np.zeros(len(out), dtype=bool)
+    for col in counts.columns:
+        hidden |= out[col].map(lambda v: v == disclosure.SUPPRESSED).to_numpy(dtype=bool)
+    return hidden
+
+
 def dsr_table(
     strata: pd.DataFrame, by: list[str], confidence: float | tuple[float, ...] = 0.95
 ) -> pd.DataFrame:
