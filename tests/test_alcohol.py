@@ -546,3 +546,14 @@ def test_notebook_parameters_fail_before_any_kernel_starts():
     assert "one of: specific, narrow, broad" in text
     assert "one of: 1, 2, 3, 4, 5" in text
     assert "one of: ward, area_committee" in text
+
+
+def test_admissions_outside_the_population_strata_are_named():
+    adm = pd.DataFrame({"period": ["2009Q1", "2009Q2"], "financial_year": 2009,
+                        "ward_code": ["W1", "W9"], "sex": "M", "age_band": "20-24"})  # fmt: skip
+    pop = pd.DataFrame({"year": 2009, "ward_code": ["W1"], "sex": "M", "age_band": "20-24",
+                        "population": [1000]})  # fmt: skip
+    q = periods.Quarter
+    with pytest.raises(DataValidationError, match="1 admissions fall in strata without population, "
+                       "e.g. ward W9, sex M, age band 20-24"):  # fmt: skip
+        analysis.stratify(adm, pd.Series([1.0, 1.0]), pop, q(2009, 1), q(2009, 4), ["ward_code"])

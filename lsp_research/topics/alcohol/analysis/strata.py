@@ -94,6 +94,20 @@ def area_lookup(wards: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(wards[[c for c in cols if c in wards.columns]]).reset_index(drop=True)
 
 
+def _check_population(adm: pd.DataFrame, known: pd.DataFrame, stratum: list[str]) -> None:
+    """Raise :class:`DataValidationError` when admissions fall in strata that have no population."""
+    orphans = adm.merge(known, on=stratum, how="left", indicator=True)
+    orphans = orphans[orphans["_merge"] == "left_only"]
+    if len(orphans):
+        row = orphans.iloc[0]
+        raise DataValidationError(
+            [Problem("admissions", None, "ward_code",
+                     f"{int(orphans['episodes'].sum())} admissions fall in strata without population, "
+                     f"e.g. ward {row['ward_code']}, sex {row['sex']}, age band {row['age_band']}")],
+            context="alcohol admissions",
+        )  # fmt: skip
+
+
 def stratify(
     admissions: pd.DataFrame,
     weights: pd.Series,
@@ -158,17 +172,7 @@ def stratify(
 
     # population strata define the grid; no admission may fall outside it
     pop = population.loc[:, ["year", *stratum, "population"]]
-    known = pop[stratum].drop_duplicates()
-    orphans = adm.merge(known, on=stratum, how="left", indicator=True)
-    orphans = orphans[orphans["_merge"] == "left_only"]
-    if len(orphans):
-        row = orphans.iloc[0]
-        raise DataValidationError(
-            [Problem("admissions", None, "ward_code",
-                     f"{int(orphans['episodes'].sum())} admissions fall in strata without population, "
-                     f"e.g. ward {row['ward_code']}, sex {row['sex']}, age band {row['age_band']}")],
-            context="alcohol admissions",
-        )  # fmt: skip
+    _check_population(adm, pop[stratum].drop_duplicates(), stratum)
 
     for col in extra:
         lookup = areas.set_index("ward_code")[col]
