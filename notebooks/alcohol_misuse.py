@@ -15,15 +15,8 @@ from lsp_research.tables import show_table
 from lsp_research.topics import alcohol
 
 params = alcohol.validate_params(period, years_pooled, measure, standard_population, geography)
-inputs = alcohol.Inputs(
-    admissions=data.load("admissions"),
-    population=data.load("population"),
-    wards=data.load("wards"),
-    incidents=data.load("incidents"),
-    comparators=data.load("indicator_comparators"),
-    returns=data.load("indicator_returns"),
-)
-res = alcohol.run(**vars(params), inputs=inputs)
+inputs = alcohol.load_inputs(params)
+res = alcohol.analyse(params, inputs)
 
 # %% tags=["executive"]
 display(
@@ -46,74 +39,74 @@ display(
 # ## Key findings
 
 # %% tags=["executive"]
-display(Markdown("\n".join(f"- {line}" for line in alcohol.findings(res))))
+display(Markdown("\n".join(f"- {line}" for line in alcohol.text.findings(res))))
 
 # %% [markdown] tags=["executive"]
 # ## The city trend
 
 # %% tags=["executive"]
-fig, alt = alcohol.chart_trend(res)
+fig, alt = alcohol.charts.trend(res)
 show(fig, alt=alt, caption="Directly standardised by age and sex; bars show 95% intervals.")
 if res.ni39 is not None:
-    fig, alt = alcohol.chart_ni39(res)
+    fig, alt = alcohol.charts.ni39(res)
     show(fig, alt=alt, caption="NI 39 definition: broad measure, European Standard Population 1976.")
-    show_table(**alcohol.table_ni39(res))
+    show_table(**alcohol.tables.ni39(res))
 
 # %% tags=["operational"]
-fig, alt = alcohol.chart_spc(res)
+fig, alt = alcohol.charts.spc(res)
 show(fig, alt=alt, caption="Quarterly rates are annualised. Making Data Count XmR rules.")
-show_table(**alcohol.table_trend(res, "financial_year"))
-show_table(**alcohol.table_trend(res, "period"))
+show_table(**alcohol.tables.trend(res, "financial_year"))
+show_table(**alcohol.tables.trend(res, "period"))
 if res.ni39 is not None:
-    show_table(**alcohol.table_ni39_reconciliation(res))
+    show_table(**alcohol.tables.ni39_reconciliation(res))
 
 # %% [markdown] tags=["executive"]
 # ## Where: admissions by area
 
 # %% tags=["executive"]
-fig, alt = alcohol.chart_area_map(res)
+fig, alt = alcohol.charts.area_map(res)
 show(fig, alt=alt, caption="Schematic boundaries, British National Grid. Categories from 95% and 99.8% limits.")
-fig, alt = alcohol.chart_funnel(res)
+fig, alt = alcohol.charts.funnel(res)
 show(fig, alt=alt, caption="Exact Poisson limits around the city (= 100); no overdispersion adjustment.")
 
 # %% tags=["operational"]
-show_table(**alcohol.table_ratios(res))
-show_table(**alcohol.table_conditions(res))
+show_table(**alcohol.tables.ratios(res))
+show_table(**alcohol.tables.conditions(res))
 
 # %% [markdown] tags=["executive"]
 # ## Deprivation
 
 # %% tags=["executive"]
-fig, alt = alcohol.chart_gradient(res)
+fig, alt = alcohol.charts.gradient(res)
 show(fig, alt=alt, caption="Wards grouped into fifths by IMD 2007 score; 95% intervals.")
 
 # %% tags=["operational"]
-show_table(**alcohol.table_gradient(res))
+show_table(**alcohol.tables.gradient(res))
 
 # %% [markdown] tags=["executive"]
 # ## Police: alcohol-related incidents and the night-time economy
 
 # %% tags=["executive"]
-fig, alt = alcohol.chart_hot_spots(res)
+fig, alt = alcohol.charts.hot_spots(res)
 show(fig, alt=alt, caption="Getis-Ord Gi* on grid-cell counts with permutation inference (fixed seed).")
-fig, alt = alcohol.chart_day_hour(res)
+fig, alt = alcohol.charts.day_hour(res)
 show(fig, alt=alt, caption="Incidents flagged as alcohol-related, by day of the week and hour recorded.")
 
 # %% tags=["operational"]
-show_table(**alcohol.table_incidents(res))
-show_table(**alcohol.table_hot_spot_wards(res))
+show_table(**alcohol.tables.incidents(res))
+show_table(**alcohol.tables.hot_spot_wards(res))
 
 # %% [markdown] tags=["executive"]
 # ## Joint view for the champions
 
 # %% tags=["executive"]
-fig, alt = alcohol.chart_joint(res)
+fig, alt = alcohol.charts.joint(res)
 show(fig, alt=alt, caption="Ratios to the city (= 100); Pearson correlation with a Fisher-z interval.")
 if res.joint["both_high"].any():
-    show_table(**alcohol.table_joint(res, both_only=True))
+    show_table(**alcohol.tables.joint(res, both_only=True))
 
 # %% tags=["operational"]
-show_table(**alcohol.table_joint(res))
+show_table(**alcohol.tables.joint(res))
 
 # %% tags=["operational"]
-display(Markdown(alcohol.methods_notes(res)))
+display(Markdown(alcohol.text.methods_notes(res)))

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lsp_research import config
+from lsp_research import config, periods
 from lsp_research.errors import DataValidationError, ParameterError, PeriodError
 from lsp_research.topics import alcohol
+from lsp_research.topics.alcohol import analysis
 
 # --------------------------------------------------------------------------------------------------
 # Classification on hand-written episodes
@@ -35,7 +36,7 @@ def _episodes(rows):
 
 @pytest.mark.parametrize("code", SPECIFIC_CODES)
 def test_each_alcohol_specific_code_in_primary_position(code):
-    out = alcohol.classify_episodes(_episodes([(40, "M", [code])]))
+    out = analysis.classify_episodes(_episodes([(40, "M", [code])]))
     assert out["specific"].iloc[0]
     assert out["aaf_broad"].iloc[0] == 1.0
     assert out["aaf_narrow"].iloc[0] == 1.0
@@ -62,7 +63,7 @@ def test_code_families_secondary_positions_and_non_alcohol():
         (40, "M", ["T424", "X62"]),  # 16 self-harm (partial, M 16-44: 0.30)
         (40, "M", ["X65"]),  # 17 3-character X65 is alcohol-specific (self-poisoning by alcohol)
     ]
-    out = alcohol.classify_episodes(_episodes(rows))
+    out = analysis.classify_episodes(_episodes(rows))
     expect = [
         (True, 0.0, 1.0),
         (True, 1.0, 1.0),
@@ -97,7 +98,7 @@ def test_code_families_secondary_positions_and_non_alcohol():
     ("age", "expected"), [(15, 0.02), (16, 0.25), (44, 0.25), (45, 0.20), (64, 0.20), (65, 0.08)]
 )
 def test_age_band_boundaries(age, expected):
-    out = alcohol.classify_episodes(_episodes([(age, "M", ["S720", "W19"])]))
+    out = analysis.classify_episodes(_episodes([(age, "M", ["S720", "W19"])]))
     assert out["aaf_broad"].iloc[0] == pytest.approx(expected)
 
 
@@ -105,27 +106,27 @@ def test_missing_diagnoses_and_fewer_columns():
     ep = pd.DataFrame(
         {"age": [40, 40], "sex": ["M", "F"], "diag_01": ["K701", "J189"], "diag_02": [None, np.nan]}
     )
-    out = alcohol.classify_episodes(ep)
+    out = analysis.classify_episodes(ep)
     assert out["aaf_broad"].tolist() == [1.0, 0.0]
     assert out.index.equals(ep.index)
 
 
 def test_measure_weights_follow_the_definitions():
-    out = alcohol.classify_episodes(
+    out = analysis.classify_episodes(
         _episodes([(40, "M", ["J189", "F102"]), (50, "M", ["I10"]), (30, "M", ["J189"])])
     )
-    assert alcohol.episode_weights(out, "specific").tolist() == [1.0, 0.0, 0.0]
-    assert alcohol.episode_weights(out, "narrow").round(2).tolist() == [0.0, 0.14, 0.0]
-    assert alcohol.episode_weights(out, "broad").round(2).tolist() == [1.0, 0.14, 0.0]
+    assert analysis.episode_weights(out, "specific").tolist() == [1.0, 0.0, 0.0]
+    assert analysis.episode_weights(out, "narrow").round(2).tolist() == [0.0, 0.14, 0.0]
+    assert analysis.episode_weights(out, "broad").round(2).tolist() == [1.0, 0.14, 0.0]
     with pytest.raises(ParameterError, match="specific, narrow, broad"):
-        alcohol.episode_weights(out, "wide")
+        analysis.episode_weights(out, "wide")
 
 
 def test_bad_episode_input_is_named():
-    with pytest.raises(ValueError, match="'sex' must be M or F"):
-        alcohol.classify_episodes(_episodes([(40, "X", ["F10"])]))
-    with pytest.raises(ValueError, match="diag_01"):
-        alcohol.classify_episodes(pd.DataFrame({"age": [1], "sex": ["M"], "diag_02": ["F10"]}))
+    with pytest.raises(DataValidationError, match="column 'sex': must be M or F"):
+        analysis.classify_episodes(_episodes([(40, "X", ["F10"])]))
+    with pytest.raises(DataValidationError, match="diag_01"):
+        analysis.classify_episodes(pd.DataFrame({"age": [1], "sex": ["M"], "diag_02": ["F10"]}))
 
 
 def test_fraction_table_is_replaceable(tmp_path):
@@ -136,7 +137,7 @@ def test_fraction_table_is_replaceable(tmp_path):
         "I10,I15,Hypertension,chronic,P,0,150,0.5,published\n"
     )
     fractions = alcohol.load_fractions(path)
-    out = alcohol.classify_episodes(
+    out = analysis.classify_episodes(
         _episodes([(50, "M", ["I10"]), (50, "M", ["S720", "W19"])]), fractions
     )
     assert out["aaf_broad"].tolist() == [0.5, 0.0]
@@ -175,7 +176,7 @@ def test_classification_is_vectorised_and_fast():
     for i in range(1, 7):
         ep[f"diag_{i:02d}"] = rng.choice(pool, n)
     t0 = time.perf_counter()
-    out = alcohol.classify_episodes(ep)
+    out = analysis.classify_episodes(ep)
     assert time.perf_counter() - t0 < 3.0
     # Spot-check against a per-row reading of the rule for the broad measure
     has_specific = ep[[f"diag_{i:02d}" for i in range(1, 7)]].isin(["K703", "F102"]).any(axis=1)
@@ -224,12 +225,12 @@ def test_parameters_are_normalised():
 
 def test_analysis_window():
     available = [f"{y}Q{q}" for y in range(2004, 2010) for q in range(1, 5)]
-    assert alcohol.analysis_window("latest", 1, available) == (
-        alcohol.periods.Quarter(2009, 1),
-        alcohol.periods.Quarter(2009, 4),
+    assert analysis.analysis_window("latest", 1, available) == (
+        periods.Quarter(2009, 1),
+        periods.Quarter(2009, 4),
     )
     with pytest.raises(PeriodError, match="choose fewer years"):
-        alcohol.analysis_window("2006Q4", 5, available)
+        analysis.analysis_window("2006Q4", 5, available)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -284,7 +285,7 @@ def _synthetic_inputs(seed: int = 7) -> alcohol.Inputs:
     other = rep.sample(frac=0.5, random_state=1).copy()
     other["diag_01"], other["diag_02"] = "J189", ""
     adm = pd.concat([rep, other], ignore_index=True).drop(columns="band_i")
-    q = [alcohol.periods.Quarter.parse(p) for p in adm["period"]]
+    q = [periods.Quarter.parse(p) for p in adm["period"]]
     adm["financial_year"] = [x.year for x in q]
     adm["admission_date"] = [x.start for x in q]
     adm["episode_id"] = np.arange(len(adm))
@@ -298,7 +299,7 @@ def _synthetic_inputs(seed: int = 7) -> alcohol.Inputs:
     hour = np.where(weekend & (rng.random(k_bg + k_cl) < 0.7), 23, hour)
     inc = pd.DataFrame({"incident_id": np.arange(k_bg + k_cl), "date": dates, "hour": hour,
                         "offence_group": "violence", "alcohol_flag": 1, "easting": e, "northing": nn})  # fmt: skip
-    inc["period"] = [str(alcohol.periods.Quarter.from_date(d.date())) for d in inc["date"]]
+    inc["period"] = [str(periods.Quarter.from_date(d.date())) for d in inc["date"]]
     inc["financial_year"] = [int(p[:4]) for p in inc["period"]]
     pts = gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(e, nn), crs="EPSG:27700")
     inc = gpd.sjoin(pts, wards[["ward_code", "geometry"]], how="left", predicate="within")
@@ -318,15 +319,15 @@ def synthetic():
 
 @pytest.fixture(scope="module")
 def synthetic_run(synthetic):
-    return alcohol.run(inputs=synthetic, permutations=199)
+    return alcohol.analyse(alcohol.validate_params(), synthetic, permutations=199)
 
 
 def test_strata_are_complete_and_person_years_right(synthetic):
     adm = synthetic.admissions
-    c = alcohol.classify_episodes(adm)
-    w = alcohol.episode_weights(c, "broad")
-    q = alcohol.periods.Quarter
-    s = alcohol.stratify(
+    c = analysis.classify_episodes(adm)
+    w = analysis.episode_weights(c, "broad")
+    q = periods.Quarter
+    s = analysis.stratify(
         adm, w, synthetic.population, q(2007, 1), q(2009, 4), ["ward_code"], "esp1976"
     )
     assert len(s) == 25 * 2 * 18  # 85-89 and 90+ merged into 85+
@@ -367,18 +368,19 @@ def test_central_cluster_and_night_time_peak_are_found(synthetic_run):
 
 
 def test_hot_spots_are_reproducible(synthetic):
-    alc = alcohol.alcohol_incidents(synthetic.incidents, alcohol.periods.Quarter(2004, 1),
-                                    alcohol.periods.Quarter(2009, 4))  # fmt: skip
-    grid = alcohol.incident_grid(alc, synthetic.wards)
+    alc = analysis.alcohol_incidents(synthetic.incidents, periods.Quarter(2004, 1),
+                                    periods.Quarter(2009, 4))  # fmt: skip
+    grid = analysis.incident_grid(alc, synthetic.wards)
     assert len(grid) == 400 and grid["incidents"].sum() == len(alc)
-    a = alcohol.hot_spots(grid, permutations=99, seed=3)
-    b = alcohol.hot_spots(grid, permutations=99, seed=3)
+    a = analysis.hot_spots(grid, permutations=99, seed=3)
+    b = analysis.hot_spots(grid, permutations=99, seed=3)
     assert a["p_sim"].equals(b["p_sim"])
 
 
 def test_area_committee_geography(synthetic):
-    res = alcohol.run(inputs=synthetic, geography="area_committee", measure="specific",
-                      standard_population="esp1976", years_pooled=2, permutations=99)  # fmt: skip
+    params = alcohol.validate_params(geography="area_committee", measure="specific",
+                                     standard_population="esp1976", years_pooled=2)  # fmt: skip
+    res = alcohol.analyse(params, synthetic, permutations=99)
     assert len(res.ratios) == 5 and len(res.areas) == 5
     assert res.ratios["expected"].sum() == pytest.approx(res.ratios["observed"].sum())
     assert res.incidents["incidents"].sum() == res.hot_spot_wards["incidents"].sum()
@@ -395,12 +397,12 @@ def test_comparators_use_the_ni39_definition(synthetic_run):
 def test_correlation_interval():
     rng = np.random.default_rng(0)
     x = rng.normal(size=200)
-    c = alcohol.correlation(x, x + rng.normal(size=200))
+    c = analysis.correlation(x, x + rng.normal(size=200))
     assert c["lowercl"] < 1 / np.sqrt(2) < c["uppercl"]
-    s = alcohol.correlation(x, -x, method="spearman")
+    s = analysis.correlation(x, -x, method="spearman")
     assert s["r"] == pytest.approx(-1)
-    with pytest.raises(ValueError, match="at least 4 pairs"):
-        alcohol.correlation([1, 2, 3], [1, 2, 3])
+    with pytest.raises(DataValidationError, match="at least 4 pairs"):
+        analysis.correlation([1, 2, 3], [1, 2, 3])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -415,12 +417,12 @@ CITY_CENTRE_WARDS = {"Millfield", "Hendon", "St Michael's"}
 
 @pytest.fixture(scope="module")
 def default_inputs(processed_data):
-    return alcohol.load_inputs()
+    return alcohol.load_inputs(alcohol.validate_params())
 
 
 @pytest.fixture(scope="module")
 def default_run(default_inputs):
-    return alcohol.run(inputs=default_inputs)
+    return alcohol.analyse(alcohol.validate_params(), default_inputs)
 
 
 def test_default_data_ward_ratios_add_up_to_the_city(default_inputs, default_run):
@@ -430,7 +432,7 @@ def test_default_data_ward_ratios_add_up_to_the_city(default_inputs, default_run
     assert r["expected"].sum() == pytest.approx(r["observed"].sum(), rel=1e-9)
     # ward observed counts add up to the city total in the same window, computed directly
     adm = default_inputs.admissions
-    w = alcohol.episode_weights(alcohol.classify_episodes(adm), "broad")
+    w = analysis.episode_weights(analysis.classify_episodes(adm), "broad")
     window = adm["period"].astype(str).between(str(default_run.start), str(default_run.end))
     assert r["observed"].sum() == pytest.approx(w[window].sum())
     assert r["episodes"].sum() == int((w[window] > 0).sum())
@@ -474,7 +476,7 @@ def test_ni39_is_the_performance_reports_figure_and_verdict(default_run):
     comp = comp.set_index("comparator")["result"]
     assert row["vs North East"] == comp["North East"] and row["vs England"] == comp["England"]
     # the reconciliation states every other figure and why it differs
-    rec_table = alcohol.ni39_reconciliation(default_run)
+    rec_table = alcohol.tables.ni39_reconciliation_frame(default_run)
     assert len(rec_table) == 3
     assert rec_table["Per 100,000"].iloc[0] == rec.value
     assert rec_table["Per 100,000"].iloc[1] == pytest.approx(
@@ -483,7 +485,7 @@ def test_ni39_is_the_performance_reports_figure_and_verdict(default_run):
     assert "European Standard Population 2013" in rec_table["Why it differs"].iloc[2]
     diff = rec_table["Per 100,000"].iloc[2] - rec_table["Per 100,000"].iloc[0]
     assert rec_table["Difference from the first row"].iloc[2] == f"{diff:+,.1f}"
-    headline = alcohol.findings(default_run)[0]
+    headline = alcohol.text.findings(default_run)[0]
     assert "reconciliation table" in headline and f"{rec.value:,.0f}" in headline
 
 
@@ -526,10 +528,10 @@ def test_notebook_parameters_fail_before_any_kernel_starts():
 
     nb = config.get_paths().notebooks / "alcohol_misuse.ipynb"
     contract = read_parameters(nb)
-    assert contract["measure"].allowed == alcohol.MEASURES
-    assert contract["standard_population"].allowed == alcohol.STANDARD_POPULATIONS
-    assert contract["geography"].allowed == alcohol.GEOGRAPHIES
-    lo, hi = alcohol.YEARS_POOLED_RANGE
+    assert contract["measure"].allowed == alcohol.inputs.MEASURES
+    assert contract["standard_population"].allowed == alcohol.inputs.STANDARD_POPULATIONS
+    assert contract["geography"].allowed == alcohol.inputs.GEOGRAPHIES
+    lo, hi = alcohol.inputs.YEARS_POOLED_RANGE
     assert contract["years_pooled"].allowed == tuple(range(lo, hi + 1))
     # the notebook's `period` (the name the runner fills with the quarter it runs) is the period end
     defaults = {("period_end" if k == "period" else k): p.default for k, p in contract.items()}
@@ -544,3 +546,14 @@ def test_notebook_parameters_fail_before_any_kernel_starts():
     assert "one of: specific, narrow, broad" in text
     assert "one of: 1, 2, 3, 4, 5" in text
     assert "one of: ward, area_committee" in text
+
+
+def test_admissions_outside_the_population_strata_are_named():
+    adm = pd.DataFrame({"period": ["2009Q1", "2009Q2"], "financial_year": 2009,
+                        "ward_code": ["W1", "W9"], "sex": "M", "age_band": "20-24"})  # fmt: skip
+    pop = pd.DataFrame({"year": 2009, "ward_code": ["W1"], "sex": "M", "age_band": "20-24",
+                        "population": [1000]})  # fmt: skip
+    q = periods.Quarter
+    with pytest.raises(DataValidationError, match="1 admissions fall in strata without population, "
+                       "e.g. ward W9, sex M, age band 20-24"):  # fmt: skip
+        analysis.stratify(adm, pd.Series([1.0, 1.0]), pop, q(2009, 1), q(2009, 4), ["ward_code"])

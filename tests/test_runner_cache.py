@@ -126,7 +126,7 @@ def test_a_comment_in_topics_alcohol_reruns_only_the_reports_that_import_it(tmp_
         return {name: cache.code_fingerprint(mods, package) for name, mods in imports.items()}
 
     before = fingerprints()
-    alcohol = package / "topics" / "alcohol.py"
+    alcohol = package / "topics" / "alcohol" / "inputs.py"
     alcohol.write_text(alcohol.read_text() + "\n# a comment\n")
     after = fingerprints()
     rerun = {name for name in before if before[name] != after[name]}
