@@ -9,7 +9,6 @@ from IPython.display import Markdown, display
 from lsp_research import data
 from lsp_research.config import SYNTHETIC_NOTICE
 from lsp_research.plots import show
-from lsp_research.plots.stats_charts import funnel_plot
 from lsp_research.tables import show_table
 from lsp_research.topics import wellness
 
@@ -68,15 +67,12 @@ show_table(**wellness.tables.inequalities(res))
 # ## Completion by centre and by ward
 
 # %% tags=["executive"]
-for unit, frame in (("centre", res.funnel_centres), ("ward", res.funnel_wards)):
-    if len(frame) < 2:
+for unit in ("centre", "ward"):
+    chart = wellness.charts.funnel(res, unit)
+    if chart is None:
         display(Markdown(f"Only one {unit} in this selection: no funnel plot."))
         continue
-    fig, alt = funnel_plot(
-        frame, numerator="completed", denominator="referrals", label="label", kind="proportion", polarity="increase",
-        title=f"12-week completion by {unit}, {p.window_label}",
-        xlabel="Referrals (count)", ylabel="Completed 12 weeks (% of referrals)",
-    )  # fmt: skip
+    fig, alt = chart
     show(fig, alt=alt, caption=wellness.text.caption(res, "funnel"))
 
 # %% [markdown] tags=["executive"]

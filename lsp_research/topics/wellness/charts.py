@@ -8,15 +8,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+from matplotlib.patches import Patch
 
 from ... import geo
 from ...errors import ParameterError
 from ...formatting import interval, number
 from ...plots import PALETTE, figure
+from ...plots.stats_charts import funnel_plot
 from .analysis import WellnessAnalysis
 from .analysis.access import decay_bands
 
-__all__ = ["choropleth", "coverage_map", "decay_chart", "quintile_chart"]
+__all__ = ["choropleth", "coverage_map", "decay_chart", "funnel", "quintile_chart"]
+
+#: Fill and legend label of a ward or bar withheld by disclosure control.
+WITHHELD_GREY = "#BDBDBD"
+WITHHELD_LABEL = "Withheld (small numbers)"
 
 
 def choropleth(
@@ -55,10 +61,21 @@ def choropleth(
     centres = res.centres if centres else None
     shapes = geo.to_bng(wards[["ward_code", "ward_name", "geometry"]], "wards")
     shapes = shapes.assign(ward_code=shapes["ward_code"].astype(str))
-    data = shapes.merge(frame[["ward_code", column]], on="ward_code", how="left")
+    values = frame[["ward_code", column]].assign(ward_code=frame["ward_code"].astype(str))
+    hidden = res.withheld(table, column).to_numpy() if table in ("wards", "need") else None
+    withheld_codes = set(values.loc[hidden, "ward_code"]) if hidden is not None else set()
+    if withheld_codes:
+        values[column] = values[column].where(~hidden)  # no value for a withheld ward
+    data = shapes.merge(values, on="ward_code", how="left")
     fig, ax = figure(title, "Easting (m, British National Grid)", "Northing (m)", figsize=(7, 7.5))
     data.plot(column=column, ax=ax, cmap=cmap, edgecolor="white", linewidth=0.6, legend=True,
               legend_kwds={"label": legend, "shrink": 0.6})  # fmt: skip
+    handles = []
+    if withheld_codes:
+        data[data["ward_code"].isin(withheld_codes)].plot(
+            ax=ax, facecolor=WITHHELD_GREY, edgecolor="white", hatch="xx", linewidth=0.6
+        )
+        handles.append(Patch(facecolor=WITHHELD_GREY, hatch="xx", label=WITHHELD_LABEL))
     hl = set(map(str, highlight))
     if hl:
         data[data["ward_code"].isin(hl)].plot(ax=ax, facecolor="none", edgecolor=PALETTE["vermillion"],
@@ -67,6 +84,9 @@ def choropleth(
         c = geo.to_bng(centres, "centres")
         ax.scatter(c.geometry.x, c.geometry.y, marker="^", s=90, color=PALETTE["orange"],
                    edgecolor="black", zorder=5, label="Wellness centre")  # fmt: skip
+    if handles:
+        ax.legend(handles=ax.get_legend_handles_labels()[0] + handles, loc="lower left", fontsize=8)
+    elif centres is not None:
         ax.legend(loc="lower left", fontsize=8)
     ax.set_aspect("equal")
     ax.grid(False)
@@ -79,6 +99,12 @@ def choropleth(
         f"Map of Sunderland's {len(data)} wards shaded by {legend}. Highest: {hi['ward_name']} "
         f"({number(hi[column], 1)}); lowest: {lo['ward_name']} ({number(lo[column], 1)})."
     )
+    if withheld_codes:
+        n = len(withheld_codes)
+        alt += (
+            f" {n} ward{'s' if n != 1 else ''} withheld (small numbers), shown grey and hatched, "
+            "not counted as highest or lowest."
+        )
     if centres is not None:
         alt += f" Triangles mark the {len(centres)} wellness centres."
     if hl:
@@ -132,9 +158,15 @@ def quintile_chart(res: WellnessAnalysis, column: str, title: str, ylabel: str):
     """Bars of ``column`` of ``res.by_quintile`` by deprivation quintile (1 = most deprived), with 95%
     intervals."""
     q = res.by_quintile.sort_values("imd_quintile")
+    hidden = res.withheld("by_quintile", column).loc[q.index].to_numpy()
     fig, ax = figure(title, "Deprivation quintile of ward (1 = most deprived, IMD 2007)", ylabel)
     x = q["imd_quintile"].astype(int).to_numpy()
     y = q[column].to_numpy(dtype=float)
+    if hidden.any():  # no bar and no interval for a withheld quintile
+        y = np.where(hidden, np.nan, y)
+        q = q.assign(
+            **{f"{column}_{b}": q[f"{column}_{b}"].where(~hidden) for b in ("lowercl", "uppercl")}
+        )
     err = np.vstack(
         [y - q[f"{column}_lowercl"].to_numpy(float), q[f"{column}_uppercl"].to_numpy(float) - y]
     )
@@ -146,7 +178,10 @@ def quintile_chart(res: WellnessAnalysis, column: str, title: str, ylabel: str):
     ax.legend(fontsize=8)
     alt = (
         f"Bar chart of {ylabel.lower()} by deprivation quintile: "
-        + "; ".join(f"quintile {a} {number(b, 1)}" for a, b in zip(x, y, strict=True))
+        + "; ".join(
+            f"quintile {a} {'withheld (small numbers)' if h else number(b, 1)}"
+            for a, b, h in zip(x, y, hidden, strict=True)
+        )
         + "."
     )
     return fig, alt
@@ -199,4 +234,36 @@ def coverage_map(res: WellnessAnalysis):
         f"in {name} ward, would raise that to {number(result.pct_after, 1)}% "
         f"({number(result.gain, 0)} more adults)."
     )
+    return fig, alt
+
+
+def funnel(res: WellnessAnalysis, unit: str):
+    """12-week completion by ``unit`` (``"ward"`` or ``"centre"``) on a funnel plot, or None when the
+    selection has fewer than two of them.
+
+    Wards whose completers or referrals are withheld (:meth:`WellnessAnalysis.withheld`) are left out
+    of the plot (no marker for a small cell) and the alt text says how many.
+    """
+    if unit not in ("ward", "centre"):
+        raise ParameterError(f"unit: {unit!r} is not allowed; allowed values: ward, centre")
+    frame = res.funnel_centres if unit == "centre" else res.funnel_wards
+    left_out = 0
+    if unit == "ward":
+        hidden = res.withheld("wards", "completion_pct")
+        codes = set(res.wards.loc[hidden.to_numpy(), "ward_code"].astype(str))
+        keep = ~frame["ward_code"].astype(str).isin(codes)
+        left_out = int((~keep).sum())
+        frame = frame[keep].reset_index(drop=True)
+    if len(frame) < 2:
+        return None
+    fig, alt = funnel_plot(
+        frame, numerator="completed", denominator="referrals", label="label", kind="proportion",
+        polarity="increase", title=f"12-week completion by {unit}, {res.window.window_label}",
+        xlabel="Referrals (count)", ylabel="Completed 12 weeks (% of referrals)",
+    )  # fmt: skip
+    if left_out:
+        alt += (
+            f" {left_out} ward{'s' if left_out != 1 else ''} with small numbers "
+            f"{'are' if left_out != 1 else 'is'} withheld and not plotted."
+        )
     return fig, alt

@@ -24,6 +24,16 @@ def _scope(res: WellnessAnalysis) -> str:
     return f"{p.window_label}; {p.centre_name}; {p.group_label}"
 
 
+#: Published count columns -> the count of the analysis they show.
+_COUNT_COLUMNS = {"Referrals": "referrals", "Took up": "took_up", "Completed 12 weeks": "completed"}
+
+
+def _withhold(res: WellnessAnalysis, table: str, order, columns=tuple(_COUNT_COLUMNS)) -> dict:
+    """The ``withhold`` masks of a ward or quintile table, rows in ``order`` (the analysis's one
+    decision, so that every table and map withholds the same cells)."""
+    return {col: res.withheld(table, _COUNT_COLUMNS[col]).loc[order].to_numpy() for col in columns}
+
+
 def _finish(df: pd.DataFrame, kw: dict) -> dict:
     kw["formats"] = {**table_formats(df, kw.get("counts", ())), **kw.get("formats", {})}
     return {"df": df, **kw}
@@ -101,6 +111,7 @@ def wards(res: WellnessAnalysis) -> dict:
     df.insert(1, "IMD quintile (1 = most deprived)", t["imd_quintile"].astype("int64").to_numpy())
     df["Distance to nearest centre (km)"] = t["distance_km"].round(2).to_numpy()
     df["2SFCA access (centres per 100,000 adults)"] = t["access_2sfca"].round(2).to_numpy()
+    kw["withhold"] = _withhold(res, "wards", t.index)
     kw["caption"] = f"Wellness referrals and uptake per 1,000 adults by ward of residence ({scope})"
     return _finish(df, kw)
 
@@ -179,6 +190,7 @@ def need(res: WellnessAnalysis) -> dict:
         "caption": f"Need against uptake by ward, highest need first ({scope})",
         "counts": ["Took up"],
         "dependent": {"Uptake per 1,000 adults": ["Took up"], "Uptake 95% CI": ["Took up"]},
+        "withhold": _withhold(res, "need", t.index, ("Took up",)),
     }
     return _finish(df, kw)
 
@@ -235,6 +247,8 @@ def _grouped(res: WellnessAnalysis, name: str) -> dict:
     kw["caption"] = (
         f"Wellness referrals, uptake, completion and BMI change by {what} ({_scope(res)})"
     )
+    if name == "by_quintile":
+        kw["withhold"] = _withhold(res, "by_quintile", t.index)
     return _finish(df, kw)
 
 

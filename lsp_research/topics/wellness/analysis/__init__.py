@@ -9,7 +9,8 @@ each works on its own with small DataFrames:
 - :mod:`.rates`: records, adult denominators, rates, stages, funnels, need;
 - :mod:`.inequality`: the slope and relative index of inequality;
 - :mod:`.access`: the two-step floating catchment and the distance decay;
-- :mod:`.coverage`: where a seventh centre would reach most people.
+- :mod:`.coverage`: where a seventh centre would reach most people;
+- :mod:`.small_counts`: which ward and quintile counts every table, map and chart withholds.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from .rates import (
     stage_table,
     ward_rates,
 )
+from .small_counts import derived_withheld, withheld_counts
 
 __all__ = ["WellnessAnalysis", "analyse"]
 
@@ -62,8 +64,26 @@ class WellnessAnalysis:
     decay_points: pd.DataFrame
     need: pd.DataFrame
     coverage: CoverageResult | None
+    ward_withheld: pd.DataFrame
+    quintile_withheld: pd.DataFrame
     ward_shapes: object = field(repr=False)
     centres: object = field(repr=False)
+
+    def withheld(self, table: str, column: str) -> pd.Series:
+        """True for each row of ``self.<table>`` (``wards``, ``need`` or ``by_quintile``) whose
+        ``column`` (a count, or a rate or percentage calculated from counts) is withheld."""
+        frame = getattr(self, table)
+        if table == "by_quintile":
+            flags = frame[["imd_quintile"]].merge(
+                self.quintile_withheld, on="imd_quintile", how="left"
+            )
+        else:
+            keys = frame[["ward_code"]].astype(str)
+            flags = keys.merge(self.ward_withheld, on="ward_code", how="left")
+        flags = flags.fillna(False).set_index(frame.index)
+        if column in flags.columns:
+            return flags[column].astype(bool)
+        return derived_withheld(flags, column)
 
     def ward_name(self, code: str) -> str:
         """The name of ward ``code`` (the code itself when the ward is not in the result)."""
@@ -168,6 +188,7 @@ def analyse(params: Params, inputs: Inputs) -> WellnessAnalysis:
     city = city_rates(refs, adults)
     quintiles = quintile_table(refs, adults, wards_plain)
     decay, decay_adj, by_pair = _decay(refs, points, centres, wards_plain)
+    ward_withheld, quintile_withheld = withheld_counts(ward_table, quintiles)
     cov = (
         seventh_centre(wards, centres, adults, service_radius_m=params.service_radius_m)
         if params.coverage
@@ -197,6 +218,8 @@ def analyse(params: Params, inputs: Inputs) -> WellnessAnalysis:
         decay_points=by_pair,
         need=need_and_uptake(ward_table, city, smr),
         coverage=cov,
+        ward_withheld=ward_withheld,
+        quintile_withheld=quintile_withheld,
         ward_shapes=wards,
         centres=centres,
     )
