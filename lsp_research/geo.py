@@ -37,7 +37,7 @@ import shapely
 from pyproj import CRS
 
 from .config import CRS_BNG, CRS_WGS84
-from .errors import DataValidationError, Problem
+from .errors import DataValidationError, ParameterError, Problem
 
 _WARD_CD = re.compile(r"^WD(\d{2})CD$", re.IGNORECASE)
 _WARD_NM = re.compile(r"^WD(\d{2})NMW?$", re.IGNORECASE)
@@ -47,9 +47,42 @@ _LAD_NM = re.compile(r"^LAD?(\d{2})NM$", re.IGNORECASE)
 _BNG_BOX = (0.0, 0.0, 700_000.0, 1_300_000.0)
 
 
-def _bng(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+def to_bng(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    """``gdf`` in British National Grid (reprojected when it is in another CRS).
+
+    A frame without a CRS is refused, never assumed to be BNG: coordinates in an unknown system would
+    give distances that look right and are not.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+    what : str
+        What the frame is (``"wards"``, ``"centres"``), for the error message.
+
+    Raises
+    ------
+    DataValidationError
+        When ``gdf`` has no CRS.
+
+    Examples
+    --------
+    >>> to_bng(points_from_xy([-1.3833], [54.9061], crs=CRS_WGS84), "centres").crs.to_epsg()
+    27700
+    >>> to_bng(gpd.GeoDataFrame(geometry=gpd.points_from_xy([1], [2])), "centres")
+    Traceback (most recent call last):
+    ...
+    lsp_research.errors.DataValidationError: 1 problem in the geography:
+      centres, column 'geometry': has no CRS; set one (e.g. EPSG:27700) before measuring
+    """
     if gdf.crs is None:
-        raise ValueError(f"{what} has no CRS; set one (e.g. EPSG:27700) before measuring")
+        raise DataValidationError(
+            [
+                Problem(
+                    what, None, "geometry", "has no CRS; set one (e.g. EPSG:27700) before measuring"
+                )
+            ],
+            context="the geography",
+        )
     if CRS(gdf.crs) != CRS(CRS_BNG):
         return gdf.to_crs(CRS_BNG)
     return gdf
@@ -68,7 +101,7 @@ def points_from_xy(
         geometry=gpd.points_from_xy(np.asarray(x, float), np.asarray(y, float)),
         crs=crs,
     )
-    return _bng(gdf, "points")
+    return to_bng(gdf, "points")
 
 
 def find_ward_columns(columns: Sequence[str]) -> dict[str, str | None]:
@@ -260,7 +293,7 @@ def load_boundaries(
                 ]
             )
         out = out[keep]
-    out = _bng(out, label)
+    out = to_bng(out, label)
     for rec in out.itertuples():
         code = rec.ward_code
         if pd.isna(code) or code in ("", "nan", "None"):
@@ -333,11 +366,11 @@ def assign_ward(
         shared boundary goes to the first ward in ``wards`` order.
     """
     if code_col not in wards.columns:
-        raise ValueError(f"code_col: wards have no column {code_col!r}")
+        raise ParameterError(f"code_col: wards have no column {code_col!r}")
     if snap_m < 0:
-        raise ValueError(f"snap_m must be >= 0, got {snap_m}")
-    pts = _bng(points, "points")
-    w = _bng(wards, "wards")[[code_col, "geometry"]].reset_index(drop=True)
+        raise ParameterError(f"snap_m: {snap_m} is not allowed; allowed values: a distance >= 0")
+    pts = to_bng(points, "points")
+    w = to_bng(wards, "wards")[[code_col, "geometry"]].reset_index(drop=True)
     geoms = pts.geometry.values
     tree = shapely.STRtree(w.geometry.values)
     pi, wi = tree.query(geoms, predicate="intersects")
@@ -356,14 +389,33 @@ def assign_ward(
     return out
 
 
-def ward_centroids(wards: gpd.GeoDataFrame, inside: bool = False) -> gpd.GeoDataFrame:
+def ward_centroids(
+    wards: gpd.GeoDataFrame, inside: bool = False, keep: Sequence[str] | None = None
+) -> gpd.GeoDataFrame:
     """One point per ward: the geometric centroid, or a point guaranteed inside (``inside=True``).
 
-    Returns the ward attributes with point geometries in EPSG:27700.
+    Returns the ward attributes (only the columns ``keep`` when given) with point geometries in
+    EPSG:27700. With no population below ward level, the centroid is the population-weighted point of
+    a ward whose people are spread evenly over it.
+
+    >>> from shapely.geometry import box
+    >>> w = gpd.GeoDataFrame({"ward_code": ["A"], "name": ["x"]}, geometry=[box(0, 0, 10, 20)], crs=CRS_BNG)
+    >>> c = ward_centroids(w, keep=["ward_code"])
+    >>> list(c.columns), c.geometry.x.tolist(), c.geometry.y.tolist()
+    (['ward_code', 'geometry'], [5.0], [10.0])
     """
-    w = _bng(wards, "wards")
+    w = to_bng(wards, "wards")
     pts = w.geometry.representative_point() if inside else w.geometry.centroid
-    return gpd.GeoDataFrame(w.drop(columns=w.geometry.name), geometry=pts.values, crs=CRS_BNG)
+    attrs = w.drop(columns=w.geometry.name)
+    if keep is not None:
+        missing = [c for c in keep if c not in attrs.columns]
+        if missing:
+            raise ParameterError(
+                f"keep: no column {', '.join(map(repr, missing))} in the wards; columns are "
+                f"{', '.join(map(repr, attrs.columns))}"
+            )
+        attrs = attrs[list(keep)]
+    return gpd.GeoDataFrame(attrs, geometry=pts.values, crs=CRS_BNG)
 
 
 def population_weighted_centroids(
@@ -377,17 +429,24 @@ def population_weighted_centroids(
     >>> population_weighted_centroids(oa, "pop").geometry.x.tolist()
     [7.5]
     """
-    sa = _bng(small_areas, "small areas")
+    sa = to_bng(small_areas, "small areas")
     c = sa.geometry.centroid
     df = pd.DataFrame(
         {ward_col: sa[ward_col], "w": sa[population].astype(float), "x": c.x, "y": c.y}
     )
     if (df["w"] < 0).any():
-        raise ValueError(f"population: column {population!r} has negative values")
+        raise DataValidationError(
+            [Problem("small areas", None, population, "negative population")],
+            context="the geography",
+        )
     df["wx"], df["wy"] = df["w"] * df["x"], df["w"] * df["y"]
     g = df.groupby(ward_col, sort=True)[["w", "wx", "wy"]].sum()
     if (g["w"] <= 0).any():
-        raise ValueError(f"population: ward(s) with zero population: {list(g.index[g['w'] <= 0])}")
+        raise DataValidationError(
+            [Problem("small areas", None, population,
+                     f"ward(s) with zero population: {list(g.index[g['w'] <= 0])}")],
+            context="the geography",
+        )  # fmt: skip
     return gpd.GeoDataFrame(
         {ward_col: g.index, population: g["w"].to_numpy()},
         geometry=gpd.points_from_xy(g["wx"] / g["w"], g["wy"] / g["w"]),
@@ -400,17 +459,21 @@ def distance_matrix(
     destinations: gpd.GeoDataFrame,
     origin_id: str | None = None,
     destination_id: str | None = None,
+    what: tuple[str, str] = ("origins", "destinations"),
 ) -> pd.DataFrame:
     """Straight-line distances in metres (BNG), origins as rows and destinations as columns.
+
+    Both sets must be points; ``what`` names them in an error (a frame without a CRS). The distance is ``sqrt(dx**2 + dy**2)`` computed in that order (not
+    ``numpy.hypot``, which can differ in the last bit), so that every figure built on it repeats exactly.
 
     >>> a = points_from_xy([0, 300], [0, 400])
     >>> distance_matrix(a, a).to_numpy().tolist()
     [[0.0, 500.0], [500.0, 0.0]]
     """
-    o, d = _bng(origins, "origins"), _bng(destinations, "destinations")
+    o, d = to_bng(origins, what[0]), to_bng(destinations, what[1])
     ox, oy = o.geometry.x.to_numpy(), o.geometry.y.to_numpy()
     dx, dy = d.geometry.x.to_numpy(), d.geometry.y.to_numpy()
-    dist = np.hypot(ox[:, None] - dx[None, :], oy[:, None] - dy[None, :])
+    dist = np.sqrt((ox[:, None] - dx[None, :]) ** 2 + (oy[:, None] - dy[None, :]) ** 2)
     return pd.DataFrame(
         dist,
         index=o[origin_id].to_numpy() if origin_id else o.index,
@@ -418,15 +481,38 @@ def distance_matrix(
     )
 
 
-def nearest(origins: gpd.GeoDataFrame, destinations: gpd.GeoDataFrame, id_col: str) -> pd.DataFrame:
+def nearest(
+    origins: gpd.GeoDataFrame,
+    destinations: gpd.GeoDataFrame,
+    id_col: str,
+    what: tuple[str, str] = ("origins", "destinations"),
+) -> pd.DataFrame:
     """For each origin point, the nearest destination's ``id_col`` and the distance to it in metres.
 
-    Distances are measured to the destination geometry (for polygons, 0 inside them). Returns a DataFrame
-    indexed like ``origins`` with columns ``id_col`` and ``distance_m``.
+    ``what`` names the two sets in an error (a frame without a CRS).
+
+    Distances are measured to the destination geometry (for polygons, 0 inside them). When every origin
+    and destination is a point, they come from :func:`distance_matrix` (the same figures to the last
+    bit) and a tie goes to the first destination in order. Returns a DataFrame indexed like ``origins``
+    with columns ``id_col`` and ``distance_m``.
+
+    >>> pts = points_from_xy([0, 3000], [0, 4000], data=pd.DataFrame({"ward_code": ["A", "B"]}))
+    >>> cen = points_from_xy([0, 9000], [1000, 0], data=pd.DataFrame({"centre_id": ["C1", "C2"]}))
+    >>> nearest(pts, cen, id_col="centre_id").round(1)
+      centre_id  distance_m
+    0        C1      1000.0
+    1        C1      4242.6
     """
     if id_col not in destinations.columns:
-        raise ValueError(f"id_col: destinations have no column {id_col!r}")
-    o, d = _bng(origins, "origins"), _bng(destinations, "destinations")
+        raise ParameterError(f"id_col: destinations have no column {id_col!r}")
+    o, d = to_bng(origins, what[0]), to_bng(destinations, what[1])
+    if len(d) and (o.geom_type == "Point").all() and (d.geom_type == "Point").all():
+        m = distance_matrix(o, d).to_numpy()
+        j = m.argmin(axis=1)
+        return pd.DataFrame(
+            {id_col: d[id_col].to_numpy()[j], "distance_m": m[np.arange(len(m)), j]},
+            index=origins.index,
+        )
     tree = shapely.STRtree(d.geometry.values)
     oi, di = tree.query_nearest(o.geometry.values, all_matches=False)
     ids = np.full(len(o), None, dtype=object)
@@ -444,14 +530,14 @@ def distance_m(
     >>> distance_m(points_from_xy([0], [0]), points_from_xy([3], [4])).tolist()
     [5.0]
     """
-    ga = _bng(
+    ga = to_bng(
         gpd.GeoDataFrame(geometry=gpd.GeoSeries(a.geometry if hasattr(a, "geometry") else a)), "a"
     )
-    gb = _bng(
+    gb = to_bng(
         gpd.GeoDataFrame(geometry=gpd.GeoSeries(b.geometry if hasattr(b, "geometry") else b)), "b"
     )
     if len(ga) != len(gb):
-        raise ValueError(f"a and b must have the same length, got {len(ga)} and {len(gb)}")
+        raise ParameterError(f"a and b must have the same length, got {len(ga)} and {len(gb)}")
     return pd.Series(shapely.distance(ga.geometry.values, gb.geometry.values), index=ga.index)
 
 
@@ -463,4 +549,4 @@ def ward_areas_km2(wards: gpd.GeoDataFrame) -> pd.Series:
     >>> ward_areas_km2(w).tolist()
     [1.0]
     """
-    return _bng(wards, "wards").geometry.area / 1e6
+    return to_bng(wards, "wards").geometry.area / 1e6

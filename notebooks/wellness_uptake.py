@@ -9,24 +9,13 @@ from IPython.display import Markdown, display
 from lsp_research import data
 from lsp_research.config import SYNTHETIC_NOTICE
 from lsp_research.plots import show
-from lsp_research.plots.stats_charts import funnel_plot
 from lsp_research.tables import show_table
 from lsp_research.topics import wellness
 
-inputs = {
-    "referrals": data.load("referrals"),
-    "wards": data.load("wards"),
-    "centres": data.load("centres"),
-    "population": data.load("population"),
-    "deaths": data.load("deaths"),
-}
-res = wellness.analyse(period, centre, population_group, inputs=inputs)
-p = res.params
-
-
-def table(name):
-    df, kw = wellness.publishable(res, name)
-    show_table(df, **kw)
+params = wellness.validate_params(period=period, centre=centre, population_group=population_group)
+inputs = wellness.load_inputs(params)
+res = wellness.analyse(params, inputs)
+p = res.window
 
 
 # %% tags=["executive"]
@@ -43,8 +32,8 @@ if data.is_synthetic():
 # ## Key findings
 
 # %% tags=["executive"]
-display(Markdown(wellness.key_findings(res)))
-table("city")
+display(Markdown(wellness.text.findings(res)))
+show_table(**wellness.tables.city(res))
 
 # %% [markdown] tags=["executive"]
 # ## Who is referred and who takes up the offer
@@ -52,81 +41,58 @@ table("city")
 # Referrals and people taking up the offer per 1,000 adults, by ward of residence.
 
 # %% tags=["executive"]
-fig, alt = wellness.choropleth(
-    res.ward_shapes, res.wards, "uptake_rate",
-    f"People taking up a referral per 1,000 adults, {p.window_label}",
-    "Uptake per 1,000 adults (16+)", centres=res.centres,
+fig, alt = wellness.charts.choropleth(
+    res, "uptake_rate", f"People taking up a referral per 1,000 adults, {p.window_label}",
+    "Uptake per 1,000 adults (16+)",
 )  # fmt: skip
-show(
-    fig,
-    alt=alt,
-    caption="Straight-line geography, British National Grid. Source: wellness referrals.",
-)
+show(fig, alt=alt, caption=wellness.text.caption(res, "uptake_map"))
 
 # %% [markdown] tags=["executive"]
 # ## Equity: deprivation
 
 # %% tags=["executive"]
-fig, alt = wellness.quintile_chart(
-    res.by_quintile, "referral_rate", "Referrals per 1,000 adults by deprivation quintile",
+fig, alt = wellness.charts.quintile_chart(
+    res, "referral_rate", "Referrals per 1,000 adults by deprivation quintile",
     "Referrals per 1,000 adults (16+)",
 )  # fmt: skip
-show(
-    fig,
-    alt=alt,
-    caption="Quintiles of Sunderland's wards by IMD 2007 score; bars show 95% intervals.",
-)
-fig, alt = wellness.quintile_chart(
-    res.by_quintile, "completion_pct", "12-week completion by deprivation quintile",
+show(fig, alt=alt, caption=wellness.text.caption(res, "referral_quintiles"))
+fig, alt = wellness.charts.quintile_chart(
+    res, "completion_pct", "12-week completion by deprivation quintile",
     "Completed 12 weeks (% of referrals)",
 )  # fmt: skip
-show(fig, alt=alt, caption="Wilson 95% intervals.")
-table("inequalities")
+show(fig, alt=alt, caption=wellness.text.caption(res, "completion_quintiles"))
+show_table(**wellness.tables.inequalities(res))
 
 # %% [markdown] tags=["executive"]
 # ## Completion by centre and by ward
 
 # %% tags=["executive"]
-for unit, frame in (("centre", res.funnel_centres), ("ward", res.funnel_wards)):
-    if len(frame) < 2:
+for unit in ("centre", "ward"):
+    chart = wellness.charts.funnel(res, unit)
+    if chart is None:
         display(Markdown(f"Only one {unit} in this selection: no funnel plot."))
         continue
-    fig, alt = funnel_plot(
-        frame, numerator="completed", denominator="referrals", label="label", kind="proportion", polarity="increase",
-        title=f"12-week completion by {unit}, {p.window_label}",
-        xlabel="Referrals (count)", ylabel="Completed 12 weeks (% of referrals)",
-    )  # fmt: skip
-    show(
-        fig,
-        alt=alt,
-        caption="Pooled average with 95% and 99.8% limits; no overdispersion adjustment.",
-    )
+    fig, alt = chart
+    show(fig, alt=alt, caption=wellness.text.caption(res, "funnel"))
 
 # %% [markdown] tags=["executive"]
 # ## Access: distance and the two-step floating catchment
 
 # %% tags=["executive"]
-fig, alt = wellness.choropleth(
-    res.ward_shapes, res.wards, "distance_km", "Distance from each ward to the nearest centre",
-    "Straight-line distance (km)", centres=res.centres, cmap="magma_r",
+fig, alt = wellness.charts.choropleth(
+    res, "distance_km", "Distance from each ward to the nearest centre",
+    "Straight-line distance (km)", cmap="magma_r",
 )  # fmt: skip
-show(fig, alt=alt, caption="From each ward's centroid (population assumed even within wards).")
-fig, alt = wellness.choropleth(
-    res.ward_shapes, res.wards, "access_2sfca", "Spatial accessibility of the wellness centres (2SFCA)",
-    "Centres per 100,000 adults within reach", centres=res.centres,
+show(fig, alt=alt, caption=wellness.text.caption(res, "distance_map"))
+fig, alt = wellness.charts.choropleth(
+    res, "access_2sfca", "Spatial accessibility of the wellness centres (2SFCA)",
+    "Centres per 100,000 adults within reach",
 )  # fmt: skip
-show(
-    fig, alt=alt,
-    caption=f"Two-step floating catchment, {wellness.DEFAULT_CATCHMENT_M / 1000:g} km straight-line catchment, equal capacities.",
-)  # fmt: skip
+show(fig, alt=alt, caption=wellness.text.caption(res, "access_map"))
 if res.decay is not None:
-    fig, alt = wellness.decay_chart(res.decay, res.decay_points)
-    show(
-        fig,
-        alt=alt,
-        caption=wellness.DECAY_CAPTION,
-    )
-    table("decay")
+    fig, alt = wellness.charts.decay_chart(res)
+    show(fig, alt=alt, caption=wellness.text.caption(res, "decay"))
+    show_table(**wellness.tables.decay(res))
 else:
     display(Markdown("Too few wards have referrals in this selection to fit a distance decay."))
 
@@ -135,33 +101,36 @@ else:
 
 # %% tags=["executive"]
 flagged = res.need.loc[res.need["high_need_low_uptake"], "ward_code"]
-fig, alt = wellness.choropleth(
-    res.ward_shapes, res.need, "need_score", "Need (deprivation and mortality) and low uptake",
-    "Need score (mean z-score)", centres=res.centres, highlight=flagged, cmap="OrRd",
+fig, alt = wellness.charts.choropleth(
+    res, "need_score", "Need (deprivation and mortality) and low uptake",
+    "Need score (mean z-score)", table="need", highlight=flagged, cmap="OrRd",
 )  # fmt: skip
-show(fig, alt=alt, caption="Hatched outline: high-need wards with uptake below the city rate.")
+show(fig, alt=alt, caption=wellness.text.caption(res, "need_map"))
 
 # %% [markdown] tags=["executive"]
 # ## Going further: where would a seventh centre reach most people?
 
 # %% tags=["executive"]
-fig, alt = wellness.coverage_map(res.coverage, res.ward_shapes, res.centres)
-show(
-    fig,
-    alt=alt,
-    caption="Maximal covering model; straight-line distances; see the methods for assumptions.",
-)
-table("coverage")
+fig, alt = wellness.charts.coverage_map(res)
+show(fig, alt=alt, caption=wellness.text.caption(res, "coverage_map"))
+show_table(**wellness.tables.coverage(res))
 
 # %% [markdown] tags=["operational"]
 # ## Methods and assumptions
 
 # %% tags=["operational"]
-display(Markdown(wellness.methods_notes(res)))
+display(Markdown(wellness.text.methods_notes(res)))
 
 # %% [markdown] tags=["operational"]
 # ## Detailed tables
 
 # %% tags=["operational"]
-for name in ("by_age", "by_sex", "by_quintile", "by_centre", "wards", "need"):
-    table(name)
+for table in (
+    wellness.tables.by_age,
+    wellness.tables.by_sex,
+    wellness.tables.by_quintile,
+    wellness.tables.by_centre,
+    wellness.tables.wards,
+    wellness.tables.need,
+):
+    show_table(**table(res))

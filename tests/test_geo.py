@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from lsp_research.config import CRS_BNG, CRS_WGS84
-from lsp_research.errors import DataValidationError
+from lsp_research.errors import DataValidationError, ParameterError
 from lsp_research.geo import (
     assign_ward,
     distance_m,
@@ -56,12 +56,12 @@ def test_assign_ward_reprojects_wgs84_points(grid):
 
 def test_assign_ward_rejects_bad_arguments(grid):
     pts = points_from_xy([1], [1])
-    with pytest.raises(ValueError, match="code_col"):
+    with pytest.raises(ParameterError, match="code_col"):
         assign_ward(pts, grid, code_col="nope")
-    with pytest.raises(ValueError, match="snap_m"):
+    with pytest.raises(ParameterError, match="snap_m"):
         assign_ward(pts, grid, snap_m=-1)
     nocrs = gpd.GeoDataFrame(geometry=[Point(0, 0)])
-    with pytest.raises(ValueError, match="no CRS"):
+    with pytest.raises(DataValidationError, match="points, column 'geometry': has no CRS"):
         assign_ward(nocrs, grid)
 
 
@@ -88,7 +88,7 @@ def test_population_weighted_centroid_worked_value():
     # A: (100 * 50 + 300 * 450) / 400 = 350
     assert out.geometry.x.tolist() == [350.0, 5.0]
     assert out["pop"].tolist() == [400.0, 50.0]
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(DataValidationError, match="negative"):
         population_weighted_centroids(oa.assign(pop=[-1, 1, 1]), "pop")
 
 
@@ -104,8 +104,36 @@ def test_distances_in_metres(grid):
     # WGS84 input is measured in BNG metres too
     ll = points_from_xy([435000, 438000], [553000, 557000]).to_crs(CRS_WGS84)
     assert distance_m(ll.iloc[[0]], ll.iloc[[1]]).iloc[0] == pytest.approx(5000, abs=0.01)
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ParameterError, match="same length"):
         distance_m(a, a.iloc[:1])
+
+
+def test_distance_matrix_and_nearest_between_points_worked_values():
+    """sqrt(dx^2 + dy^2) exactly (the figures the wellness report publishes), ties to the first."""
+    o = points_from_xy([0.0, 3000.0, 1.5], [0.0, 4000.0, 2.5])
+    d = points_from_xy([0.0, 9000.0, 0.0, 3000.0], [1000.0, 0.0, -1000.0, 4000.0])
+    d["centre_id"] = ["C1", "C2", "C3", "C4"]
+    m = distance_matrix(o, d, destination_id="centre_id")
+    ox, oy = np.array([0.0, 3000.0, 1.5]), np.array([0.0, 4000.0, 2.5])
+    dx, dy = np.array([0.0, 9000.0, 0.0, 3000.0]), np.array([1000.0, 0.0, -1000.0, 4000.0])
+    expected = np.sqrt((ox[:, None] - dx) ** 2 + (oy[:, None] - dy) ** 2)
+    assert (m.to_numpy() == expected).all()  # bit for bit
+    near = nearest(o, d, id_col="centre_id")
+    # origin 0 is 1000 m from C1 and from C3: the first in order wins
+    assert near["centre_id"].tolist() == ["C1", "C4", "C1"]
+    assert near["distance_m"].tolist() == [1000.0, 0.0, expected[2, 0]]
+    with pytest.raises(ParameterError, match="id_col"):
+        nearest(o, d, id_col="nope")
+
+
+def test_ward_centroids_keep_only_the_columns_asked_for(grid):
+    c = ward_centroids(grid.assign(name=["a", "b"]), keep=["ward_code"])
+    assert list(c.columns) == ["ward_code", "geometry"] and c.geometry.x.tolist() == [500.0, 1500.0]
+    with pytest.raises(ParameterError, match="keep: no column 'nope'"):
+        ward_centroids(grid, keep=["nope"])
+    nocrs = grid.set_crs(None, allow_override=True)
+    with pytest.raises(DataValidationError, match="wards, column 'geometry': has no CRS"):
+        ward_centroids(nocrs)
 
 
 def test_find_ward_columns_picks_the_newest_year():

@@ -10,9 +10,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lsp_research import geo
 from lsp_research.config import CRS_BNG, ESP2013_BANDS
-from lsp_research.errors import ParameterError, PeriodError
-from lsp_research.topics import wellness as w
+from lsp_research.errors import DataValidationError, ParameterError, PeriodError
+from lsp_research.topics import wellness
+from lsp_research.topics.wellness import charts, tables, text
+from lsp_research.topics.wellness import inputs as w_inputs
+from lsp_research.topics.wellness.analysis import access, coverage, inequality, rates
+
+
+def run(period="latest", centre="all", group="all", *, inputs, coverage=True):
+    """The notebook's four steps on tables built in memory."""
+    params = wellness.validate_params(period, centre, group, coverage=coverage)
+    return wellness.analyse(params, wellness.Inputs(**inputs))
+
 
 # ------------------------------------------------------------------------------------------------
 # A tiny synthetic city: 5 x 5 wards of 2 km squares, three centres, planted effects.
@@ -79,8 +90,15 @@ def _toy_inputs(seed: int = 1, n_per_1000: float = 40.0):
     )
 
     # referrals: rate higher when deprived, take-up falls with distance, completion lower when deprived
-    pts = w.ward_points(wards)
-    near = w.nearest_centre(pts, centres).set_index("ward_code")
+    pts = geo.ward_centroids(wards, keep=["ward_code"])
+    near = geo.nearest(pts, centres, id_col="centre_id")
+    near = pd.DataFrame(
+        {
+            "ward_code": pts["ward_code"].to_numpy(),
+            "nearest_centre_id": near["centre_id"].to_numpy(),
+            "distance_km": near["distance_m"].to_numpy().round(1) / 1000,
+        }
+    ).set_index("ward_code")
     adults_per_ward = 2 * 200 * 15.8  # 15 bands 20-24 to 90+, and 0.8 of 15-19
     refs = []
     rid = 0
@@ -100,7 +118,7 @@ def _toy_inputs(seed: int = 1, n_per_1000: float = 40.0):
                         "period": q,
                         "ward_code": code,
                         "sex": "M" if rng.random() < 0.45 else "F",
-                        "age_band": str(rng.choice(w.REFERRAL_AGE_BANDS)),
+                        "age_band": str(rng.choice(w_inputs.REFERRAL_AGE_BANDS)),
                         "centre_id": cid,
                         "took_up": int(took),
                         "completed_12wk": int(comp),
@@ -124,7 +142,7 @@ def toy():
 
 @pytest.fixture(scope="module")
 def toy_result(toy):
-    return w.analyse("2009Q4", inputs=toy, coverage=True)
+    return run("2009Q4", inputs=toy, coverage=True)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -134,44 +152,84 @@ def toy_result(toy):
 
 def test_unknown_centre_lists_every_centre(toy):
     with pytest.raises(ParameterError) as err:
-        w.analyse("latest", "Nowhere Leisure", inputs=toy, coverage=False)
+        run("latest", "Nowhere Leisure", inputs=toy, coverage=False)
     msg = str(err.value)
     for cid, name in zip(toy["centres"]["centre_id"], toy["centres"]["centre_name"], strict=True):
         assert cid in msg and name in msg
     assert "Nowhere Leisure" in msg
 
 
+def test_the_topic_has_the_one_interface():
+    from lsp_research.topics import base
+
+    assert base.check_topic("wellness") == []
+
+
+def test_validate_params_checks_the_form_of_each_parameter():
+    p = wellness.validate_params("2009-10 Q3", "WC1", " Men ", catchment_m=3000)
+    assert (p.period, p.centre, p.population_group, p.catchment_m) == (
+        "2009Q3",
+        "WC1",
+        "men",
+        3000.0,
+    )
+    with pytest.raises(ParameterError, match="period: '2009Q9' is not allowed"):
+        wellness.validate_params("2009Q9")
+    with pytest.raises(ParameterError, match="population_group 'teens' is not known"):
+        wellness.validate_params(population_group="teens")
+    with pytest.raises(ParameterError, match="service_radius_m: -1 is not allowed"):
+        wellness.validate_params(service_radius_m=-1)
+    with pytest.raises(ParameterError, match="capacity"):
+        wellness.validate_params(capacity=[1, -2])
+
+
+def test_inputs_lacking_a_column_are_refused_naming_table_and_column(toy):
+    broken = dict(toy, referrals=toy["referrals"].drop(columns=["took_up"]))
+    with pytest.raises(
+        DataValidationError, match="processed table referrals: missing columns took_up"
+    ):
+        run("2009Q4", inputs=broken)
+
+
+def test_wards_without_a_crs_are_refused_not_taken_as_bng(toy):
+    wards = toy["wards"].set_crs(None, allow_override=True)
+    with pytest.raises(DataValidationError, match="wards, column 'geometry': has no CRS"):
+        run("2009Q4", inputs=dict(toy, wards=wards), coverage=False)
+
+
 def test_parameters_resolve(toy):
     c = toy["centres"]
-    p = w.validate_parameters("latest", "beta centre", "65+", centres=c, available_periods=QUARTERS)
+    p = w_inputs.resolve_window(
+        "latest", "beta centre", "65+", centres=c, available_periods=QUARTERS
+    )
     assert [str(q) for q in p.quarters] == ["2009Q1", "2009Q2", "2009Q3", "2009Q4"]
     assert (p.centre_id, p.centre_name, p.population_group) == ("WC2", "Beta Centre", "65+")
     assert p.population_year == 2009
     with pytest.raises(ParameterError, match="use one of: all, men, women"):
-        w.validate_parameters("latest", "all", "teens", centres=c, available_periods=QUARTERS)
+        w_inputs.resolve_window("latest", "all", "teens", centres=c, available_periods=QUARTERS)
     with pytest.raises(PeriodError):
-        w.validate_parameters("2012Q1", "all", "all", centres=c, available_periods=QUARTERS)
+        w_inputs.resolve_window("2012Q1", "all", "all", centres=c, available_periods=QUARTERS)
     with pytest.raises(ParameterError, match="choose 2008Q4 or later"):
-        w.validate_parameters("2008Q3", "all", "all", centres=c, available_periods=QUARTERS)
+        w_inputs.resolve_window("2008Q3", "all", "all", centres=c, available_periods=QUARTERS)
 
 
 def test_centres_not_yet_open_are_left_out(toy):
     c = toy["centres"].assign(opened=["2008-04-18", "2000-01-01", "2000-01-01"])
-    p = w.validate_parameters("2008Q4", "all", "all", centres=c, available_periods=QUARTERS)
-    assert list(w.open_centres(c, p)["centre_id"]) == ["WC1", "WC2", "WC3"]
+    p = w_inputs.resolve_window("2008Q4", "all", "all", centres=c, available_periods=QUARTERS)
+    assert list(w_inputs.open_centres(c, p)["centre_id"]) == ["WC1", "WC2", "WC3"]
     avail = ["2007Q1", "2007Q2", "2007Q3", "2007Q4", *QUARTERS]
-    p = w.validate_parameters(
+    p = w_inputs.resolve_window(
         "2007Q4", "all", "all", centres=c, available_periods=avail
     )  # to March 2008
-    assert list(w.open_centres(c, p)["centre_id"]) == ["WC2", "WC3"]
+    assert list(w_inputs.open_centres(c, p)["centre_id"]) == ["WC2", "WC3"]
     with pytest.raises(ParameterError, match="opened on 2008-04-18, after the window"):
-        w.validate_parameters("2007Q4", "Alpha Centre", "all", centres=c, available_periods=avail)
+        w_inputs.resolve_window("2007Q4", "Alpha Centre", "all", centres=c, available_periods=avail)
 
 
 def test_select_referrals_window_centre_group(toy):
     c = toy["centres"]
-    p = w.validate_parameters("2009Q2", "WC1", "women", centres=c, available_periods=QUARTERS)
-    sel = w.select_referrals(toy["referrals"], p)
+    p = w_inputs.resolve_window("2009Q2", "WC1", "women", centres=c, available_periods=QUARTERS)
+    sel = rates.select_referrals(toy["referrals"], p)
     assert set(sel["period"]) == {"2008Q3", "2008Q4", "2009Q1", "2009Q2"}
     assert set(sel["centre_id"]) == {"WC1"} and set(sel["sex"]) == {"F"}
     r = toy["referrals"]
@@ -183,13 +241,13 @@ def test_select_referrals_window_centre_group(toy):
 
 def test_adult_population_counts_four_fifths_of_15_19(toy):
     pop = toy["population"]
-    a = w.adult_population(pop, 2009)
+    a = rates.adult_population(pop, 2009)
     # per ward: 2 sexes x 200 x (0.8 for 15-19 + 15 bands from 20-24 to 90+)
     assert np.allclose(a["population"], 2 * 200 * (0.8 + 15))
-    young = w.adult_population(pop, 2009, "16-34", by=["ward_code", "age_band"])
+    young = rates.adult_population(pop, 2009, "16-34", by=["ward_code", "age_band"])
     assert set(young["age_band"]) == {"16-24", "25-34"}
     assert np.allclose(young.loc[young["age_band"] == "16-24", "population"], 2 * 200 * 1.8)
-    men = w.adult_population(pop, 2012, "men")  # nearest year (2009) used
+    men = rates.adult_population(pop, 2012, "men")  # nearest year (2009) used
     assert np.allclose(men["population"], 200 * 15.8)
 
 
@@ -218,7 +276,7 @@ def test_stage_table_values():
             "bmi_change": [-1.0, -2.0, -3.0, -2.0] + [np.nan] * 6 + [-1.0, np.nan, np.nan, np.nan],
         }
     )
-    t = w.stage_table(refs, "centre_id")
+    t = rates.stage_table(refs, "centre_id")
     a = t.set_index("centre_id").loc["A"]
     assert (a["referrals"], a["took_up"], a["completed"]) == (10, 8, 4)
     assert a["takeup_pct"] == pytest.approx(80.0)
@@ -233,7 +291,7 @@ def test_stage_table_values():
     assert a["bmi_change_uppercl"] == pytest.approx(-2.0 + st.t.ppf(0.975, 3) * sd / 2)
     b = t.set_index("centre_id").loc["B"]
     assert b["bmi_change_n"] == 1 and np.isnan(b["bmi_change_lowercl"])
-    city = w.stage_table(refs)
+    city = rates.stage_table(refs)
     assert city[["referrals", "took_up", "completed"]].iloc[0].tolist() == [14, 10, 5]
 
 
@@ -273,7 +331,7 @@ def test_toy_deprivation_gradient_recovered(toy_result):
 def test_inequality_matches_hand_regression():
     v = np.array([30.0, 25.0, 22.0, 18.0, 15.0])  # quintiles 1..5
     wts = np.array([100.0, 200.0, 150.0, 250.0, 300.0])
-    res = w.inequality(v, v - 1, v + 1, wts, [1, 2, 3, 4, 5])
+    res = inequality.slope_index_of_inequality(v, v - 1, v + 1, wts, [1, 2, 3, 4, 5])
     # hand: order least deprived first, rank midpoints, weighted least squares
     order = [4, 3, 2, 1, 0]
     share = wts[order] / wts.sum()
@@ -282,10 +340,10 @@ def test_inequality_matches_hand_regression():
     assert res.sii == pytest.approx(slope)
     assert res.rii == pytest.approx(slope / np.average(v, weights=wts))
     assert res.sii_lowercl < res.sii < res.sii_uppercl
-    again = w.inequality(v, v - 1, v + 1, wts, [1, 2, 3, 4, 5])
+    again = inequality.slope_index_of_inequality(v, v - 1, v + 1, wts, [1, 2, 3, 4, 5])
     assert again == res  # seeded: repeatable
-    with pytest.raises(ValueError, match="same length"):
-        w.inequality(v, v, v, wts[:3], [1, 2, 3, 4, 5])
+    with pytest.raises(ParameterError, match="same length"):
+        inequality.slope_index_of_inequality(v, v, v, wts[:3], [1, 2, 3, 4, 5])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -298,35 +356,41 @@ def test_two_step_fca_by_hand(toy):
     from shapely.geometry import Point
 
     pts = gpd.GeoDataFrame(
-        {"ward_code": ["A", "B", "C"]}, geometry=[Point(0, 0), Point(1000, 0), Point(9000, 0)]
+        {"ward_code": ["A", "B", "C"]},
+        geometry=[Point(0, 0), Point(1000, 0), Point(9000, 0)],
+        crs=CRS_BNG,
     )
-    cen = gpd.GeoDataFrame({"centre_id": ["X", "Y"]}, geometry=[Point(0, 500), Point(8000, 0)])
+    cen = gpd.GeoDataFrame(
+        {"centre_id": ["X", "Y"]}, geometry=[Point(0, 500), Point(8000, 0)], crs=CRS_BNG
+    )
     adults = pd.DataFrame({"ward_code": ["A", "B", "C"], "population": [1000, 3000, 2000]})
-    res = w.two_step_fca(pts, adults, cen, capacity=[2, 1], catchment_m=2000).set_index("ward_code")
+    res = access.two_step_fca(pts, adults, cen, capacity=[2, 1], catchment_m=2000).set_index(
+        "ward_code"
+    )
     # X reaches A and B (4,000 adults): ratio 2/4000; Y reaches C (2,000): 1/2000
     assert res.loc["A", "access_2sfca"] == pytest.approx(2 / 4000 * 1e5)
     assert res.loc["B", "access_2sfca"] == pytest.approx(2 / 4000 * 1e5)
     assert res.loc["C", "access_2sfca"] == pytest.approx(1 / 2000 * 1e5)
-    with pytest.raises(ValueError, match="catchment_m"):
-        w.two_step_fca(pts, adults, cen, catchment_m=0)
+    with pytest.raises(ParameterError, match="catchment_m"):
+        access.two_step_fca(pts, adults, cen, catchment_m=0)
+    # a frame without a CRS is refused, naming it, never taken as British National Grid
+    with pytest.raises(DataValidationError, match="centres, column 'geometry': has no CRS"):
+        access.two_step_fca(pts, adults, cen.set_crs(None, allow_override=True))
 
 
 def test_seventh_centre_covers_the_unserved_corner(toy):
-    adults = w.adult_population(toy["population"], 2009)
-    res = w.seventh_centre(toy["wards"], toy["centres"], adults, service_radius_m=2000)
+    adults = rates.adult_population(toy["population"], 2009)
+    res = coverage.seventh_centre(toy["wards"], toy["centres"], adults, service_radius_m=2000)
     assert res.covered_after > res.covered_before
     assert res.total == pytest.approx(adults["population"].sum())
     # centres lie on the diagonal; the best new site is off it, in an uncovered corner region
-    d = w.distance_matrix(
-        pd.DataFrame({"geometry": [res.site]}).pipe(
-            lambda f: __import__("geopandas").GeoDataFrame(f, crs=CRS_BNG)
-        ),
-        toy["centres"],
-    )
+    d = geo.distance_matrix(
+        geo.points_from_xy([res.site.x], [res.site.y]), toy["centres"]
+    ).to_numpy()
     assert d.min() > 2000
     # no other single candidate covers more
     demand = res.demand
-    cost = w.distance_matrix(demand, res.candidates)
+    cost = geo.distance_matrix(demand, res.candidates).to_numpy()
     before = demand["covered_before"].to_numpy()
     gains = ((cost <= 2000) & ~before[:, None]).T @ demand["population"].to_numpy()
     assert res.gain == pytest.approx(gains.max())
@@ -349,7 +413,7 @@ def test_need_and_uptake_flags(toy_result):
 def test_each_centre_run_adds_up_to_the_all_centres_run(toy, toy_result):
     totals = np.zeros(3, dtype=int)
     for cid in toy["centres"]["centre_id"]:
-        one = w.analyse("2009Q4", cid, inputs=toy, coverage=False)
+        one = run("2009Q4", cid, inputs=toy, coverage=False)
         assert len(one.by_centre) == 1 and one.by_centre["centre_id"].iloc[0] == cid
         totals += one.city_stages[["referrals", "took_up", "completed"]].iloc[0].to_numpy(dtype=int)
     assert (
@@ -359,7 +423,7 @@ def test_each_centre_run_adds_up_to_the_all_centres_run(toy, toy_result):
 
 
 def test_population_group_restricts_records_and_denominators(toy, toy_result):
-    men = w.analyse("2009Q4", population_group="men", inputs=toy, coverage=False)
+    men = run("2009Q4", group="men", inputs=toy, coverage=False)
     assert set(men.referrals["sex"]) == {"M"}
     assert men.adults["population"].sum() == pytest.approx(
         toy_result.adults["population"].sum() / 2
@@ -375,46 +439,44 @@ def test_every_table_publishes_with_disclosure_control(toy):
     keep = (r["centre_id"] != "WC3") | (r.index.isin(r.index[r["centre_id"] == "WC3"][:4]))
     small["referrals"] = r[keep & r["period"].isin(QUARTERS)].reset_index(drop=True)
     small["referrals"].loc[small["referrals"]["centre_id"] == "WC3", "period"] = "2009Q4"
-    res = w.analyse("2009Q4", inputs=small, coverage=True)
-    for name in w.TABLES:
-        df, kw = w.publishable(res, name)
-        html = show_table(df, display=False, **kw)
+    res = run("2009Q4", inputs=small, coverage=True)
+    for name in tables.TABLES:
+        kw = getattr(tables, name)(res)
+        html = show_table(display=False, **kw)
         assert kw["caption"] in html.replace("&#x27;", "'")
-    df, kw = w.publishable(res, "by_centre")
+    kw = tables.by_centre(res)
     assert "Referrals" in kw["counts"] and "Completed 12 weeks" in kw["counts"]
-    html = show_table(df, display=False, **kw)
+    html = show_table(display=False, **kw)
     assert "suppressed to protect confidentiality" in html
-    with pytest.raises(ValueError, match="not a wellness table"):
-        w.publishable(res, "nonsense")
+    with pytest.raises(ParameterError, match="not a wellness figure"):
+        text.caption(res, "nonsense")
 
 
 def test_key_findings_quote_the_computed_numbers(toy_result):
-    text = w.key_findings(toy_result)
+    words = text.findings(toy_result)
     city = toy_result.city.iloc[0]
-    assert f"{city['referral_rate']:.1f} per 1,000 adults" in text
-    assert f"{toy_result.decay.odds_ratio_per_km:.3f}" in text
-    assert f"{toy_result.coverage.pct_after:.1f}%" in text
-    notes = w.methods_notes(toy_result)
-    assert "2SFCA" in notes and f"{toy_result.params.population_year} mid-year" in notes
+    assert f"{city['referral_rate']:.1f} per 1,000 adults" in words
+    assert f"{toy_result.decay.odds_ratio_per_km:.3f}" in words
+    assert f"{toy_result.coverage.pct_after:.1f}%" in words
+    notes = text.methods_notes(toy_result)
+    assert "2SFCA" in notes and f"{toy_result.window.population_year} mid-year" in notes
 
 
 def test_charts_have_alt_text(toy_result):
     import matplotlib.pyplot as plt
 
     res = toy_result
-    charts = [
-        w.choropleth(
-            res.ward_shapes, res.wards, "uptake_rate", "Uptake", "per 1,000", centres=res.centres
-        ),
-        w.decay_chart(res.decay, res.decay_points),
-        w.quintile_chart(res.by_quintile, "completion_pct", "Completion", "Completion (%)"),
-        w.coverage_map(res.coverage, res.ward_shapes, res.centres),
+    figures = [
+        charts.choropleth(res, "uptake_rate", "Uptake", "per 1,000"),
+        charts.decay_chart(res),
+        charts.quintile_chart(res, "completion_pct", "Completion", "Completion (%)"),
+        charts.coverage_map(res),
     ]
-    for fig, alt in charts:
+    for fig, alt in figures:
         assert len(alt) > 40 and fig.axes[0].get_title()
         plt.close(fig)
     top = res.wards.loc[res.wards["uptake_rate"].idxmax(), "ward_name"]
-    assert top in charts[0][1]
+    assert top in figures[0][1]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -424,12 +486,12 @@ def test_charts_have_alt_text(toy_result):
 
 @pytest.fixture(scope="module")
 def default_inputs(processed_data):
-    return w.load_inputs()
+    return wellness.load_inputs(wellness.validate_params())
 
 
 @pytest.fixture(scope="module")
 def default_result(default_inputs):
-    return w.analyse("latest", inputs=default_inputs, coverage=False)
+    return wellness.analyse(wellness.validate_params(coverage=False), default_inputs)
 
 
 def test_default_data_distance_decay_recovered(default_result):
@@ -458,24 +520,26 @@ def test_default_data_deprivation_effects_recovered(default_result):
 def test_default_data_centres_add_up_to_the_city(default_inputs, default_result):
     city = default_result.city_stages.iloc[0]
     by_centre = default_result.by_centre
-    assert len(by_centre) == len(default_inputs["centres"]) == 6
+    assert len(by_centre) == len(default_inputs.centres) == 6
     for col in ("referrals", "took_up", "completed", "bmi_change_n"):
         assert int(by_centre[col].sum()) == int(city[col])
-    one = w.analyse("latest", by_centre["centre_id"].iloc[0], inputs=default_inputs, coverage=False)
+    params = wellness.validate_params("latest", by_centre["centre_id"].iloc[0], coverage=False)
+    one = wellness.analyse(params, default_inputs)
     assert int(one.city_stages["referrals"].iloc[0]) == int(by_centre["referrals"].iloc[0])
 
 
 def test_default_data_unknown_centre_lists_the_six_centres(default_inputs):
     with pytest.raises(ParameterError) as err:
-        w.analyse("latest", "Crowtree Leisure Centre", inputs=default_inputs, coverage=False)
-    for name in default_inputs["centres"]["centre_name"]:
+        wellness.analyse(
+            wellness.validate_params("latest", "Crowtree Leisure Centre", coverage=False),
+            default_inputs,
+        )
+    for name in default_inputs.centres["centre_name"]:
         assert name in str(err.value)
 
 
 @pytest.mark.slow
 def test_notebook_runs_on_the_default_data(processed_data, tmp_path):
-    import time
-
     import nbformat
     import papermill
 
@@ -483,26 +547,22 @@ def test_notebook_runs_on_the_default_data(processed_data, tmp_path):
 
     src = get_paths().notebooks / "wellness_uptake.ipynb"
     out = tmp_path / "wellness_uptake.out.ipynb"
-    t0 = time.perf_counter()
     papermill.execute_notebook(
         str(src), str(out), parameters={"period": "latest", "centre": "all", "population_group": "all"},
         kernel_name="lsp-research", progress_bar=False, log_output=False, cwd=str(tmp_path),
     )  # fmt: skip
-    elapsed = time.perf_counter() - t0
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     html = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
     assert html.count("<img ") >= 8 and html.count("<table") >= 8
     assert 'alt=""' not in html
-    # about 20 s of CPU on an idle 2-core machine; the wall-clock bound leaves room for a busy one
-    assert elapsed < 180, f"the notebook took {elapsed:.0f} s"
 
 
 def test_the_distance_decay_scatter_shows_no_small_cell():
     """105 ward-by-centre cells, most with 1-5 referrals and many at 0% or 100%: every plotted band
     pools enough referrals that neither taken-up nor not-taken-up is a count of 1-5."""
-    from lsp_research.topics.wellness import DECAY_CAPTION, distance_bands
+    from lsp_research.topics.wellness.text import DECAY_CAPTION
 
     rng = np.random.default_rng(7)
     n = rng.integers(1, 6, 105)
@@ -510,7 +570,7 @@ def test_the_distance_decay_scatter_shows_no_small_cell():
     k = rng.binomial(n, 0.6)
     t = pd.DataFrame({"distance_km": rng.uniform(0, 12, 105), "referrals": n, "took_up": k})
     assert ((t["referrals"] <= 5) & (t["referrals"] >= 1)).sum() > 50
-    bands = distance_bands(t)
+    bands = access.decay_bands(t)
     assert len(bands) >= 3
     assert bands["referrals"].sum() == t["referrals"].sum()  # every cell is in one band
     assert (bands["referrals"] >= 20).all()

@@ -1,0 +1,171 @@
+"""Words from a wellness result: the findings, the methods notes and the figures' captions."""
+
+from __future__ import annotations
+
+from ...disclosure import count_text
+from ...errors import ParameterError
+from ...formatting import number
+from ...reporting.sanitise import md_escape
+from .analysis import WellnessAnalysis
+
+__all__ = ["caption", "findings", "methods_notes"]
+
+
+#: Caption of :func:`decay_chart` (the points are pooled distance bands, not wards).
+DECAY_CAPTION = (
+    "Binomial GLM (logit link) of take-up on distance, fitted to every ward and centre pair; each point "
+    "pools the pairs at similar distances (at least 20 referrals, and no count of 1-5 taken up or not "
+    "taken up), so that no small cell is shown."
+)
+
+
+def _significantly(k: int, n: int) -> str:
+    """``'none significantly lower'``, ``'2 significantly lower'``, ``'all significantly lower'``."""
+    if k == 0:
+        return "none significantly lower at 95%"
+    if k == n:
+        return "all significantly lower at 95%"
+    return f"{k} significantly lower at 95%"
+
+
+def _ratio_text(a: float, b: float) -> str:
+    return f"ratio {number(a / b, 2)}; " if b > 0 else ""
+
+
+def findings(res: WellnessAnalysis) -> str:
+    """The headline findings of ``res`` in words (Markdown bullets), every number computed."""
+    p = res.window
+    city = res.city.iloc[0]
+    q = res.by_quintile.set_index("imd_quintile")
+    ineq = res.inequalities.set_index("measure")
+    ref_ineq = ineq.loc["Referrals per 1,000 adults"]
+    comp_ineq = ineq.loc["12-week completion (% of referrals)"]
+    fit = res.decay
+    where = "the centres" if p.centre_id is None else md_escape(p.centre_name)
+    lines = [
+        f"- In {p.window_label}, {where} received {count_text(int(city['referrals']))} referrals of "
+        f"{p.group_label}: "
+        f"{number(city['referral_rate'], 1)} per 1,000 adults (95% CI {number(city['referral_rate_lowercl'], 1)} to "
+        f"{number(city['referral_rate_uppercl'], 1)}). {number(city['takeup_pct'], 1)}% took up the offer and "
+        f"{number(city['completion_pct'], 1)}% of referrals completed 12 weeks.",
+        f"- Referral rates run from {number(q.loc[5, 'referral_rate'], 1)} per 1,000 adults in the least deprived "
+        f"fifth of wards to {number(q.loc[1, 'referral_rate'], 1)} in the most deprived "
+        f"({_ratio_text(q.loc[1, 'referral_rate'], q.loc[5, 'referral_rate'])}slope index "
+        f"{number(ref_ineq['sii'], 1, sign=True)} per 1,000, 95% CI {number(ref_ineq['sii_lowercl'], 1, sign=True)} to "
+        f"{number(ref_ineq['sii_uppercl'], 1, sign=True)}).",
+        f"- 12-week completion is {number(q.loc[1, 'completion_pct'], 1)}% in the most deprived fifth against "
+        f"{number(q.loc[5, 'completion_pct'], 1)}% in the least (slope index {number(comp_ineq['sii'], 1, sign=True)} percentage "
+        f"points, 95% CI {number(comp_ineq['sii_lowercl'], 1, sign=True)} to {number(comp_ineq['sii_uppercl'], 1, sign=True)}).",
+    ]
+    if fit is not None:
+        lines.append(
+            f"- Take-up {fit.direction} with distance: each extra km to {fit.target} multiplies the odds "
+            f"of taking up a referral by {number(fit.odds_ratio_per_km, 3)} (95% CI {number(fit.odds_ratio_lowercl, 3)} "
+            f"to {number(fit.odds_ratio_uppercl, 3)}; p {'< 0.001' if fit.p_value < 0.001 else f'= {number(fit.p_value, 3)}'}); "
+            f"the fitted take-up is {number(fit.curve['fitted_pct'].iloc[0], 1)}% at 0 km and "
+            f"{number(fit.curve['fitted_pct'].iloc[-1], 1)}% at {number(fit.curve['distance_km'].iloc[-1], 1)} km."
+        )
+    else:
+        lines.append("- Too few wards have referrals in this selection to fit a distance decay.")
+    flagged = res.need[res.need["high_need_low_uptake"]]
+    if len(flagged):
+        lines.append(
+            f"- {len(flagged)} high-need ward{'s' if len(flagged) != 1 else ''} "
+            f"{'have' if len(flagged) != 1 else 'has'} uptake below the city rate: "
+            + ", ".join(map(md_escape, flagged["ward_name"].astype(str)))
+            + f" ({_significantly(int((flagged['uptake_vs_city'] == 'lower').sum()), len(flagged))})."
+        )
+    else:
+        lines.append("- No high-need ward has uptake below the city rate.")
+    if res.coverage is not None:
+        c = res.coverage
+        lines.append(
+            f"- {number(c.pct_before, 1)}% of adults live within {c.service_radius_m / 1000:g} km of a centre "
+            f"(straight line). A seventh centre in {md_escape(res.ward_name(c.site_ward_code))} ward would raise this "
+            f"to {number(c.pct_after, 1)}% (about {number(c.gain, 0)} more adults)."
+        )
+    return "\n".join(lines)
+
+
+def methods_notes(res: WellnessAnalysis) -> str:
+    """Methods and assumptions of ``res`` in words (Markdown), with the values actually used."""
+    p = res.window
+    catchment_m = res.params.catchment_m
+    c = res.coverage
+    lines = [
+        f"- **Window.** Referrals received in the four quarters {p.window_label}, by ward of residence. "
+        f"Centre: {p.centre_name}. Group: {p.group_label}.",
+        f"- **Denominators.** Adults aged 16+ from the {p.population_year} mid-year estimates; 16-19 year "
+        "olds are taken as four fifths of the 15-19 band. Rates per 1,000 adults have exact Poisson "
+        "(under 10 events) or Byar's 95% limits; percentages have Wilson score limits; mean BMI change "
+        "(kg/m2, completers only) has Student's t limits.",
+        "- **Stages.** Take-up is the share of referrals with a first attendance; uptake is the number "
+        "taking up per 1,000 adults; 12-week completion is the share of referrals completing 12 weeks "
+        "(as in the Northumberland benchmark), so it includes those who never started.",
+        "- **Funnel plots.** 12-week completion against the pooled average with 95% and 99.8% limits "
+        "(Public Health England's score-based limits for proportions); no overdispersion adjustment.",
+        "- **Distance.** Straight-line (network-free) distance in British National Grid metres from each "
+        "ward's population point to the nearest centre. With no population below ward level, people are "
+        "assumed to be spread evenly over each ward, so the population-weighted point is the ward's "
+        "area centroid.",
+        f"- **Accessibility.** Two-step floating catchment area (2SFCA, PySAL `access`) with a "
+        f"{catchment_m / 1000:g} km straight-line catchment; supply is one unit of capacity per centre "
+        "(capacities assumed equal, as none are recorded); demand is the adult population. Values are "
+        "centres per 100,000 adults within reach.",
+        "- **Distance decay.** Binomial GLM with a logit link of take-up on the straight-line distance "
+        "(km) from the ward's centroid to the centre each referral went to, one row per ward and centre "
+        "(the same fit as a referral-level logistic regression); a second model adjusts for the ward's "
+        "IMD 2007 score, sex and age band. The decay parameter is the change in log-odds per km (Wald "
+        "95% CI); its exponential is the odds ratio per km.",
+        "- **Inequality.** Slope index (SII): weighted least-squares slope of each quintile's value on the "
+        "cumulative rank midpoint of its population, least deprived at 0 and most deprived at 1 (so a "
+        "positive SII means higher in deprived areas); relative index (RII) = SII / weighted mean. 95% "
+        "intervals from 10,000 seeded simulations of the quintile values.",
+        "- **Need.** Need score = mean of the z-scores of the ward's IMD 2007 score and its all-cause "
+        "standardised mortality ratio (indirect, by age and sex against the city, three years pooled). "
+        "High need: top 40% of wards. Low uptake: uptake per 1,000 adults below the city rate "
+        "(significance shown separately).",
+    ]
+    if c is not None:
+        lines.append(
+            f"- **Seventh centre.** Maximal covering location problem (PySAL `spopt` MCLP, CBC solver "
+            f"bundled with `pulp`): the {len(res.centres)} centres are fixed and one more is chosen to bring "
+            f"the most adults within {c.service_radius_m / 1000:g} km (straight line). Demand: "
+            f"{len(c.demand)} points on a 500 m grid, each ward's adults shared evenly among its points. "
+            f"Candidates: {len(c.candidates)} sites (ward centroids and a 1 km grid). No travel network, "
+            "land availability, cost or capacity is considered: the result says where unserved people "
+            "live, not where a centre can be built."
+        )
+    return "\n".join(lines)
+
+
+#: The captions of the report's figures, by name (see :func:`caption`).
+CAPTIONS = {
+    "uptake_map": "Straight-line geography, British National Grid. Source: wellness referrals.",
+    "referral_quintiles": (
+        "Quintiles of Sunderland's wards by IMD 2007 score; bars show 95% intervals."
+    ),
+    "completion_quintiles": "Wilson 95% intervals.",
+    "funnel": "Pooled average with 95% and 99.8% limits; no overdispersion adjustment.",
+    "distance_map": "From each ward's centroid (population assumed even within wards).",
+    "access_map": (
+        "Two-step floating catchment, {catchment_km:g} km straight-line catchment, equal capacities."
+    ),
+    "decay": DECAY_CAPTION,
+    "need_map": "Hatched outline: high-need wards with uptake below the city rate.",
+    "coverage_map": (
+        "Maximal covering model; straight-line distances; see the methods for assumptions."
+    ),
+}
+
+
+def caption(res: WellnessAnalysis, name: str) -> str:
+    """The caption of figure ``name`` (one of :data:`CAPTIONS`), with the values ``res`` used.
+
+    Raises :class:`~lsp_research.errors.ParameterError` for an unknown name.
+    """
+    if name not in CAPTIONS:
+        raise ParameterError(
+            f"name: {name!r} is not a wellness figure; use one of: {', '.join(CAPTIONS)}"
+        )
+    return CAPTIONS[name].format(catchment_km=res.params.catchment_m / 1000)

@@ -1,0 +1,176 @@
+"""Disclosure control in the wellness report on small-area data, tested as an attacker would test it.
+
+The toy city of ``test_wellness`` with referrals thinned to about 3% (``data synth --scale 0.03``
+gives the same shape): many ward counts are 1-5. Every count withheld in one table is withheld in every
+table, map and chart; no rate, percentage or interval reveals a withheld count; no difference of
+published totals (wards within a deprivation quintile, quintiles, the city) pins one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from test_wellness import _toy_inputs, run
+
+from lsp_research import disclosure
+from lsp_research.tables import show_table
+from lsp_research.topics.wellness import charts, tables
+from lsp_research.topics.wellness.analysis import access
+
+COUNTS = {"Referrals": "referrals", "Took up": "took_up", "Completed 12 weeks": "completed"}
+
+
+@pytest.fixture(scope="module")
+def small():
+    toy = _toy_inputs(seed=3)
+    r = toy["referrals"]
+    keep = np.random.default_rng(11).random(len(r)) < 0.03
+    return run("2009Q4", inputs=dict(toy, referrals=r[keep].reset_index(drop=True)), coverage=False)
+
+
+def _protected(kw: dict) -> pd.DataFrame:
+    """The table exactly as show_table publishes it (hidden cells hold '*')."""
+    args = {k: kw[k] for k in ("counts", "percent", "dependent", "withhold") if k in kw}
+    return disclosure.protect(kw["df"], rule="hes2008", **args)
+
+
+def test_small_area_data_withholds_many_ward_cells(small):
+    flags = small.ward_withheld
+    assert int(flags[["referrals", "took_up", "completed"]].to_numpy().sum()) >= 20
+    small_counts = small.wards[["referrals", "took_up", "completed"]].isin([1, 2, 3, 4, 5])
+    # every count of 1-5 is withheld
+    assert (
+        flags[["referrals", "took_up", "completed"]].to_numpy() >= small_counts.to_numpy()
+    ).all()
+
+
+def test_every_rate_percentage_and_interval_of_a_withheld_count_is_withheld(small):
+    for name in ("wards", "need", "by_quintile"):
+        kw = getattr(tables, name)(small)
+        out = _protected(kw)
+        derived = {
+            **kw.get("dependent", {}),
+            **{k: list(v) for k, v in kw.get("percent", {}).items()},
+        }
+        for col in COUNTS:
+            if col not in out.columns:
+                continue
+            hidden = out[col].astype(str) == "*"
+            for dep, sources in derived.items():
+                if col in sources:
+                    assert (out.loc[hidden, dep].astype(str) == "*").all(), (name, col, dep)
+        html = show_table(display=False, **kw)
+        assert "Suppressed to protect confidentiality" in html or not (out == "*").any().any()
+
+
+def test_the_same_cells_are_withheld_in_the_wards_and_need_tables(small):
+    wards = _protected(tables.wards(small)).assign(ward=tables.wards(small)["df"]["Ward"])
+    need = _protected(tables.need(small)).assign(ward=tables.need(small)["df"]["Ward"])
+    w = set(wards.loc[wards["Took up"].astype(str) == "*", "ward"])
+    n = set(need.loc[need["Took up"].astype(str) == "*", "ward"])
+    assert w == n and w
+
+
+def _bounds_from_rate(rate, pop):
+    """The counts a published rate per 1,000 (2 decimals) allows: the attacker's inversion."""
+    lo, hi = (rate - 0.005) * pop / 1000, (rate + 0.005) * pop / 1000
+    return set(range(math.ceil(lo), math.floor(hi) + 1))
+
+
+def test_no_withheld_count_is_pinned_by_rates_or_differences(small):
+    kw = tables.wards(small)
+    out = _protected(kw)
+    df = kw["df"]
+    quint = _protected(tables.by_quintile(small))
+    city = small.city.iloc[0]
+    for col, count in COUNTS.items():
+        known = {}
+        for i in range(len(out)):
+            v = out[col].iloc[i]
+            if str(v) != "*":
+                known[i] = int(v)
+                continue
+            # a visible rate would pin the count; it must be withheld with it
+            rate_col = {
+                "Referrals": "Referrals per 1,000 adults",
+                "Took up": "Uptake per 1,000 adults",
+            }
+            if col in rate_col:
+                assert str(out[rate_col[col]].iloc[i]) == "*"
+        hidden = [i for i in range(len(out)) if i not in known]
+        # differencing the city total: the withheld cells' sum is known; one withheld cell alone would be pinned
+        assert len(hidden) != 1, col
+        # differencing each quintile's total over its wards
+        q_of = df["IMD quintile (1 = most deprived)"].to_numpy()
+        for qi, q in enumerate(quint["Deprivation quintile (1 = most deprived)"].astype(int)):
+            rows = [i for i in hidden if q_of[i] == q]
+            if str(quint[col].iloc[qi]) != "*":
+                assert len(rows) != 1, (col, q)
+        total = int(city[count])
+        if len(hidden) >= 2:
+            rest = total - sum(known.values())
+            # at least two cells share the remainder, so none is pinned to one value
+            assert rest >= 2 or rest == 0
+    # rates invert to the counts they allow: a visible rate never allows only a count of 1-5
+    pops = df["Adults (16+)"].to_numpy()
+    for i, rate in enumerate(out["Uptake per 1,000 adults"]):
+        if str(rate) != "*":
+            allowed = _bounds_from_rate(float(rate), pops[i])
+            assert not allowed or not allowed <= {1, 2, 3, 4, 5}
+
+
+def test_maps_show_no_value_for_a_withheld_ward(small):
+    hidden = small.withheld("wards", "uptake_rate")
+    assert hidden.any()
+    fig, alt = charts.choropleth(small, "uptake_rate", "Uptake", "Uptake per 1,000 adults")
+    labels = fig.axes[0].get_legend_handles_labels()[1] + [
+        t.get_text() for t in fig.axes[0].get_legend().get_texts()
+    ]
+    assert charts.WITHHELD_LABEL in labels
+    assert "withheld (small numbers)" in alt
+    for name in small.wards.loc[hidden.to_numpy(), "ward_name"]:
+        assert f"{name} (" not in alt  # a withheld ward is never named with its value
+    plt.close(fig)
+    # the need map (need score is not a count) shows every ward
+    fig, alt = charts.choropleth(small, "need_score", "Need", "Need score", table="need")
+    assert "withheld" not in alt
+    plt.close(fig)
+
+
+def test_funnel_and_quintile_chart_leave_out_withheld_cells(small):
+    chart = charts.funnel(small, "ward")
+    hidden = int(small.withheld("wards", "completion_pct").sum())
+    if chart is not None:
+        fig, alt = chart
+        assert f"{hidden} ward" in alt and "withheld and not plotted" in alt
+        plt.close(fig)
+    fig, alt = charts.quintile_chart(small, "completion_pct", "Completion", "Completion (%)")
+    q = small.withheld("by_quintile", "completion_pct").to_numpy()
+    assert alt.count("withheld (small numbers)") == int(q.sum())
+    plt.close(fig)
+
+
+def test_the_distance_decay_scatter_plots_no_small_cell(small):
+    """Checked on the small-area cells: no plotted band stands for 1-5 taken up or not taken up, the
+    bands hold every referral, and the caption does not claim one point per ward."""
+    from lsp_research.topics.wellness.text import DECAY_CAPTION
+
+    cells = small.decay_points
+    small_cells = cells["took_up"].between(1, 5) | (cells["referrals"] - cells["took_up"]).between(
+        1, 5
+    )
+    assert small_cells.sum() > 10  # plotted one point per cell, these would disclose
+    bands = access.decay_bands(cells)
+    assert bands["referrals"].sum() == cells["referrals"].sum()
+    for col in (bands["took_up"], bands["referrals"] - bands["took_up"]):
+        assert not col.between(1, 5).any()
+    assert "one point per ward" not in DECAY_CAPTION
+    if small.decay is not None:
+        fig, alt = charts.decay_chart(small)
+        offsets = fig.axes[0].collections[0].get_offsets()
+        assert len(offsets) == len(bands)
+        plt.close(fig)
