@@ -576,7 +576,9 @@ def analyse(params: Params, inputs: Inputs) -> Profile:
     wards = inputs["wards"]
     area = resolve_area(params.area_code, wards)
     quarter, start = window(inputs, params.period, params.years)
-    shared = period_indicators(inputs, quarter, params.years)
+    shared = getattr(inputs, "shared", None)  # the period's artefact (.shared), read by load_inputs
+    if shared is None or (shared.quarter, shared.start) != (quarter, start):
+        shared = period_indicators(inputs, quarter, params.years)
     year = population_year(quarter.year, inputs["population"])
     pyr = pyramid(inputs["population"], area, year)
     return Profile(

@@ -20,6 +20,7 @@ lsp_research.errors.ParameterError: area_code 'E05000004' is not a ward code, ar
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass
 
@@ -124,7 +125,11 @@ def validate_params(area_code: str, period: str = "latest", years: int = 3) -> P
 
 @dataclass(frozen=True)
 class Inputs:
-    """The processed tables a profile reads (:data:`INPUTS`); ``inputs["wards"]`` reads one by name."""
+    """The processed tables a profile reads (:data:`INPUTS`); ``inputs["wards"]`` reads one by name.
+
+    ``shared`` is the period's :class:`~.analysis.PeriodIndicators` when :func:`load_inputs` read it
+    from the period's artefact (:mod:`.shared`); without it :func:`~.analysis.analyse` computes it.
+    """
 
     wards: object  # GeoDataFrame
     population: pd.DataFrame
@@ -132,6 +137,7 @@ class Inputs:
     admissions: pd.DataFrame
     incidents: pd.DataFrame
     referrals: pd.DataFrame
+    shared: object = None  # PeriodIndicators
 
     def __getitem__(self, name: str):
         if name not in INPUTS:
@@ -139,6 +145,27 @@ class Inputs:
         return getattr(self, name)
 
 
-def load_inputs(params: Params | None = None) -> Inputs:
-    """The processed tables a profile reads (the same for every area and period)."""
-    return Inputs(**{name: data.load(name) for name in INPUTS})
+def load_inputs(params: Params | None = None, folder=None) -> Inputs:
+    """The processed tables a profile reads and, given ``params``, the period's shared indicators.
+
+    The shared indicators (every area's, for the ward range, the city value and the disclosure
+    decision) come from the period's artefact, computed by the first profile run of the period and
+    read by the others (:func:`~.shared.shared_indicators`; ``folder`` overrides where it is kept).
+
+    Raises
+    ------
+    PeriodError, ParameterError
+        For a period not in the data, or a window that starts before it.
+    """
+    # deferred: .shared and .analysis import this module
+    from .analysis import window
+    from .shared import files_key, shared_indicators
+
+    tables = Inputs(**{name: data.load(name) for name in INPUTS})
+    if params is None:
+        return tables
+    quarter, _ = window(tables, params.period, params.years)
+    processed = config.get_paths().processed
+    key = files_key({name: processed / f"{name}.parquet" for name in INPUTS})
+    shared = shared_indicators(tables, quarter, params.years, tables_key=key, folder=folder)
+    return dataclasses.replace(tables, shared=shared)
