@@ -23,6 +23,7 @@ display(Markdown(profiles.text.heading(res)))
 fig, alt = profiles.charts.locator_map(res)
 show(fig, alt=alt, caption="Schematic ward boundaries, British National Grid.")
 display(Markdown(profiles.text.summary_text(res)))
+display(Markdown(profiles.text.places(res)))
 
 # %% [markdown] tags=["executive"]
 # ## Key indicators against Sunderland

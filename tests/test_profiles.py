@@ -189,3 +189,29 @@ def test_unknown_area_in_the_programme_fails_before_any_notebook_runs(
     err = capsys.readouterr().err
     assert "no notebook was run" in err and "'Hendn'" in err and "Hendon" in err
     assert not out.exists() or not any(out.rglob("*.html"))
+
+
+def test_the_area_profile_lists_and_links_its_wards_and_a_ward_links_to_its_area(inputs):
+    import re
+
+    from lsp_research.reporting.parameters import Areas
+    from lsp_research.reporting.programme import load_programme
+
+    prog = load_programme()
+    sets = {
+        e.name: {s.set_id for s in e.parameter_sets(Areas.from_domain())} for e in prog.notebooks
+    }
+    area = profiles.analyse(profiles.validate_params("Coalfield", "2009Q4", 3), inputs)
+    text = profiles.text.places(area)
+    links = re.findall(
+        r"\[([^\]]+)\]\(\.\./\.\./ward_profile/([^/]+)/ward_profile-\2-executive\.html\)", text
+    )
+    wards = pd.DataFrame(inputs["wards"].drop(columns="geometry")).set_index("ward_code")
+    assert sorted(code for _, code in links) == sorted(area.area.ward_codes)
+    assert [name for name, _ in links] == sorted(wards.loc[list(area.area.ward_codes), "ward_name"])
+    assert {code for _, code in links} <= sets["ward_profile"]  # pages the programme publishes
+    assert profiles.text.heading(area).startswith("# Area profile: Coalfield area committee")
+    ward = profiles.analyse(profiles.validate_params("E05001158", "2009Q4", 3), inputs)
+    up = re.findall(r"\[East area committee\]\(\.\./\.\./area_profile/(\w+)/area_profile-\1-executive\.html\)",
+                    profiles.text.places(ward))  # fmt: skip
+    assert up == ["East"] and "East" in sets["area_profile"]

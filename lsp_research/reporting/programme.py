@@ -182,8 +182,16 @@ def resolve_index(name: str) -> Callable[[list[dict]], dict]:
     return fn
 
 
-def _slug(code: str) -> str:
+def set_id(code: str) -> str:
+    """The set id of an area's run, which names its folder and files in the reports.
+
+    >>> set_id("E05001158"), set_id("Coalfield"), set_id("St Peter's")
+    ('E05001158', 'Coalfield', 'St-Peter-s')
+    """
     return re.sub(r"[^A-Za-z0-9_-]+", "-", str(code)).strip("-")
+
+
+_slug = set_id
 
 
 def _close(value: str, options) -> str:

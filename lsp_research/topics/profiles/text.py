@@ -9,6 +9,7 @@ import pandas as pd
 
 from ...disclosure import SUPPRESSED, count_text
 from ...formatting import interval, number
+from ...reporting.programme import set_id
 from ...reporting.sanitise import md_escape
 from .analysis import Profile
 
@@ -51,7 +52,7 @@ def heading(res: Profile) -> str:
     """The report's title block."""
     kind = {
         "ward": "Ward profile",
-        "area_committee": "Area committee profile",
+        "area_committee": "Area profile",
         "city": "City profile",
     }
     return (
@@ -59,6 +60,35 @@ def heading(res: Profile) -> str:
         f"**{window_label(res)}** ({res.years} financial year{'s' if res.years > 1 else ''} "
         f"pooled) | area code {res.area.code}"
     )
+
+
+#: Where the programme publishes a ward's and an area committee's profile, relative to another profile's
+#: page: ``programme.yml`` runs them as ``ward_profile`` (over wards) and ``area_profile`` (over areas).
+WARD_PAGE = "../../ward_profile/{id}/ward_profile-{id}-executive.html"
+AREA_PAGE = "../../area_profile/{id}/area_profile-{id}-executive.html"
+
+
+def places(res: Profile) -> str:
+    """Links between the places: an area committee's profile lists and links its wards, a ward's
+    profile links to its area committee's (Markdown; empty for the city)."""
+    wards = pd.DataFrame(res.wards.drop(columns="geometry", errors="ignore")).set_index("ward_code")
+    if res.area.kind == "area_committee":
+        members = wards.loc[list(res.area.ward_codes), "ward_name"].sort_values()
+        items = [
+            f"- [{md_escape(name)}]({WARD_PAGE.format(id=set_id(code))})"
+            for code, name in members.items()
+        ]
+        return (
+            f"**The {len(items)} wards of {md_escape(res.area.name)}** (each links to its profile):"
+            "\n\n" + "\n".join(items)
+        )
+    if res.area.kind == "ward":
+        committee = str(wards.loc[res.area.code, "area_committee"])
+        return (
+            f"{md_escape(res.area.name)} is one of the wards of the "
+            f"[{md_escape(committee)} area committee]({AREA_PAGE.format(id=set_id(committee))})."
+        )
+    return ""
 
 
 def summary_text(res: Profile) -> str:
