@@ -7,7 +7,9 @@ theme: str = "all"  # one of: all, prosperous, healthy, safe, learning, attracti
 from lsp_research import performance
 from lsp_research.performance import report
 
-run = performance.run_assessment(period, max_red_flags=max_red_flags, theme=theme)
+params = performance.validate_params(period, max_red_flags=max_red_flags, theme=theme)
+inputs = performance.load_inputs(params)
+run = performance.analyse(params, inputs)
 
 # %% [markdown] tags=["board"]
 # # Partnership performance report

@@ -11,51 +11,54 @@ from lsp_research.reporting import record
 from lsp_research.tables import show_table
 from lsp_research.topics import profiles
 
-profile = profiles.build_profile(area_code, period, years)
-record(**profile.headline())
+params = profiles.validate_params(area_code, period, years)
+inputs = profiles.load_inputs(params)
+res = profiles.analyse(params, inputs)
+record(**res.headline())
 
 # %% tags=["executive"]
-display(Markdown(profiles.heading(profile)))
+display(Markdown(profiles.text.heading(res)))
 
 # %% tags=["executive"]
-fig, alt = profiles.locator_map(profile)
+fig, alt = profiles.charts.locator_map(res)
 show(fig, alt=alt, caption="Schematic ward boundaries, British National Grid.")
-display(Markdown(profiles.summary_text(profile)))
+display(Markdown(profiles.text.summary_text(res)))
+display(Markdown(profiles.text.places(res)))
 
 # %% [markdown] tags=["executive"]
 # ## Key indicators against Sunderland
 
 # %% tags=["executive"]
-fig, alt = profiles.spine(profile)
-show(fig, alt=alt, caption=profiles.SPINE_CAPTION)
-show_table(**profiles.spine_table(profile))
+fig, alt = profiles.charts.spine(res)
+show(fig, alt=alt, caption=profiles.text.SPINE_CAPTION)
+show_table(**profiles.tables.spine_table(res))
 
 # %% [markdown] tags=["executive"]
 # ## What changed since last year
 
 # %% tags=["executive"]
-display(Markdown(profiles.changes_text(profile)))
-if len(profile.changes):
-    show_table(**profiles.changes_table(profile))
+display(Markdown(profiles.text.changes_text(res)))
+if len(res.changes):
+    show_table(**profiles.tables.changes_table(res))
 
 # %% [markdown] tags=["executive"]
 # ## People
 
 # %% tags=["executive"]
-fig, alt = profiles.pyramid_chart(profile)
+fig, alt = profiles.charts.pyramid_chart(res)
 show(fig, alt=alt, caption="Mid-year population estimate; bars: this area, dashed line: Sunderland.")
 
 # %% tags=["operational"]
-show_table(**profiles.pyramid_table(profile))
+show_table(**profiles.tables.pyramid_table(res))
 
 # %% [markdown] tags=["executive"]
 # ## Alcohol and wellness
 
 # %% tags=["executive"]
-display(Markdown(profiles.topic_text(profile)))
+display(Markdown(profiles.text.topic_text(res)))
 
 # %% tags=["operational"]
-show_table(**profiles.wards_table(profile))
+show_table(**profiles.tables.wards_table(res))
 
 # %% tags=["operational"]
-display(Markdown(profiles.methods_notes(profile)))
+display(Markdown(profiles.text.methods_notes(res)))

@@ -85,7 +85,7 @@ def _truth():
     from lsp_research import periods
     from lsp_research.topics import profiles
 
-    inputs = profiles.load_inputs()
+    inputs = profiles.load_inputs(profiles.validate_params("E05001158", PERIOD))
     q = periods.Quarter.parse(PERIOD)
     deaths_years = sorted(int(y) for y in inputs["deaths"]["year"].unique())
     start = q - 11
@@ -96,7 +96,7 @@ def _truth():
         "now": (q - 3, q),
         "before": (q - 7, q - 4),
     }.items():
-        t = profiles.area_indicators(inputs, a, b, le_years).table
+        t = profiles.analysis.area_indicators(inputs, a, b, le_years).table
         for r in t.itertuples():
             counts[(window, r.indicator, r.area_code)] = r.numerator
             withheld[(window, r.indicator, r.area_code)] = bool(r.withheld)
@@ -156,7 +156,7 @@ def _observations(period_dir, truth):
     from lsp_research.topics import profiles
 
     names = truth["names"]
-    spine = {v[0]: k for k, v in profiles.SPINE_INDICATORS.items()}
+    spine = {v[0]: k for k, v in profiles.analysis.SPINE_INDICATORS.items()}
     obs = defaultdict(list)
     intervals = []
 

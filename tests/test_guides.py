@@ -122,6 +122,17 @@ def _follow_the_report_guide(project: Path, run) -> None:
     args = shlex.split(start.split("lsp-research", 1)[1])
     name = args[2]
     run(*args)
+    # Steps 1-3: a topic package with the one interface, and a notebook taking the four steps
+    assert sorted(p.name for p in (project / "lsp_research" / "topics" / name).glob("*.py")) == [
+        "__init__.py", "analysis.py", "charts.py", "inputs.py", "tables.py", "text.py",
+    ]  # fmt: skip
+    steps = next(b for b in _blocks(REPORT_GUIDE, "python") if "analyse(params, inputs)" in b)
+    setup = json.loads((project / "notebooks" / f"{name}.ipynb").read_text())["cells"][1]["source"]
+    for line in steps.splitlines()[:3]:
+        assert line.split("#")[0].strip() in "".join(setup), line
+    shown = run("preview", name, "--tier", "executive").stdout
+    page = Path(shown.split("executive", 1)[1].split()[0])
+    assert "Resident population by area committee" in (project / page).read_text()
     snippet = next(b for b in _blocks(REPORT_GUIDE, "yaml") if "notebook:" in b)
     programme = project / "programme.yml"
     programme.write_text(programme.read_text().rstrip("\n") + "\n" + snippet)

@@ -60,7 +60,11 @@ def test_fresh_clone_passes_the_hooks_first_time_and_a_new_report_commits(tmp_pa
         [str(clone / ".venv/bin/pre-commit"), "install"], cwd=clone, env=env, capture_output=True
     )
     assert install.returncode == 0, install.stderr
-    paths = new_report("housing_needs", notebooks_dir=clone / "notebooks")
+    paths = new_report(
+        "housing_needs",
+        notebooks_dir=clone / "notebooks",
+        topics_dir=clone / "lsp_research" / "topics",
+    )
     _git(clone, "add", *[str(p.relative_to(clone)) for p in paths])
     commit = _git(clone, "commit", "-m", "Start the housing needs report", env=env)
     assert commit.returncode == 0, commit.stdout + commit.stderr

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lsp_research import stats
+from lsp_research import periods, stats
 from lsp_research.topics import profiles
+from lsp_research.topics.profiles import analysis
+from lsp_research.topics.profiles.inputs import Area
 
-AREA = profiles.Area("ward", "E05000001", "Testward", ("E05000001",))
+AREA = Area("ward", "E05000001", "Testward", ("E05000001",))
 
 
 def _year(rows):
@@ -23,7 +25,7 @@ def _year(rows):
             value, lo, hi = x / n * 1000, float(lo) / n * 1000, float(hi) / n * 1000
         out.append(dict(area_code=AREA.code, level="ward", indicator=key, value=value, lowercl=lo,
                         uppercl=hi, numerator=float(x), denominator=float(n)))  # fmt: skip
-    return profiles.AreaIndicators(pd.DataFrame(out), pd.DataFrame(), None, None)
+    return analysis.AreaIndicators(pd.DataFrame(out), pd.DataFrame(), None, None)
 
 
 BEFORE = _year([("incident_rate", 100, 10000), ("referral_rate", 200, 10000),
@@ -33,7 +35,7 @@ NOW = _year([("incident_rate", 130, 10000), ("referral_rate", 205, 10000),
 
 
 def test_overlapping_intervals_with_a_significant_difference_are_a_change():
-    c = profiles.changes(NOW, BEFORE, AREA).set_index("key")
+    c = analysis.changes(NOW, BEFORE, AREA).set_index("key")
     a, b = (t.table.set_index("indicator").loc["incident_rate"] for t in (NOW, BEFORE))
     assert a["lowercl"] < b["uppercl"]  # the two 95% intervals overlap ...
     assert c.loc["incident_rate", "p_value"] == pytest.approx(0.0486, abs=1e-4)  # ... yet p < 0.05
@@ -50,14 +52,14 @@ def test_overlapping_intervals_with_a_significant_difference_are_a_change():
 
 def test_the_method_is_named_under_the_table_and_in_the_text():
     profile = type("P", (), {})()
-    profile.changes = profiles.changes(NOW, BEFORE, AREA)
+    profile.changes = analysis.changes(NOW, BEFORE, AREA)
     profile.area = AREA
-    profile.quarter = profiles.periods.Quarter(2009, 4)
-    kw = profiles.changes_table(profile)
-    assert profiles.CHANGE_METHOD in kw["notes"]
-    assert "intervals overlap is not used" in profiles.CHANGE_METHOD
+    profile.quarter = periods.Quarter(2009, 4)
+    kw = profiles.tables.changes_table(profile)
+    assert profiles.text.CHANGE_METHOD in kw["notes"]
+    assert "intervals overlap is not used" in profiles.text.CHANGE_METHOD
     assert kw["df"]["p-value"].tolist() == ["0.049", "0.804", "0.034"]
-    text = profiles.changes_text(profile)
+    text = profiles.text.changes_text(profile)
     assert (
         "two-proportion z test" in text
         and "Alcohol-related incidents** significantly worse" in text

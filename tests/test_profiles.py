@@ -6,12 +6,16 @@ import pytest
 
 from lsp_research import config
 from lsp_research.errors import ParameterError
-from lsp_research.topics import profiles
+from lsp_research.plots.maps import ward_map_svg
+from lsp_research.topics import base, profiles
+from lsp_research.topics.profiles import analysis
+from lsp_research.topics.profiles import inputs as profile_inputs
+from lsp_research.topics.profiles.index import league_table
 
 
 @pytest.fixture(scope="module")
 def inputs(processed_data):
-    return profiles.load_inputs()
+    return profiles.load_inputs(profiles.validate_params("E05001158"))
 
 
 @pytest.fixture(scope="module")
@@ -19,28 +23,37 @@ def indicators(inputs):
     from lsp_research import periods
 
     end = periods.Quarter.parse("2009Q4")
-    return profiles.area_indicators(inputs, end - 11, end, [2007, 2008, 2009])
+    return analysis.area_indicators(inputs, end - 11, end, [2007, 2008, 2009])
+
+
+def test_profiles_follow_the_one_topic_interface():
+    assert base.check_topic("profiles") == []
+
+
+def test_a_window_before_the_data_begin_names_the_years(inputs):
+    with pytest.raises(ParameterError, match="before the data begin"):
+        profiles.analyse(profiles.validate_params("E05001158", "2007Q4", 5), inputs)
 
 
 def test_unknown_area_names_close_matches(inputs):
     with pytest.raises(ParameterError) as err:
-        profiles.resolve_area("E0500115", inputs["wards"])
+        profile_inputs.resolve_area("E0500115", inputs["wards"])
     msg = str(err.value)
     assert "E05001153" in msg and "Close matches" in msg
     with pytest.raises(ParameterError, match="Coalfield"):
-        profiles.resolve_area("Coalfeld", inputs["wards"])
+        profile_inputs.resolve_area("Coalfeld", inputs["wards"])
 
 
 def test_areas_resolve_to_their_wards(inputs):
     wards = inputs["wards"]
-    assert len(profiles.resolve_area("E08000024", wards).ward_codes) == 25
-    washington = profiles.resolve_area("washington", wards)
+    assert len(profile_inputs.resolve_area("E08000024", wards).ward_codes) == 25
+    washington = profile_inputs.resolve_area("washington", wards)
     assert washington.kind == "area_committee" and len(washington.ward_codes) == 5
-    assert profiles.resolve_area("Hendon", wards).code == "E05001158"
+    assert profile_inputs.resolve_area("Hendon", wards).code == "E05001158"
     all_committees = {
         c
         for a in wards["area_committee"].unique()
-        for c in profiles.resolve_area(a, wards).ward_codes
+        for c in profile_inputs.resolve_area(a, wards).ward_codes
     }
     assert len(all_committees) == 25
 
@@ -90,7 +103,7 @@ def test_life_expectancy_gap_and_order(indicators, inputs):
 
 
 def test_profile_of_a_ward_and_its_headline(inputs):
-    p = profiles.build_profile("E05001158", "2009Q4", 3, inputs=inputs)
+    p = profiles.analyse(profiles.validate_params("E05001158", "2009Q4", 3), inputs)
     h = p.headline()
     assert h["area"] == "Hendon" and h["kind"] == "ward"
     assert h["population"] == int(p.pyramid["area_count"].sum())
@@ -108,9 +121,9 @@ def test_profile_of_a_ward_and_its_headline(inputs):
     assert list(p.changes["key"])[:1] == ["alcohol_sar"]
 
 
-def test_bad_years_fail_with_allowed_values(inputs):
+def test_bad_years_fail_with_allowed_values():
     with pytest.raises(ParameterError, match="1-5"):
-        profiles.build_profile("E05001158", "2009Q4", 7, inputs=inputs)
+        profiles.validate_params("E05001158", "2009Q4", 7)
 
 
 def test_league_table_and_map_from_recorded_summaries(inputs):
@@ -123,10 +136,10 @@ def test_league_table_and_map_from_recorded_summaries(inputs):
             strict=True,
         )
     ]
-    league = profiles.league_table(rows)
+    league = league_table(rows)
     assert len(league) == 25 and league["Ward"].iloc[0] == "Hendon"
     links = {r["area_code"]: f"ward_profile/{r['area_code']}/x.html" for r in rows}
-    svg = profiles.ward_map_svg(
+    svg = ward_map_svg(
         inputs["wards"], links, {r["area_code"]: r["imd2007_score"] for r in rows}, "IMD"
     )
     assert svg.count("<a href=") == 25 and "http" not in svg.replace(
@@ -176,3 +189,29 @@ def test_unknown_area_in_the_programme_fails_before_any_notebook_runs(
     err = capsys.readouterr().err
     assert "no notebook was run" in err and "'Hendn'" in err and "Hendon" in err
     assert not out.exists() or not any(out.rglob("*.html"))
+
+
+def test_the_area_profile_lists_and_links_its_wards_and_a_ward_links_to_its_area(inputs):
+    import re
+
+    from lsp_research.reporting.parameters import Areas
+    from lsp_research.reporting.programme import load_programme
+
+    prog = load_programme()
+    sets = {
+        e.name: {s.set_id for s in e.parameter_sets(Areas.from_domain())} for e in prog.notebooks
+    }
+    area = profiles.analyse(profiles.validate_params("Coalfield", "2009Q4", 3), inputs)
+    text = profiles.text.places(area)
+    links = re.findall(
+        r"\[([^\]]+)\]\(\.\./\.\./ward_profile/([^/]+)/ward_profile-\2-executive\.html\)", text
+    )
+    wards = pd.DataFrame(inputs["wards"].drop(columns="geometry")).set_index("ward_code")
+    assert sorted(code for _, code in links) == sorted(area.area.ward_codes)
+    assert [name for name, _ in links] == sorted(wards.loc[list(area.area.ward_codes), "ward_name"])
+    assert {code for _, code in links} <= sets["ward_profile"]  # pages the programme publishes
+    assert profiles.text.heading(area).startswith("# Area profile: Coalfield area committee")
+    ward = profiles.analyse(profiles.validate_params("E05001158", "2009Q4", 3), inputs)
+    up = re.findall(r"\[East area committee\]\(\.\./\.\./area_profile/(\w+)/area_profile-\1-executive\.html\)",
+                    profiles.text.places(ward))  # fmt: skip
+    assert up == ["East"] and "East" in sets["area_profile"]

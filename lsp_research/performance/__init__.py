@@ -10,7 +10,10 @@ receives only the red flags that may need a change of strategic direction (board
 - :mod:`.anomalies` -- the management group's filter: named rules with reasons.
 - :mod:`.escalation` -- red flags for the Board (ranked, capped) and the escalation log.
 - :mod:`.pipeline` -- one meeting end to end (:func:`meeting`), every meeting (:func:`history`), and
-  :func:`run_assessment` for the notebook.
+  the notebook's four steps (the topic interface of :mod:`lsp_research.topics.base`):
+  ``params = validate_params(period, ...)``, ``inputs = load_inputs(params)``,
+  ``run = analyse(params, inputs)``, then the report's tables and charts from ``run``
+  (:func:`run_assessment` does the first three in one call).
 
 """
 
@@ -24,6 +27,8 @@ _EXPORTS = {
     "target_rule": ".assessment", "target_status": ".assessment", "Escalation": ".escalation",
     "escalate": ".escalation", "Meeting": ".pipeline", "PerformanceRun": ".pipeline",
     "history": ".pipeline", "meeting": ".pipeline", "run_assessment": ".pipeline",
+    "Params": ".pipeline", "Inputs": ".pipeline", "validate_params": ".pipeline",
+    "load_inputs": ".pipeline", "analyse": ".pipeline",
     "Indicator": ".registry", "Registry": ".registry", "Settings": ".registry",
     "load_registry": ".registry", "parse_registry": ".registry", "prepare_returns": ".returns",
 }  # fmt: skip
@@ -44,15 +49,19 @@ __all__ = [
     "Assessment",
     "Escalation",
     "Indicator",
+    "Inputs",
     "Meeting",
+    "Params",
     "PerformanceRun",
     "Registry",
     "Settings",
+    "analyse",
     "assess",
     "escalate",
     "filter_exceptions",
     "find_anomalies",
     "history",
+    "load_inputs",
     "load_registry",
     "meeting",
     "parse_registry",
@@ -61,4 +70,5 @@ __all__ = [
     "run_assessment",
     "target_rule",
     "target_status",
+    "validate_params",
 ]

@@ -136,42 +136,95 @@ class PerformanceRun:
     followup: FollowUp | None = None
 
 
-def run_assessment(
+@dataclass(frozen=True)
+class Params:
+    """The performance report's parameters, checked (:func:`validate_params`)."""
+
+    period: str = "latest"
+    max_red_flags: int | None = None
+    theme: str = "all"
+    registry: Registry | str | None = None
+
+
+def validate_params(
     period: str = "latest",
-    registry: Registry | str | None = None,
     max_red_flags: int | None = None,
     theme: str = "all",
-) -> PerformanceRun:
-    """Load the processed tables and the registry, and run ``period``'s meeting (for the notebook).
+    registry: Registry | str | None = None,
+) -> Params:
+    """Check the report's parameters (the theme is checked against the registry by :func:`analyse`).
 
     Parameters
     ----------
     period : str
         ``YYYYQn`` or ``"latest"`` (the newest quarter with enough returns for its meeting: see
         :mod:`.readiness`).
-    registry : Registry or path, optional
-        Default: ``indicators.yml`` (or ``LSP_REGISTRY``).
     max_red_flags : int, optional
         Default: the registry's ``max_red_flags``.
     theme : str
         ``"all"``, or one theme (``healthy``, ``safe``...): only its indicators are assessed.
-    """
-    from .. import data
+    registry : Registry or path, optional
+        Default: ``indicators.yml`` (or ``LSP_REGISTRY``).
 
+    Examples
+    --------
+    >>> validate_params("2009Q3", max_red_flags=3).max_red_flags
+    3
+    >>> validate_params(max_red_flags=-1)
+    Traceback (most recent call last):
+    ...
+    lsp_research.errors.ParameterError: max_red_flags: must be a whole number 0 or more, got -1
+    """
     if max_red_flags is not None and (
         isinstance(max_red_flags, bool) or not isinstance(max_red_flags, int) or max_red_flags < 0
     ):
         raise ParameterError(
             f"max_red_flags: must be a whole number 0 or more, got {max_red_flags!r}"
         )
+    return Params(period=period, max_red_flags=max_red_flags, theme=theme, registry=registry)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a meeting reads: the whole registry and the processed tables (``corrections`` and
+    ``decisions`` are ``None`` for builds without them); ``synthetic`` says the data are synthetic."""
+
+    registry: Registry
+    raw: pd.DataFrame
+    targets: pd.DataFrame
+    comparators: pd.DataFrame
+    corrections: pd.DataFrame | None
+    decisions: pd.DataFrame | None
+    synthetic: bool
+
+
+def load_inputs(params: Params) -> Inputs:
+    """Load the registry and the processed tables the meeting reads."""
+    from .. import data  # deferred: data.build imports this package's registry (a cycle)
+
+    registry = params.registry
     full = registry if isinstance(registry, Registry) else load_registry(registry)
-    reg = full.subset(theme)
-    raw = data.load("indicator_returns")
+    is_synth = getattr(data, "is_synthetic", None)
+    return Inputs(
+        registry=full,
+        raw=data.load("indicator_returns"),
+        targets=data.load("indicator_targets"),
+        comparators=data.load("indicator_comparators"),
+        corrections=_optional_table(data, "indicator_corrections"),
+        decisions=_optional_table(data, "board_decisions"),
+        synthetic=bool(is_synth()) if callable(is_synth) else False,
+    )
+
+
+def analyse(params: Params, inputs: Inputs) -> PerformanceRun:
+    """Run ``params.period``'s meeting, with the meetings before it that its follow-up needs (pure:
+    everything comes from ``inputs``)."""
+    full = inputs.registry
+    reg = full.subset(params.theme)
+    raw, targets, comparators = inputs.raw, inputs.targets, inputs.comparators
+    corrections, decisions = inputs.corrections, inputs.decisions
+    max_red_flags, period = params.max_red_flags, params.period
     returns = prepare_returns(raw, source="indicator_returns")
-    targets = data.load("indicator_targets")
-    comparators = data.load("indicator_comparators")
-    corrections = _optional_table(data, "indicator_corrections")
-    decisions = _optional_table(data, "board_decisions")
     if isinstance(period, str) and period.strip().lower() == "latest":
         q = latest_ready(returns, full)  # the newest quarter with enough returns for a meeting
     else:
@@ -206,10 +259,22 @@ def run_assessment(
     logs = [held[str(e)] for e in fy_to_date if len(held[str(e)])] + ([m.log] if len(m.log) else [])
     year_log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=LOG_COLUMNS)
     year_log = mark_log(year_log, escalations, decisions, statuses)
-    is_synth = getattr(data, "is_synthetic", None)
-    return PerformanceRun(
-        m, year_log, reg, bool(is_synth()) if callable(is_synth) else False, follow
-    )
+    return PerformanceRun(m, year_log, reg, inputs.synthetic, follow)
+
+
+def run_assessment(
+    period: str = "latest",
+    registry: Registry | str | None = None,
+    max_red_flags: int | None = None,
+    theme: str = "all",
+) -> PerformanceRun:
+    """Load the processed tables and the registry, and run ``period``'s meeting: the four steps of the
+    topic interface (:func:`validate_params`, :func:`load_inputs`, :func:`analyse`) in one call.
+
+    Parameters are those of :func:`validate_params`.
+    """
+    params = validate_params(period, max_red_flags, theme, registry)
+    return analyse(params, load_inputs(params))
 
 
 def _same_up_to(known: pd.DataFrame, now: pd.DataFrame, q: Quarter) -> bool:

@@ -33,8 +33,9 @@ lsp_research.errors.ProgrammeError: 2 problems in ...bad.yml:
 from __future__ import annotations
 
 import difflib
+import importlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ _ENTRY_KEYS = {
     "inputs",
     "parameters",
     "timeout",
+    "index",
 }
 _TOP_KEYS = {"version", "notebooks_dir", "notebooks"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -85,6 +87,7 @@ class NotebookEntry:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     timeout: int = DEFAULT_TIMEOUT
     area_parameter: str = "area_code"
+    index: str | None = None
 
     def parameter_sets(self, areas: Areas) -> list[ParameterSet]:
         """The runs of this notebook, each with its fixed parameters plus its area code.
@@ -121,6 +124,15 @@ class Programme:
         """The folder of the programme file; ``inputs`` files are relative to it."""
         return self.path.parent
 
+    def index_contributions(self) -> list[Callable[[list[dict]], dict]]:
+        """The functions the entries register under ``index:``, each once, in file order.
+
+        The runner calls each with every run's index entry and adds what it returns to the index's
+        context (see :func:`resolve_index`).
+        """
+        names = dict.fromkeys(e.index for e in self.notebooks if e.index)
+        return [resolve_index(name) for name in names]
+
     def get(self, name: str) -> NotebookEntry:
         """The entry called ``name`` (or whose notebook file is ``name``)."""
         for e in self.notebooks:
@@ -134,8 +146,52 @@ class Programme:
         )
 
 
-def _slug(code: str) -> str:
+_INDEX_RULE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+def resolve_index(name: str) -> Callable[[list[dict]], dict]:
+    """The function an ``index:`` value names, ``package.module:function``.
+
+    Raises
+    ------
+    ProgrammeError
+        When the value is not of that form, the module does not import or has no such function.
+
+    Examples
+    --------
+    >>> resolve_index("lsp_research.topics.profiles:index_context").__name__
+    'index_context'
+    >>> resolve_index("lsp_research.topics.profiles:no_such")
+    Traceback (most recent call last):
+    ...
+    lsp_research.errors.ProgrammeError: index: lsp_research.topics.profiles has no function 'no_such'
+    """
+    if not isinstance(name, str) or not _INDEX_RULE.match(name):
+        raise ProgrammeError(
+            f"index: must name a function as package.module:function "
+            f"(e.g. lsp_research.topics.profiles:index_context), got {name!r}"
+        )
+    module_name, func = name.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ProgrammeError(f"index: module {module_name} does not import ({exc})") from None
+    fn = getattr(module, func, None)
+    if not callable(fn):
+        raise ProgrammeError(f"index: {module_name} has no function {func!r}")
+    return fn
+
+
+def set_id(code: str) -> str:
+    """The set id of an area's run, which names its folder and files in the reports.
+
+    >>> set_id("E05001158"), set_id("Coalfield"), set_id("St Peter's")
+    ('E05001158', 'Coalfield', 'St-Peter-s')
+    """
     return re.sub(r"[^A-Za-z0-9_-]+", "-", str(code)).strip("-")
+
+
+_slug = set_id
 
 
 def _close(value: str, options) -> str:
@@ -265,6 +321,12 @@ def _entry(i: int, raw: Any, nb_dir: Path, problems: list[str]) -> NotebookEntry
             f"{where}: 'timeout' must be a positive whole number of seconds, got {timeout!r}"
         )
         timeout = DEFAULT_TIMEOUT
+    index = raw.get("index")
+    if index is not None:
+        try:
+            resolve_index(index)
+        except ProgrammeError as exc:
+            problems.append(f"{where}: {exc}")
     if len(problems) > n_before:
         return None
     return NotebookEntry(
@@ -276,4 +338,5 @@ def _entry(i: int, raw: Any, nb_dir: Path, problems: list[str]) -> NotebookEntry
         parameters=dict(params),
         timeout=timeout,
         area_parameter=area_parameter,
+        index=index,
     )

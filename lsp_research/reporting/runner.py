@@ -1341,9 +1341,8 @@ def _index(
         "period_label": quarter.label,
         "provenance": prov,
     }
-    from ..topics.profiles import index_context
-
-    context.update(index_context(entries))  # ward map and league tables from the profiles' records
+    for contribution in prog.index_contributions():  # registered in programme.yml (``index:``)
+        context.update(contribution(entries))  # e.g. the profiles' ward map and league tables
     return write_index(staging, entries, context)
 
 

@@ -1,22 +1,31 @@
-"""``lsp-research new report NAME``: start a new report template in the house style.
+"""``lsp-research new report NAME``: start a new report in the house style, as a topic and a notebook.
 
-The new notebook has a typed ``parameters`` cell, a setup cell, and example cells tagged for the executive
-and operational tiers, and is paired with a percent-format script for review. It is written to
-``notebooks/NAME.ipynb`` (never overwriting an existing file) exactly as the pre-commit hooks leave a
-notebook (stable cell ids, the script written with the project's ``jupytext.toml`` filters, so no
-jupytext header), so its first commit passes them.
+It writes the topic package ``lsp_research/topics/NAME/`` split by concern (``inputs``, ``analysis``,
+``charts``, ``tables``, ``text``: the one interface of :mod:`lsp_research.topics.base`, with a worked
+example and its doctests) and the notebook ``notebooks/NAME.ipynb`` that uses it in the four steps every
+topic notebook takes (``validate_params``, ``load_inputs``, ``analyse``, then tables, charts and words
+from the result): a typed ``parameters`` cell, a setup cell, and cells tagged for the executive and
+operational tiers. The notebook is paired with a percent-format script for review and written exactly as
+the pre-commit hooks leave a notebook (stable cell ids, the script written with the project's
+``jupytext.toml`` filters, so no jupytext header), so its first commit passes them. Nothing existing is
+overwritten.
 
 >>> nb = report_notebook("housing_needs", title="Housing needs")
 >>> [c.metadata.get("tags", []) for c in nb.cells][:3]
 [['parameters'], [], ['executive']]
 >>> "period: str = \\"latest\\"" in nb.cells[0].source
 True
+>>> print(nb.cells[1].source.splitlines()[-3])
+params = housing_needs.validate_params(period)
+>>> sorted(topic_files("housing_needs", "Housing needs"))
+['__init__.py', 'analysis.py', 'charts.py', 'inputs.py', 'tables.py', 'text.py']
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from string import Template
 from typing import TYPE_CHECKING
 
 from ..config import PROJ_ROOT, get_paths
@@ -34,43 +43,55 @@ period: str = "latest"  # financial-year quarter YYYYQn (e.g. 2009Q3), or "lates
 """
 
 SETUP = """\
-from lsp_research import data, periods
-from lsp_research.plots import figure, show
-from lsp_research.tables import show_table
+from IPython.display import Markdown, display
 
-quarter = periods.resolve(period, data.load("indicator_returns")["period"])
-population = data.load("population")
-wards = data.load("wards")
+from lsp_research.plots import show
+from lsp_research.tables import show_table
+from lsp_research.topics import {name}
+
+params = {name}.validate_params(period)
+inputs = {name}.load_inputs(params)
+res = {name}.analyse(params, inputs)
 """
 
 SUMMARY_MD = """\
 # {title}
 
 **Period:** the financial year to the quarter chosen when the report was run.
+"""
 
-Write the headline findings here: what changed, for whom, and what the partnership is asked to note or
-decide. Keep the executive tier short.
+FINDINGS = """\
+display(Markdown({name}.text.findings(res)))
 """
 
 EXAMPLE_TABLE = """\
-year = min(quarter.year, int(population["year"].max()))  # mid-year estimate for the financial year
-pop = population[population["year"] == year].merge(wards[["ward_code", "area_committee"]], on="ward_code")
-by_area = pop.groupby("area_committee", as_index=False)["population"].sum()
-show_table(by_area, caption=f"Resident population by area committee, mid-{year}", counts=["population"])
+show_table(**{name}.tables.population_by_area(res))
 """
 
 EXAMPLE_CHART = """\
-fig, ax = figure("Resident population by area committee", xlabel="Area committee", ylabel="Residents (count)")
-ax.bar(by_area["area_committee"], by_area["population"])
-show(fig, alt="Bar chart of resident population in each of the five area committees.")
+fig, alt = {name}.charts.population_by_area(res)
+show(fig, alt=alt)
 """
 
-METHODS_MD = """\
-## Methods and notes
-
-Say where each figure comes from (source tables, their owners and extract dates), the statistical methods
-(link `docs/methods.md`), and any assumptions (add them to `docs/assumptions.md`).
+METHODS = """\
+display(Markdown({name}.text.methods_notes(res)))
 """
+
+#: The topic package's modules, from ``resources/topic_template/<module>.py.tmpl``.
+TOPIC_TEMPLATE = Path(__file__).resolve().parents[1] / "resources" / "topic_template"
+#: Where new topic packages go: the ``topics`` folder of the package that is running.
+TOPICS_DIR = Path(__file__).resolve().parents[1] / "topics"
+
+
+def topic_files(name: str, title: str) -> dict[str, str]:
+    """The topic package's files (file name -> text) for report ``name``."""
+    safe = title.replace("\\", "/").replace('"', "'")  # the title goes into docstrings
+    return {
+        path.name.removesuffix(".tmpl"): Template(path.read_text(encoding="utf-8")).substitute(
+            name=name, title=safe
+        )
+        for path in sorted(TOPIC_TEMPLATE.glob("*.py.tmpl"))
+    }
 
 
 def report_notebook(name: str, title: str | None = None) -> nbformat.NotebookNode:
@@ -82,7 +103,7 @@ def report_notebook(name: str, title: str | None = None) -> nbformat.NotebookNod
             f"report name '{name}' is not allowed: use 3-41 lower-case letters, digits and underscores, "
             "starting with a letter (e.g. housing_needs)"
         )
-    title = title or name.replace("_", " ").capitalize()
+    title = title or _title(name)
 
     def code(src, tags):
         return nbformat.v4.new_code_cell(src.rstrip("\n"), metadata={"tags": tags} if tags else {})
@@ -95,11 +116,12 @@ def report_notebook(name: str, title: str | None = None) -> nbformat.NotebookNod
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         code(PARAMETERS, ["parameters"]),
-        code(SETUP, []),
+        code(SETUP.format(name=name), []),
         md(SUMMARY_MD.format(title=title), ["executive"]),
-        code(EXAMPLE_TABLE, ["executive"]),
-        code(EXAMPLE_CHART, ["executive"]),
-        md(METHODS_MD, ["operational"]),
+        code(FINDINGS.format(name=name), ["executive"]),
+        code(EXAMPLE_TABLE.format(name=name), ["executive"]),
+        code(EXAMPLE_CHART.format(name=name), ["executive"]),
+        code(METHODS.format(name=name), ["operational"]),
     ]
     nb.metadata["kernelspec"] = {
         "name": "lsp-research",
@@ -113,22 +135,41 @@ def report_notebook(name: str, title: str | None = None) -> nbformat.NotebookNod
 
 
 def new_report(
-    name: str, title: str | None = None, notebooks_dir: Path | None = None
+    name: str,
+    title: str | None = None,
+    notebooks_dir: Path | None = None,
+    topics_dir: Path | None = None,
 ) -> list[Path]:
-    """Write ``notebooks/NAME.ipynb`` and its paired ``NAME.py``; refuse to overwrite."""
+    """Write the topic package ``topics/NAME/`` and ``notebooks/NAME.ipynb`` with its paired
+    ``NAME.py``; refuse to overwrite anything.
+
+    Returns the files written: the notebook, its script, then the package's modules.
+    """
     import jupytext
     import nbformat
 
     folder = Path(notebooks_dir or get_paths().notebooks)
+    topics = Path(topics_dir or TOPICS_DIR)
     ipynb, script = folder / f"{name}.ipynb", folder / f"{name}.py"
     nb = report_notebook(name, title)
-    for path in (ipynb, script):
+    package = topics / name
+    for path in (ipynb, script, package, topics / f"{name}.py"):
         if path.exists():
             raise ParameterError(f"{path} already exists; choose another report name")
+    files = topic_files(name, title or _title(name))
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, ipynb)
     jupytext.write(nb, script, fmt="py:percent", config=jupytext_config(folder))
-    return [ipynb, script]
+    package.mkdir(parents=True)
+    written = [ipynb, script]
+    for file_name, text in files.items():
+        (package / file_name).write_text(text, encoding="utf-8")
+        written.append(package / file_name)
+    return written
+
+
+def _title(name: str) -> str:
+    return name.replace("_", " ").capitalize()
 
 
 def jupytext_config(folder: Path):
@@ -157,7 +198,9 @@ def _cmd_new_report(args) -> int:
     print(
         "Add it to programme.yml so 'lsp-research run' includes it, for example:\n"
         + PROGRAMME_SNIPPET.format(name=args.name)
-        + "Then open it with 'make lab'. See docs/adding_a_report.md."
+        + f"Write the analysis in lsp_research/topics/{args.name}/ (inputs, analysis, charts, tables,\n"
+        "text) with tests; keep the notebook to the four steps and the tables, charts and words.\n"
+        "Then open it with 'make lab'. See docs/adding_a_report.md."
     )
     return 0
 

@@ -1,0 +1,141 @@
+"""A profile's tables: keyword arguments for :func:`lsp_research.tables.show_table` (counts protected).
+
+Each function takes the :class:`~.analysis.Profile` (``res``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ... import config
+from ...disclosure import SUPPRESSED
+from ...formatting import ROUNDING_NOTE, formatted_table, interval
+from .analysis import Profile
+from .text import CHANGE_METHOD, POPULATION_NOTE, WITHHELD_NOTE, window_label
+
+
+def spine_table(res: Profile) -> dict:
+    """The spine chart's numbers as a table (counts protected)."""
+    s = res.spine
+    hidden = s["withheld"].to_numpy(bool) if "withheld" in s.columns else np.zeros(len(s), bool)
+
+    def shown(col):
+        return [SUPPRESSED if h else v for h, v in zip(hidden, s[col].round(1), strict=True)]
+
+    df = pd.DataFrame({
+        "Indicator": s["indicator"], "Unit": s["unit"], "Value": shown("value"),
+        "Lower 95% CI": shown("lowercl"), "Upper 95% CI": shown("uppercl"),
+        "Sunderland": s["comparator"].round(1), "Compared with Sunderland": s["comparison"],
+        "Ward range": [interval(a, b, 1) for a, b in zip(s["minimum"], s["maximum"], strict=True)],
+    })  # fmt: skip
+    notes = ["Life expectancy is pooled over the financial years of the window (Chiang II)."]
+    if hidden.any():
+        notes.insert(0, WITHHELD_NOTE)
+    notes.append("Ward range: the lowest and highest values among wards whose figure is published.")
+    return {
+        "df": df,
+        "caption": f"{res.area.name}: key indicators, {window_label(res)}",
+        "notes": notes,
+    }
+
+
+@formatted_table
+def changes_table(res: Profile) -> dict:
+    c = res.changes
+    df = pd.DataFrame({
+        "Indicator": c["indicator"], "Unit": c["unit"],
+        "Events, year before": c["count_before"].round().astype("Int64"),
+        "Year before": c["before"].round(1),
+        "Events, latest year": c["count_now"].round().astype("Int64"),
+        "Latest year": c["now"].round(1), "Change": c["change"].round(1),
+        "p-value": [("<0.001" if v < 0.001 else f"{v:.3f}") if pd.notna(v) else "not tested"
+                    for v in c["p_value"]],
+        "Assessment": c["assessment"],
+    })  # fmt: skip
+    return {
+        "df": df,
+        "caption": f"{res.area.name}: the latest 12 months against the 12 months before",
+        "counts": ["Events, year before", "Events, latest year"],
+        # each row is its own indicator: no column total relates them (the decision over wards,
+        # committees and the city is in ``withhold``)
+        "by": "Indicator",
+        "dependent": {
+            "Year before": "Events, year before",
+            "Latest year": "Events, latest year",
+            "Change": ["Events, year before", "Events, latest year"],
+            "p-value": ["Events, year before", "Events, latest year"],
+        },
+        "total_rows": False,
+        "notes": [CHANGE_METHOD, ROUNDING_NOTE],
+        "withhold": {
+            "Events, year before": c["withheld_before"].to_numpy(bool),
+            "Events, latest year": c["withheld_now"].to_numpy(bool),
+        },
+    }
+
+
+@formatted_table
+def pyramid_table(res: Profile) -> dict:
+    p = res.pyramid
+    wide = p.pivot(index="age_band", columns="sex", values="area_count").reindex(
+        list(config.ESP2013_BANDS)
+    )
+    pct = p.pivot(index="age_band", columns="sex", values="area_pct").reindex(
+        list(config.ESP2013_BANDS)
+    )
+    city = p.pivot(index="age_band", columns="sex", values="city_pct").reindex(
+        list(config.ESP2013_BANDS)
+    )
+    df = pd.DataFrame({
+        "Age band": wide.index, "Males": wide["M"].round().astype(int).to_numpy(),
+        "Females": wide["F"].round().astype(int).to_numpy(),
+        "Males (%)": pct["M"].round(2).to_numpy(), "Females (%)": pct["F"].round(2).to_numpy(),
+        "Sunderland males (%)": city["M"].round(2).to_numpy(), "Sunderland females (%)": city["F"].round(2).to_numpy(),
+    })  # fmt: skip
+    return {
+        "df": df,
+        "caption": f"{res.area.name}: residents by age band and sex (mid-year estimate)",
+        # population estimates are not counts of records: published as the ONS publishes them (by
+        # single year of age for wards), and the pyramid chart shows them anyway
+        "not_counts": ["Males", "Females"],
+        "notes": [POPULATION_NOTE],
+    }
+
+
+@formatted_table
+def wards_table(res: Profile) -> dict:
+    """The area's wards (or, for a ward, every ward) side by side, counts protected."""
+    t = res.indicators.table
+    t = t[t["level"] == "ward"]
+    wide = t.pivot(index="area_code", columns="indicator", values="value")
+    num = t.pivot(index="area_code", columns="indicator", values="numerator")
+    hid = t.pivot(index="area_code", columns="indicator", values="withheld")
+    names = pd.DataFrame(res.wards.drop(columns="geometry")).set_index("ward_code")["ward_name"]
+    codes = list(res.area.ward_codes) if res.area.kind != "ward" else sorted(names.index)
+    df = pd.DataFrame({
+        "Ward": names.reindex(codes).to_numpy(),
+        "Alcohol admissions (episodes)": num.reindex(codes)["alcohol_sar"].round().astype(int).to_numpy(),
+        "Alcohol admissions ratio (city = 100)": wide.reindex(codes)["alcohol_sar"].round(1).to_numpy(),
+        "Alcohol incidents": num.reindex(codes)["incident_rate"].round().astype(int).to_numpy(),
+        "Incidents per 1,000 a year": wide.reindex(codes)["incident_rate"].round(1).to_numpy(),
+        "Wellness referrals": num.reindex(codes)["referral_rate"].round().astype(int).to_numpy(),
+        "Referrals per 1,000 adults a year": wide.reindex(codes)["referral_rate"].round(1).to_numpy(),
+    })  # fmt: skip
+    which = "its wards" if res.area.kind != "ward" else "every ward"
+    return {
+        "df": df,
+        "caption": f"{res.area.name}: {which}, {window_label(res)}",
+        "counts": ["Alcohol admissions (episodes)", "Alcohol incidents", "Wellness referrals"],
+        "dependent": {
+            "Alcohol admissions ratio (city = 100)": "Alcohol admissions (episodes)",
+            "Incidents per 1,000 a year": "Alcohol incidents",
+            "Referrals per 1,000 adults a year": "Wellness referrals",
+        },
+        "total_rows": False,
+        "withhold": {
+            "Alcohol admissions (episodes)": hid.reindex(codes)["alcohol_sar"].to_numpy(bool),
+            "Alcohol incidents": hid.reindex(codes)["incident_rate"].to_numpy(bool),
+            "Wellness referrals": hid.reindex(codes)["referral_rate"].to_numpy(bool),
+        },
+    }
