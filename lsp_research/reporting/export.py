@@ -61,6 +61,7 @@ import nbformat
 
 from .. import __version__, config
 from . import provenance as _prov
+from .pages import render
 from .sanitise import CSP_META, clean_html
 
 __all__ = [
@@ -250,7 +251,6 @@ def toc_html(
     >>> toc_html([(2, "a", "A"), (3, "b", "B"), (2, "c", "C")])
     '<nav class="lsp-toc" aria-labelledby="contents"><h2 id="contents">Contents</h2><ol><li><a href="#a">A</a><ol><li><a href="#b">B</a></li></ol></li><li><a href="#c">C</a></li></ol></nav>'
     """
-    esc = _html.escape
     items: list[tuple[str, str, list]] = []
     for level, hid, text in entries:
         if level == 2 or not items:
@@ -258,19 +258,7 @@ def toc_html(
         elif level == 3:
             items[-1][2].append((hid, text))
     items.extend((hid, text, []) for hid, text in extra)
-    if not items:
-        return ""
-    parts = []
-    for hid, text, subs in items:
-        sub = ""
-        if subs:
-            sub = "<ol>" + "".join(f'<li><a href="#{esc(h)}">{esc(t)}</a></li>' for h, t in subs)
-            sub += "</ol>"
-        parts.append(f'<li><a href="#{esc(hid)}">{esc(text)}</a>{sub}</li>')
-    return (
-        '<nav class="lsp-toc" aria-labelledby="contents"><h2 id="contents">Contents</h2>'
-        f"<ol>{''.join(parts)}</ol></nav>"
-    )
+    return render("toc.html.j2", items=items)
 
 
 def _first_h1(nb) -> str | None:

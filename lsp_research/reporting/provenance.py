@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import hashlib
-import html as _html
 import json
 import os
 import subprocess
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, config
+from .pages import render
 
 __all__ = [
     "code_version",
@@ -336,21 +336,15 @@ def render_banner(prov: Mapping) -> str:
 
     >>> render_banner({"synthetic": False, "stale": []})
     ''
+    >>> "2 sources may be out of date" in render_banner({"synthetic": False, "stale": ["a", "b"]})
+    True
     """
-    parts = []
-    if prov.get("synthetic"):
-        parts.append(
-            '<p class="lsp-notice lsp-synthetic"><strong>Synthetic data.</strong> '
-            f"{_html.escape(config.SYNTHETIC_NOTICE)}</p>"
-        )
-    if prov.get("stale"):
-        n = len(prov["stale"])
-        parts.append(
-            '<p class="lsp-notice lsp-stale"><strong>Check the data dates.</strong> '
-            f"{n} source{'s' if n != 1 else ''} may be out of date; see "
-            '<a href="#provenance">how this report was made</a>.</p>'
-        )
-    return "\n".join(parts)
+    return render(
+        "banner.html.j2",
+        synthetic=bool(prov.get("synthetic")),
+        notice=config.SYNTHETIC_NOTICE,
+        n_stale=len(prov.get("stale") or []),
+    )
 
 
 def render_reach(ctx: Mapping) -> str:
@@ -372,9 +366,7 @@ def render_reach(ctx: Mapping) -> str:
     period = Quarter.parse(str(ctx["period"]))
     as_at = Quarter.parse(str(ctx.get("as_at") or period))
     text = reach_text(data_to, as_at, period).removeprefix("Data to: ")
-    return (
-        f'\n<p class="lsp-notice lsp-reach"><strong>Data to:</strong> {_html.escape(text)}</p>'
-    ).lstrip("\n")
+    return render("reach.html.j2", text=text)
 
 
 def render_footer(
@@ -386,74 +378,27 @@ def render_footer(
     notebook: str | None = None,
 ) -> str:
     """The provenance footer as HTML (a ``<footer id="provenance">`` with an ``<h2>``)."""
-    esc = _html.escape
-    items: list[tuple[str, str]] = []
-    if notebook:
-        items.append(("Notebook", f"<code>{esc(notebook)}</code>"))
-    if tier:
-        items.append(("Audience", esc(f"{tier.capitalize()} report")))
-    if period:
-        items.append(("Period", esc(period)))
-    if parameters:
-        rows = "".join(
-            f'<tr><th scope="row"><code>{esc(str(k))}</code></th><td><code>{esc(_fmt_param(v))}</code></td></tr>'
-            for k, v in sorted(parameters.items())
-        )
-        items.append(
-            (
-                "Parameters",
-                '<table class="lsp-params"><caption>Parameters of this run</caption>'
-                '<thead><tr><th scope="col">Name</th><th scope="col">Value</th></tr></thead>'
-                f"<tbody>{rows}</tbody></table>",
-            )
-        )
-    items.append(("Code version", esc(prov.get("code_version") or f"lsp-research {__version__}")))
     lock = prov.get("lock_sha256")
-    items.append(
-        (
-            "Dependencies",
-            f"requirements.lock SHA-256 <code>{esc(lock)}</code>" if lock else "no lock file found",
-        )
-    )
-    data_rows = prov.get("data") or []
-    if data_rows:
-        body = "".join(
-            "<tr>"
-            f'<th scope="row">{esc(str(r.get("name")))}</th>'
-            f"<td>{esc(str(r.get('source') or ''))}</td>"
-            f"<td>{esc(str(r.get('covers') or ''))}</td>"
-            f"<td>{esc(str(r.get('date') or 'not recorded'))}</td>"
-            f"<td><code>{esc(str(r.get('sha256'))[:16])}</code></td>"
-            "</tr>"
-            for r in data_rows
-        )
-        items.append(
-            (
-                "Data",
-                '<table class="lsp-data-versions"><caption>Data versions from the processed-data '
-                "manifest (first 16 characters of each SHA-256)</caption>"
-                '<thead><tr><th scope="col">Table</th><th scope="col">Source</th>'
-                '<th scope="col">Covers</th><th scope="col">Extract date</th>'
-                f'<th scope="col">SHA-256</th></tr></thead><tbody>{body}</tbody></table>',
-            )
-        )
-    else:
-        items.append(("Data", "no processed-data manifest was found"))
-    stale = prov.get("stale") or []
-    items.append(
-        (
-            "Data freshness",
-            "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in stale) + "</ul>"
-            if stale
-            else "no source is past its refresh date",
-        )
-    )
-    if prov.get("synthetic"):
-        items.append(("Synthetic data", esc(config.SYNTHETIC_NOTICE)))
-    items.append(("Generated", f"<time>{esc(str(prov.get('generated') or generated_at()))}</time>"))
-    dl = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items)
-    return (
-        '<footer class="lsp-provenance" id="provenance">'
-        '<h2 id="how-this-report-was-made">How this report was made</h2>'
-        f"<dl>{dl}</dl></footer>"
+    data_rows = [
+        {
+            "name": str(r.get("name")),
+            "source": str(r.get("source") or ""),
+            "covers": str(r.get("covers") or ""),
+            "date": str(r.get("date") or "not recorded"),
+            "sha256": str(r.get("sha256"))[:16],
+        }
+        for r in prov.get("data") or []
+    ]
+    return render(
+        "footer.html.j2",
+        notebook=notebook,
+        audience=f"{tier.capitalize()} report" if tier else None,
+        period=period,
+        parameters=[(str(k), _fmt_param(v)) for k, v in sorted((parameters or {}).items())],
+        code_version=prov.get("code_version") or f"lsp-research {__version__}",
+        lock=lock,
+        data=data_rows,
+        stale=prov.get("stale") or [],
+        synthetic_notice=config.SYNTHETIC_NOTICE if prov.get("synthetic") else None,
+        generated=str(prov.get("generated") or generated_at()),
     )

@@ -35,7 +35,6 @@ True
 
 from __future__ import annotations
 
-import html as _html
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
@@ -45,6 +44,7 @@ from .. import __version__
 from ..tables import show_table
 from . import provenance as _prov
 from .export import ORGANISATION, TIERS, _period_label, house_css, toc_html
+from .pages import Markup, render
 from .sanitise import CSP_META, clean_html
 
 __all__ = ["write_index", "render_index"]
@@ -65,10 +65,6 @@ def _href(target, period_dir: Path) -> str:
     if rel.is_absolute() or ".." in rel.parts:
         raise ValueError(f"entries: link {str(rel)!r} must stay inside the period folder")
     return str(rel)
-
-
-def _esc(text) -> str:
-    return _html.escape(str(text))
 
 
 def _entry_files(entry: Mapping) -> dict:
@@ -127,72 +123,67 @@ def _failed(entry: Mapping) -> bool:
     return str(entry.get("status", "ok")).lower() not in ("ok", "success", "cached", "done")
 
 
+def _link_rows(items: list[Mapping], tiers_used: list[str], period_dir: Path) -> list[dict]:
+    """The rows of a notebook's table of links: one per parameter set, a cell per tier."""
+    rows = []
+    for e in items:
+        files = _entry_files(e)
+        failed = _failed(e)
+        made = str(e.get("last_good") or "")[:10]  # a failed run's earlier good pages, by date
+        cells = []
+        for t in tiers_used:
+            if t in files and (not failed or made):
+                note = f" (last good version, made {made})" if failed else ""
+                href = _href(files[t], period_dir)
+                cells.append({"href": href, "tier": t.capitalize(), "note": note})
+            elif failed:
+                cells.append({"text": "not published"})
+            else:
+                cells.append({"text": "not produced for this audience"})
+        state = ""
+        if failed:
+            reason = f" ({e['reason']})" if e.get("reason") else ""
+            when = "not updated this quarter" if made else "not published this quarter"
+            state = f"{when}: failed, see the run log{reason}"
+        label = e.get("label") or e.get("parameter_set") or "all"
+        rows.append({"label": label, "cells": cells, "state": state})
+    return rows
+
+
+def _summary_table(title: str, items: list[Mapping], context: Mapping) -> str:
+    """The headline figures of a notebook's runs as one disclosure-controlled table, or ``""``."""
+    summaries = [(e, e.get("summary")) for e in items if e.get("summary")]
+    if not summaries:
+        return ""
+    frame = pd.DataFrame(
+        [
+            {"Parameter set": str(e.get("label") or e.get("parameter_set") or "all"), **s}
+            for e, s in summaries
+        ]
+    )
+    named = context.get("summary_counts")
+    names = {c: _pretty(c) for c in frame.columns}
+    frame = frame.rename(columns=names)
+    counts = _summary_counts(frame, None if named is None else [names.get(c, c) for c in named])
+    return show_table(frame, f"{title}: summary by parameter set", counts=counts, display=False)
+
+
 def _report_section(notebook: str, items: list[Mapping], period_dir: Path, context: Mapping) -> str:
     title = (
         next((e.get("title") for e in items if e.get("title")), None)
         or notebook.replace("_", " ").capitalize()
     )
-    heading_id = "nb-" + "".join(ch if ch.isalnum() else "-" for ch in notebook.lower())
     tiers_used = [t for t in TIERS if any(t in _entry_files(e) for e in items)]
-    any_failed = any(_failed(e) for e in items)
-    head = '<th scope="col">Parameter set</th>' + "".join(
-        f'<th scope="col">{t.capitalize()} report</th>' for t in tiers_used
+    return render(
+        "index_section.html.j2",
+        heading_id="nb-" + "".join(ch if ch.isalnum() else "-" for ch in notebook.lower()),
+        title=title,
+        reach=_reach_line(items, context.get("period")),
+        tiers=[t.capitalize() for t in tiers_used],
+        any_failed=any(_failed(e) for e in items),
+        rows=_link_rows(items, tiers_used, period_dir),
+        summary_table=Markup(_summary_table(title, items, context)),
     )
-    if any_failed:
-        head += '<th scope="col">This quarter</th>'
-    rows = []
-    for e in items:
-        label = e.get("label") or e.get("parameter_set") or "all"
-        files = _entry_files(e)
-        cells = [f'<th scope="row">{_esc(label)}</th>']
-        failed = _failed(e)
-        made = str(e.get("last_good") or "")[:10]  # a failed run's earlier good pages, by date
-        for t in tiers_used:
-            if t in files and (not failed or made):
-                note = f" (last good version, made {_esc(made)})" if failed else ""
-                href = _esc(_href(files[t], period_dir))
-                cells.append(f'<td><a href="{href}">{t.capitalize()}</a>{note}</td>')
-            elif failed:
-                cells.append("<td>not published</td>")
-            else:
-                cells.append("<td>not produced for this audience</td>")
-        if any_failed:
-            reason = f" ({_esc(e['reason'])})" if e.get("reason") else ""
-            state = "not updated this quarter" if made else "not published this quarter"
-            cells.append(
-                f'<td class="lsp-run-failed">{state}: failed, see the run log{reason}</td>'
-                if failed
-                else "<td>updated</td>"
-            )
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    parts = [
-        f'<section class="lsp-index-notebook" aria-labelledby="{heading_id}">',
-        f'<h3 id="{heading_id}">{_esc(title)}</h3>',
-    ]
-    reach = _reach_line(items, context.get("period"))
-    if reach:
-        parts.append(f'<p class="lsp-reach">{_esc(reach)}</p>')
-    parts.append(
-        f'<table class="lsp-index-links"><caption>{_esc(title)}: reports by parameter set and '
-        f"audience</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-    summaries = [(e, e.get("summary")) for e in items if e.get("summary")]
-    if summaries:
-        frame = pd.DataFrame(
-            [
-                {"Parameter set": str(e.get("label") or e.get("parameter_set") or "all"), **s}
-                for e, s in summaries
-            ]
-        )
-        named = context.get("summary_counts")
-        names = {c: _pretty(c) for c in frame.columns}
-        frame = frame.rename(columns=names)
-        counts = _summary_counts(frame, None if named is None else [names.get(c, c) for c in named])
-        parts.append(
-            show_table(frame, f"{title}: summary by parameter set", counts=counts, display=False)
-        )
-    parts.append("</section>")
-    return "\n".join(parts)
 
 
 def _reach_line(items: list[Mapping], period) -> str:
@@ -224,73 +215,38 @@ def render_index(period_dir, entries: Iterable[Mapping], context: Mapping | None
         nb = str(e.get("notebook") or e.get("name") or "report")
         by_nb.setdefault(nb, []).append(e)
 
-    body = ['<h2 id="reports">Reports</h2>']
-    if not by_nb:
-        body.append("<p>No reports were published for this period.</p>")
-    else:
-        n = sum(len(v) for v in by_nb.values())
-        body.append(
-            f"<p>{n} run{'s' if n != 1 else ''} of {len(by_nb)} notebook"
-            f"{'s' if len(by_nb) != 1 else ''}. Each run is published for up to three audiences: "
-            "the board (red flags needing a decision), the executive management group (exceptions "
-            "and their handling) and the thematic partnerships (every indicator, operational).</p>"
-        )
-        for nb in sorted(by_nb):
-            body.append(_report_section(nb, by_nb[nb], period_dir, ctx))
     toc = [(2, "reports", "Reports")]
-    sections = []
+    hooks = []
     if ctx.get("ward_map"):
-        sections.append(("ward-map", "Ward map", ctx["ward_map"]))
+        hooks.append(("ward-map", "Ward map", ctx["ward_map"]))
     if ctx.get("league_table"):
-        sections.append(("league-table", "League table", ctx["league_table"]))
+        hooks.append(("league-table", "League table", ctx["league_table"]))
     for i, s in enumerate(ctx.get("sections") or []):
-        sections.append((s.get("id") or f"section-{i + 1}", s["heading"], s["html"]))
-    for sid, heading, html in sections:
-        toc.append((2, sid, heading))
-        body.append(
-            f'<section class="lsp-hook" aria-labelledby="{_esc(sid)}"><h2 id="{_esc(sid)}">'
-            f"{_esc(heading)}</h2>\n{html}\n</section>"
-        )
+        hooks.append((s.get("id") or f"section-{i + 1}", s["heading"], s["html"]))
+    toc += [(2, sid, heading) for sid, heading, _ in hooks]
     links = ctx.get("links") or []
     if links:
         toc.append((2, "other-files", "Other files"))
-        items = "".join(f'<li><a href="{_esc(h)}">{_esc(t)}</a></li>' for t, h in links)
-        body.append(f'<h2 id="other-files">Other files</h2><ul class="lsp-index-list">{items}</ul>')
-
-    footer = _prov.render_footer(prov, parameters=None, period=label)
-    body_html = "\n".join(body)
-    nav = toc_html(toc, extra=[("how-this-report-was-made", "How this report was made")])
-    page = f"""<!DOCTYPE html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-{CSP_META}
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="lsp-research {_esc(__version__)}">
-<meta name="lsp-tier" content="index">
-<meta name="lsp-period" content="{_esc(period)}">
-<title>{_esc(title)} – {_esc(ORGANISATION)}</title>
-<link rel="icon" href="data:,">
-<style>
-{house_css()}
-</style>
-</head>
-<body class="lsp-report lsp-index">
-<a class="lsp-skip" href="#content">Skip to the list of reports</a>
-<header class="lsp-masthead">
-<p class="lsp-org">{_esc(ORGANISATION)}</p>
-<h1 id="top">{_esc(title)}</h1>
-<p class="lsp-subtitle">Index of published reports</p>
-{_prov.render_banner(prov)}
-</header>
-{nav}
-<main id="content">
-{clean_html(body_html)}
-</main>
-{footer}
-</body>
-</html>
-"""
+    body_html = render(
+        "index_body.html.j2",
+        n_runs=sum(len(v) for v in by_nb.values()),
+        sections=[Markup(_report_section(nb, by_nb[nb], period_dir, ctx)) for nb in sorted(by_nb)],
+        hooks=[{"id": sid, "heading": h, "html": Markup(html)} for sid, h, html in hooks],
+        links=links,
+    )
+    page = render(
+        "index_page.html.j2",
+        csp_meta=Markup(CSP_META),
+        version=__version__,
+        period=period,
+        title=title,
+        organisation=ORGANISATION,
+        css=Markup(house_css()),
+        banner=Markup(_prov.render_banner(prov)),
+        nav=Markup(toc_html(toc, extra=[("how-this-report-was-made", "How this report was made")])),
+        body=Markup(clean_html(body_html)),
+        footer=Markup(_prov.render_footer(prov, parameters=None, period=label)),
+    )
     return "\n".join(line.rstrip() for line in page.splitlines()) + "\n"
 
 
