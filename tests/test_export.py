@@ -7,6 +7,7 @@ import re
 import pytest
 from publishing_helpers import PROV, execute, tagged_notebook
 
+from lsp_research.errors import ConfigError
 from lsp_research.reporting import provenance
 from lsp_research.reporting.audit import audit_path
 from lsp_research.reporting.export import export_tiers, render_tier
@@ -135,7 +136,7 @@ def test_generation_time_honours_source_date_epoch(monkeypatch):
     html = render_tier(tagged_notebook(), "board", {**CTX, "provenance": prov})
     assert "2010-03-31T01:46:40Z" in html
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
-    with pytest.raises(ValueError, match="SOURCE_DATE_EPOCH"):
+    with pytest.raises(ConfigError, match="SOURCE_DATE_EPOCH"):
         provenance.generated_at()
 
 

@@ -60,6 +60,7 @@ from typing import Any
 import nbformat
 
 from .. import __version__, config
+from ..errors import ParameterError
 from . import provenance as _prov
 from .pages import render
 from .sanitise import CSP_META, clean_html
@@ -104,7 +105,9 @@ TOC_MARKER = "<!--lsp-toc-->"
 
 def _check_tier(tier: str) -> str:
     if tier not in _LEVEL:
-        raise ValueError(f"tier: {tier!r} is not an audience tier; use one of {', '.join(TIERS)}")
+        raise ParameterError(
+            f"tier: {tier!r} is not an audience tier; use one of {', '.join(TIERS)}"
+        )
     return tier
 
 
@@ -451,7 +454,7 @@ def export_tiers(nb, tiers: Iterable[str], out_dir, context: Mapping | None = No
     """
     tiers = [_check_tier(t) for t in tiers]
     if len(set(tiers)) != len(tiers):
-        raise ValueError(f"tiers: each tier once, got {tiers}")
+        raise ParameterError(f"tiers: each tier once, got {tiers}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = _context(nb, context)
@@ -459,7 +462,7 @@ def export_tiers(nb, tiers: Iterable[str], out_dir, context: Mapping | None = No
         ctx["provenance"] = _prov.collect(period=ctx.get("period"))
     slug = str(ctx["slug"])
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", slug):
-        raise ValueError(f"context['slug']: {slug!r} must be letters, digits, '.', '_' or '-'")
+        raise ParameterError(f"context['slug']: {slug!r} must be letters, digits, '.', '_' or '-'")
     names = {t: f"{slug}-{t}.html" for t in tiers}
     exporter = _exporter()
     written = []

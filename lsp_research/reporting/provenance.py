@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, config
+from ..errors import ConfigError
 from .pages import render
 
 __all__ = [
@@ -73,7 +74,7 @@ def generated_at(now: _dt.datetime | None = None) -> str:
         try:
             stamp = _dt.datetime.fromtimestamp(int(epoch), tz=_dt.UTC)
         except ValueError:
-            raise ValueError(
+            raise ConfigError(
                 f"SOURCE_DATE_EPOCH: {epoch!r} is not a whole number of seconds since 1970-01-01"
             ) from None
     else:

@@ -41,6 +41,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from .. import __version__
+from ..errors import ParameterError
 from ..tables import show_table
 from . import provenance as _prov
 from .export import ORGANISATION, TIERS, _period_label, house_css, toc_html
@@ -57,13 +58,13 @@ def _href(target, period_dir: Path) -> str:
         try:
             p = p.resolve().relative_to(period_dir.resolve())
         except ValueError:
-            raise ValueError(
+            raise ParameterError(
                 f"entries: {p.name!r} is not inside the period folder; reports must be published "
                 "beside their index"
             ) from None
     rel = PurePosixPath(*p.parts)
     if rel.is_absolute() or ".." in rel.parts:
-        raise ValueError(f"entries: link {str(rel)!r} must stay inside the period folder")
+        raise ParameterError(f"entries: link {str(rel)!r} must stay inside the period folder")
     return str(rel)
 
 
