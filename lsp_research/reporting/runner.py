@@ -74,6 +74,7 @@ from ..config import get_paths, internal_dir
 from ..errors import ConfigError, LspError, ProgrammeError
 from ..periods import Quarter, resolve
 from . import cache as _cache
+from . import plan as _plan_module
 from .execute import (
     DEFAULT_KERNEL,
     KERNEL_NOT_STARTED,
@@ -91,7 +92,7 @@ from .plan import (
     _kernel_env,
     _Planned,
     check_environment,
-    folder_collisions,
+    folder_collisions,  # noqa: F401 (re-exported: runner keeps the public names of plan)
     latest_quarter,
     make_task,
     parse_period,
@@ -116,7 +117,6 @@ from .stage import (
 __all__ = [
     "CACHED",
     "NOT_RUN",
-    "PRELOAD",
     "RAN",
     "PeriodLock",
     "RunInterrupted",
@@ -124,15 +124,9 @@ __all__ = [
     "RunLog",
     "RunRecord",
     "RunSummary",
-    "check_environment",
-    "folder_collisions",
-    "latest_quarter",
-    "make_task",
-    "parse_period",
-    "plan",
-    "programme_reach",
     "publish_dir",
     "run_programme",
+    *_plan_module.__all__,
 ]
 
 

@@ -103,17 +103,12 @@ def _up_to_date(final: Path, planned: Sequence[_Planned]) -> list[RunRecord] | N
         if r.get("cache_key") != p.cache_key or r.get("status") not in (RAN, CACHED):
             return None
         records.append(
-            RunRecord(
-                key=p.task.key,
-                notebook=p.entry.name,
-                set_id=p.task.set_id,
-                label=p.label,
-                parameters=dict(p.task.parameters),
-                status=CACHED,
-                seconds=r.get("seconds", 0.0),
+            _record(
+                p,
+                CACHED,
+                r.get("seconds", 0.0),
                 files=r.get("files", {}),
                 summary=r.get("summary", {}),
-                cache_key=p.cache_key,
             )
         )
     return records
@@ -136,6 +131,20 @@ def _place(p: _Planned, result: RunResult, staging: Path, status: str, seconds: 
         else:
             tier = Path(name).stem.rsplit("-", 1)[-1]
             files[tier] = (base / name).as_posix()
+    return _record(
+        p,
+        status,
+        seconds,
+        message=result.message,
+        files=files,
+        summary=summary,
+        data_to=dict(p.task.context.get("data_to") or {}),
+        as_at=str(p.task.context.get("as_at") or ""),
+    )
+
+
+def _record(p: _Planned, status: str, seconds: float, **fields: Any) -> RunRecord:
+    """The record of planned run ``p``."""
     return RunRecord(
         key=p.task.key,
         notebook=p.entry.name,
@@ -144,12 +153,8 @@ def _place(p: _Planned, result: RunResult, staging: Path, status: str, seconds: 
         parameters=dict(p.task.parameters),
         status=status,
         seconds=seconds,
-        message=result.message,
-        files=files,
-        summary=summary,
         cache_key=p.cache_key,
-        data_to=dict(p.task.context.get("data_to") or {}),
-        as_at=str(p.task.context.get("as_at") or ""),
+        **fields,
     )
 
 
