@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import copy
 import html as _html
+import posixpath
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -326,6 +327,32 @@ def _context(nb, context: Mapping | None) -> dict:
     return ctx
 
 
+def provenance_href(ctx: Mapping) -> str | None:
+    """The link from a page to its period's provenance page: ``ctx["provenance_href"]``, else beside
+    the index (``index_href``); None for a page outside a period (a preview).
+
+    >>> provenance_href({"index_href": "../../index.html"}), provenance_href({})
+    ('../../provenance.html', None)
+    """
+    if ctx.get("provenance_href"):
+        return str(ctx["provenance_href"])
+    if not ctx.get("index_href"):
+        return None
+    return posixpath.join(posixpath.dirname(str(ctx["index_href"])), "provenance.html")
+
+
+def _footer(prov: Mapping, ctx: Mapping, tier: str, period_label: str | None) -> str:
+    """The provenance at the end of a page: on the Board's pages one small-print line linking to the
+    period's provenance page (when there is one); on the others the full footer."""
+    notebook = f"notebooks/{ctx['name']}.ipynb"
+    href = provenance_href(ctx)
+    if tier == "board" and href:
+        return _prov.render_footer_line(prov, href=href, period=period_label, notebook=notebook)
+    return _prov.render_footer(
+        prov, parameters=ctx["parameters"], period=period_label, tier=tier, notebook=notebook
+    )
+
+
 def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
                 siblings: Mapping[str, str] | None = None) -> str:  # fmt: skip
     """Render the HTML page of one tier of an executed notebook.
@@ -377,13 +404,7 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
             "banner": _prov.render_banner(prov) + _prov.render_reach(ctx),
             "nav": " · ".join(nav),
             "toc_marker": TOC_MARKER,
-            "footer": _prov.render_footer(
-                prov,
-                parameters=ctx["parameters"],
-                period=period_label,
-                tier=tier,
-                notebook=f"notebooks/{ctx['name']}.ipynb",
-            ),
+            "footer": _footer(prov, ctx, tier, period_label),
         }
     }
     exporter = exporter or _exporter()
@@ -443,6 +464,9 @@ def export_tiers(nb, tiers: Iterable[str], out_dir, context: Mapping | None = No
             label of the parameter set, shown under the title;
         ``index_href``
             relative link to the period's index page;
+        ``provenance_href``
+            relative link to the period's provenance page (default: beside the index), which the
+            Board's pages link to instead of carrying the provenance tables;
         ``provenance``
             the dict from :func:`lsp_research.reporting.provenance.collect` (computed when absent;
             pass it to avoid recomputing it for every notebook of a run).

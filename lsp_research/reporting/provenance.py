@@ -21,7 +21,7 @@ Examples
 >>> prov = {"code_version": "git abc123", "lock_sha256": "f" * 64, "data": [], "stale": [],
 ...         "synthetic": True, "generated": "2010-01-01T00:00:00Z"}
 >>> html = render_footer(prov, parameters={"period": "2009Q3"}, period="2009-10 Q3", tier="board")
->>> "synthetic default data" in html and "period" in html and "git abc123" in html
+>>> "period" in html and "git abc123" in html and "synthetic default data" not in html
 True
 """
 
@@ -49,6 +49,7 @@ __all__ = [
     "lock_hash",
     "render_banner",
     "render_footer",
+    "render_footer_line",
 ]
 
 _HASH_KEYS = ("sha256", "hash", "md5", "digest", "checksum")
@@ -377,8 +378,11 @@ def render_footer(
     period: str | None = None,
     tier: str | None = None,
     notebook: str | None = None,
+    heading: str = "How this report was made",
 ) -> str:
-    """The provenance footer as HTML (a ``<footer id="provenance">`` with an ``<h2>``)."""
+    """The provenance footer as HTML (a ``<footer id="provenance">`` with an ``<h2>``).
+
+    The synthetic-data notice is not repeated here: the banner at the top of the page carries it."""
     lock = prov.get("lock_sha256")
     data_rows = [
         {
@@ -400,6 +404,27 @@ def render_footer(
         lock=lock,
         data=data_rows,
         stale=prov.get("stale") or [],
-        synthetic_notice=config.SYNTHETIC_NOTICE if prov.get("synthetic") else None,
         generated=str(prov.get("generated") or generated_at()),
+        heading=heading,
+    )
+
+
+def render_footer_line(
+    prov: Mapping, *, href: str, period: str | None = None, notebook: str | None = None
+) -> str:
+    """One small-print line closing a page, linking to the period's provenance page ``href``.
+
+    >>> prov = {"code_version": "git abc", "generated": "2010-01-01T00:00:00Z"}
+    >>> line = render_footer_line(prov, href="../../provenance.html", period="2009-10 Q3",
+    ...                           notebook="notebooks/performance.ipynb")
+    >>> '<a href="../../provenance.html">how these reports were made</a>' in line, "<table" in line
+    (True, False)
+    """
+    return render(
+        "footer_line.html.j2",
+        notebook=notebook,
+        period=period,
+        generated=str(prov.get("generated") or generated_at()),
+        code_version=prov.get("code_version") or f"lsp-research {__version__}",
+        href=href,
     )

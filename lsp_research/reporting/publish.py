@@ -1,8 +1,14 @@
-"""The index page of a period: ``reports/<period>/index.html``.
+"""The pages beside the reports of a period: ``reports/<period>/index.html`` and ``provenance.html``.
 
-:func:`write_index` lists every report of the period, one table per notebook with a row per parameter
-set and a link per audience tier, in the same offline house style as the reports (inline CSS, no scripts,
-no external resources, ``lang="en-GB"``, a table of contents and a provenance footer).
+:func:`write_index` writes the index, organised by audience: this quarter's red flags first (recorded
+by the performance notebook with :func:`red_flag_record`), then the reports for the Board (the Board
+report first), the management group (executive versions), the thematic partnerships (operational
+versions) and the area committees (each ward's and area's profile), then every report in full for
+research, one table per notebook with a row per area and a link per audience tier. It writes the
+period's provenance page beside it (:func:`render_provenance`): code, dependency and data versions
+once per period, which the Board's pages link to instead of carrying the tables. Both are in the
+same offline house style as the reports (inline CSS, no scripts, no external resources,
+``lang="en-GB"``, a table of contents), from the templates in ``reporting/templates/pages/``.
 
 Hooks for other engineers:
 
@@ -48,7 +54,23 @@ from .export import ORGANISATION, TIERS, _period_label, house_css, toc_html
 from .pages import Markup, render
 from .sanitise import CSP_META, clean_html
 
-__all__ = ["write_index", "render_index"]
+__all__ = ["AUDIENCES", "red_flag_record", "render_index", "render_provenance", "write_index"]
+
+INDEX_PAGE = "index.html"
+#: The provenance page of a period, beside its index (the Board's pages link to it).
+PROVENANCE_PAGE = "provenance.html"
+#: Summary keys of the red flags (:func:`red_flag_record`): ``red_flags`` and ``red_flag_<rank>``.
+RED_FLAG_KEY = "red_flag"
+#: The audiences of the city-wide reports, in the index's order: (id, heading, intro, tier).
+AUDIENCES = (
+    ("board", "For the Board", "The red flags needing a decision, in a short paper.", "board"),
+    ("management-group", "For the management group",
+     "The exceptions and how each is being handled.", "executive"),
+    ("thematic-partnerships", "For the thematic partnerships",
+     "Every indicator and finding in full.", "operational"),
+)  # fmt: skip
+#: The version of an area's profile the area committees read, first found.
+AREA_TIERS = ("executive", "board", "operational")
 
 
 def _href(target, period_dir: Path) -> str:
@@ -153,12 +175,13 @@ def _link_rows(items: list[Mapping], tiers_used: list[str], period_dir: Path) ->
 
 def _summary_table(title: str, items: list[Mapping], context: Mapping) -> str:
     """The headline figures of a notebook's runs as one disclosure-controlled table, or ``""``."""
-    summaries = [(e, e.get("summary")) for e in items if e.get("summary")]
+    summaries = [(e, _figures(e.get("summary"))) for e in items]
+    summaries = [(e, s) for e, s in summaries if s]
     if not summaries:
         return ""
     frame = pd.DataFrame(
         [
-            {"Parameter set": str(e.get("label") or e.get("parameter_set") or "all"), **s}
+            {"Area": str(e.get("label") or e.get("parameter_set") or "all"), **s}
             for e, s in summaries
         ]
     )
@@ -166,14 +189,18 @@ def _summary_table(title: str, items: list[Mapping], context: Mapping) -> str:
     names = {c: _pretty(c) for c in frame.columns}
     frame = frame.rename(columns=names)
     counts = _summary_counts(frame, None if named is None else [names.get(c, c) for c in named])
-    return show_table(frame, f"{title}: summary by parameter set", counts=counts, display=False)
+    return show_table(frame, f"{title}: summary by area", counts=counts, display=False)
 
 
-def _report_section(notebook: str, items: list[Mapping], period_dir: Path, context: Mapping) -> str:
-    title = (
+def _title(notebook: str, items: list[Mapping]) -> str:
+    return (
         next((e.get("title") for e in items if e.get("title")), None)
         or notebook.replace("_", " ").capitalize()
     )
+
+
+def _report_section(notebook: str, items: list[Mapping], period_dir: Path, context: Mapping) -> str:
+    title = _title(notebook, items)
     tiers_used = [t for t in TIERS if any(t in _entry_files(e) for e in items)]
     return render(
         "index_section.html.j2",
@@ -203,6 +230,110 @@ def _reach_line(items: list[Mapping], period) -> str:
     return reach_text(first["data_to"], Quarter.parse(str(first.get("as_at") or p)), p)
 
 
+def red_flag_record(red_flags: pd.DataFrame) -> dict:
+    """What the performance notebook records for the index: how many red flags, and each one's title.
+
+    ``red_flags`` is the meeting's ranked red flags (``rank``, ``label`` and ``title`` columns, see
+    :mod:`lsp_research.performance.escalation`); pass the result to
+    :func:`lsp_research.reporting.record`.
+
+    >>> red = pd.DataFrame({"rank": [1, 2], "label": ["NI 39", "NI 8"],
+    ...                     "title": ["Alcohol admissions", "Adult participation in sport"]})
+    >>> red_flag_record(red)
+    {'red_flags': 2, 'red_flag_1': 'NI 39 Alcohol admissions', 'red_flag_2': 'NI 8 Adult participation in sport'}
+    """
+    out: dict = {"red_flags": len(red_flags)}
+    for r in red_flags.itertuples(index=False):
+        out[f"{RED_FLAG_KEY}_{int(r.rank)}"] = f"{r.label} {r.title}"
+    return out
+
+
+def _figures(summary: Mapping | None) -> dict:
+    """A run's recorded figures for the summary table: without the red flags (they lead the page)."""
+    return {k: v for k, v in (summary or {}).items() if not str(k).startswith(RED_FLAG_KEY)}
+
+
+def _red_flags(entries: list[Mapping], period_dir: Path) -> dict:
+    """This quarter's red flags, from the run that recorded them (:func:`red_flag_record`)."""
+    found = next((e for e in entries if "red_flags" in (e.get("summary") or {})), None)
+    if found is None:
+        return {
+            "intro": "No report recorded red flags for this period.",
+            "titles": [],
+            "href": None,
+        }
+    summary = found["summary"]
+    n = int(summary.get("red_flags") or 0)
+    board = _entry_files(found).get("board")
+    href = (
+        _href(board, period_dir)
+        if board and (not _failed(found) or found.get("last_good"))
+        else None
+    )
+    if n == 0:
+        intro = "No red flags this quarter: no indicator needs a decision by the Board."
+    else:
+        intro = (
+            f"{n} red flag{'s' if n != 1 else ''} for the Board this quarter, most severe first."
+        )
+    titles = [
+        summary[f"{RED_FLAG_KEY}_{i}"] for i in range(1, n + 1) if f"{RED_FLAG_KEY}_{i}" in summary
+    ]
+    return {"intro": intro, "titles": titles, "href": href}
+
+
+def _link(title: str, entry: Mapping, tier: str, period_dir: Path) -> dict | None:
+    """One link of an audience's list, or None when the run made no page for that audience."""
+    files = _entry_files(entry)
+    made = str(entry.get("last_good") or "")[:10]
+    if _failed(entry):
+        if tier in files and made:
+            note = f" (last good version, made {made}: not updated this quarter)"
+            return {"text": title, "href": _href(files[tier], period_dir), "note": note}
+        return {"text": f"{title}: not published this quarter (failed, see the run log)",
+                "href": None, "note": ""}  # fmt: skip
+    if tier not in files:
+        return None
+    return {"text": title, "href": _href(files[tier], period_dir), "note": ""}
+
+
+def _audiences(by_nb: Mapping[str, list[Mapping]], period_dir: Path) -> list[dict]:
+    """The reports by audience: the Board, the management group and the thematic partnerships read
+    the city-wide reports (board, executive and operational versions, the Board report first); the
+    area committees read each area's profile."""
+    city = sorted(
+        ((_title(nb, items), e) for nb, items in by_nb.items() for e in items if _is_city(e)),
+        key=lambda te: ("board" not in _entry_files(te[1]), te[0].casefold()),
+    )
+    out = []
+    for aid, heading, intro, tier in AUDIENCES:
+        links = [lk for title, e in city if (lk := _link(title, e, tier, period_dir))]
+        out.append(
+            {"id": aid, "heading": heading, "intro": intro,
+             "groups": [{"heading": None, "links": links}] if links else []}
+        )  # fmt: skip
+    groups = []
+    for nb in sorted(by_nb):
+        areas = [e for e in by_nb[nb] if not _is_city(e)]
+        links = []
+        for e in areas:
+            tier = next((t for t in AREA_TIERS if t in _entry_files(e)), "executive")
+            label = str(e.get("label") or e.get("parameter_set"))
+            links.append(
+                _link(label, e, tier, period_dir) or {"text": label, "href": None, "note": ""}
+            )
+        if links:
+            heading_id = "areas-" + "".join(ch if ch.isalnum() else "-" for ch in nb.lower())
+            groups.append({"id": heading_id, "heading": _title(nb, areas), "links": links})
+    out.append({"id": "area-committees", "heading": "For area committees", "groups": groups,
+                "intro": "The profile of each ward and each area committee area, for its members."})  # fmt: skip
+    return out
+
+
+def _is_city(entry: Mapping) -> bool:
+    return str(entry.get("parameter_set") or "city") == "city"
+
+
 def render_index(period_dir, entries: Iterable[Mapping], context: Mapping | None = None) -> str:
     """The index page as HTML (see :func:`write_index`)."""
     period_dir = Path(period_dir)
@@ -211,12 +342,17 @@ def render_index(period_dir, entries: Iterable[Mapping], context: Mapping | None
     prov = _prov.for_period(ctx.get("provenance") or _prov.collect(period=period), period)
     label = ctx.get("period_label") or _period_label(period)
     title = ctx.get("title") or f"Reports for {label}"
+    entries = list(entries)
     by_nb: dict[str, list[Mapping]] = {}
     for e in entries:
         nb = str(e.get("notebook") or e.get("name") or "report")
         by_nb.setdefault(nb, []).append(e)
 
-    toc = [(2, "reports", "Reports")]
+    audiences = _audiences(by_nb, period_dir)
+    toc = [(2, "red-flags", "This quarter's red flags")]
+    toc += [(2, a["id"], a["heading"]) for a in audiences] + [
+        (2, "research", "For research and analysis")
+    ]
     hooks = []
     if ctx.get("ward_map"):
         hooks.append(("ward-map", "Ward map", ctx["ward_map"]))
@@ -230,29 +366,70 @@ def render_index(period_dir, entries: Iterable[Mapping], context: Mapping | None
         toc.append((2, "other-files", "Other files"))
     body_html = render(
         "index_body.html.j2",
-        n_runs=sum(len(v) for v in by_nb.values()),
+        red_flags=_red_flags(entries, period_dir),
+        audiences=audiences,
+        n_runs=len(entries),
         sections=[Markup(_report_section(nb, by_nb[nb], period_dir, ctx)) for nb in sorted(by_nb)],
         hooks=[{"id": sid, "heading": h, "html": Markup(html)} for sid, h, html in hooks],
         links=links,
     )
+    return _page(
+        "index",
+        period,
+        title,
+        "Index of published reports",
+        "Skip to the list of reports",
+        banner=_prov.render_banner(prov),
+        nav=toc_html(toc, extra=[("how-this-report-was-made", "How these reports were made")]),
+        body=clean_html(body_html),
+        footer=_prov.render_footer_line(prov, href=PROVENANCE_PAGE, period=label),
+    )
+
+
+def _page(tier: str, period: str, title: str, subtitle: str, skip: str, **html: str) -> str:
+    """A page of the period from ``page.html.j2``; ``html`` (banner, nav, body, footer) is markup."""
     page = render(
-        "index_page.html.j2",
+        "page.html.j2",
         csp_meta=Markup(CSP_META),
         version=__version__,
+        tier=tier,
         period=period,
         title=title,
+        subtitle=subtitle,
+        skip=skip,
         organisation=ORGANISATION,
         css=Markup(house_css()),
-        banner=Markup(_prov.render_banner(prov)),
-        nav=Markup(toc_html(toc, extra=[("how-this-report-was-made", "How this report was made")])),
-        body=Markup(clean_html(body_html)),
-        footer=Markup(_prov.render_footer(prov, parameters=None, period=label)),
+        **{k: Markup(v) for k, v in html.items()},
     )
     return "\n".join(line.rstrip() for line in page.splitlines()) + "\n"
 
 
+def render_provenance(period_dir, context: Mapping | None = None) -> str:
+    """The provenance page of a period (``provenance.html``): how every report of it was made (code,
+    dependency and data versions, data freshness); the Board's pages link to it instead of carrying
+    the tables."""
+    period_dir = Path(period_dir)
+    ctx = dict(context or {})
+    period = ctx.get("period") or period_dir.name
+    prov = _prov.for_period(ctx.get("provenance") or _prov.collect(period=period), period)
+    label = ctx.get("period_label") or _period_label(period)
+    body = render("provenance_body.html.j2", period=label, index=INDEX_PAGE)
+    return _page(
+        "provenance",
+        period,
+        f"How the reports for {label} were made",
+        "Provenance of the published reports",
+        "Skip to the provenance",
+        banner=_prov.render_banner(prov),
+        nav=toc_html([], extra=[("how-this-report-was-made", "How these reports were made")]),
+        body=clean_html(body),
+        footer=_prov.render_footer(prov, period=label, heading="How these reports were made"),
+    )
+
+
 def write_index(period_dir, entries: Iterable[Mapping], context: Mapping | None = None) -> Path:
-    """Write ``<period_dir>/index.html`` linking every report of the period.
+    """Write ``<period_dir>/index.html`` linking every report of the period, and the period's
+    provenance page ``provenance.html`` beside it.
 
     Parameters
     ----------
@@ -279,6 +456,9 @@ def write_index(period_dir, entries: Iterable[Mapping], context: Mapping | None 
     period_dir = Path(period_dir)
     period_dir.mkdir(parents=True, exist_ok=True)
     html = render_index(period_dir, list(entries), context)
-    path = period_dir / "index.html"
+    (period_dir / PROVENANCE_PAGE).write_bytes(
+        render_provenance(period_dir, context).encode("utf-8")
+    )
+    path = period_dir / INDEX_PAGE
     path.write_bytes(html.encode("utf-8"))
     return path
