@@ -6,10 +6,13 @@ theme: str = "all"  # one of: all, prosperous, healthy, safe, learning, attracti
 # %%
 from lsp_research import performance
 from lsp_research.performance import report
+from lsp_research.reporting import record
+from lsp_research.reporting.publish import red_flag_record
 
 params = performance.validate_params(period, max_red_flags=max_red_flags, theme=theme)
 inputs = performance.load_inputs(params)
 run = performance.analyse(params, inputs)
+record(**red_flag_record(run.meeting.red_flags))  # this quarter's red flags lead the period's index
 
 # %% [markdown] tags=["board"]
 # # Partnership performance report

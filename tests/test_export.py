@@ -7,6 +7,7 @@ import re
 import pytest
 from publishing_helpers import PROV, execute, tagged_notebook
 
+from lsp_research.errors import ConfigError
 from lsp_research.reporting import provenance
 from lsp_research.reporting.audit import audit_path
 from lsp_research.reporting.export import export_tiers, render_tier
@@ -101,15 +102,31 @@ def test_links_between_tiers_and_to_the_index(exported):
 def test_provenance_footer(exported):
     _, _, pages = exported
     footer = re.search(
-        r'<footer class="lsp-provenance".*?</footer>', pages["board"], re.DOTALL
+        r'<footer class="lsp-provenance".*?</footer>', pages["executive"], re.DOTALL
     ).group()
     for text in [
         "<code>period</code>", "<code>2009Q3</code>", "2009-10 Q3", "git 0123456789ab", "ab" * 32,
-        "admissions", "2010-03-31", "cd" * 8, "police: data may be out of date", "synthetic default data",
-        "2010-04-01T09:00:00Z", "Board report", "notebooks/performance.ipynb",
+        "admissions", "2010-03-31", "cd" * 8, "police: data may be out of date",
+        "2010-04-01T09:00:00Z", "Executive report", "notebooks/performance.ipynb",
     ]:  # fmt: skip
         assert text in footer, text
-    assert "Synthetic data." in pages["board"]  # the banner at the top as well
+    for page in pages.values():  # the synthetic-data notice once per page: the banner's
+        assert page.count("synthetic default data") == 1
+        assert "Synthetic data." in page
+
+
+def test_the_board_page_links_to_the_provenance_instead_of_carrying_it(exported):
+    _, _, pages = exported
+    board = pages["board"]
+    assert "<table" not in re.search(r"<footer.*?</footer>", board, re.S).group()
+    assert "lsp-data-versions" not in board and "lsp-params" not in board
+    line = re.search(
+        r'<footer class="lsp-provenance-line" id="provenance">.*?</footer>', board, re.S
+    )
+    assert line and "<small>" in line.group() and "git 0123456789ab" in line.group()
+    # beside the index (CTX links to ../index.html), where write_index puts provenance.html
+    assert '<a href="../provenance.html">how these reports were made</a>' in line.group()
+    assert 'href="#how-this-report-was-made"' in board and 'id="how-this-report-was-made"' in board
 
 
 def test_exported_reports_pass_the_audit(exported):
@@ -135,7 +152,7 @@ def test_generation_time_honours_source_date_epoch(monkeypatch):
     html = render_tier(tagged_notebook(), "board", {**CTX, "provenance": prov})
     assert "2010-03-31T01:46:40Z" in html
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
-    with pytest.raises(ValueError, match="SOURCE_DATE_EPOCH"):
+    with pytest.raises(ConfigError, match="SOURCE_DATE_EPOCH"):
         provenance.generated_at()
 
 
@@ -171,7 +188,7 @@ def test_provenance_from_the_processed_default_data(processed_data, monkeypatch,
     assert {r["name"] for r in prov["data"]} == set(manifest["tables"])
     assert all(r["sha256"] == manifest["tables"][r["name"]]["sha256"] for r in prov["data"])
     assert {r["source"] for r in prov["sources"]} and all("stale" in r for r in prov["sources"])
-    paths = export_tiers(tagged_notebook(), ["board"], tmp_path, {**CTX, "provenance": prov})
+    paths = export_tiers(tagged_notebook(), ["executive"], tmp_path, {**CTX, "provenance": prov})
     html = paths[0].read_text(encoding="utf-8")
     for row in prov["data"]:
         assert row["sha256"][:16] in html

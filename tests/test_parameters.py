@@ -185,3 +185,23 @@ def test_the_project_programme_loads():
     prog = load_programme()
     assert prog.notebooks[0].name == "performance"
     assert prog.notebooks[0].tiers == ("board", "executive", "operational")
+
+
+def test_every_notebook_contract_agrees_with_papermill():
+    """``papermill --help-notebook`` reads the same names, defaults and help as our contract."""
+    import ast
+
+    import papermill
+
+    from lsp_research.config import PROJ_ROOT
+
+    notebooks = sorted((PROJ_ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        ours = read_parameters(path)
+        theirs = papermill.inspect_notebook(str(path))
+        assert list(theirs) == list(ours), path.name
+        for name, info in theirs.items():
+            assert ast.literal_eval(info["default"]) == ours[name].default, (path.name, name)
+            assert info["help"] == ours[name].help, (path.name, name)
+            assert info["inferred_type_name"] == ours[name].type, (path.name, name)

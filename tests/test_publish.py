@@ -17,6 +17,8 @@ def entries(period_dir):
     board = period_dir / "performance" / "city" / "performance-board.html"
     return [
         {"notebook": "performance", "title": "Performance report", "parameter_set": "city",
+         "summary": {"red_flags": 2, "red_flag_1": "NI 39 Alcohol admissions",
+                     "red_flag_2": "NI 8 Adult participation in sport"},
          "files": {"board": board, "executive": "performance/city/performance-executive.html",
                    "operational": "performance/city/performance-operational.html"}},
         {"notebook": "ward_profile", "title": "Ward profile", "parameter_set": "E05001153",
@@ -49,13 +51,26 @@ def test_links_every_report_by_notebook_set_and_tier(index):
     period, path, html = index
     assert path == period / "index.html"
     links = re.findall(r'<a href="([^"#]+)">', html)
+    board, executive, operational = (
+        f"performance/city/performance-{t}.html" for t in ("board", "executive", "operational")
+    )
+    barnes, castle = (
+        f"ward_profile/{c}/ward_profile-operational.html" for c in ("E05001153", "E05001154")
+    )
     assert links == [
-        "performance/city/performance-board.html",
-        "performance/city/performance-executive.html",
-        "performance/city/performance-operational.html",
-        "ward_profile/E05001153/ward_profile-operational.html",
-        "ward_profile/E05001154/ward_profile-operational.html",
+        board,  # this quarter's red flags
+        board,  # for the Board
+        executive,  # for the management group
+        operational,  # for the thematic partnerships
+        barnes,  # for area committees
+        castle,
+        board,  # every report in full, for research
+        executive,
+        operational,
+        barnes,
+        castle,
         "run.log",
+        "provenance.html",  # the footer's one line
     ]
     assert '<th scope="row">Barnes</th>' in html  # the label, not the code
     assert "not published this quarter: failed, see the run log" in html  # Doxford
@@ -63,9 +78,7 @@ def test_links_every_report_by_notebook_set_and_tier(index):
 
 def test_summaries_pass_disclosure_control(index):
     _, _, html = index
-    summary = re.search(
-        r"<caption>Ward profile: summary by parameter set</caption>.*?</table>", html, re.S
-    )
+    summary = re.search(r"<caption>Ward profile: summary by area</caption>.*?</table>", html, re.S)
     assert summary, "a summary table for the ward profiles"
     text = summary.group()
     # Admissions reads like a count: 3 is hidden, and 40 with it (secondary suppression)
@@ -78,7 +91,8 @@ def test_hooks_and_contents(index):
     _, _, html = index
     toc = re.search(r'<nav class="lsp-toc".*?</nav>', html, re.S).group()
     assert re.findall(r'href="#([^"]+)"', toc) == [
-        "reports", "ward-map", "league-table", "other-files", "how-this-report-was-made",
+        "red-flags", "board", "management-group", "thematic-partnerships", "area-committees",
+        "research", "ward-map", "league-table", "other-files", "how-this-report-was-made",
     ]  # fmt: skip
     assert 'alt="Map of the 25 wards."' in html and "<caption>League table</caption>" in html
 
@@ -104,3 +118,52 @@ def test_links_must_stay_inside_the_period_folder(tmp_path):
 def test_no_reports(tmp_path):
     html = write_index(tmp_path / "2009Q3", [], {"provenance": PROV}).read_text()
     assert "No reports were published for this period." in html
+
+
+def test_index_by_audience_with_this_quarters_red_flags_first(index):
+    _, _, html = index
+    main = re.search(r'<main id="content">.*</main>', html, re.S).group()
+    assert re.findall(r'<h2 id="([^"]+)"', main) == [
+        "red-flags", "board", "management-group", "thematic-partnerships", "area-committees",
+        "research", "ward-map", "league-table", "other-files",
+    ]  # fmt: skip
+    flags = re.search(r'<h2 id="red-flags">.*?</ol>', main, re.S).group()
+    assert "2 red flags for the Board this quarter" in flags
+    assert re.findall(r"<li>(.*?)</li>", flags) == [
+        "NI 39 Alcohol admissions",
+        "NI 8 Adult participation in sport",
+    ]
+    assert '<a href="performance/city/performance-board.html">Read the Board report</a>' in flags
+    board = re.search(r'<h2 id="board">.*?</ul>', main, re.S).group()
+    assert re.findall(r'href="([^"]+)"', board) == ["performance/city/performance-board.html"]
+    areas = re.search(r'<h2 id="area-committees">.*?<h2 ', main, re.S).group()
+    assert ">Barnes</a>" in areas and "Doxford: not published this quarter" in areas
+    # the red flags lead the page, not a summary column; no "Parameter set" heading anywhere
+    assert "Red flag 1" not in html and "Performance report: summary" not in html
+    assert "Parameter set" not in html
+
+
+def test_provenance_page_beside_the_index(index):
+    period, _, html = index
+    footer = re.search(r"<footer.*?</footer>", html, re.S).group()
+    assert '<a href="provenance.html">how these reports were made</a>' in footer
+    assert "<table" not in footer
+    page = (period / "provenance.html").read_text(encoding="utf-8")
+    assert '<table class="lsp-data-versions">' in page and "ab" * 32 in page
+    assert '<a href="index.html">All reports for this period</a>' in page
+    assert page.count("synthetic default data") == 1  # the banner's notice, once
+    assert audit_path(period / "provenance.html") == []
+
+
+def test_red_flag_record_reads_the_meetings_red_flags():
+    import pandas as pd
+
+    from lsp_research.reporting.publish import red_flag_record
+
+    red = pd.DataFrame({"rank": [2, 1], "label": ["B", "A"], "title": ["second", "first"]})
+    assert red_flag_record(red) == {
+        "red_flags": 2,
+        "red_flag_2": "B second",
+        "red_flag_1": "A first",
+    }
+    assert red_flag_record(red.iloc[:0]) == {"red_flags": 0}

@@ -37,6 +37,17 @@ def test_performance_quarter_end_to_end(processed_data, tmp_path, capsys):
     index = (period_dir / "index.html").read_text(encoding="utf-8")
     for t in pages:
         assert f'href="performance/city/performance-{t}.html"' in index
+    # this quarter's red flags lead the index, from what the performance notebook recorded
+    n = summary.records[0].summary["red_flags"]
+    flags = re.search(r'<h2 id="red-flags">.*?</p>', index, re.S).group()
+    assert (f"{n} red flag" in flags) if n else ("No red flags this quarter" in flags)
+    assert index.index('id="red-flags"') < index.index('id="board"') < index.index('id="research"')
+    # the Board page carries no provenance table: one line links to the period's provenance page
+    footer = re.search(r"<footer.*?</footer>", text["board"], re.S).group()
+    assert "<table" not in footer and "lsp-data-versions" not in text["board"]
+    (href,) = re.findall(r'href="([^"]*provenance\.html)"', footer)
+    assert (pages["board"].parent / href).resolve() == (period_dir / "provenance.html").resolve()
+    assert "lsp-data-versions" in (period_dir / "provenance.html").read_text(encoding="utf-8")
     assert (out / ".internal" / str(summary.period) / "run.log").exists()
     assert not list(period_dir.rglob("*.ipynb")) and not (period_dir / "run.log").exists()
     assert audit_path(period_dir) == []  # the whole shareable folder

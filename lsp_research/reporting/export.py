@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import copy
 import html as _html
+import posixpath
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -60,7 +61,9 @@ from typing import Any
 import nbformat
 
 from .. import __version__, config
+from ..errors import ParameterError
 from . import provenance as _prov
+from .pages import render
 from .sanitise import CSP_META, clean_html
 
 __all__ = [
@@ -103,7 +106,9 @@ TOC_MARKER = "<!--lsp-toc-->"
 
 def _check_tier(tier: str) -> str:
     if tier not in _LEVEL:
-        raise ValueError(f"tier: {tier!r} is not an audience tier; use one of {', '.join(TIERS)}")
+        raise ParameterError(
+            f"tier: {tier!r} is not an audience tier; use one of {', '.join(TIERS)}"
+        )
     return tier
 
 
@@ -250,7 +255,6 @@ def toc_html(
     >>> toc_html([(2, "a", "A"), (3, "b", "B"), (2, "c", "C")])
     '<nav class="lsp-toc" aria-labelledby="contents"><h2 id="contents">Contents</h2><ol><li><a href="#a">A</a><ol><li><a href="#b">B</a></li></ol></li><li><a href="#c">C</a></li></ol></nav>'
     """
-    esc = _html.escape
     items: list[tuple[str, str, list]] = []
     for level, hid, text in entries:
         if level == 2 or not items:
@@ -258,19 +262,7 @@ def toc_html(
         elif level == 3:
             items[-1][2].append((hid, text))
     items.extend((hid, text, []) for hid, text in extra)
-    if not items:
-        return ""
-    parts = []
-    for hid, text, subs in items:
-        sub = ""
-        if subs:
-            sub = "<ol>" + "".join(f'<li><a href="#{esc(h)}">{esc(t)}</a></li>' for h, t in subs)
-            sub += "</ol>"
-        parts.append(f'<li><a href="#{esc(hid)}">{esc(text)}</a>{sub}</li>')
-    return (
-        '<nav class="lsp-toc" aria-labelledby="contents"><h2 id="contents">Contents</h2>'
-        f"<ol>{''.join(parts)}</ol></nav>"
-    )
+    return render("toc.html.j2", items=items)
 
 
 def _first_h1(nb) -> str | None:
@@ -335,6 +327,32 @@ def _context(nb, context: Mapping | None) -> dict:
     return ctx
 
 
+def provenance_href(ctx: Mapping) -> str | None:
+    """The link from a page to its period's provenance page: ``ctx["provenance_href"]``, else beside
+    the index (``index_href``); None for a page outside a period (a preview).
+
+    >>> provenance_href({"index_href": "../../index.html"}), provenance_href({})
+    ('../../provenance.html', None)
+    """
+    if ctx.get("provenance_href"):
+        return str(ctx["provenance_href"])
+    if not ctx.get("index_href"):
+        return None
+    return posixpath.join(posixpath.dirname(str(ctx["index_href"])), "provenance.html")
+
+
+def _footer(prov: Mapping, ctx: Mapping, tier: str, period_label: str | None) -> str:
+    """The provenance at the end of a page: on the Board's pages one small-print line linking to the
+    period's provenance page (when there is one); on the others the full footer."""
+    notebook = f"notebooks/{ctx['name']}.ipynb"
+    href = provenance_href(ctx)
+    if tier == "board" and href:
+        return _prov.render_footer_line(prov, href=href, period=period_label, notebook=notebook)
+    return _prov.render_footer(
+        prov, parameters=ctx["parameters"], period=period_label, tier=tier, notebook=notebook
+    )
+
+
 def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
                 siblings: Mapping[str, str] | None = None) -> str:  # fmt: skip
     """Render the HTML page of one tier of an executed notebook.
@@ -386,13 +404,7 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
             "banner": _prov.render_banner(prov) + _prov.render_reach(ctx),
             "nav": " · ".join(nav),
             "toc_marker": TOC_MARKER,
-            "footer": _prov.render_footer(
-                prov,
-                parameters=ctx["parameters"],
-                period=period_label,
-                tier=tier,
-                notebook=f"notebooks/{ctx['name']}.ipynb",
-            ),
+            "footer": _footer(prov, ctx, tier, period_label),
         }
     }
     exporter = exporter or _exporter()
@@ -452,6 +464,9 @@ def export_tiers(nb, tiers: Iterable[str], out_dir, context: Mapping | None = No
             label of the parameter set, shown under the title;
         ``index_href``
             relative link to the period's index page;
+        ``provenance_href``
+            relative link to the period's provenance page (default: beside the index), which the
+            Board's pages link to instead of carrying the provenance tables;
         ``provenance``
             the dict from :func:`lsp_research.reporting.provenance.collect` (computed when absent;
             pass it to avoid recomputing it for every notebook of a run).
@@ -463,7 +478,7 @@ def export_tiers(nb, tiers: Iterable[str], out_dir, context: Mapping | None = No
     """
     tiers = [_check_tier(t) for t in tiers]
     if len(set(tiers)) != len(tiers):
-        raise ValueError(f"tiers: each tier once, got {tiers}")
+        raise ParameterError(f"tiers: each tier once, got {tiers}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = _context(nb, context)
@@ -471,7 +486,7 @@ def export_tiers(nb, tiers: Iterable[str], out_dir, context: Mapping | None = No
         ctx["provenance"] = _prov.collect(period=ctx.get("period"))
     slug = str(ctx["slug"])
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", slug):
-        raise ValueError(f"context['slug']: {slug!r} must be letters, digits, '.', '_' or '-'")
+        raise ParameterError(f"context['slug']: {slug!r} must be letters, digits, '.', '_' or '-'")
     names = {t: f"{slug}-{t}.html" for t in tiers}
     exporter = _exporter()
     written = []

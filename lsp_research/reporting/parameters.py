@@ -8,7 +8,11 @@ comment, the form papermill reads for ``--help-notebook``::
     method: str = "dsr"  # one of: dsr, sar
     top_n: int = 10  # how many wards to list
 
-The cell is parsed with :mod:`ast`, never executed. A help comment that says ``one of: a, b, c`` declares
+The cell is parsed with :mod:`ast`, never executed. (:func:`papermill.inspect_notebook` reads the
+same cell for ``papermill --help-notebook``, and the test suite checks that it agrees with this contract
+on every notebook, but it does not do the job here: its line-by-line reading drops union annotations
+such as ``int | None`` and cuts a string default at a ``#`` inside it, running the next line into
+it.) A help comment that says ``one of: a, b, c`` declares
 the allowed values. A parameter named ``period`` (or ending in ``_period``) must be a quarter present in the
 data (or ``latest``); one named ``area_code``, ``ward_code`` or ``area`` must be a known ward code, area
 committee or the city code. :func:`validate` checks a set of values against the contract *before any

@@ -21,7 +21,7 @@ Examples
 >>> prov = {"code_version": "git abc123", "lock_sha256": "f" * 64, "data": [], "stale": [],
 ...         "synthetic": True, "generated": "2010-01-01T00:00:00Z"}
 >>> html = render_footer(prov, parameters={"period": "2009Q3"}, period="2009-10 Q3", tier="board")
->>> "synthetic default data" in html and "period" in html and "git abc123" in html
+>>> "period" in html and "git abc123" in html and "synthetic default data" not in html
 True
 """
 
@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import hashlib
-import html as _html
 import json
 import os
 import subprocess
@@ -39,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, config
+from ..errors import ConfigError
+from .pages import render
 
 __all__ = [
     "code_version",
@@ -48,6 +49,7 @@ __all__ = [
     "lock_hash",
     "render_banner",
     "render_footer",
+    "render_footer_line",
 ]
 
 _HASH_KEYS = ("sha256", "hash", "md5", "digest", "checksum")
@@ -73,7 +75,7 @@ def generated_at(now: _dt.datetime | None = None) -> str:
         try:
             stamp = _dt.datetime.fromtimestamp(int(epoch), tz=_dt.UTC)
         except ValueError:
-            raise ValueError(
+            raise ConfigError(
                 f"SOURCE_DATE_EPOCH: {epoch!r} is not a whole number of seconds since 1970-01-01"
             ) from None
     else:
@@ -336,21 +338,15 @@ def render_banner(prov: Mapping) -> str:
 
     >>> render_banner({"synthetic": False, "stale": []})
     ''
+    >>> "2 sources may be out of date" in render_banner({"synthetic": False, "stale": ["a", "b"]})
+    True
     """
-    parts = []
-    if prov.get("synthetic"):
-        parts.append(
-            '<p class="lsp-notice lsp-synthetic"><strong>Synthetic data.</strong> '
-            f"{_html.escape(config.SYNTHETIC_NOTICE)}</p>"
-        )
-    if prov.get("stale"):
-        n = len(prov["stale"])
-        parts.append(
-            '<p class="lsp-notice lsp-stale"><strong>Check the data dates.</strong> '
-            f"{n} source{'s' if n != 1 else ''} may be out of date; see "
-            '<a href="#provenance">how this report was made</a>.</p>'
-        )
-    return "\n".join(parts)
+    return render(
+        "banner.html.j2",
+        synthetic=bool(prov.get("synthetic")),
+        notice=config.SYNTHETIC_NOTICE,
+        n_stale=len(prov.get("stale") or []),
+    )
 
 
 def render_reach(ctx: Mapping) -> str:
@@ -372,9 +368,7 @@ def render_reach(ctx: Mapping) -> str:
     period = Quarter.parse(str(ctx["period"]))
     as_at = Quarter.parse(str(ctx.get("as_at") or period))
     text = reach_text(data_to, as_at, period).removeprefix("Data to: ")
-    return (
-        f'\n<p class="lsp-notice lsp-reach"><strong>Data to:</strong> {_html.escape(text)}</p>'
-    ).lstrip("\n")
+    return render("reach.html.j2", text=text)
 
 
 def render_footer(
@@ -384,76 +378,53 @@ def render_footer(
     period: str | None = None,
     tier: str | None = None,
     notebook: str | None = None,
+    heading: str = "How this report was made",
 ) -> str:
-    """The provenance footer as HTML (a ``<footer id="provenance">`` with an ``<h2>``)."""
-    esc = _html.escape
-    items: list[tuple[str, str]] = []
-    if notebook:
-        items.append(("Notebook", f"<code>{esc(notebook)}</code>"))
-    if tier:
-        items.append(("Audience", esc(f"{tier.capitalize()} report")))
-    if period:
-        items.append(("Period", esc(period)))
-    if parameters:
-        rows = "".join(
-            f'<tr><th scope="row"><code>{esc(str(k))}</code></th><td><code>{esc(_fmt_param(v))}</code></td></tr>'
-            for k, v in sorted(parameters.items())
-        )
-        items.append(
-            (
-                "Parameters",
-                '<table class="lsp-params"><caption>Parameters of this run</caption>'
-                '<thead><tr><th scope="col">Name</th><th scope="col">Value</th></tr></thead>'
-                f"<tbody>{rows}</tbody></table>",
-            )
-        )
-    items.append(("Code version", esc(prov.get("code_version") or f"lsp-research {__version__}")))
+    """The provenance footer as HTML (a ``<footer id="provenance">`` with an ``<h2>``).
+
+    The synthetic-data notice is not repeated here: the banner at the top of the page carries it."""
     lock = prov.get("lock_sha256")
-    items.append(
-        (
-            "Dependencies",
-            f"requirements.lock SHA-256 <code>{esc(lock)}</code>" if lock else "no lock file found",
-        )
+    data_rows = [
+        {
+            "name": str(r.get("name")),
+            "source": str(r.get("source") or ""),
+            "covers": str(r.get("covers") or ""),
+            "date": str(r.get("date") or "not recorded"),
+            "sha256": str(r.get("sha256"))[:16],
+        }
+        for r in prov.get("data") or []
+    ]
+    return render(
+        "footer.html.j2",
+        notebook=notebook,
+        audience=f"{tier.capitalize()} report" if tier else None,
+        period=period,
+        parameters=[(str(k), _fmt_param(v)) for k, v in sorted((parameters or {}).items())],
+        code_version=prov.get("code_version") or f"lsp-research {__version__}",
+        lock=lock,
+        data=data_rows,
+        stale=prov.get("stale") or [],
+        generated=str(prov.get("generated") or generated_at()),
+        heading=heading,
     )
-    data_rows = prov.get("data") or []
-    if data_rows:
-        body = "".join(
-            "<tr>"
-            f'<th scope="row">{esc(str(r.get("name")))}</th>'
-            f"<td>{esc(str(r.get('source') or ''))}</td>"
-            f"<td>{esc(str(r.get('covers') or ''))}</td>"
-            f"<td>{esc(str(r.get('date') or 'not recorded'))}</td>"
-            f"<td><code>{esc(str(r.get('sha256'))[:16])}</code></td>"
-            "</tr>"
-            for r in data_rows
-        )
-        items.append(
-            (
-                "Data",
-                '<table class="lsp-data-versions"><caption>Data versions from the processed-data '
-                "manifest (first 16 characters of each SHA-256)</caption>"
-                '<thead><tr><th scope="col">Table</th><th scope="col">Source</th>'
-                '<th scope="col">Covers</th><th scope="col">Extract date</th>'
-                f'<th scope="col">SHA-256</th></tr></thead><tbody>{body}</tbody></table>',
-            )
-        )
-    else:
-        items.append(("Data", "no processed-data manifest was found"))
-    stale = prov.get("stale") or []
-    items.append(
-        (
-            "Data freshness",
-            "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in stale) + "</ul>"
-            if stale
-            else "no source is past its refresh date",
-        )
-    )
-    if prov.get("synthetic"):
-        items.append(("Synthetic data", esc(config.SYNTHETIC_NOTICE)))
-    items.append(("Generated", f"<time>{esc(str(prov.get('generated') or generated_at()))}</time>"))
-    dl = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items)
-    return (
-        '<footer class="lsp-provenance" id="provenance">'
-        '<h2 id="how-this-report-was-made">How this report was made</h2>'
-        f"<dl>{dl}</dl></footer>"
+
+
+def render_footer_line(
+    prov: Mapping, *, href: str, period: str | None = None, notebook: str | None = None
+) -> str:
+    """One small-print line closing a page, linking to the period's provenance page ``href``.
+
+    >>> prov = {"code_version": "git abc", "generated": "2010-01-01T00:00:00Z"}
+    >>> line = render_footer_line(prov, href="../../provenance.html", period="2009-10 Q3",
+    ...                           notebook="notebooks/performance.ipynb")
+    >>> '<a href="../../provenance.html">how these reports were made</a>' in line, "<table" in line
+    (True, False)
+    """
+    return render(
+        "footer_line.html.j2",
+        notebook=notebook,
+        period=period,
+        generated=str(prov.get("generated") or generated_at()),
+        code_version=prov.get("code_version") or f"lsp-research {__version__}",
+        href=href,
     )

@@ -1,8 +1,14 @@
-"""The index page of a period: ``reports/<period>/index.html``.
+"""The pages beside the reports of a period: ``reports/<period>/index.html`` and ``provenance.html``.
 
-:func:`write_index` lists every report of the period, one table per notebook with a row per parameter
-set and a link per audience tier, in the same offline house style as the reports (inline CSS, no scripts,
-no external resources, ``lang="en-GB"``, a table of contents and a provenance footer).
+:func:`write_index` writes the index, organised by audience: this quarter's red flags first (recorded
+by the performance notebook with :func:`red_flag_record`), then the reports for the Board (the Board
+report first), the management group (executive versions), the thematic partnerships (operational
+versions) and the area committees (each ward's and area's profile), then every report in full for
+research, one table per notebook with a row per area and a link per audience tier. It writes the
+period's provenance page beside it (:func:`render_provenance`): code, dependency and data versions
+once per period, which the Board's pages link to instead of carrying the tables. Both are in the
+same offline house style as the reports (inline CSS, no scripts, no external resources,
+``lang="en-GB"``, a table of contents), from the templates in ``reporting/templates/pages/``.
 
 Hooks for other engineers:
 
@@ -35,19 +41,36 @@ True
 
 from __future__ import annotations
 
-import html as _html
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
 from .. import __version__
+from ..errors import ParameterError
 from ..tables import show_table
 from . import provenance as _prov
 from .export import ORGANISATION, TIERS, _period_label, house_css, toc_html
+from .pages import Markup, render
 from .sanitise import CSP_META, clean_html
 
-__all__ = ["write_index", "render_index"]
+__all__ = ["AUDIENCES", "red_flag_record", "render_index", "render_provenance", "write_index"]
+
+INDEX_PAGE = "index.html"
+#: The provenance page of a period, beside its index (the Board's pages link to it).
+PROVENANCE_PAGE = "provenance.html"
+#: Summary keys of the red flags (:func:`red_flag_record`): ``red_flags`` and ``red_flag_<rank>``.
+RED_FLAG_KEY = "red_flag"
+#: The audiences of the city-wide reports, in the index's order: (id, heading, intro, tier).
+AUDIENCES = (
+    ("board", "For the Board", "The red flags needing a decision, in a short paper.", "board"),
+    ("management-group", "For the management group",
+     "The exceptions and how each is being handled.", "executive"),
+    ("thematic-partnerships", "For the thematic partnerships",
+     "Every indicator and finding in full.", "operational"),
+)  # fmt: skip
+#: The version of an area's profile the area committees read, first found.
+AREA_TIERS = ("executive", "board", "operational")
 
 
 def _href(target, period_dir: Path) -> str:
@@ -57,18 +80,14 @@ def _href(target, period_dir: Path) -> str:
         try:
             p = p.resolve().relative_to(period_dir.resolve())
         except ValueError:
-            raise ValueError(
+            raise ParameterError(
                 f"entries: {p.name!r} is not inside the period folder; reports must be published "
                 "beside their index"
             ) from None
     rel = PurePosixPath(*p.parts)
     if rel.is_absolute() or ".." in rel.parts:
-        raise ValueError(f"entries: link {str(rel)!r} must stay inside the period folder")
+        raise ParameterError(f"entries: link {str(rel)!r} must stay inside the period folder")
     return str(rel)
-
-
-def _esc(text) -> str:
-    return _html.escape(str(text))
 
 
 def _entry_files(entry: Mapping) -> dict:
@@ -127,72 +146,72 @@ def _failed(entry: Mapping) -> bool:
     return str(entry.get("status", "ok")).lower() not in ("ok", "success", "cached", "done")
 
 
-def _report_section(notebook: str, items: list[Mapping], period_dir: Path, context: Mapping) -> str:
-    title = (
+def _link_rows(items: list[Mapping], tiers_used: list[str], period_dir: Path) -> list[dict]:
+    """The rows of a notebook's table of links: one per parameter set, a cell per tier."""
+    rows = []
+    for e in items:
+        files = _entry_files(e)
+        failed = _failed(e)
+        made = str(e.get("last_good") or "")[:10]  # a failed run's earlier good pages, by date
+        cells = []
+        for t in tiers_used:
+            if t in files and (not failed or made):
+                note = f" (last good version, made {made})" if failed else ""
+                href = _href(files[t], period_dir)
+                cells.append({"href": href, "tier": t.capitalize(), "note": note})
+            elif failed:
+                cells.append({"text": "not published"})
+            else:
+                cells.append({"text": "not produced for this audience"})
+        state = ""
+        if failed:
+            reason = f" ({e['reason']})" if e.get("reason") else ""
+            when = "not updated this quarter" if made else "not published this quarter"
+            state = f"{when}: failed, see the run log{reason}"
+        label = e.get("label") or e.get("parameter_set") or "all"
+        rows.append({"label": label, "cells": cells, "state": state})
+    return rows
+
+
+def _summary_table(title: str, items: list[Mapping], context: Mapping) -> str:
+    """The headline figures of a notebook's runs as one disclosure-controlled table, or ``""``."""
+    summaries = [(e, _figures(e.get("summary"))) for e in items]
+    summaries = [(e, s) for e, s in summaries if s]
+    if not summaries:
+        return ""
+    frame = pd.DataFrame(
+        [
+            {"Area": str(e.get("label") or e.get("parameter_set") or "all"), **s}
+            for e, s in summaries
+        ]
+    )
+    named = context.get("summary_counts")
+    names = {c: _pretty(c) for c in frame.columns}
+    frame = frame.rename(columns=names)
+    counts = _summary_counts(frame, None if named is None else [names.get(c, c) for c in named])
+    return show_table(frame, f"{title}: summary by area", counts=counts, display=False)
+
+
+def _title(notebook: str, items: list[Mapping]) -> str:
+    return (
         next((e.get("title") for e in items if e.get("title")), None)
         or notebook.replace("_", " ").capitalize()
     )
-    heading_id = "nb-" + "".join(ch if ch.isalnum() else "-" for ch in notebook.lower())
+
+
+def _report_section(notebook: str, items: list[Mapping], period_dir: Path, context: Mapping) -> str:
+    title = _title(notebook, items)
     tiers_used = [t for t in TIERS if any(t in _entry_files(e) for e in items)]
-    any_failed = any(_failed(e) for e in items)
-    head = '<th scope="col">Parameter set</th>' + "".join(
-        f'<th scope="col">{t.capitalize()} report</th>' for t in tiers_used
+    return render(
+        "index_section.html.j2",
+        heading_id="nb-" + "".join(ch if ch.isalnum() else "-" for ch in notebook.lower()),
+        title=title,
+        reach=_reach_line(items, context.get("period")),
+        tiers=[t.capitalize() for t in tiers_used],
+        any_failed=any(_failed(e) for e in items),
+        rows=_link_rows(items, tiers_used, period_dir),
+        summary_table=Markup(_summary_table(title, items, context)),
     )
-    if any_failed:
-        head += '<th scope="col">This quarter</th>'
-    rows = []
-    for e in items:
-        label = e.get("label") or e.get("parameter_set") or "all"
-        files = _entry_files(e)
-        cells = [f'<th scope="row">{_esc(label)}</th>']
-        failed = _failed(e)
-        made = str(e.get("last_good") or "")[:10]  # a failed run's earlier good pages, by date
-        for t in tiers_used:
-            if t in files and (not failed or made):
-                note = f" (last good version, made {_esc(made)})" if failed else ""
-                href = _esc(_href(files[t], period_dir))
-                cells.append(f'<td><a href="{href}">{t.capitalize()}</a>{note}</td>')
-            elif failed:
-                cells.append("<td>not published</td>")
-            else:
-                cells.append("<td>not produced for this audience</td>")
-        if any_failed:
-            reason = f" ({_esc(e['reason'])})" if e.get("reason") else ""
-            state = "not updated this quarter" if made else "not published this quarter"
-            cells.append(
-                f'<td class="lsp-run-failed">{state}: failed, see the run log{reason}</td>'
-                if failed
-                else "<td>updated</td>"
-            )
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    parts = [
-        f'<section class="lsp-index-notebook" aria-labelledby="{heading_id}">',
-        f'<h3 id="{heading_id}">{_esc(title)}</h3>',
-    ]
-    reach = _reach_line(items, context.get("period"))
-    if reach:
-        parts.append(f'<p class="lsp-reach">{_esc(reach)}</p>')
-    parts.append(
-        f'<table class="lsp-index-links"><caption>{_esc(title)}: reports by parameter set and '
-        f"audience</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-    summaries = [(e, e.get("summary")) for e in items if e.get("summary")]
-    if summaries:
-        frame = pd.DataFrame(
-            [
-                {"Parameter set": str(e.get("label") or e.get("parameter_set") or "all"), **s}
-                for e, s in summaries
-            ]
-        )
-        named = context.get("summary_counts")
-        names = {c: _pretty(c) for c in frame.columns}
-        frame = frame.rename(columns=names)
-        counts = _summary_counts(frame, None if named is None else [names.get(c, c) for c in named])
-        parts.append(
-            show_table(frame, f"{title}: summary by parameter set", counts=counts, display=False)
-        )
-    parts.append("</section>")
-    return "\n".join(parts)
 
 
 def _reach_line(items: list[Mapping], period) -> str:
@@ -211,6 +230,111 @@ def _reach_line(items: list[Mapping], period) -> str:
     return reach_text(first["data_to"], Quarter.parse(str(first.get("as_at") or p)), p)
 
 
+def red_flag_record(red_flags: pd.DataFrame) -> dict:
+    """What the performance notebook records for the index: how many red flags, and each one's title.
+
+    ``red_flags`` is the meeting's ranked red flags (``rank``, ``label`` and ``title`` columns, see
+    :mod:`lsp_research.performance.escalation`); pass the result to
+    :func:`lsp_research.reporting.record`.
+
+    >>> red = pd.DataFrame({"rank": [1, 2], "label": ["NI 39", "NI 8"],
+    ...                     "title": ["Alcohol admissions", "Adult participation in sport"]})
+    >>> red_flag_record(red)
+    {'red_flags': 2, 'red_flag_1': 'NI 39 Alcohol admissions', 'red_flag_2': 'NI 8 Adult participation in sport'}
+    """
+    out: dict = {"red_flags": len(red_flags)}
+    for r in red_flags.itertuples(index=False):
+        out[f"{RED_FLAG_KEY}_{int(r.rank)}"] = f"{r.label} {r.title}"
+    return out
+
+
+def _figures(summary: Mapping | None) -> dict:
+    """A run's recorded figures for the summary table: without the red flags (they lead the page)."""
+    return {k: v for k, v in (summary or {}).items() if not str(k).startswith(RED_FLAG_KEY)}
+
+
+def _red_flags(entries: list[Mapping], period_dir: Path) -> dict:
+    """The quarter's red flags, from the run that recorded them (:func:`red_flag_record`)."""
+    found = next((e for e in entries if "red_flags" in (e.get("summary") or {})), None)
+    if found is None:
+        return {
+            "intro": "No report recorded red flags for this period.",
+            "titles": [],
+            "href": None,
+        }
+    summary = found["summary"]
+    n = int(summary.get("red_flags") or 0)
+    board = _entry_files(found).get("board")
+    href = (
+        _href(board, period_dir)
+        if board and (not _failed(found) or found.get("last_good"))
+        else None
+    )
+    if n == 0:
+        intro = "No red flags this quarter: no indicator needs a decision by the Board."
+    else:
+        intro = (
+            f"{n} red flag{'s' if n != 1 else ''} for the Board this quarter, most severe first."
+        )
+    titles = [
+        summary[f"{RED_FLAG_KEY}_{i}"] for i in range(1, n + 1) if f"{RED_FLAG_KEY}_{i}" in summary
+    ]
+    return {"intro": intro, "titles": titles, "href": href}
+
+
+def _link(title: str, entry: Mapping, tier: str, period_dir: Path) -> dict | None:
+    """One link of an audience's list, or None when the run made no page for that audience."""
+    files = _entry_files(entry)
+    made = str(entry.get("last_good") or "")[:10]
+    if _failed(entry):
+        if tier in files and made:
+            note = f" (last good version, made {made}: not updated this quarter)"
+            return {"text": title, "href": _href(files[tier], period_dir), "note": note}
+        return {"text": f"{title}: not published this quarter (failed, see the run log)",
+                "href": None, "note": ""}  # fmt: skip
+    if tier not in files:
+        return None
+    return {"text": title, "href": _href(files[tier], period_dir), "note": ""}
+
+
+def _audiences(by_nb: Mapping[str, list[Mapping]], period_dir: Path) -> list[dict]:
+    """The reports by audience: the Board, the management group and the thematic partnerships read
+    the city-wide reports (board, executive and operational versions, the Board report first); the
+    area committees read each area's profile.
+    """
+    city = sorted(
+        ((_title(nb, items), e) for nb, items in by_nb.items() for e in items if _is_city(e)),
+        key=lambda te: ("board" not in _entry_files(te[1]), te[0].casefold()),
+    )
+    out = []
+    for aid, heading, intro, tier in AUDIENCES:
+        links = [lk for title, e in city if (lk := _link(title, e, tier, period_dir))]
+        out.append(
+            {"id": aid, "heading": heading, "intro": intro,
+             "groups": [{"heading": None, "links": links}] if links else []}
+        )  # fmt: skip
+    groups = []
+    for nb in sorted(by_nb):
+        areas = [e for e in by_nb[nb] if not _is_city(e)]
+        links = []
+        for e in areas:
+            tier = next((t for t in AREA_TIERS if t in _entry_files(e)), "executive")
+            label = str(e.get("label") or e.get("parameter_set"))
+            links.append(
+                _link(label, e, tier, period_dir) or {"text": label, "href": None, "note": ""}
+            )
+        if links:
+            heading_id = "areas-" + "".join(ch if ch.isalnum() else "-" for ch in nb.lower())
+            groups.append({"id": heading_id, "heading": _title(nb, areas), "links": links})
+    out.append({"id": "area-committees", "heading": "For area committees", "groups": groups,
+                "intro": "The profile of each ward and each area committee area, for its members."})  # fmt: skip
+    return out
+
+
+def _is_city(entry: Mapping) -> bool:
+    return str(entry.get("parameter_set") or "city") == "city"
+
+
 def render_index(period_dir, entries: Iterable[Mapping], context: Mapping | None = None) -> str:
     """The index page as HTML (see :func:`write_index`)."""
     period_dir = Path(period_dir)
@@ -219,83 +343,95 @@ def render_index(period_dir, entries: Iterable[Mapping], context: Mapping | None
     prov = _prov.for_period(ctx.get("provenance") or _prov.collect(period=period), period)
     label = ctx.get("period_label") or _period_label(period)
     title = ctx.get("title") or f"Reports for {label}"
+    entries = list(entries)
     by_nb: dict[str, list[Mapping]] = {}
     for e in entries:
         nb = str(e.get("notebook") or e.get("name") or "report")
         by_nb.setdefault(nb, []).append(e)
 
-    body = ['<h2 id="reports">Reports</h2>']
-    if not by_nb:
-        body.append("<p>No reports were published for this period.</p>")
-    else:
-        n = sum(len(v) for v in by_nb.values())
-        body.append(
-            f"<p>{n} run{'s' if n != 1 else ''} of {len(by_nb)} notebook"
-            f"{'s' if len(by_nb) != 1 else ''}. Each run is published for up to three audiences: "
-            "the board (red flags needing a decision), the executive management group (exceptions "
-            "and their handling) and the thematic partnerships (every indicator, operational).</p>"
-        )
-        for nb in sorted(by_nb):
-            body.append(_report_section(nb, by_nb[nb], period_dir, ctx))
-    toc = [(2, "reports", "Reports")]
-    sections = []
+    audiences = _audiences(by_nb, period_dir)
+    toc = [(2, "red-flags", "This quarter's red flags")]
+    toc += [(2, a["id"], a["heading"]) for a in audiences] + [
+        (2, "research", "For research and analysis")
+    ]
+    hooks = []
     if ctx.get("ward_map"):
-        sections.append(("ward-map", "Ward map", ctx["ward_map"]))
+        hooks.append(("ward-map", "Ward map", ctx["ward_map"]))
     if ctx.get("league_table"):
-        sections.append(("league-table", "League table", ctx["league_table"]))
+        hooks.append(("league-table", "League table", ctx["league_table"]))
     for i, s in enumerate(ctx.get("sections") or []):
-        sections.append((s.get("id") or f"section-{i + 1}", s["heading"], s["html"]))
-    for sid, heading, html in sections:
-        toc.append((2, sid, heading))
-        body.append(
-            f'<section class="lsp-hook" aria-labelledby="{_esc(sid)}"><h2 id="{_esc(sid)}">'
-            f"{_esc(heading)}</h2>\n{html}\n</section>"
-        )
+        hooks.append((s.get("id") or f"section-{i + 1}", s["heading"], s["html"]))
+    toc += [(2, sid, heading) for sid, heading, _ in hooks]
     links = ctx.get("links") or []
     if links:
         toc.append((2, "other-files", "Other files"))
-        items = "".join(f'<li><a href="{_esc(h)}">{_esc(t)}</a></li>' for t, h in links)
-        body.append(f'<h2 id="other-files">Other files</h2><ul class="lsp-index-list">{items}</ul>')
+    body_html = render(
+        "index_body.html.j2",
+        red_flags=_red_flags(entries, period_dir),
+        audiences=audiences,
+        n_runs=len(entries),
+        sections=[Markup(_report_section(nb, by_nb[nb], period_dir, ctx)) for nb in sorted(by_nb)],
+        hooks=[{"id": sid, "heading": h, "html": Markup(html)} for sid, h, html in hooks],
+        links=links,
+    )
+    return _page(
+        "index",
+        period,
+        title,
+        "Index of published reports",
+        "Skip to the list of reports",
+        banner=_prov.render_banner(prov),
+        nav=toc_html(toc, extra=[("how-this-report-was-made", "How these reports were made")]),
+        body=clean_html(body_html),
+        footer=_prov.render_footer_line(prov, href=PROVENANCE_PAGE, period=label),
+    )
 
-    footer = _prov.render_footer(prov, parameters=None, period=label)
-    body_html = "\n".join(body)
-    nav = toc_html(toc, extra=[("how-this-report-was-made", "How this report was made")])
-    page = f"""<!DOCTYPE html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-{CSP_META}
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="lsp-research {_esc(__version__)}">
-<meta name="lsp-tier" content="index">
-<meta name="lsp-period" content="{_esc(period)}">
-<title>{_esc(title)} – {_esc(ORGANISATION)}</title>
-<link rel="icon" href="data:,">
-<style>
-{house_css()}
-</style>
-</head>
-<body class="lsp-report lsp-index">
-<a class="lsp-skip" href="#content">Skip to the list of reports</a>
-<header class="lsp-masthead">
-<p class="lsp-org">{_esc(ORGANISATION)}</p>
-<h1 id="top">{_esc(title)}</h1>
-<p class="lsp-subtitle">Index of published reports</p>
-{_prov.render_banner(prov)}
-</header>
-{nav}
-<main id="content">
-{clean_html(body_html)}
-</main>
-{footer}
-</body>
-</html>
-"""
+
+def _page(tier: str, period: str, title: str, subtitle: str, skip: str, **html: str) -> str:
+    """A page of the period from ``page.html.j2``; ``html`` (banner, nav, body, footer) is markup."""
+    page = render(
+        "page.html.j2",
+        csp_meta=Markup(CSP_META),
+        version=__version__,
+        tier=tier,
+        period=period,
+        title=title,
+        subtitle=subtitle,
+        skip=skip,
+        organisation=ORGANISATION,
+        css=Markup(house_css()),
+        **{k: Markup(v) for k, v in html.items()},
+    )
     return "\n".join(line.rstrip() for line in page.splitlines()) + "\n"
 
 
+def render_provenance(period_dir, context: Mapping | None = None) -> str:
+    """The provenance page of a period (``provenance.html``): how every report of it was made (code,
+    dependency and data versions, data freshness); the Board's pages link to it instead of carrying
+    the tables.
+    """
+    period_dir = Path(period_dir)
+    ctx = dict(context or {})
+    period = ctx.get("period") or period_dir.name
+    prov = _prov.for_period(ctx.get("provenance") or _prov.collect(period=period), period)
+    label = ctx.get("period_label") or _period_label(period)
+    body = render("provenance_body.html.j2", period=label, index=INDEX_PAGE)
+    return _page(
+        "provenance",
+        period,
+        f"How the reports for {label} were made",
+        "Provenance of the published reports",
+        "Skip to the provenance",
+        banner=_prov.render_banner(prov),
+        nav=toc_html([], extra=[("how-this-report-was-made", "How these reports were made")]),
+        body=clean_html(body),
+        footer=_prov.render_footer(prov, period=label, heading="How these reports were made"),
+    )
+
+
 def write_index(period_dir, entries: Iterable[Mapping], context: Mapping | None = None) -> Path:
-    """Write ``<period_dir>/index.html`` linking every report of the period.
+    """Write ``<period_dir>/index.html`` linking every report of the period, and the period's
+    provenance page ``provenance.html`` beside it.
 
     Parameters
     ----------
@@ -322,6 +458,9 @@ def write_index(period_dir, entries: Iterable[Mapping], context: Mapping | None 
     period_dir = Path(period_dir)
     period_dir.mkdir(parents=True, exist_ok=True)
     html = render_index(period_dir, list(entries), context)
-    path = period_dir / "index.html"
+    (period_dir / PROVENANCE_PAGE).write_bytes(
+        render_provenance(period_dir, context).encode("utf-8")
+    )
+    path = period_dir / INDEX_PAGE
     path.write_bytes(html.encode("utf-8"))
     return path
