@@ -10,7 +10,7 @@ JOBS ?= 2
 LAB_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install data report test lint format lab lock clean-reports clean-processed benchmark
+.PHONY: help install data report screenshots test lint format lab lock clean-reports clean-processed benchmark
 
 help: ## List every target
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -36,6 +36,14 @@ report: $(STAMP) ## Build the data and run the latest quarter (PERIOD=2009Q3 for
 	$(BIN)/lsp-research period $(PERIOD)
 	$(BIN)/lsp-research data build --quiet
 	$(BIN)/lsp-research run --period $(PERIOD) --jobs $(JOBS)
+
+# Headless Chromium (network blocked) over the latest published period in reports/: the Board paper, a
+# ward profile and the index at 1280 and 414 px wide, as PNGs a reviewer can open without a browser.
+SCREENSHOTS ?= reports/screenshots
+screenshots: $(STAMP) ## PNG screenshots of the Board paper, a ward profile and the index (after make report) into reports/screenshots/
+	@mkdir -p $(SCREENSHOTS)
+	LSP_READERS_SITE=reports LSP_SCREENSHOTS=$(SCREENSHOTS) $(BIN)/python -m pytest tests/test_readers_chromium.py -q -p no:randomly -p no:xdist -k screenshots
+	@ls $(SCREENSHOTS)/*.png
 
 test: $(STAMP) ## Run the test suite and the package's doctests
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q

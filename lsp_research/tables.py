@@ -5,6 +5,15 @@ Every table a notebook publishes goes through :func:`show_table`: it applies
 ``<caption>``, column headers (``<th scope="col">``) and row headers (``<th scope="row">``), and adds a
 footnote in words whenever anything was suppressed or rounded.
 
+Beside every table goes a CSV of exactly what it shows (withheld cells stay ``*``, rounded counts stay
+rounded, missing values are empty), linked under the table ("Download the data (CSV, 3 rows)"). The CSV
+travels inside the table's HTML as an inert, hidden, empty ``<span class="lsp-file">`` whose
+``data-content`` attribute holds it in base64 (so no markup can break out of it); whoever writes the page turns each carrier into
+the download link with :func:`extract_files` and writes the file beside the page (the exporter does,
+for every tier); the allow-list sanitiser strips the data from any carrier left in a page (which so
+has no download link, and no broken one). Tables are numbered per page by
+the house style sheet ("Table 3: ...").
+
 The markup carries markers for the publishing audit (:mod:`lsp_research.reporting.audit`): the table
 says which rule it followed (``data-disclosure-rule``), every count column's header and cells carry
 ``data-count``, and a column the author declares is *not* a count of people or events (for example the
@@ -27,14 +36,30 @@ True
 2
 >>> "counts from 1 to 5 are not shown" in html
 True
+>>> html, files = extract_files(html)
+>>> sorted(files)  # doctest: +ELLIPSIS
+['table-alcohol-specific-admissions-2008-09-....csv', 'table-alcohol-specific-admissions-2008-09-....csv-metadata.json']
+>>> name = sorted(files)[0]
+>>> print(files[name].decode())  # doctest: +NORMALIZE_WHITESPACE
+Ward,Admissions,"Rate per 100,000"
+Hendon,*,35.2
+Millfield,40,410.0
+Pallion,*,150.5
+>>> f'<a href="{name}">' in html and "data-content" not in html
+True
 """
 
 from __future__ import annotations
 
+import base64
+import csv
 import datetime as _dt
 import hashlib
 import html as _html
+import io
+import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -42,12 +67,110 @@ import pandas as pd
 
 from . import disclosure
 
-__all__ = ["format_value", "show_table"]
+__all__ = ["FILE_MIME", "data_file", "extract_files", "format_value", "show_table"]
 
 _MISSING = '<abbr title="not available">..</abbr>'
 #: The tones a cell may carry (see ``show_table(tone=...)``).
 TONES = ("better", "worse")
 _HIDDEN = f'<abbr title="suppressed to protect confidentiality">{disclosure.SUPPRESSED}</abbr>'
+
+
+#: The ``type`` of the inert carrier of a file (a table's CSV) inside a table's HTML.
+FILE_MIME = "application/vnd.lsp-research.file"
+# Any attribute order and quoting: the page may be re-serialised (nbconvert parses its outputs).
+_CARRIER = re.compile(r"""<span\b[^>]*\bclass=["']lsp-file["'][^>]*>\s*</span>""")
+_ATTR = re.compile(r"""\bdata-(name|rows|content)=["']([^"']*)["']""")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _carrier(name: str, data: bytes, rows: int) -> str:
+    return (
+        f'<span hidden class="lsp-file" data-type="{FILE_MIME}" data-name="{name}" '
+        f'data-rows="{rows}" data-content="{base64.b64encode(data).decode("ascii")}"></span>'
+    )
+
+
+def _download_link(name: str, rows: int) -> str:
+    if not name.endswith(".csv"):
+        return ""  # the CSV's description (columns' roles for the audit): no link of its own
+    return (
+        f'<p class="lsp-table-download"><a href="{name}">Download the data '
+        f"(CSV, {rows} row{'' if rows == 1 else 's'})</a></p>"
+    )
+
+
+def data_file(df: pd.DataFrame, caption: str, formats: Mapping | None = None) -> tuple[str, str]:
+    """A CSV of figures already published (a chart's plotted values), to go beside the page.
+
+    Returns the file's name and its carrier, to put in the page's HTML (see :func:`extract_files`).
+    The frame must hold no count of people or events: figures derived from small counts go through
+    :func:`show_table` and its disclosure control instead.
+
+    >>> name, carrier = data_file(pd.DataFrame({"Quarter": ["2009Q1"], "Value": [2.5]}), "NI 20 series")
+    >>> name
+    'data-ni-20-series-7f051539.csv'
+    >>> extract_files(carrier)[1][name]
+    b'Quarter,Value\\n2009Q1,2.5\\n'
+    """
+    formats = dict(formats or {})
+    rows = [[_label(c) for c in df.columns]]
+    for rec in df.itertuples(index=False):
+        rows.append(
+            [
+                "" if _is_missing(v) else format_value(v, formats.get(c)).replace(",", "")
+                if _is_numeric(df[c]) else format_value(v, formats.get(c))
+                for c, v in zip(df.columns, rec, strict=True)
+            ]
+        )  # fmt: skip
+    data = _csv_bytes(rows)
+    name = _csv_name(caption, data, "data")
+    return name, _carrier(name, data, len(rows) - 1)
+
+
+def extract_files(html: str) -> tuple[str, dict[str, bytes]]:
+    """Take the file carriers (tables' CSVs) out of ``html``: each becomes a download link to the
+    file, to be written beside the page; returns the new HTML and ``{file name: bytes}``.
+
+    A page whose writer does not call this keeps the carriers, and the sanitiser empties them: such
+    a page has no download link and so no broken one.
+
+    >>> extract_files('<p>x</p>' + _carrier("t.csv", b"a,b\\n", 0))
+    ('<p>x</p><p class="lsp-table-download"><a href="t.csv">Download the data (CSV, 0 rows)</a></p>', {'t.csv': b'a,b\\n'})
+    """
+    files: dict[str, bytes] = {}
+
+    def take(m: re.Match) -> str:
+        attrs = dict(_ATTR.findall(m.group(0)))
+        name = attrs.get("name", "")
+        if not _NAME.fullmatch(name) or not attrs.get("rows", "").isdigit():
+            return ""  # not a carrier this module wrote: drop it rather than link to nothing
+        files[name] = base64.b64decode(attrs.get("content", ""))
+        return _download_link(name, int(attrs["rows"]))
+
+    return _CARRIER.sub(take, html), files
+
+
+def _csv_name(caption: str, data: bytes, kind: str = "table") -> str:
+    stem = re.sub(r"[^a-z0-9]+", "-", caption.lower()).strip("-")[:48].rstrip("-") or "table"
+    return f"{kind}-{stem}-{hashlib.sha1(data).hexdigest()[:8]}.csv"
+
+
+def _csv_metadata(name: str, caption: str, rule: str, roles: Mapping[str, str]) -> bytes:
+    """The CSV's description (CSVW-style ``<name>-metadata.json``): its title, disclosure rule and
+    which columns are counts, derived from counts, or declared not counts, as the table's markup says,
+    so that the publishing audit judges the CSV as it judges the table.
+
+    >>> print(_csv_metadata("t.csv", "Admissions", "hes2008", {"Admissions": "count"}).decode())
+    {"url": "t.csv", "title": "Admissions", "disclosure_rule": "hes2008", "columns": {"Admissions": "count"}}
+    """
+    meta = {"url": name, "title": caption.strip(), "disclosure_rule": rule, "columns": dict(roles)}
+    return json.dumps(meta, ensure_ascii=False).encode("utf-8")
+
+
+def _csv_bytes(rows: list[list[str]]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue().encode("utf-8")
 
 
 def _is_missing(value) -> bool:
@@ -118,6 +241,8 @@ def show_table(
     not_counts: Iterable[str] = (),
     notes: Iterable[str] = (),
     tone: Mapping[str, Sequence[str | None]] | None = None,
+    links: Mapping[str, Sequence[str | None]] | None = None,
+    row_ids: Sequence[str | None] | None = None,
 ) -> str:
     """Render a table as accessible HTML after disclosure control, and show it in the notebook.
 
@@ -148,6 +273,11 @@ def show_table(
     tone : dict, optional
         ``{column: ["better" | "worse" | None per row]}``: colours a cell (class ``lsp-better`` or
         ``lsp-worse``, a colour-blind-safe blue and orange) whose text already says it in words.
+    links : dict, optional
+        ``{column: [relative href or "#anchor" | None per row]}``: the cell's text becomes a link (to a
+        chart on the page, a data file beside it). The CSV holds the text.
+    row_ids : list of str, optional
+        An ``id`` per row (None for none), so that other parts of the page can link to a row.
 
     Returns
     -------
@@ -228,28 +358,47 @@ def show_table(
     for col, v in tones.items():
         if col not in df.columns or len(v) != len(df):
             raise ValueError(f"tone: {col!r} needs one entry per row ({len(df)}), from {TONES}")
+    hrefs = {c: list(v) for c, v in (links or {}).items()}
+    for col, v in hrefs.items():
+        if col not in df.columns or len(v) != len(df):
+            raise ValueError(f"links: {col!r} needs one href (or None) per row ({len(df)})")
+        bad = [h for h in v if h and ":" in h.split("#", 1)[0]]
+        if bad:
+            raise ValueError(f"links: {col!r} may only link within the report, not to {bad[0]!r}")
+    if row_ids is not None and len(row_ids) != len(df):
+        raise ValueError(f"row_ids: needs one id (or None) per row ({len(df)})")
     hidden_cells = {tuple(c) for c in info["cells"]}
     body = []
+    csv_rows = [idx_names + [_label(c) for c in columns]]
     missing_seen = False
     values = {col: protected[col].tolist() for col in columns}
     for pos, key in enumerate(protected.index.tolist()):
         cells = []
+        csv_row = []
         if index:
             keys = key if isinstance(key, tuple) else (key,)
             for k in keys:
                 cells.append(f'<th scope="row">{_html.escape(format_value(k))}</th>')
+                csv_row.append(format_value(k))
         for col in columns:
             value = values[col][pos]
             is_count = col in counts
             if (pos, col) in hidden_cells or (
                 isinstance(value, str) and value == disclosure.SUPPRESSED
             ):
-                text = _HIDDEN
+                text, plain = _HIDDEN, disclosure.SUPPRESSED
             elif _is_missing(value):
-                text = _MISSING
+                text, plain = _MISSING, ""
                 missing_seen = True
             else:
-                text = _html.escape(format_value(value, formats.get(col), count=is_count))
+                plain = format_value(value, formats.get(col), count=is_count)
+                text = _html.escape(plain)
+                if is_count or _is_numeric(df[col]):
+                    plain = plain.replace(",", "")  # 1,204 in the table, 1204 in the CSV
+            csv_row.append(plain)
+            href = hrefs[col][pos] if col in hrefs else None
+            if href and text not in (_HIDDEN, _MISSING):
+                text = f'<a href="{_html.escape(href, quote=True)}">{text}</a>'
             if col in row_head_cols:
                 cells.append(f'<th scope="row">{text}</th>')
                 continue
@@ -268,7 +417,10 @@ def show_table(
                 attrs += f' class="lsp-{t}"' if "class=" not in attrs else ""
                 attrs = attrs.replace('class="num"', f'class="num lsp-{t}"')
             cells.append(f"<td{attrs}>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+        rid = row_ids[pos] if row_ids is not None else None
+        tr = f'<tr id="{_html.escape(rid, quote=True)}">' if rid else "<tr>"
+        body.append(tr + "".join(cells) + "</tr>")
+        csv_rows.append(csv_row)
 
     footnotes = []
     if info["note"]:
@@ -284,14 +436,26 @@ def show_table(
     )
     table_id = "tbl-" + hashlib.sha1(table_inner.encode("utf-8")).hexdigest()[:10]
     described = f' aria-describedby="{table_id}-notes"' if footnotes else ""
+    csv_data = _csv_bytes(csv_rows)
+    csv_name = _csv_name(caption, csv_data)
     parts = [
         f'<div class="lsp-table" id="{table_id}">',
-        f'<table data-disclosure-rule="{info["rule"]}"{described}>{table_inner}</table>',
+        '<div class="lsp-table-scroll">'
+        f'<table data-disclosure-rule="{info["rule"]}"{described}>{table_inner}</table></div>',
     ]
     if footnotes:
         parts.append(f'<div class="lsp-table-notes" id="{table_id}-notes">')
         parts.extend(f"<p>{_html.escape(n)}</p>" for n in footnotes)
         parts.append("</div>")
+    parts.append(_carrier(csv_name, csv_data, len(csv_rows) - 1))
+    roles = {
+        **{_label(c): "derived" for c in [*(percent or {}), *(dependent or {})]},
+        **{_label(c): "not-count" for c in not_counts},
+        **{_label(c): "count" for c in counts},
+    }
+    if roles:
+        parts.append(_carrier(csv_name + "-metadata.json", _csv_metadata(csv_name, caption,
+                                                                           info["rule"], roles), 0))  # fmt: skip
     parts.append("</div>")
     html = "\n".join(parts)
     if display:

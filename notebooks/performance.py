@@ -17,22 +17,34 @@ record(**red_flag_record(run.meeting.red_flags))  # this quarter's red flags lea
 # %% [markdown] tags=["board"]
 # # Partnership performance report
 
-# %% tags=["board"]
-report.show_headline(run)
-
 # %% [markdown] tags=["board"]
 # ## Red flags for the Board
 #
-# Only the issues that may need a change of strategic direction by one or more partners: a genuine
-# (not anomalous) sustained concern or a consistent failure to reach target, most severe first.
+# The issues that may need one or more partners to change direction, most serious first: for each,
+# what the latest figures show, one chart and the decision the Board is asked to take.
 
 # %% tags=["board"]
 report.show_red_flags(run)
 
 # %% [markdown] tags=["board"]
-# ## Everything else at a glance
+# ## This quarter in brief
 
 # %% tags=["board"]
+report.show_headline(run)
+
+# %% [markdown] tags=["board"]
+# ## Everything else at a glance
+#
+# Every indicator by what its figures are doing (rows) and whether it will meet its target if nothing
+# changes (columns). The words beside each icon say the same as its colour.
+
+# %% tags=["board"]
+report.show_summary_matrix(run, board=True)
+
+# %% tags=["executive"]
+report.show_summary_matrix(run)
+
+# %% tags=["executive"]
 report.show_icon_summary(run)
 
 # %% [markdown] tags=["board"]
@@ -44,6 +56,12 @@ report.show_icon_summary(run)
 # %% tags=["board"]
 report.show_board_followup(run)
 
+# %% [markdown] tags=["board"]
+# ## What the words mean
+
+# %% tags=["board"]
+report.show_glossary(run)
+
 # %% [markdown] tags=["executive"]
 # ## Exceptions this quarter and what the management group decided
 #
@@ -52,6 +70,15 @@ report.show_board_followup(run)
 
 # %% tags=["executive"]
 report.show_exceptions(run)
+
+# %% [markdown] tags=["executive"]
+# ## Charts of this quarter's exceptions
+#
+# The chart of every exception that is not a red flag (a red flag's chart is above), each with the
+# data it plots.
+
+# %% tags=["executive"]
+report.show_exception_charts(run)
 
 # %% [markdown] tags=["executive"]
 # ## Escalation log, financial year to date

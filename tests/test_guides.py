@@ -236,7 +236,9 @@ def test_getting_started_as_a_new_user_follows_it(getting_started):
     lab = make("-n", "lab").stdout
     assert "--ServerApp.root_dir=." in lab and "/lab/tree/notebooks" in lab
     # 4. every command in the guide's table exists and answers --help
-    table = re.findall(r"^\| `lsp-research ([a-z]+(?: (?:build|status|synth|report|check))?)", guide, re.M)
+    table = re.findall(
+        r"^\| `lsp-research ([a-z]+(?: (?:build|status|synth|report|check))?)", guide, re.M
+    )
     assert len(table) >= 10
     for cmd in dict.fromkeys(table):
         words = cmd.split()

@@ -5,10 +5,17 @@ tables through :func:`lsp_research.tables.show_table`) and returns it, so the no
 calls. Board content is a subset of executive content, which is a subset of operational content, and all
 of it comes from the same run.
 
-- board: :func:`show_headline`, :func:`show_red_flags`, :func:`show_icon_summary`,
-  :func:`show_board_followup`
-- executive: :func:`show_exceptions`, :func:`show_escalation_log`, :func:`show_routed_back`,
+- board: :func:`show_headline`, :func:`show_red_flags`, :func:`show_summary_matrix` (``board=True``),
+  :func:`show_board_followup`, :func:`show_glossary`
+- executive: :func:`show_summary_matrix`, :func:`show_icon_summary`, :func:`show_exceptions`,
+  :func:`show_exception_charts`, :func:`show_escalation_log`, :func:`show_routed_back`,
   :func:`show_corrections`, :func:`show_rules`
+
+The Board's page is written to print on two A4 pages and to read without statistical training: each
+red flag is one sentence, its coloured variation and assurance icons (:mod:`lsp_research.plots.icons`,
+always with their words), one chart and the decision asked; a glossary says what the words mean. Every
+evidence chart and exception chart sits in a ``<div id="chart-<code>-<area>">`` with a CSV of what it
+plots, so the executive's exceptions table links each exception to its chart and its data.
 - operational: :func:`show_operational` (every indicator of every thematic partnership)
 
 >>> icon_status("off track"), icon_variation("special_cause_concern", "decrease")
@@ -21,10 +28,9 @@ import html as _html
 
 import pandas as pd
 
-from ..config import SYNTHETIC_NOTICE
 from ..formatting import estimate, number
-from ..plots import show
-from ..tables import show_table
+from ..plots import icons, show
+from ..tables import data_file, show_table
 from .anomalies import rules_table
 from .assessment import icon_status, icon_variation, target_rule  # noqa: F401 (re-exported)
 from .charts import indicator_chart
@@ -67,24 +73,27 @@ def _target_text(r: pd.Series) -> str:
 
 
 def show_headline(run, display: bool = True) -> str:
-    """The quarter, what was assessed, and where this meeting's exceptions stopped (board tier)."""
+    """The quarter, what was assessed, and where this meeting's issues stopped (board tier).
+
+    Plain words only: the synthetic-data notice is the page's banner (once per page) and the target
+    rule is in the glossary (:func:`show_glossary`), neither is repeated here.
+    """
     m = run.meeting
     a = m.assessment
     counts = m.escalation.layer_counts()
-    n = len(a.table)
+    n_ind = a.table["indicator_code"].nunique()
+    n_series = len(a.table)
+    areas = "" if n_series == n_ind else f" ({n_series} indicator and area pairs)"
     parts = [
-        f"<p><strong>{_html.escape(a.period.label)}</strong> ({a.period}): {n} indicator-area "
-        f"series assessed across {len(a.table['partnership'].unique())} thematic partnerships.</p>",
+        f"<p><strong>{_html.escape(a.period.label)}</strong> ({a.period}): {n_ind} indicators"
+        f"{areas} assessed across {a.table['partnership'].nunique()} thematic partnerships.</p>",
         _p(
-            f"This quarter {sum(counts.values())} exceptions were raised: {counts['owner']} routed back "
-            f"to their owners as data problems, {counts['executive']} handled by the management group, "
-            f"and {counts['board']} escalated to the Board as red flags (at most "
+            f"This quarter {sum(counts.values())} issues were raised: {counts['owner']} sent back to "
+            f"their owners as likely data problems, {counts['executive']} dealt with by the management "
+            f"group, and {counts['board']} brought to the Board as red flags (at most "
             f"{m.escalation.max_red_flags})."
         ),
-        _p(target_rule(run.registry.settings)),
     ]
-    if run.synthetic:
-        parts.insert(0, _p(SYNTHETIC_NOTICE, "lsp-synthetic"))
     if any("synthetic" in s for s in a.table["target_source"]):
         parts.append(
             _p(
@@ -93,6 +102,77 @@ def show_headline(run, display: bool = True) -> str:
             )
         )
     return _display("\n".join(parts), display)
+
+
+#: What each red-flag criterion means, in plain words (the Board's page).
+CRITERION_WORDS = {
+    "sustained concern": "it has kept getting worse, beyond its normal ups and downs",
+    "consistent failure to reach target": "it keeps missing its target",
+}
+
+
+def _criterion_words(criterion: str) -> str:
+    return " and ".join(
+        CRITERION_WORDS.get(c.strip(), c.strip()) for c in str(criterion).split(" and ")
+    )
+
+
+def chart_id(code: str, area: str) -> str:
+    """The anchor of the chart of one indicator and area on a page.
+
+    >>> chart_id("NI39", "E08000024")
+    'chart-ni39-e08000024'
+    """
+    return "chart-" + "-".join(
+        "".join(ch for ch in str(x).lower() if ch.isalnum()) for x in (code, area)
+    )
+
+
+def series_frame(assessment, code: str, area: str) -> pd.DataFrame:
+    """What the chart of one indicator and area plots, as a table (its CSV beside the page).
+
+    Quarters sent back to the owner are listed without a value, as the chart shows them.
+    """
+    s = assessment.series[(code, area)]
+    ok = ~s["excluded"].astype(bool)
+    dec = int(assessment.table.loc[assessment.table["indicator_code"] == code, "decimals"].iloc[0])
+
+    def col(name):
+        return s[name].where(ok).round(dec + 1 if name in ("mean", "lpl", "upl") else dec)
+
+    return pd.DataFrame(
+        {
+            "Quarter": s["period"].astype(str).to_numpy(),
+            "Value": col("value").to_numpy(),
+            "Lower limit of normal range": col("lpl").to_numpy(),
+            "Average": col("mean").to_numpy(),
+            "Upper limit of normal range": col("upl").to_numpy(),
+            "Target": s["target"].to_numpy(),
+            "Point": s["point_type"]
+            .where(ok, "sent back to owner")
+            .str.replace("_", " ")
+            .to_numpy(),
+        }
+    )
+
+
+def _series_file(assessment, code: str, area: str) -> tuple[str, str]:
+    ind = assessment.registry[code]
+    return data_file(
+        series_frame(assessment, code, area), f"{ind.label} {area} by quarter", formats={}
+    )
+
+
+def _chart_block(assessment, code: str, area: str, caption: str, display: bool, size=None,
+                 with_alt: bool = True) -> str:  # fmt: skip
+    """One chart with its anchor and the CSV of what it plots (the caption repeats the alt text
+    unless ``with_alt`` is False: the Board's short caption)."""
+    kw = {"size": size} if size else {}
+    fig, alt = indicator_chart(assessment, code, area, **kw)
+    figure = show(fig, alt=alt, caption=f"{caption} {alt}" if with_alt else caption, display=False)
+    _, carrier = _series_file(assessment, code, area)
+    html = f'<div class="lsp-figure" id="{chart_id(code, area)}">{figure}{carrier}</div>'
+    return _display(html, display)
 
 
 def show_red_flags(run, display: bool = True) -> str:
@@ -110,27 +190,33 @@ def show_red_flags(run, display: bool = True) -> str:
     out = []
     for r in red.itertuples(index=False):
         row = m.assessment.row(r.indicator_code, r.area_code)
+        rec = m.assessment.record(r.indicator_code, r.area_code)
         head = f"<h3>Red flag {r.rank}: {_html.escape(r.label)} {_html.escape(r.title)}</h3>"
+        sentence = (
+            f"{r.title} is here because {_criterion_words(r.criterion)}: latest {_value_text(row)} "
+            f"{row['unit']} in {row['period']} against a target of {_target_text(row)} "
+            f"({rec.status_text}); owner {r.owner} (lead: {r.lead})."
+        )
         body = [
             head,
-            _p(
-                f"Owner: {r.owner} (lead: {r.lead}), {r.partnership} partnership. "
-                f"Criterion: {r.criterion}."
-            ),
-            _p(
-                f"Latest: {_value_text(row)} {row['unit']}; target {_target_text(row)}; "
-                f"{m.assessment.record(r.indicator_code, r.area_code).status_text}."
-            ),
-            _p(f"Evidence: {r.reason}."),
+            _p(sentence),
+            '<p class="lsp-flag-icons">'
+            + icons.variation_icon(rec.variation, rec.improvement)
+            + " "
+            + icons.assurance_icon(rec.assurance)
+            + "</p>",
         ]
         earlier = _earlier_decision(run, r.indicator_code, r.area_code)
         if earlier:
-            body.append(_p(earlier, "lsp-earlier-decision"))
+            body.append(_p(f"Earlier: {earlier}", "lsp-earlier-decision"))
         out.append(_display("\n".join(body), display))
-        fig, alt = indicator_chart(m.assessment, r.indicator_code, r.area_code)
         out.append(
-            show(fig, alt=alt, caption=f"Evidence for red flag {r.rank}. {alt}", display=display)
-        )
+            _chart_block(
+                m.assessment, r.indicator_code, r.area_code,
+                f"Evidence for red flag {r.rank}: {r.label} quarter by quarter, with its normal "
+                "range and its target.", display, size=(7.5, 3.0), with_alt=False,
+            )
+        )  # fmt: skip
         out.append(
             _display(
                 f'<p class="lsp-decision"><strong>Decision for the Board:</strong> '
@@ -296,28 +382,139 @@ def summary_frame(run, exclude_red_flags: bool = True) -> pd.DataFrame:
                 "SPC": rec.variation_text if r["judged"] else "– not judged",
                 "On a year ago": rec.direction_text,
                 "_tone": rec.direction_tone,
+                "_code": r["indicator_code"],
+                "_area": r["area_code"],
             }
         )
-    return pd.DataFrame(rows, columns=None if rows else ["_tone"])
+    return pd.DataFrame(rows, columns=None if rows else ["_tone", "_code", "_area"])
+
+
+def row_id(code: str, area: str) -> str:
+    """The anchor of an indicator's row in the "everything else at a glance" table."""
+    return "row" + chart_id(code, area)[len("chart") :]
 
 
 def show_icon_summary(run, display: bool = True) -> str:
-    """Every indicator that is not a red flag, one line each (board tier)."""
+    """Every indicator that is not a red flag, one line each, each row an anchor (executive tier)."""
     df = summary_frame(run)
     if df.empty:
         return _display(_p("Every indicator is a red flag this quarter."), display)
     tone = {"On a year ago": df.pop("_tone").tolist()}
+    ids = [row_id(c, a) for c, a in zip(df.pop("_code"), df.pop("_area"), strict=True)]
     return show_table(
         df,
         caption=f"Everything else at a glance, {run.meeting.period.label}",
         display=display,
         tone=tone,
+        row_ids=ids,
         notes=[
             "✔ on track, ⚠ at risk, ✖ off track against target; SPC ● common cause, ▲/▼ special cause "
             "(direction of the change); 'on a year ago' compares with the same quarter last year: the "
             "arrow shows which way the value moved (↑ a rise), the word whether that is better or worse."
         ],
     )
+
+
+def matrix_frame(run) -> pd.DataFrame:
+    """Each indicator's variation and assurance icon keys (one row per indicator and area).
+
+    Columns ``indicator_code``, ``area_code``, ``label``, ``variation``, ``assurance``, ``red_flag``.
+    Indicators not judged this quarter (no return, queried) are ``none`` on both.
+    """
+    m = run.meeting
+    a = m.assessment
+    red = set(zip(m.red_flags["indicator_code"], m.red_flags["area_code"], strict=True))
+    rows = []
+    for _, r in a.table.iterrows():
+        rec = a.record(r["indicator_code"], r["area_code"])
+        judged = bool(r["judged"])
+        rows.append(
+            {
+                "indicator_code": r["indicator_code"],
+                "area_code": r["area_code"],
+                "label": r["label"],
+                "variation": icons.variation_key(
+                    rec.variation if judged else None, rec.improvement
+                ),
+                "assurance": icons.assurance_key(rec.assurance if judged else None),
+                "red_flag": (r["indicator_code"], r["area_code"]) in red,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def show_summary_matrix(run, board: bool = False, display: bool = True) -> str:
+    """The variation-by-assurance matrix (NHS Making Data Count): icons as rows and columns, the number
+    of indicators in each cell and the indicators named.
+
+    ``board=True`` is the Board's copy (names, no links; shown on the Board page only, by the class
+    ``lsp-board-only``); otherwise each name links to the indicator's row of the at-a-glance table, or
+    to its evidence chart for a red flag.
+    """
+    f = matrix_frame(run)
+    if f.empty:
+        return _display(_p("No indicator was assessed this quarter."), display)
+    v_keys = [k for k in icons.VARIATION_ORDER if k in set(f["variation"])]
+    a_keys = list(icons.ASSURANCE_ORDER)
+    head = "".join(f'<th scope="col">{icons.icon_html("assurance", k)}</th>' for k in a_keys)
+    body, csv_rows = [], []
+    for v in v_keys:
+        cells, csv_row = [], {"Variation": icons.VARIATION[v].words}
+        for k in a_keys:
+            sel = f[(f["variation"] == v) & (f["assurance"] == k)]
+            names = []
+            for r in sel.itertuples(index=False):
+                text = _html.escape(r.label) + (" (red flag)" if r.red_flag else "")
+                if not board:
+                    href = (chart_id if r.red_flag else row_id)(r.indicator_code, r.area_code)
+                    text = f'<a href="#{href}">{text}</a>'
+                names.append(f"<li>{text}</li>")
+            cells.append(
+                f'<td class="num">{len(sel)}<ul>{"".join(names)}</ul></td>'
+                if len(sel)
+                else "<td>0</td>"
+            )
+            csv_row[icons.ASSURANCE[k].words] = "; ".join(sel["label"]) if len(sel) else ""
+        body.append(
+            f'<tr><th scope="row">{icons.icon_html("variation", v)}</th>{"".join(cells)}</tr>'
+        )
+        csv_rows.append(csv_row)
+    caption = (
+        f"Every indicator by its variation (rows) and assurance (columns), {run.meeting.period.label}: "
+        "the number of indicators in each"
+    )
+    _, carrier = data_file(pd.DataFrame(csv_rows), caption)
+    html = (
+        f'<div class="lsp-table lsp-matrix{" lsp-board-only" if board else ""}">'
+        f'<div class="lsp-table-scroll"><table><caption>{_html.escape(caption)}</caption>'
+        f'<thead><tr><th scope="col">Variation</th>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>{carrier}</div>"
+    )
+    return _display(html, display)
+
+
+def show_glossary(run, display: bool = True) -> str:
+    """A short plain-English glossary of the words and icons on the Board's page."""
+    s = run.registry.settings
+    terms = [
+        ("Red flag", "an issue the management group could not resolve and that may need one or more "
+         "partners to change direction; the Board is asked to decide what happens next."),
+        ("Normal range", "the band a figure stays within quarter to quarter when nothing has changed "
+         "(analysts call its edges process limits); a value outside it, or a run of values on one side "
+         "of the average, is a real change rather than chance."),
+        ("Variation icons", "what the latest figures are doing: "
+         + "; ".join(f"{w.words}" for k, w in icons.VARIATION.items() if k != "none")
+         + ". Orange is worse, blue is better, purple is a change that is neither, grey is no change."),
+        ("Assurance icons", "whether the target will be met if nothing changes: "
+         + "; ".join(w.words for k, w in icons.ASSURANCE.items() if k != "none")
+         + " (the target is outside the normal range, or inside it)."),
+        ("On track, at risk, off track", target_rule(s)),
+        ("Sent back to the owner", "a figure that looks like a data problem (late, missing, "
+         "implausible or just redefined) goes back to the partner who supplied it to check, and does "
+         "not reach the Board."),
+    ]  # fmt: skip
+    items = "".join(f"<dt>{_html.escape(t)}</dt><dd>{_html.escape(d)}</dd>" for t, d in terms)
+    return _display(f'<dl class="lsp-glossary">{items}</dl>', display)
 
 
 def exceptions_frame(log: pd.DataFrame, with_meeting: bool = False) -> pd.DataFrame:
@@ -343,15 +540,47 @@ def show_exceptions(run, display: bool = True) -> str:
     log = run.meeting.log
     if log.empty:
         return _display(_p("No exceptions were raised this quarter."), display)
+    a = run.meeting.assessment
+    frame = exceptions_frame(log)
+    frame["Data"] = "CSV"
+    pairs = list(zip(log["indicator_code"], log["area_code"], strict=True))
     return show_table(
-        exceptions_frame(log),
+        frame,
         caption=f"Exceptions raised at the {run.meeting.period.label} meeting and where each stopped",
         display=display,
+        links={
+            "Indicator": ["#" + chart_id(c, ar) for c, ar in pairs],
+            "Data": [_series_file(a, c, ar)[0] for c, ar in pairs],
+        },
         notes=[
             "Stopped at: owner = routed back to the owner as a data problem (never escalated); "
-            "executive = handled by the management group; board = escalated as a red flag."
+            "executive = handled by the management group; board = escalated as a red flag. "
+            "Each indicator links to its chart on this page; Data links to the CSV of what the chart "
+            "plots."
         ],
     )
+
+
+def show_exception_charts(run, display: bool = True) -> str:
+    """The chart of every exception this quarter that is not a red flag (a red flag's evidence chart
+    is already on the page), each with its anchor and its data (executive tier)."""
+    m = run.meeting
+    red = set(zip(m.red_flags["indicator_code"], m.red_flags["area_code"], strict=True))
+    pairs = dict.fromkeys(zip(m.log["indicator_code"], m.log["area_code"], strict=True))
+    out = []
+    for code, area in pairs:
+        if (code, area) in red:
+            continue
+        ind = run.registry[code]
+        out.append(
+            _chart_block(
+                m.assessment, code, area,
+                f"Exception: {ind.label} {ind.title} quarter by quarter.", display,
+            )
+        )  # fmt: skip
+    if not out:
+        return _display(_p("Every exception this quarter is a red flag, charted above."), display)
+    return "\n".join(out)
 
 
 def show_escalation_log(run, display: bool = True) -> str:

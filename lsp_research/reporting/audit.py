@@ -53,7 +53,8 @@ bad.html: line 1: absolute-path: '/home/alice/notes.txt'
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ..disclosure import RULES
@@ -143,10 +144,14 @@ def _check_strings(value: str, name: str, where: str, usernames: list[str]) -> l
 
 
 def audit_csv(text: str, name: str = "table.csv", *, rule: str = "hes2008",
-              usernames: Iterable[str] = ()) -> list[Finding]:  # fmt: skip
+              usernames: Iterable[str] = (), columns: Mapping[str, str] | None = None) -> list[Finding]:  # fmt: skip
     """Audit a CSV file: small counts in any column whose header reads like a count (or any row whose
     first cell does), and paths, identifiers, code and markup in any cell.
+
+    ``columns`` (from the CSV's ``<name>-metadata.json``, written by :func:`lsp_research.tables.show_table`)
+    declares columns ``count``, ``derived`` or ``not-count``, as the table's ``data-*`` markers do.
     """
+    declared = dict(columns or {})
     import csv
     import io
 
@@ -157,14 +162,19 @@ def audit_csv(text: str, name: str = "table.csv", *, rule: str = "hes2008",
     if not rows:
         return findings
     header = rows[0]
-    count_cols = {j for j, h in enumerate(header) if _reads_like_count(h)}
+    count_cols = {
+        j for j, h in enumerate(header)
+        if declared.get(h) == "count" or (h not in declared and _reads_like_count(h))
+    }  # fmt: skip
     for i, row in enumerate(rows[1:], start=2):
         row_count = bool(row) and _reads_like_count(row[0])
         for j, cell in enumerate(row):
             col = header[j] if j < len(header) else str(j + 1)
             where = f"line {i}, column {col!r}"
             findings += _check_strings(cell, name, where, users)
-            if j in count_cols or (row_count and j > 0 and not _NOT_COUNT_HEADER.search(col)):
+            if j in count_cols or (
+                row_count and j > 0 and col not in declared and not _NOT_COUNT_HEADER.search(col)
+            ):
                 value = _as_int(cell)
                 if _small(value, r):
                     findings.append(
@@ -287,8 +297,21 @@ def audit_path(path, *, rule: str = "hes2008", usernames: Iterable[str] = ()) ->
             )
             continue
         text = f.read_text(encoding="utf-8", errors="replace")
-        findings.extend(auditor(text, name, rule=rule, usernames=usernames))
+        extra = _csv_columns(f) if f.suffix.lower() == ".csv" else {}
+        findings.extend(auditor(text, name, rule=rule, usernames=usernames, **extra))
     return findings
+
+
+def _csv_columns(path: Path) -> dict:
+    """The column roles a CSV's ``<name>-metadata.json`` declares (none when it has no readable one)."""
+    meta = path.with_name(path.name + "-metadata.json")
+    try:
+        cols = (
+            json.loads(meta.read_text(encoding="utf-8")).get("columns") if meta.is_file() else None
+        )
+    except (OSError, ValueError, AttributeError):
+        cols = None
+    return {"columns": cols} if isinstance(cols, dict) else {}
 
 
 def format_findings(findings: Iterable[Finding]) -> str:

@@ -62,6 +62,7 @@ import nbformat
 
 from .. import __version__, config
 from ..errors import ParameterError
+from ..tables import extract_files
 from . import provenance as _prov
 from .pages import render
 from .sanitise import CSP_META, clean_html
@@ -425,7 +426,7 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
             title = text
             start = page.index('<main id="content">') + len('<main id="content">')
             end = page.rindex("</main>")
-    main, toc = normalise_headings(clean_html(page[start:end]), title)
+    main, toc = normalise_headings(clean_html(extract_files(page[start:end])[0]), title)
     main = re.sub(r'<div class="lsp-cell lsp-text">\s*</div>', "", main)
     main = re.sub(r"\n\s*\n+", "\n", main)
     nav_html = toc_html(toc, extra=[("how-this-report-was-made", "How this report was made")])
@@ -495,4 +496,17 @@ def export_tiers(nb, tiers: Iterable[str], out_dir, context: Mapping | None = No
         path = out_dir / names[tier]
         path.write_bytes(page.encode("utf-8"))
         written.append(path)
+    for name, data in sorted(_table_files(nb, tiers).items()):  # each table's CSV, beside its pages
+        (out_dir / name).write_bytes(data)
     return written
+
+
+def _table_files(nb, tiers) -> dict[str, bytes]:
+    """The CSV files of the tables (:func:`lsp_research.tables.extract_files`) that ``tiers`` show."""
+    files: dict[str, bytes] = {}
+    for cell in nb.cells:
+        if set(tiers) & cell_tiers(cell):
+            for out in cell.get("outputs", []):
+                text = (out.get("data") or {}).get("text/html") or ""
+                files.update(extract_files("".join(text) if isinstance(text, list) else text)[1])
+    return files

@@ -129,7 +129,7 @@ def _place(p: _Planned, result: RunResult, staging: Path, status: str, seconds: 
         if name.endswith(".ipynb"):
             files["notebook"] = (base / name).as_posix()
             summary = _read_summary(data)
-        else:
+        elif name.endswith(".html"):  # a page per tier; the tables' CSV files go beside them
             tier = Path(name).stem.rsplit("-", 1)[-1]
             files[tier] = (base / name).as_posix()
     return _record(
