@@ -35,6 +35,7 @@ Executors:
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import logging
 import multiprocessing
 import os
@@ -193,55 +194,69 @@ def run_task(task: RunTask) -> RunResult:
     return result
 
 
-def _papermill(task: RunTask, executed: Path, engine_kwargs: Mapping[str, Any]):
-    """Parameterise and execute the notebook as ``papermill.execute_notebook`` does, but keep the
-    executed notebook whatever happens and write it once, at the end (papermill would otherwise save
-    it after every cell to keep evidence of a dead kernel, which costs seconds for notebooks with
-    many charts). Returns ``(notebook, exception or None)``; a failing cell is marked by papermill.
-    """
-    from papermill.engines import NBClientEngine, NotebookExecutionManager
-    from papermill.exceptions import PapermillExecutionError
-    from papermill.execute import (
-        prepare_notebook_metadata,
-        raise_for_execution_errors,
-        remove_error_markers,
-    )
-    from papermill.iorw import load_notebook_node, write_ipynb
-    from papermill.parameterize import parameterize_notebook
-    from papermill.utils import chdir
+#: The papermill engine the runs use (registered once per process by :func:`_engine`).
+ENGINE = "lsp-research"
 
-    kernel = task.kernel_name or DEFAULT_KERNEL
-    nb = load_notebook_node(task.notebook)
-    if task.parameters:
-        nb = parameterize_notebook(nb, dict(task.parameters), kernel_name=kernel)
-    nb = remove_error_markers(prepare_notebook_metadata(nb, task.notebook, str(executed)))
-    manager = NotebookExecutionManager(nb, output_path=None, progress_bar=False, log_output=False)
-    manager.notebook_start()
-    error: BaseException | None = None
+
+@functools.cache
+def _engine() -> str:
+    """Register :data:`ENGINE` with papermill: its ``nbclient`` engine, which also keeps a reference to
+    the notebook being executed in the ``evidence`` dict a run passes (see :func:`_papermill`)."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class EvidenceEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            kwargs.pop("evidence")["nb"] = nb_man.nb
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    papermill_engines.register(ENGINE, EvidenceEngine)
+    return ENGINE
+
+
+def _papermill(task: RunTask, executed: Path, engine_kwargs: Mapping[str, Any]):
+    """Parameterise and execute the notebook with ``papermill.execute_notebook``; return
+    ``(notebook, exception or None)``. A failing cell is marked by papermill.
+
+    Two things papermill's defaults would not give, both through its public API:
+
+    - ``request_save_on_cell_execute=False``: the executed notebook is written once, at the end, not
+      after every cell (which costs seconds for notebooks with many charts);
+    - without those saves papermill keeps nothing when the kernel dies or a cell times out (the
+      exception leaves ``execute_notebook`` before it returns the notebook), so the runs use a
+      registered engine (:func:`_engine`, papermill's ``nbclient`` engine) that hands back the
+      notebook being executed: the cells run so far are the evidence the run reports.
+
+    Warm kernels need nothing of papermill but its ``kernel_manager_class`` engine argument
+    (:mod:`lsp_research.reporting.kernels`).
+    """
+    import papermill as pm
+
+    evidence: dict[str, Any] = {}
     try:
-        with chdir(str(Path(task.notebook).parent)):
-            NBClientEngine.execute_managed_notebook(
-                manager,
-                kernel,
-                log_output=False,
-                start_timeout=task.start_timeout,
-                execution_timeout=task.timeout,
-                shutdown_kernel="immediate",
-                **engine_kwargs,
-            )
+        nb = pm.execute_notebook(
+            task.notebook,
+            str(executed),
+            parameters=dict(task.parameters) or None,
+            engine_name=_engine(),
+            request_save_on_cell_execute=False,
+            kernel_name=task.kernel_name or DEFAULT_KERNEL,
+            progress_bar=False,
+            log_output=False,
+            start_timeout=task.start_timeout,
+            cwd=str(Path(task.notebook).parent),
+            execution_timeout=task.timeout,
+            shutdown_kernel="immediate",
+            evidence=evidence,
+            **engine_kwargs,
+        )
+    except pm.PapermillExecutionError as exc:  # the failing cell is marked and the notebook saved
+        return evidence["nb"], exc
     except Exception as exc:  # noqa: BLE001 - classified by the caller
-        error = exc
-    finally:
-        manager.cleanup_pbar()
-        manager.notebook_complete()
-    nb = manager.nb
-    if error is None:
-        try:
-            raise_for_execution_errors(nb, str(executed))  # marks the failing cell, saves, raises
-        except PapermillExecutionError as exc:
-            return nb, exc
-    write_ipynb(nb, str(executed))
-    return nb, error
+        if "nb" not in evidence:  # it stopped before the kernel was asked for
+            raise
+        return evidence["nb"], exc
+    return nb, None
 
 
 def _run(task: RunTask, tmp: Path, result: RunResult) -> None:
