@@ -1,6 +1,8 @@
 """Benchmark the programme runner against the naive way and against the floor (run by hand).
 
     .venv/bin/python benchmarks/bench_runner.py [--period latest] [--jobs 2] [--naive-sample 1]
+        [--only NOTEBOOK ...] [--wards 25,100,400] [--profile-sample 4] [--data-dir DIR]
+        [--skip naive|floor|growth|rerun|wards ...]
 
 On the default programme (``programme.yml``) for one quarter, side by side in one run:
 
@@ -14,14 +16,22 @@ naive
 floor
     the same analysis code, no Jupyter: one Python process executes every run's code cells (the
     parameters cell, then the run's parameters, then the rest) with charts rendered to PNG and tables
-    to HTML by the notebooks' own calls; nothing is exported.
+    to HTML by the notebooks' own calls; nothing is exported. Measured twice: in one process, and in
+    ``--jobs`` processes at once (runs dealt out in turn), the same number as the runner's workers.
+profiles x wards
+    the seconds of one ward profile (mean of ``--profile-sample`` profiles, inside the runner's
+    workers) on the default 25 wards and on synthetic geographies of 100 and 400 wards
+    (``lsp-research data synth --wards N`` into a temporary folder, then ``data build``); the whole
+    set of profiles costs N times that, so 100 -> 400 wards is ``4 * t400 / t100``.
 growth
     the runner (``force``) on the notebook with the most parameter sets, over N sets and over 4N.
 no-change rerun
     ``lsp-research run`` as a command, nothing changed since the previous run.
 
-Ratios printed: naive / runner (target at least 5), runner / floor (target at most 2), growth for 4x
-the sets (target at most about 4), and the no-change rerun (target about 1 s).
+Ratios printed: naive / runner (target at least 5), runner / floor (target at most 2; at most 1.25 on
+the same number of processes), growth for 4x the sets (target at most about 4), the profiles for 4x the
+wards (at most 4.2), one profile at 400 against 25 wards (at most 1.2), and the no-change rerun (target
+about 1 s). ``--skip rerun`` stops after the runner, the floor on ``--jobs`` processes and the profiles.
 """
 
 from __future__ import annotations
@@ -104,28 +114,37 @@ def floor_worker(plan_file: str) -> None:
     print(json.dumps({"seconds": time.perf_counter() - t0, "output_chars": outputs}))
 
 
-def run_floor(planned, workdir: Path) -> float:
+def run_floor(planned, workdir: Path, processes: int = 1) -> float:
+    """The floor in ``processes`` plain Python processes at once (runs dealt out in turn); wall time."""
     runs = [
         {"key": f"{e.name}/{s.set_id}", "notebook": str(e.path), "parameters": values}
         for e, s, values in planned
     ]
-    plan_file = workdir / "floor-plan.json"
-    plan_file.write_text(json.dumps(runs, default=str))
+    processes = max(1, min(processes, len(runs)))
+    procs = []
     t0 = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, __file__, "--floor-worker", str(plan_file)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT / "notebooks",
-        check=False,
-    )
+    for k in range(processes):
+        plan_file = workdir / f"floor-plan-{processes}-{k}.json"
+        plan_file.write_text(json.dumps(runs[k::processes], default=str))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, __file__, "--floor-worker", str(plan_file)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=ROOT / "notebooks",
+            )
+        )
+    inner = []
+    for proc in procs:
+        stdout, stderr = proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit(f"the floor failed:\n{stderr[-3000:]}")
+        inner.append(json.loads(stdout.strip().splitlines()[-1])["seconds"])
     elapsed = time.perf_counter() - t0
-    if out.returncode != 0:
-        raise SystemExit(f"the floor failed:\n{out.stderr[-3000:]}")
-    inner = json.loads(out.stdout.strip().splitlines()[-1])
     print(
-        f"  floor: {elapsed:.1f} s for {len(runs)} runs in one process "
-        f"({inner['seconds']:.1f} s inside it, imports included)"
+        f"  floor: {elapsed:.1f} s for {len(runs)} runs in {processes} process(es) "
+        f"({', '.join(f'{x:.1f}' for x in inner)} s inside them, imports included)"
     )
     return elapsed
 
@@ -182,11 +201,19 @@ def run_naive(planned, workdir: Path, sample: int) -> tuple[float, bool]:
 # ---------------------------------------------------------------------------------------------- runner
 
 
-def run_runner(out: Path, period: str, jobs: int, programme: Path | None = None) -> float:
+class _Done(Exception):
+    """The parts asked for are measured (``--skip rerun`` ends there)."""
+
+
+def run_runner(
+    out: Path, period: str, jobs: int, programme: Path | None = None, only=None
+) -> float:
     from lsp_research.reporting.runner import run_programme
 
     t0 = time.perf_counter()
-    summary = run_programme(period, jobs=jobs, force=True, quiet=True, out=out, programme=programme)
+    summary = run_programme(
+        period, jobs=jobs, force=True, quiet=True, out=out, programme=programme, only=only
+    )
     elapsed = time.perf_counter() - t0
     c = summary.counts
     if c["failed"]:
@@ -196,7 +223,6 @@ def run_runner(out: Path, period: str, jobs: int, programme: Path | None = None)
 
 def growth_programmes(prog, planned, workdir: Path) -> tuple[Path, Path, int, str]:
     """Two programmes over the notebook with the most sets: N sets and 4N sets."""
-    import yaml
 
     counts: dict[str, int] = {}
     for e, _, _ in planned:
@@ -205,24 +231,83 @@ def growth_programmes(prog, planned, workdir: Path) -> tuple[Path, Path, int, st
     entry = prog.get(name)
     sets = [s.set_id for e, s, _ in planned if e.name == name]
     n = max(1, len(sets) // 4)
-    paths = []
-    for k in (n, 4 * n):
-        inputs = [
-            str((prog.root / i).resolve()) if ("/" in i or Path(i).suffix) else i
-            for i in entry.inputs
-        ]
-        item = {
-            "notebook": str(entry.path),
-            "name": entry.name,
-            "over": sets[:k],
-            "tiers": list(entry.tiers),
-            "inputs": inputs,
-            "parameters": dict(entry.parameters),
-        }
-        p = workdir / f"growth-{k}.yml"
-        p.write_text(yaml.safe_dump({"version": 1, "notebooks_dir": "/", "notebooks": [item]}))
-        paths.append(p)
+    paths = [programme_file(prog, entry, sets[:k], workdir / f"growth-{k}.yml") for k in (n, 4 * n)]
     return paths[0], paths[1], n, name
+
+
+def programme_file(prog, entry, sets: list[str], path: Path) -> Path:
+    """A programme of one entry of ``prog`` over the parameter sets ``sets``."""
+    import yaml
+
+    inputs = [
+        str((prog.root / i).resolve()) if ("/" in i or Path(i).suffix) else i for i in entry.inputs
+    ]
+    item = {
+        "notebook": str(entry.path),
+        "name": entry.name,
+        "over": list(sets),
+        "tiers": list(entry.tiers),
+        "inputs": inputs,
+        "parameters": dict(entry.parameters),
+    }
+    path.write_text(yaml.safe_dump({"version": 1, "notebooks_dir": "/", "notebooks": [item]}))
+    return path
+
+
+# ------------------------------------------------------------------------------------ profiles x wards
+
+
+def synth_data(n: int, root: Path) -> tuple[Path, Path]:
+    """Raw and processed folders of a synthetic geography of ``n`` wards under ``root`` (written with
+    ``lsp-research data synth --wards n`` and built, unless already there)."""
+    raw, processed = root / f"w{n}" / "raw", root / f"w{n}" / "processed"
+    if not (processed / "manifest.json").is_file():
+        cli = str(BIN / "lsp-research")
+        env = {**os.environ, "LSP_RAW_DIR": str(raw), "LSP_PROCESSED_DIR": str(processed)}
+        t0 = time.perf_counter()
+        subprocess.run([cli, "data", "synth", "--wards", str(n), "--out", str(raw), "--force"],
+                       check=True, capture_output=True, env=env)  # fmt: skip
+        subprocess.run([cli, "data", "build"], check=True, capture_output=True, env=env)
+        print(f"  {n} wards: synthetic data written and built in {time.perf_counter() - t0:.0f} s")
+    return raw, processed
+
+
+def profile_times(prog, period: str, jobs: int, sizes, sample: int, workdir: Path, data: Path):
+    """Seconds per ward profile (mean of ``sample`` profiles, inside the workers) for each geography
+    size: 25 is the default data, other sizes synthetic (:func:`synth_data`)."""
+    import pandas as pd
+
+    from lsp_research.config import get_paths
+
+    entry = prog.get("ward_profile")
+    out = {}
+    for n in sizes:
+        raw, processed = (
+            (get_paths().raw, get_paths().processed) if n == 25 else synth_data(n, data)
+        )
+        saved = {k: os.environ.get(k) for k in ("LSP_RAW_DIR", "LSP_PROCESSED_DIR")}
+        os.environ.update({"LSP_RAW_DIR": str(raw), "LSP_PROCESSED_DIR": str(processed)})
+        try:
+            codes = sorted(pd.read_parquet(processed / "wards.parquet")["ward_code"])
+            step = max(1, len(codes) // sample)
+            sets = codes[::step][:sample]
+            programme = programme_file(prog, entry, sets, workdir / f"profiles-{n}.yml")
+            from lsp_research.reporting.runner import run_programme
+
+            summary = run_programme(
+                period, jobs=jobs, force=True, quiet=True, out=workdir / f"p{n}",
+                programme=programme,
+            )  # fmt: skip
+        finally:
+            for k, v in saved.items():
+                os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+        secs = [r.seconds for r in summary.records if r.status == "ran"]
+        if len(secs) != len(sets):
+            print(summary.table())
+            raise SystemExit(f"ward profiles at {n} wards: {len(sets) - len(secs)} did not run")
+        out[n] = sum(secs) / len(secs)
+        print(f"  ward profile at {n} wards: {out[n]:.1f} s a profile ({len(secs)} timed)")
+    return out
 
 
 def main() -> None:
@@ -232,7 +317,17 @@ def main() -> None:
     parser.add_argument(
         "--naive-sample", type=int, default=1, help="runs timed per notebook; 0 = all"
     )
-    parser.add_argument("--skip", action="append", default=[], help="naive, floor, growth")
+    parser.add_argument(
+        "--skip", action="append", default=[], help="naive, floor, growth, rerun, wards"
+    )
+    parser.add_argument("--only", action="append", default=None, help="notebook names to run")
+    parser.add_argument(
+        "--wards", default="25,100,400", help="geography sizes for the profile times"
+    )
+    parser.add_argument("--profile-sample", type=int, default=4, help="profiles timed per size")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="keep the synthetic geographies here"
+    )
     parser.add_argument("--floor-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor_worker:
@@ -244,6 +339,8 @@ def main() -> None:
     skip_slow_optional_imports()
     print(f"machine: {_machine()}")
     prog, quarter, planned = _plan(args.period)
+    if args.only:
+        planned = [p for p in planned if p[0].name in args.only]
     notebooks = sorted({e.name for e, _, _ in planned})
     print(
         f"programme: {len(notebooks)} notebooks ({', '.join(notebooks)}), {len(planned)} runs for "
@@ -253,8 +350,18 @@ def main() -> None:
     results: dict[str, float] = {}
     try:
         out = workdir / "reports"
-        results["runner"] = run_runner(out, str(quarter), args.jobs)
+        results["runner"] = run_runner(out, str(quarter), args.jobs, only=args.only)
         print(f"  runner: {results['runner']:.1f} s")
+        if "floor" not in args.skip:
+            results["floor_jobs"] = run_floor(planned, workdir, args.jobs)
+        if "wards" not in args.skip:
+            sizes = [int(x) for x in args.wards.split(",")]
+            data = args.data_dir or workdir / "geographies"
+            results["profile"] = profile_times(
+                prog, str(quarter), args.jobs, sizes, args.profile_sample, workdir, data
+            )
+        if "rerun" in args.skip:
+            raise _Done
 
         env = {**os.environ, "LSP_REPORTS_DIR": str(out)}
         command = [str(BIN / "lsp-research"), "run", "--period", str(quarter), "--quiet"]
@@ -300,12 +407,35 @@ def main() -> None:
                 f"  growth ({name}): {n} sets {results['growth_n']:.1f} s, "
                 f"{4 * n} sets {results['growth_4n']:.1f} s"
             )
+    except _Done:
+        pass
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
     print("\nresults")
     r = results
     print(f"  runner, cold cache              {r['runner']:8.1f} s")
+    if "floor_jobs" in r:
+        print(
+            f"  floor, {args.jobs} processes             {r['floor_jobs']:8.1f} s   runner / floor = "
+            f"{r['runner'] / r['floor_jobs']:.2f}x on the same {args.jobs} processes (target <= 1.25)"
+        )
+    if "profile" in r:
+        p = r["profile"]
+        print(
+            "  ward profile (s a profile)      "
+            + ", ".join(f"{n} wards {t:.1f}" for n, t in p.items())
+        )
+        if 100 in p and 400 in p:
+            print(
+                f"  profiles, 100 -> 400 wards      every profile: {400 * p[400]:.0f} s against "
+                f"{100 * p[100]:.0f} s = {4 * p[400] / p[100]:.2f}x for 4x the wards (target <= 4.2)"
+            )
+        if 25 in p and 400 in p:
+            print(f"  one profile, 400 / 25 wards     {p[400] / p[25]:.2f}x (target <= 1.2)")
+    if "rerun" not in r:
+        print(f"machine after: {_machine()}")
+        return
     if "naive" in r:
         print(
             f"  naive (papermill + nbconvert)   {r['naive']:8.1f} s   naive / runner = "

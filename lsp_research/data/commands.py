@@ -8,7 +8,7 @@
     changed (nothing when none did).
 ``lsp-research data status [--as-of DATE|PERIOD]``
     each source's age against its refresh cycle; stale sources are flagged.
-``lsp-research data synth [--scale N] [--seed S] [--out DIR] [--force]``
+``lsp-research data synth [--scale N] [--seed S] [--out DIR] [--force] [--wards N --districts K]``
     write the synthetic default data set. Into ``data/raw`` only when it is empty (or with
     ``--force``); a scale other than 1 must go elsewhere (``--out``), so the committed default data is
     never replaced by a benchmark set.
@@ -66,6 +66,7 @@ def register(subparsers) -> None:
     )
     g.add_argument("--out", type=Path, default=None, help="output folder (default data/raw)")
     g.add_argument("--force", action="store_true", help="overwrite a non-empty data/raw")
+    _synth_layout().add_arguments(g)
     g.set_defaults(func=_synth)
 
 
@@ -115,6 +116,12 @@ def _generator():
     return generate
 
 
+def _synth_layout():
+    from .synth import layout  # the generator's geography options (lsp_research.data.synth.layout)
+
+    return layout
+
+
 def _synth(args) -> int:
     default = get_paths().raw
     out = (args.out or default).expanduser().resolve()
@@ -136,6 +143,7 @@ def _synth(args) -> int:
             "catalogue_path": PROJ_ROOT / "data" / "catalogue.yml",
             "answers_path": PROJ_ROOT / "data" / "synthetic" / "answers.json",
         }
+    extra["geography_layout"] = _synth_layout().from_arguments(args, is_default)
     _generator()(out, seed=args.seed, scale=args.scale, **extra)
     print(f"synthetic data (seed {args.seed}, scale {args.scale:g}) written to {out}")
     return 0

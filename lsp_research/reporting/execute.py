@@ -22,7 +22,9 @@ Executors:
     a ``distributed.Client`` on a running scheduler (``--scheduler tcp://host:8786``); each Dask worker
     process starts its own fork server. Workers must see the project (notebooks, package) and the
     processed data at the same paths as the runner (``LSP_PROCESSED_DIR`` is passed to them); the
-    reports come back to the runner as bytes, so the reports folder need not be shared.
+    reports come back to the runner as bytes, so the reports folder need not be shared. Before any run
+    starts every worker is probed and a worker whose code, data manifest, kernel or notebooks differ
+    from the runner's is named in an ``LspError`` (``docs/scaling.md``).
 
 >>> t = RunTask(key="demo/city", name="demo", set_id="city", notebook="demo.ipynb",
 ...             parameters={"period": "2009Q3"}, tiers=("board",))
@@ -33,6 +35,7 @@ Executors:
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import logging
 import multiprocessing
 import os
@@ -191,55 +194,69 @@ def run_task(task: RunTask) -> RunResult:
     return result
 
 
-def _papermill(task: RunTask, executed: Path, engine_kwargs: Mapping[str, Any]):
-    """Parameterise and execute the notebook as ``papermill.execute_notebook`` does, but keep the
-    executed notebook whatever happens and write it once, at the end (papermill would otherwise save
-    it after every cell to keep evidence of a dead kernel, which costs seconds for notebooks with
-    many charts). Returns ``(notebook, exception or None)``; a failing cell is marked by papermill.
-    """
-    from papermill.engines import NBClientEngine, NotebookExecutionManager
-    from papermill.exceptions import PapermillExecutionError
-    from papermill.execute import (
-        prepare_notebook_metadata,
-        raise_for_execution_errors,
-        remove_error_markers,
-    )
-    from papermill.iorw import load_notebook_node, write_ipynb
-    from papermill.parameterize import parameterize_notebook
-    from papermill.utils import chdir
+#: The papermill engine the runs use (registered once per process by :func:`_engine`).
+ENGINE = "lsp-research"
 
-    kernel = task.kernel_name or DEFAULT_KERNEL
-    nb = load_notebook_node(task.notebook)
-    if task.parameters:
-        nb = parameterize_notebook(nb, dict(task.parameters), kernel_name=kernel)
-    nb = remove_error_markers(prepare_notebook_metadata(nb, task.notebook, str(executed)))
-    manager = NotebookExecutionManager(nb, output_path=None, progress_bar=False, log_output=False)
-    manager.notebook_start()
-    error: BaseException | None = None
+
+@functools.cache
+def _engine() -> str:
+    """Register :data:`ENGINE` with papermill: its ``nbclient`` engine, which also keeps a reference to
+    the notebook being executed in the ``evidence`` dict a run passes (see :func:`_papermill`)."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class EvidenceEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            kwargs.pop("evidence")["nb"] = nb_man.nb
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    papermill_engines.register(ENGINE, EvidenceEngine)
+    return ENGINE
+
+
+def _papermill(task: RunTask, executed: Path, engine_kwargs: Mapping[str, Any]):
+    """Parameterise and execute the notebook with ``papermill.execute_notebook``; return
+    ``(notebook, exception or None)``. A failing cell is marked by papermill.
+
+    Two things papermill's defaults would not give, both through its public API:
+
+    - ``request_save_on_cell_execute=False``: the executed notebook is written once, at the end, not
+      after every cell (which costs seconds for notebooks with many charts);
+    - without those saves papermill keeps nothing when the kernel dies or a cell times out (the
+      exception leaves ``execute_notebook`` before it returns the notebook), so the runs use a
+      registered engine (:func:`_engine`, papermill's ``nbclient`` engine) that hands back the
+      notebook being executed: the cells run so far are the evidence the run reports.
+
+    Warm kernels need nothing of papermill but its ``kernel_manager_class`` engine argument
+    (:mod:`lsp_research.reporting.kernels`).
+    """
+    import papermill as pm
+
+    evidence: dict[str, Any] = {}
     try:
-        with chdir(str(Path(task.notebook).parent)):
-            NBClientEngine.execute_managed_notebook(
-                manager,
-                kernel,
-                log_output=False,
-                start_timeout=task.start_timeout,
-                execution_timeout=task.timeout,
-                shutdown_kernel="immediate",
-                **engine_kwargs,
-            )
+        nb = pm.execute_notebook(
+            task.notebook,
+            str(executed),
+            parameters=dict(task.parameters) or None,
+            engine_name=_engine(),
+            request_save_on_cell_execute=False,
+            kernel_name=task.kernel_name or DEFAULT_KERNEL,
+            progress_bar=False,
+            log_output=False,
+            start_timeout=task.start_timeout,
+            cwd=str(Path(task.notebook).parent),
+            execution_timeout=task.timeout,
+            shutdown_kernel="immediate",
+            evidence=evidence,
+            **engine_kwargs,
+        )
+    except pm.PapermillExecutionError as exc:  # the failing cell is marked and the notebook saved
+        return evidence["nb"], exc
     except Exception as exc:  # noqa: BLE001 - classified by the caller
-        error = exc
-    finally:
-        manager.cleanup_pbar()
-        manager.notebook_complete()
-    nb = manager.nb
-    if error is None:
-        try:
-            raise_for_execution_errors(nb, str(executed))  # marks the failing cell, saves, raises
-        except PapermillExecutionError as exc:
-            return nb, exc
-    write_ipynb(nb, str(executed))
-    return nb, error
+        if "nb" not in evidence:  # it stopped before the kernel was asked for
+            raise
+        return evidence["nb"], exc
+    return nb, None
 
 
 def _run(task: RunTask, tmp: Path, result: RunResult) -> None:
@@ -458,25 +475,131 @@ def _dask_stop_server() -> None:
     kernels.stop_server()
 
 
+def worker_facts(manifest: str, kernel_name: str, notebooks: Sequence[str] = ()) -> dict[str, str]:
+    """What a process can run with (called on every Dask worker, and in the runner to compare).
+
+    ``code`` is the package's commit (or version, see
+    :func:`lsp_research.reporting.provenance.code_version`) and where it is imported from; ``data``
+    the SHA-256 of the processed-data manifest at the runner's path; ``kernel`` whether the Jupyter
+    kernel is installed; ``notebooks`` which of the programme's notebooks are missing at their paths.
+
+    >>> f = worker_facts("/no/such/manifest.json", "no-such-kernel", ["/no/such.ipynb"])
+    >>> f["data"], f["kernel"], f["notebooks"]
+    ('no manifest at /no/such/manifest.json', 'no kernel no-such-kernel', 'missing /no/such.ipynb')
+    """
+    import hashlib
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from .. import config
+    from .provenance import code_version
+
+    path = Path(manifest)
+    data = (
+        hashlib.sha256(path.read_bytes()).hexdigest()
+        if path.is_file()
+        else f"no manifest at {manifest}"
+    )
+    specs = KernelSpecManager().find_kernel_specs()
+    missing = [nb for nb in notebooks if not Path(nb).is_file()]
+    return {
+        "code": f"{code_version()} at {config.PROJ_ROOT}",
+        "data": data,
+        "kernel": f"kernel {kernel_name}" if kernel_name in specs else f"no kernel {kernel_name}",
+        "notebooks": ("missing " + ", ".join(missing)) if missing else "all present",
+    }
+
+
+def check_workers(expected: Mapping[str, str], workers: Mapping[str, Mapping[str, str]]) -> None:
+    """Raise :class:`~lsp_research.errors.LspError` unless every worker's facts equal the runner's.
+
+    >>> ok = {"code": "git abc at /p", "data": "12", "kernel": "kernel lsp-research"}
+    >>> check_workers(ok, {"tcp://10.0.0.2:4000": ok})
+    >>> check_workers(ok, {"tcp://10.0.0.2:4000": {**ok, "data": "34"}})
+    Traceback (most recent call last):
+    ...
+    lsp_research.errors.LspError: 1 Dask worker cannot run this programme (each needs the project at the runner's path, the same processed data and the Jupyter kernel; see docs/scaling.md): tcp://10.0.0.2:4000: data is 34, the runner has 12
+    """
+    from ..errors import LspError
+
+    if not workers:
+        raise LspError("the Dask scheduler has no workers; start some with 'dask worker ADDRESS'")
+    bad = []
+    for address in sorted(workers):
+        facts = workers[address]
+        diff = [
+            f"{k} is {facts.get(k, 'unknown')}, the runner has {v}"
+            for k, v in expected.items()
+            if facts.get(k) != v
+        ]
+        if diff:
+            bad.append(f"{address}: {'; '.join(diff)}")
+    if bad:
+        raise LspError(
+            f"{len(bad)} Dask worker{'s' if len(bad) > 1 else ''} cannot run this programme (each "
+            "needs the project at the runner's path, the same processed data and the Jupyter "
+            "kernel; see docs/scaling.md): " + " | ".join(bad)
+        )
+
+
+#: Seconds to wait for the scheduler's first worker before giving up.
+WORKER_WAIT_S = 60
+
+
 class DaskExecutor(Executor):
     """Runs tasks on a Dask distributed cluster.
+
+    Before the first task is submitted, every worker is probed (:func:`worker_facts` through
+    ``client.run``) and must match the runner: the same code at the same path, the same processed-data
+    manifest, the kernel installed and the notebooks present; otherwise :func:`check_workers` raises
+    before any run starts.
 
     Parameters
     ----------
     address : str or distributed.Client
         Scheduler address (``tcp://host:8786``) or an existing client.
+    check : bool
+        Probe the workers before running (default True).
     """
 
     name = "dask"
 
-    def __init__(self, address):
+    def __init__(self, address, check: bool = True):
         from distributed import Client
 
         self._own = not isinstance(address, Client)
         self.client = Client(address) if self._own else address
+        self._check = check
+
+    def check(self, tasks: Sequence[RunTask]) -> None:
+        """Probe every worker for what ``tasks`` need; raise ``LspError`` on a mismatch."""
+        from .. import config
+
+        env = tasks[0].env if tasks else {}
+        processed = env.get("LSP_PROCESSED_DIR")
+        manifest = str(
+            Path(processed) / "manifest.json" if processed else config.get_paths().manifest
+        )
+        kernel = (tasks[0].kernel_name if tasks else None) or DEFAULT_KERNEL
+        notebooks = sorted({t.notebook for t in tasks})
+        # the runner's code and data; the kernel and notebooks must be there whatever the runner has
+        expected = {
+            **worker_facts(manifest, kernel, notebooks),
+            "kernel": f"kernel {kernel}",
+            "notebooks": "all present",
+        }
+        try:
+            self.client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+        except TimeoutError:
+            check_workers(expected, {})  # raises: no workers
+        check_workers(expected, self.client.run(worker_facts, manifest, kernel, notebooks))
 
     def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:
         from distributed import as_completed
+
+        if self._check:
+            self.check(tasks)
+            self._check = False
 
         futures = {
             self.client.submit(

@@ -6,7 +6,8 @@ comparators), a ``catalogue.yml`` and a ``README.md`` saying the data is synthet
 the planted indicator cases. Everything comes from one seed: two calls with the same arguments write
 byte-identical files. ``scale`` multiplies the number of record-level rows (admissions, incidents,
 referrals) for benchmarks; populations are not scaled, and the indicator returns are computed from the
-records divided by ``scale``.
+records divided by ``scale``. ``geography_layout`` (:mod:`.layout`, ``data synth --wards N --districts K``)
+replaces the 25 Sunderland wards with a synthetic geography of any size, every record scaled with it.
 
 Modules: :mod:`.geography`, :mod:`.population`, :mod:`.mortality`, :mod:`.hospital`, :mod:`.police`,
 :mod:`.wellness`, :mod:`.indicators`, :mod:`.catalogue`.
@@ -14,6 +15,7 @@ Modules: :mod:`.geography`, :mod:`.population`, :mod:`.mortality`, :mod:`.hospit
 From the command line::
 
     python -m lsp_research.data.synth OUT_DIR [--scale N] [--seed S]
+    python -m lsp_research.data.synth OUT_DIR --wards 400 --districts 5   # a synthetic city region
     python -m lsp_research.data.synth --default    # rewrite data/raw, data/catalogue.yml, answers
 
 >>> generate("/tmp/never-written", scale=0)
@@ -28,10 +30,21 @@ import datetime
 from pathlib import Path
 
 from ... import config
-from . import board, geography, hospital, indicators, mortality, police, population, wellness
+from . import (
+    board,
+    geography,
+    hospital,
+    indicators,
+    layout,
+    mortality,
+    police,
+    population,
+    wellness,
+)
 from . import catalogue as _catalogue
+from ._common import using
 
-__all__ = ["generate", "generate_default", "SOURCES_WRITTEN"]
+__all__ = ["generate", "generate_default", "SOURCES_WRITTEN", "layout"]
 
 #: The sources written, in the catalogue's order.
 SOURCES_WRITTEN = (
@@ -58,6 +71,7 @@ def generate(
     scale: float = 1.0,
     answers_path: str | Path | None = None,
     catalogue_path: str | Path | None = None,
+    geography_layout: layout.Layout | None = None,
 ) -> list[Path]:
     """Write the synthetic raw data set into ``out_dir``.
 
@@ -73,6 +87,9 @@ def generate(
         Where the answer file of planted indicator cases goes (default ``out_dir/answers.json``).
     catalogue_path : path, optional
         Where the catalogue goes (default ``out_dir/catalogue.yml``, which the loader finds there).
+    geography_layout : Layout, optional
+        A synthetic geography (:func:`.layout.build`: ``N`` wards in ``K`` districts) instead of the 25
+        Sunderland wards; every record is generated for its wards and scaled with its population.
 
     Returns
     -------
@@ -80,7 +97,11 @@ def generate(
         Every file written.
     """
     scale, seed = _check(scale, seed)
-    out = Path(out_dir)
+    with using(geography_layout):
+        return _generate(Path(out_dir), seed, scale, answers_path, catalogue_path, geography_layout)
+
+
+def _generate(out: Path, seed: int, scale: float, answers_path, catalogue_path, lay) -> list[Path]:
     answers = Path(answers_path) if answers_path is not None else out / "answers.json"
     cat_path = Path(catalogue_path) if catalogue_path is not None else out / "catalogue.yml"
     paths = []
@@ -108,8 +129,9 @@ def generate(
         "indicators": datetime.date.fromisoformat(ret["submitted_on"].max()),
         "board": datetime.date(2010, 2, 25),  # the 2009Q3 meeting, the last decision recorded
     }
-    paths.append(_catalogue.write_catalogue(cat_path, _catalogue.catalogue(seed, scale, last)))
-    paths.append(_catalogue.write_readme(out, seed, scale))
+    doc = _catalogue.catalogue(seed, scale, last, lay)
+    paths.append(_catalogue.write_catalogue(cat_path, doc))
+    paths.append(_catalogue.write_readme(out, seed, scale, lay))
     return paths
 
 

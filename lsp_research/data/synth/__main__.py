@@ -1,4 +1,5 @@
-"""``python -m lsp_research.data.synth OUT_DIR [--scale N] [--seed S]`` (or ``--default``)."""
+"""``python -m lsp_research.data.synth OUT_DIR [--scale N] [--seed S] [--wards N --districts K]``
+(or ``--default``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import argparse
 import sys
 
 from ... import config
-from . import generate, generate_default
+from ...errors import LspError
+from . import generate, generate_default, layout
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
@@ -25,6 +27,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         action="store_true",
         help="rewrite the committed data/raw, data/catalogue.yml and data/synthetic/answers.json",
     )
+    layout.add_arguments(p)
     return p
 
 
@@ -35,13 +38,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         if args.default:
+            layout.from_arguments(args, writes_default=True)  # refuses --wards over the default
             if args.scale != 1.0:
                 print("--default writes scale 1 only", file=sys.stderr)
                 return 2
             paths = generate_default(seed=args.seed)
         else:
-            paths = generate(args.out_dir, seed=args.seed, scale=args.scale)
-    except ValueError as exc:
+            lay = layout.from_arguments(args, writes_default=False)
+            paths = generate(args.out_dir, seed=args.seed, scale=args.scale, geography_layout=lay)
+    except (ValueError, LspError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {len(paths)} files (synthetic, seed {args.seed}, scale {args.scale:g})")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime
 import gzip
 import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -43,9 +45,65 @@ def stream(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng([int(seed), key])
 
 
-@cache
+#: The synthetic geography in use (a :class:`~lsp_research.data.synth.layout.Layout`), or None for the
+#: 25 Sunderland wards of the domain files (the default data set).
+_LAYOUT: list = [None]
+#: Cached functions whose result depends on the geography in use (cleared when it changes).
+_LAYOUT_CACHES: list = []
+
+
+def layout_cache(fn: Callable) -> Callable:
+    """``functools.cache`` for a function whose result depends on the geography in use."""
+    cached = cache(fn)
+    _LAYOUT_CACHES.append(cached)
+    return cached
+
+
+def active_layout():
+    """The synthetic geography in use, or None for the Sunderland domain files."""
+    return _LAYOUT[0]
+
+
+@contextmanager
+def using(layout) -> Iterator[None]:
+    """Generate for ``layout`` (None: the Sunderland domain) inside the block; restore after it.
+
+    >>> with using(None):
+    ...     len(domain_wards())
+    25
+    """
+    prev = _LAYOUT[0]
+    _set_layout(layout)
+    try:
+        yield
+    finally:
+        _set_layout(prev)
+
+
+def _set_layout(layout) -> None:
+    _LAYOUT[0] = layout
+    for fn in _LAYOUT_CACHES:
+        fn.cache_clear()
+
+
+def pop_factor() -> float:
+    """The population of the geography in use over Sunderland's (exactly 1 for the default data):
+    city-wide volumes (incidents, referral starts) are multiplied by it."""
+    layout = active_layout()
+    return 1.0 if layout is None else layout.pop_factor
+
+
+def place_code() -> str:
+    """The code the place's indicator returns, targets and decisions carry: the city's
+    (``config.LAD_CODE``) for the default data, the synthetic geography's otherwise."""
+    layout = active_layout()
+    return config.LAD_CODE if layout is None else layout.place_code
+
+
+@layout_cache
 def domain_wards() -> pd.DataFrame:
-    """The 25 wards with their public facts (``resources/domain/wards.csv``), in ward-code order.
+    """The wards with their facts, in ward-code order: the 25 of ``resources/domain/wards.csv``, or
+    those of the synthetic geography in use (:func:`using`).
 
     Adds ``imd_z``: the IMD 2007 score standardised over the wards (mean 0, sd 1).
 
@@ -53,7 +111,12 @@ def domain_wards() -> pd.DataFrame:
     >>> len(w), w.ward_code.iloc[0], int(w.pop_2008_est.sum())
     (25, 'E05001153', 279980)
     """
-    w = pd.read_csv(config.DOMAIN_DIR / "wards.csv").sort_values("ward_code").reset_index(drop=True)
+    layout = active_layout()
+    if layout is not None:
+        w = layout.wards.copy()
+    else:
+        w = pd.read_csv(config.DOMAIN_DIR / "wards.csv")
+    w = w.sort_values("ward_code").reset_index(drop=True)
     s = w["imd2007_score"]
     w["imd_z"] = (s - s.mean()) / s.std(ddof=0)
     return w
@@ -93,8 +156,3 @@ def write_csv(path: Path, df: pd.DataFrame) -> Path:
 def fy_days(fy: int) -> pd.DatetimeIndex:
     """Every day of financial year ``fy`` (1 April to 31 March)."""
     return pd.date_range(f"{fy}-04-01", f"{fy + 1}-03-31", freq="D")
-
-
-def scaled_poisson(rng: np.random.Generator, expected: np.ndarray, scale: float) -> np.ndarray:
-    """Poisson counts with mean ``expected * scale``."""
-    return rng.poisson(np.asarray(expected, dtype=float) * float(scale))

@@ -16,7 +16,7 @@ import csv
 import io
 from pathlib import Path
 
-from ._common import write_bytes
+from ._common import place_code, write_bytes
 
 #: (meeting quarter, indicator, decision, lead partner, review quarter): planted board cases only.
 DECISIONS = (
@@ -75,6 +75,6 @@ def decisions_csv(lad_code: str = "E08000024") -> bytes:
 def write(out_dir: Path) -> list[Path]:
     """Write ``board/decisions.csv`` and ``indicators/returns/README.md``."""
     return [
-        write_bytes(out_dir / "board" / "decisions.csv", decisions_csv()),
+        write_bytes(out_dir / "board" / "decisions.csv", decisions_csv(place_code())),
         write_bytes(out_dir / "indicators" / "returns" / "README.md", RETURNS_README.encode()),
     ]

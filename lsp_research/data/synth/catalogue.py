@@ -141,8 +141,13 @@ _SOURCES = {
 }  # fmt: skip
 
 
-def catalogue(seed: int, scale: float, last_updated: dict[str, datetime.date]) -> dict:
-    """The catalogue as a dictionary (``last_updated`` per source, from the data written)."""
+def catalogue(seed: int, scale: float, last_updated: dict[str, datetime.date], layout=None) -> dict:
+    """The catalogue as a dictionary (``last_updated`` per source, from the data written).
+
+    For a synthetic geography (``layout``, see :mod:`.layout`) the catalogue also names the place's
+    code (``lad_code``), keeps every district's wards (``filter_district: false``) and says the names
+    and codes are synthetic.
+    """
     sources = {}
     for name, src in _SOURCES.items():
         entry = {k: v for k, v in src.items() if k != "files"}
@@ -155,7 +160,7 @@ def catalogue(seed: int, scale: float, last_updated: dict[str, datetime.date]) -
         ]
         entry["schema"] = {f[0]: f[2] for f in src["files"]}
         sources[name] = entry
-    return {
+    doc = {
         "synthetic": True,
         "generator": {"module": GENERATOR, "seed": int(seed), "scale": float(scale)},
         # no end: the data period follows the data (a new quarter's returns need no edit)
@@ -164,6 +169,21 @@ def catalogue(seed: int, scale: float, last_updated: dict[str, datetime.date]) -
         "figure is a real statistic. Ward boundaries are schematic.",
         "sources": sources,
     }
+    if layout is not None:
+        n, k = len(layout.wards), layout.wards["lad_code"].nunique()
+        doc["generator"].update({"wards": n, "districts": k, "place_name": layout.place_name})
+        doc["lad_code"] = layout.place_code
+        doc["notice"] = (
+            f"Synthetic geography: {layout.place_name} ({layout.place_code}), {n} wards in {k} "
+            "district(s); every name, code, boundary and figure is synthetic (not a real place)."
+        )
+        geo = sources["geography"]
+        geo["description"] = (
+            "SYNTHETIC ward boundaries (rectangles tiling each district), names and codes; area "
+            "committees of about five wards; wellness centres as points."
+        )
+        geo["files"][0]["filter_district"] = False
+    return doc
 
 
 def write_catalogue(path: Path, doc: dict) -> Path:
@@ -196,6 +216,23 @@ Regenerate with `python -m lsp_research.data.synth --default` (or write elsewher
 """
 
 
-def write_readme(out_dir: Path, seed: int, scale: float) -> Path:
+README_LAYOUT = """# Raw data: SYNTHETIC
+
+Every file in this folder was written by the synthetic generator `lsp_research.data.synth`
+(seed {seed}, scale {scale}) for a **synthetic geography**: {place} ({code}), {n} wards. Every ward and
+district name, code and boundary is invented (rectangles tiling each district), and no record or
+figure is real. The file formats are in `docs/data_contract.md`; the sources are described in the
+catalogue beside this file.
+"""
+
+
+def write_readme(out_dir: Path, seed: int, scale: float, layout=None) -> Path:
     """Write ``README.md`` saying the folder is synthetic."""
-    return write_bytes(out_dir / "README.md", README.format(seed=seed, scale=scale).encode("utf-8"))
+    if layout is None:
+        text = README.format(seed=seed, scale=scale)
+    else:
+        n = len(layout.wards)
+        text = README_LAYOUT.format(
+            seed=seed, scale=scale, n=n, place=layout.place_name, code=layout.place_code
+        )
+    return write_bytes(out_dir / "README.md", text.encode("utf-8"))

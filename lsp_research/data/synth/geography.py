@@ -17,7 +17,6 @@ True
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,7 +27,14 @@ import shapely
 from shapely.geometry import MultiPoint, Polygon
 
 from ... import config
-from ._common import domain_centres, domain_wards, write_bytes, write_csv
+from ._common import (
+    active_layout,
+    domain_centres,
+    domain_wards,
+    layout_cache,
+    write_bytes,
+    write_csv,
+)
 
 #: The coastline: the North Sea lies east of this line (two points in BNG metres).
 COAST = ((441700.0, 562500.0), (442400.0, 545000.0))
@@ -100,14 +106,18 @@ def _solve(sites: np.ndarray, target: np.ndarray, outline: Polygon, weights: np.
     return cells, weights
 
 
-@cache
+@layout_cache
 def ward_polygons() -> gpd.GeoDataFrame:
     """The 25 schematic ward polygons (EPSG:27700) with ONS 2009 column names.
 
     Sites start at the real centroids. When a wellness centre falls in a neighbouring ward's cell, that
     neighbour's site is pushed away from the centre and the own ward's site pulled towards it (in steps
-    of ``SITE_STEP`` metres) until every centre lies in its own ward.
+    of ``SITE_STEP`` metres) until every centre lies in its own ward. A synthetic geography in use
+    (:mod:`.layout`) brings its own polygons.
     """
+    layout = active_layout()
+    if layout is not None:
+        return layout.polygons
     w = domain_wards()
     target = w["area_km2"].to_numpy() * 1e6
     outline = _outline(target.sum())
@@ -164,7 +174,11 @@ def _geojson_bytes(gdf: gpd.GeoDataFrame) -> bytes:
 
 
 def centres() -> pd.DataFrame:
-    """The six wellness centres in BNG, ``WC1``..``WC6`` in the domain file's order."""
+    """The six wellness centres in BNG, ``WC1``..``WC6`` in the domain file's order (or those of the
+    synthetic geography in use)."""
+    layout = active_layout()
+    if layout is not None:
+        return layout.centres
     c = domain_centres()
     w = domain_wards().set_index("ward_name")
     tr = pyproj.Transformer.from_crs(config.CRS_WGS84, config.CRS_BNG, always_xy=True)
@@ -200,7 +214,7 @@ def sample_points(
 
 
 def ward_of_points(xy: np.ndarray) -> np.ndarray:
-    """Index (0-24, ward-code order) of the ward containing each point, -1 outside every ward."""
+    """Index (ward-code order) of the ward containing each point, -1 outside every ward."""
     wards = ward_polygons()
     pts = shapely.points(xy)
     idx = np.full(len(xy), -1)

@@ -28,14 +28,13 @@ classification is tested.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ... import config
-from ._common import FIN_YEARS, domain_wards, fy_days, stream, write_csv
+from ._common import FIN_YEARS, domain_wards, fy_days, layout_cache, stream, write_csv
 from .population import pop_array
 
 NI39_2008 = 2300.0
@@ -215,7 +214,7 @@ def _esp1976(values19: np.ndarray) -> np.ndarray:
     )
 
 
-@cache
+@layout_cache
 def _scales(seed: int) -> dict[str, float]:
     """Per-group multipliers giving each group its share of NI 39 = ``NI39_2008`` in 2008-09."""
     pop = pop_array(seed)[4].astype(float)  # 2008: wards x sex x band

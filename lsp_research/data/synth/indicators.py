@@ -36,7 +36,7 @@ import pandas as pd
 
 from ... import config
 from ...periods import Quarter, fy_label, quarter_range
-from ._common import FIN_YEARS, stream, write_bytes, write_csv
+from ._common import FIN_YEARS, place_code, pop_factor, stream, write_bytes, write_csv
 from .hospital import ni39
 from .population import pop_array
 
@@ -197,8 +197,14 @@ def due_date(period: str) -> datetime.date:
 
 
 def _denominators(seed: int) -> dict[str, np.ndarray]:
-    """Population denominators by population year 2004-2010."""
+    """Population denominators by population year 2004-2010.
+
+    A synthetic geography smaller than the default city draws its returns on denominators scaled up
+    to the city's size, so that its quiet series are as quiet (and its planted cases as clear).
+    """
     p = pop_array(seed).astype(float)  # years x wards x sex x band
+    if pop_factor() < 1:
+        p = p / pop_factor()
     return {
         "all": p.sum(axis=(1, 2, 3)),
         "under75": p[..., :15].sum(axis=(1, 2, 3)),
@@ -323,7 +329,7 @@ def returns(seed: int, admissions: pd.DataFrame, scale: float = 1.0) -> pd.DataF
     for code, spec in INDICATORS.items():
         s = _series(seed, code, spec, dens, admissions, pops, scale)
         s.insert(0, "indicator_code", code)
-        s["area_code"] = AREA
+        s["area_code"] = place_code()
         rng = stream(seed, "submissions/" + code)
         early = rng.integers(3, 26, len(s))
         s["submitted_on"] = [
@@ -376,7 +382,7 @@ def _plant(df: pd.DataFrame) -> pd.DataFrame:
 def targets() -> pd.DataFrame:
     """Synthetic targets per indicator and financial year (``targets.csv``)."""
     rows = [
-        (code, fy_label(fy), AREA, spec.targets[k])
+        (code, fy_label(fy), place_code(), spec.targets[k])
         for code, spec in INDICATORS.items()
         for k, fy in enumerate(FIN_YEARS)
     ]
@@ -408,7 +414,7 @@ def answers() -> list[dict]:
     return [
         {
             "indicator_code": p["indicator_code"],
-            "area_code": AREA,
+            "area_code": place_code(),
             "kind": p["kind"],
             "periods": p["periods"],
             "expected_layer": p["expected_layer"],

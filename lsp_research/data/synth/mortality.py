@@ -14,14 +14,13 @@ True
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ... import config
-from ._common import LE_BANDS, POP_YEARS, domain_wards, stream, write_csv
+from ._common import LE_BANDS, POP_YEARS, domain_wards, layout_cache, stream, write_csv
 from .population import pop_array
 
 #: Male death rates per person-year by life-table band (0, 1-4, 5-9, ..., 85-89, 90+), about 2008.
@@ -67,7 +66,7 @@ def life_expectancy(rates: np.ndarray) -> float:
     return float(lived.sum())
 
 
-@cache
+@layout_cache
 def deprivation_beta() -> float:
     """``beta`` giving the target male life-expectancy gap between the extreme wards (bisection)."""
     z = domain_wards()["imd_z"]

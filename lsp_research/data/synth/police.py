@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ... import config
-from ._common import FIN_YEARS, domain_wards, fy_days, stream, write_csv
+from ._common import FIN_YEARS, active_layout, domain_wards, fy_days, pop_factor, stream, write_csv
 from .geography import sample_points, ward_of_points, ward_polygons
 from .population import pop_array
 
@@ -48,12 +48,23 @@ _MONTH_WEIGHT = np.array(
 )  # Apr..Mar
 
 
+def _nte_centre() -> tuple[float, float]:
+    """The night-time economy's centre: :data:`NTE_CENTRE`, or in a synthetic geography the centroid
+    of its first ward."""
+    layout = active_layout()
+    if layout is None:
+        return NTE_CENTRE
+    first = domain_wards().iloc[0]
+    return (float(first.easting), float(first.northing))
+
+
 def _nte_points(rng, n: int) -> np.ndarray:
     """``n`` points around the city centre, each inside a ward (redrawn until it is)."""
     out = np.empty((0, 2))
+    centre = _nte_centre()
     while len(out) < n:
         m = 2 * (n - len(out)) + 16
-        xy = np.round(rng.normal(NTE_CENTRE, NTE_SD, size=(m, 2)))
+        xy = np.round(rng.normal(centre, NTE_SD, size=(m, 2)))
         out = np.vstack([out, xy[ward_of_points(xy) >= 0]])
     return out[:n]
 
@@ -73,7 +84,7 @@ def incidents(seed: int = config.DEFAULT_SEED, scale: float = 1.0) -> pd.DataFra
         day_w = _MONTH_WEIGHT[month] * np.where(dow >= 4, 1.25, 1.0)
         nte_day_w = np.where((dow == 4) | (dow == 5), 1.0, 0.0) * _MONTH_WEIGHT[month]
         for group, (volume, dep, nte_share, p_alc, p_alc_nte, trend) in OFFENCES.items():
-            mean = volume * trend ** (fy - 2008) * scale
+            mean = volume * pop_factor() * trend ** (fy - 2008) * scale
             n_nte = rng.poisson(mean * nte_share)
             ward_w = pops[t] * np.exp(dep * z)
             n_ward = rng.poisson(mean * (1 - nte_share) * ward_w / ward_w.sum())

@@ -15,14 +15,13 @@ True
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ... import config
-from ._common import POP_YEARS, domain_wards, stream, write_csv
+from ._common import POP_YEARS, domain_wards, layout_cache, pop_factor, stream, write_csv
 
 #: City age profile, 2008, per cent by ESP 2013 band (0-15 18.5, 16-24 12, 25-49 35, 50-64 18, 65+ 16.5).
 CITY_AGE_PCT = np.array(
@@ -52,7 +51,7 @@ def city_total(year: int) -> float:
 
 
 def _ward_profiles(year: int) -> np.ndarray:
-    """Age shares (25 x 19) per ward for ``year``."""
+    """Age shares (wards x 19) per ward for ``year``."""
     w = domain_wards()
     base = CITY_AGE_PCT / CITY_AGE_PCT.sum()
     old_city, child_city = base[_OLD].sum(), base[_CHILD].sum()
@@ -71,7 +70,7 @@ def _ward_profiles(year: int) -> np.ndarray:
     return prof
 
 
-@cache
+@layout_cache
 def population(seed: int = config.DEFAULT_SEED) -> pd.DataFrame:
     """Long table ``year, ward_code, sex, age_band, population`` (integers), 2004-2010."""
     rng = stream(seed, "population")
@@ -84,7 +83,7 @@ def population(seed: int = config.DEFAULT_SEED) -> pd.DataFrame:
     rows = []
     for year in POP_YEARS:
         s = share * np.exp(drift * (year - 2008))
-        totals = city_total(year) * s / s.sum()
+        totals = city_total(year) * pop_factor() * s / s.sum()
         counts = totals[:, None] * _ward_profiles(year)
         for sex, frac in (("M", male), ("F", 1 - male)):
             c = counts * frac[None, :] * rng.normal(1, 0.01, counts.shape)
@@ -109,9 +108,9 @@ def population(seed: int = config.DEFAULT_SEED) -> pd.DataFrame:
 
 
 def pop_array(seed: int = config.DEFAULT_SEED) -> np.ndarray:
-    """Population as an array ``[year index, ward, sex (0 M, 1 F), band]`` (7 x 25 x 2 x 19)."""
+    """Population as an array ``[year index, ward, sex (0 M, 1 F), band]`` (7 x wards x 2 x 19)."""
     p = population(seed)
-    return p["population"].to_numpy().reshape(len(POP_YEARS), 25, 2, 19)
+    return p["population"].to_numpy().reshape(len(POP_YEARS), len(domain_wards()), 2, 19)
 
 
 def write(out_dir: Path, seed: int) -> list[Path]:

@@ -19,14 +19,22 @@ about 50%) is lower for young men and in deprived wards. ``bmi_change`` is recor
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ... import config
-from ._common import FIN_YEARS, PERIOD_END, domain_wards, fy_days, stream, write_csv
+from ._common import (
+    FIN_YEARS,
+    PERIOD_END,
+    domain_wards,
+    fy_days,
+    layout_cache,
+    pop_factor,
+    stream,
+    write_csv,
+)
 from .geography import centres, ward_centroids
 from .population import pop_array
 
@@ -84,19 +92,21 @@ def _adult_pop(pop19: np.ndarray) -> np.ndarray:
     )
 
 
-@cache
+@layout_cache
 def practices(seed: int = config.DEFAULT_SEED) -> pd.DataFrame:
-    """The 59 practices: ``practice_code``, ``ward_index``, ``propensity`` (how readily they refer)."""
+    """The practices (59 for the 25 default wards: two a ward and a third in the 9 most populous):
+    ``practice_code``, ``ward_index``, ``propensity`` (how readily they refer)."""
     rng = stream(seed, "practices")
     pop = domain_wards()["pop_2008_est"].to_numpy()
-    per_ward = np.full(25, 2)
-    per_ward[np.argsort(-pop, kind="stable")[:9]] += 1
-    wards = np.repeat(np.arange(25), per_ward)
+    n = len(pop)
+    per_ward = np.full(n, 2)
+    per_ward[np.argsort(-pop, kind="stable")[: round(n * 9 / 25)]] += 1
+    wards = np.repeat(np.arange(n), per_ward)
     return pd.DataFrame(
         {
-            "practice_code": [f"A89{k:03d}" for k in range(1, 60)],
+            "practice_code": [f"A89{k:03d}" for k in range(1, len(wards) + 1)],
             "ward_index": wards,
-            "propensity": np.round(rng.gamma(6.0, 1 / 6.0, 59), 3),
+            "propensity": np.round(rng.gamma(6.0, 1 / 6.0, len(wards)), 3),
         }
     )
 
@@ -136,7 +146,7 @@ def referrals(seed: int = config.DEFAULT_SEED, scale: float = 1.0) -> pd.DataFra
             * np.array([1.0, REFERRAL_FEMALE])[None, :, None]
             * np.exp(REFERRAL_DEP * z)[:, None, None]
         )
-        counts = rng.poisson(rate / rate.sum() * STARTS[fy] * scale)
+        counts = rng.poisson(rate / rate.sum() * STARTS[fy] * pop_factor() * scale)
         wi, si, ai = np.unravel_index(
             np.repeat(np.arange(counts.size), counts.ravel()), counts.shape
         )
@@ -147,7 +157,7 @@ def referrals(seed: int = config.DEFAULT_SEED, scale: float = 1.0) -> pd.DataFra
         # practice: one in the ward (85%) or a nearby one
         practice = np.empty(n, dtype=int)
         local = rng.random(n) < 0.85
-        for i in range(25):
+        for i in range(len(w)):
             sel = np.flatnonzero(wi == i)
             if len(sel) == 0:
                 continue
@@ -155,8 +165,8 @@ def referrals(seed: int = config.DEFAULT_SEED, scale: float = 1.0) -> pd.DataFra
             p_near = prop * np.exp(-ward_dist[i, pw] / 1.5) * (pw != i)
             practice[sel] = np.where(
                 local[sel],
-                rng.choice(59, size=len(sel), p=p_local / p_local.sum()),
-                rng.choice(59, size=len(sel), p=p_near / p_near.sum()),
+                rng.choice(len(prop), size=len(sel), p=p_local / p_local.sum()),
+                rng.choice(len(prop), size=len(sel), p=p_near / p_near.sum()),
             )
         # centre: nearest open (85%), second nearest (12%), any open (3%)
         is_open = opened[None, :] <= np.asarray(date)[:, None]

@@ -1,0 +1,109 @@
+"""``data synth --wards N --districts K``: a synthetic geography of any size, deterministic from the seed,
+that the data build accepts; the default (no flags) stays the committed data."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from lsp_research.cli import main
+from lsp_research.data import build
+from lsp_research.data.synth import _common, generate, layout
+from lsp_research.errors import LspError
+
+
+def _files(folder):
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory):
+    """12 wards in 2 districts, written through the CLI and built."""
+    root = tmp_path_factory.mktemp("region")
+    assert (
+        main(["data", "synth", "--wards", "12", "--districts", "2", "--out", str(root / "raw")])
+        == 0
+    )
+    report = build(raw_dir=root / "raw", processed_dir=root / "processed")
+    return root, report
+
+
+def test_region_has_n_wards_in_k_districts_and_builds(region):
+    root, report = region
+    assert set(report.status.values()) == {"built"}
+    wards = pd.read_parquet(root / "processed" / "wards.parquet")
+    assert len(wards) == 12
+    assert sorted(wards["lad_code"].unique()) == ["E08999901", "E08999902"]
+    assert wards["ward_code"].str.match(r"^E059\d{5}$").all()
+    committees = wards.groupby("lad_code")["area_committee"].nunique().to_dict()
+    assert committees == {"E08999901": 1, "E08999902": 1}  # 6 wards each, about five a committee
+    pop = pd.read_parquet(root / "processed" / "population.parquet")
+    assert set(pop["ward_code"]) == set(wards["ward_code"])
+    returns = pd.read_parquet(root / "processed" / "indicator_returns.parquet")
+    assert set(returns["area_code"]) == {layout.REGION_CODE}
+    for table in ("deaths", "admissions", "incidents", "referrals"):
+        df = pd.read_parquet(root / "processed" / f"{table}.parquet")
+        assert len(df) > 0 and set(df["ward_code"].dropna()) <= set(wards["ward_code"]), table
+    cat = (root / "raw" / "catalogue.yml").read_text()
+    assert "lad_code: E47999901" in cat and "not a real place" in cat
+    assert "synthetic geography" in (root / "raw" / "README.md").read_text()
+
+
+def test_geometry_is_valid_bng_tiling(region):
+    root, _ = region
+    gdf = gpd.read_file(root / "raw" / "geography" / "wards.geojson")
+    assert gdf.crs.to_epsg() == 27700 and gdf.geometry.is_valid.all()
+    for lad, part in gdf.groupby("LAD09CD"):
+        union = part.geometry.union_all()
+        # the wards of a district tile its rectangle: no gap, no overlap
+        assert union.area == pytest.approx(union.envelope.area, rel=1e-9), lad
+        assert part.geometry.area.sum() == pytest.approx(union.area, rel=1e-9), lad
+    assert 4e6 < gdf.geometry.area.mean() < 7e6
+
+
+def test_records_scale_with_the_wards(region, tmp_path):
+    root, _ = region
+    assert main(["data", "synth", "--wards", "24", "--out", str(tmp_path / "raw")]) == 0
+    big = pd.read_csv(tmp_path / "raw" / "population" / "mid_year_estimates.csv")
+    small = pd.read_parquet(root / "processed" / "population.parquet")
+    ratio = big["population"].sum() / small["population"].sum()
+    assert 1.6 < ratio < 2.4  # 24 wards against 12
+    inc_big = len(pd.read_csv(tmp_path / "raw" / "police" / "incidents.csv.gz"))
+    inc_small = len(pd.read_parquet(root / "processed" / "incidents.parquet"))
+    assert 1.6 < inc_big / inc_small < 2.4
+
+
+def test_deterministic_from_the_seed(tmp_path):
+    lay = layout.build(6, seed=3, place_name="Eastbury", district_code="E08999901")
+    generate(tmp_path / "a", seed=3, geography_layout=lay)
+    generate(
+        tmp_path / "b",
+        seed=3,
+        geography_layout=layout.build(6, seed=3, place_name="Eastbury", district_code="E08999901"),
+    )
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert a == b and len(a) > 10
+    other = layout.build(6, seed=4, place_name="Eastbury", district_code="E08999901")
+    assert not other.wards["pop_2008_est"].equals(lay.wards["pop_2008_est"])
+    answers = json.loads(a["answers.json"])
+    assert {x["area_code"] for x in answers} == {"E08999901"}
+    assert b'"WD09NM":"Eastbury 001","LAD09CD":"E08999901"' in a["geography/wards.geojson"]
+    # the geography in use is restored afterwards: the default 25 wards again
+    assert _common.active_layout() is None and len(_common.domain_wards()) == 25
+
+
+def test_bad_geography_options_are_refused(tmp_path):
+    with pytest.raises(LspError, match="fewer than --districts"):
+        layout.build(3, districts=4)
+    with pytest.raises(LspError, match="not a district code"):
+        layout.build(4, district_code="Sunderland")
+    with pytest.raises(LspError, match="use it with --districts 1"):
+        layout.build(4, districts=2, district_code="E08999901")
+    assert main(["data", "synth", "--districts", "2", "--out", str(tmp_path / "x")]) != 0
+    assert main(["data", "synth", "--wards", "4"]) != 0  # would replace the default data/raw
+    assert not (tmp_path / "x").exists()
