@@ -166,7 +166,8 @@ def _series_file(assessment, code: str, area: str) -> tuple[str, str]:
 def _chart_block(assessment, code: str, area: str, caption: str, display: bool, size=None,
                  with_alt: bool = True) -> str:  # fmt: skip
     """One chart with its anchor and the CSV of what it plots (the caption repeats the alt text
-    unless ``with_alt`` is False: the Board's short caption)."""
+    unless ``with_alt`` is False: the Board's short caption).
+    """
     kw = {"size": size} if size else {}
     fig, alt = indicator_chart(assessment, code, area, **kw)
     figure = show(fig, alt=alt, caption=f"{caption} {alt}" if with_alt else caption, display=False)
@@ -563,7 +564,8 @@ def show_exceptions(run, display: bool = True) -> str:
 
 def show_exception_charts(run, display: bool = True) -> str:
     """The chart of every exception this quarter that is not a red flag (a red flag's evidence chart
-    is already on the page), each with its anchor and its data (executive tier)."""
+    is already on the page), each with its anchor and its data (executive tier).
+    """
     m = run.meeting
     red = set(zip(m.red_flags["indicator_code"], m.red_flags["area_code"], strict=True))
     pairs = dict.fromkeys(zip(m.log["indicator_code"], m.log["area_code"], strict=True))
