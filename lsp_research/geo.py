@@ -139,6 +139,107 @@ def find_ward_columns(columns: Sequence[str]) -> dict[str, str | None]:
     return found
 
 
+def _read_boundaries(path: Path, label: str, layer: str | None) -> gpd.GeoDataFrame:
+    """The features of a boundary file, or a DataValidationError saying why there are none."""
+    if not path.exists():
+        raise DataValidationError([Problem(label, None, None, "boundary file not found")])
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataValidationError(
+            [
+                Problem(
+                    label,
+                    None,
+                    None,
+                    "file is empty (0 bytes); expected ward boundaries (GeoJSON, GeoPackage or Shapefile)",
+                )
+            ]
+        )
+    target = f"zip://{path}" if path.suffix.lower() == ".zip" else path
+    try:
+        gdf = gpd.read_file(target, layer=layer, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several DataSourceError subclasses and OSErrors
+        raise DataValidationError(
+            [
+                Problem(
+                    label,
+                    None,
+                    None,
+                    "cannot read the boundary file: expected GeoJSON, GeoPackage or Shapefile "
+                    f"(GeoJSON must be UTF-8) - {str(exc).splitlines()[0][:200]}",
+                )
+            ]
+        ) from None
+    if len(gdf) == 0:
+        raise DataValidationError(
+            [Problem(label, None, None, "the boundary file has no features (no wards)")]
+        )
+    return gdf
+
+
+def _boundary_crs(gdf: gpd.GeoDataFrame, label: str, problems: list[Problem]):
+    """The file's CRS, or the one its coordinates show when it has none (a problem when neither)."""
+    crs = gdf.crs
+    if crs is None:
+        xmin, ymin, xmax, ymax = gdf.total_bounds
+        if -180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90:
+            crs = CRS_WGS84
+        elif (
+            _BNG_BOX[0] <= xmin <= xmax <= _BNG_BOX[2]
+            and _BNG_BOX[1] <= ymin <= ymax <= _BNG_BOX[3]
+        ):
+            crs = CRS_BNG
+        else:
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    "geometry",
+                    "the file has no CRS and its coordinates are neither lon/lat nor British National Grid; add a .prj or a crs",
+                )
+            )
+    return crs
+
+
+def _feature_problems(out: gpd.GeoDataFrame, label: str, code_col: str) -> list[Problem]:
+    """Missing codes, empty or non-polygon geometries and duplicated codes, one problem each."""
+    problems: list[Problem] = []
+    for rec in out.itertuples():
+        code = rec.ward_code
+        if pd.isna(code) or code in ("", "nan", "None"):
+            problems.append(Problem(label, rec.feature_no, code_col, "missing ward code"))
+        if rec.geometry is None or rec.geometry.is_empty:
+            problems.append(
+                Problem(label, rec.feature_no, "geometry", "missing or empty geometry", code)
+            )
+        elif rec.geometry.geom_type not in ("Polygon", "MultiPolygon"):
+            problems.append(
+                Problem(
+                    label,
+                    rec.feature_no,
+                    "geometry",
+                    f"ward geometry must be a polygon, got {rec.geometry.geom_type}",
+                    code,
+                )
+            )
+    dup = out["ward_code"].duplicated(keep=False) & out["ward_code"].notna()
+    if dup.any():
+        first = {}
+        for rec in out[dup].itertuples():
+            if rec.ward_code in first:
+                problems.append(
+                    Problem(
+                        label,
+                        rec.feature_no,
+                        code_col,
+                        f"duplicated ward code: same as feature {first[rec.ward_code]} (each ward must appear once)",
+                        rec.ward_code,
+                    )
+                )
+            else:
+                first[rec.ward_code] = rec.feature_no
+    return problems
+
+
 def load_boundaries(
     path: str | Path,
     ward_code_col: str | None = None,
@@ -184,39 +285,8 @@ def load_boundaries(
     """
     path = Path(path)
     label = label or str(path)
-    if not path.exists():
-        raise DataValidationError([Problem(label, None, None, "boundary file not found")])
-    if path.is_file() and path.stat().st_size == 0:
-        raise DataValidationError(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    "file is empty (0 bytes); expected ward boundaries (GeoJSON, GeoPackage or Shapefile)",
-                )
-            ]
-        )
-    target = f"zip://{path}" if path.suffix.lower() == ".zip" else path
-    try:
-        gdf = gpd.read_file(target, layer=layer, engine="pyogrio")
-    except Exception as exc:  # pyogrio raises several DataSourceError subclasses and OSErrors
-        raise DataValidationError(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    "cannot read the boundary file: expected GeoJSON, GeoPackage or Shapefile "
-                    f"(GeoJSON must be UTF-8) - {str(exc).splitlines()[0][:200]}",
-                )
-            ]
-        ) from None
+    gdf = _read_boundaries(path, label, layer)
     problems: list[Problem] = []
-    if len(gdf) == 0:
-        raise DataValidationError(
-            [Problem(label, None, None, "the boundary file has no features (no wards)")]
-        )
     cols = find_ward_columns([c for c in gdf.columns if c != gdf.geometry.name])
     code_col = ward_code_col or cols["code"]
     name_col = ward_name_col or cols["name"]
@@ -241,25 +311,7 @@ def load_boundaries(
                 f"columns found: {', '.join(map(str, attrs)) or 'none'}",
             )
         )
-    crs = gdf.crs
-    if crs is None:
-        xmin, ymin, xmax, ymax = gdf.total_bounds
-        if -180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90:
-            crs = CRS_WGS84
-        elif (
-            _BNG_BOX[0] <= xmin <= xmax <= _BNG_BOX[2]
-            and _BNG_BOX[1] <= ymin <= ymax <= _BNG_BOX[3]
-        ):
-            crs = CRS_BNG
-        else:
-            problems.append(
-                Problem(
-                    label,
-                    None,
-                    "geometry",
-                    "the file has no CRS and its coordinates are neither lon/lat nor British National Grid; add a .prj or a crs",
-                )
-            )
+    crs = _boundary_crs(gdf, label, problems)
     if problems:
         raise DataValidationError(problems)
     gdf = gdf.set_crs(crs, allow_override=True) if gdf.crs is None else gdf
@@ -294,40 +346,7 @@ def load_boundaries(
             )
         out = out[keep]
     out = to_bng(out, label)
-    for rec in out.itertuples():
-        code = rec.ward_code
-        if pd.isna(code) or code in ("", "nan", "None"):
-            problems.append(Problem(label, rec.feature_no, code_col, "missing ward code"))
-        if rec.geometry is None or rec.geometry.is_empty:
-            problems.append(
-                Problem(label, rec.feature_no, "geometry", "missing or empty geometry", code)
-            )
-        elif rec.geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            problems.append(
-                Problem(
-                    label,
-                    rec.feature_no,
-                    "geometry",
-                    f"ward geometry must be a polygon, got {rec.geometry.geom_type}",
-                    code,
-                )
-            )
-    dup = out["ward_code"].duplicated(keep=False) & out["ward_code"].notna()
-    if dup.any():
-        first = {}
-        for rec in out[dup].itertuples():
-            if rec.ward_code in first:
-                problems.append(
-                    Problem(
-                        label,
-                        rec.feature_no,
-                        code_col,
-                        f"duplicated ward code: same as feature {first[rec.ward_code]} (each ward must appear once)",
-                        rec.ward_code,
-                    )
-                )
-            else:
-                first[rec.ward_code] = rec.feature_no
+    problems += _feature_problems(out, label, code_col)
     if problems:
         raise DataValidationError(problems)
     invalid = ~out.geometry.is_valid

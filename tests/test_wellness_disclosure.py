@@ -34,8 +34,8 @@ def small():
 
 def _protected(kw: dict) -> pd.DataFrame:
     """The table exactly as show_table publishes it (hidden cells hold '*')."""
-    args = {k: kw[k] for k in ("counts", "percent", "dependent", "withhold") if k in kw}
-    return disclosure.protect(kw["df"], rule="hes2008", **args)
+    args = {k: kw[k] for k in ("percent", "dependent", "withhold") if k in kw}
+    return disclosure.protect(kw["df"], kw.get("counts", []), rule="hes2008", **args)
 
 
 def test_small_area_data_withholds_many_ward_cells(small):
@@ -174,3 +174,26 @@ def test_the_distance_decay_scatter_plots_no_small_cell(small):
         offsets = fig.axes[0].collections[0].get_offsets()
         assert len(offsets) == len(bands)
         plt.close(fig)
+
+
+def test_a_measure_with_a_withheld_quintile_publishes_no_slope_index_or_mean():
+    """With a withheld quintile, the slope index, the mean and the visible quintiles would solve for
+    the withheld values: the measure's row is withheld whole, and the findings do not quote it."""
+    toy = _toy_inputs(seed=5)
+    r = toy["referrals"]
+    q1 = toy["wards"].loc[toy["wards"]["imd_quintile"] == 1, "ward_code"]
+    # quintile 1 keeps 4 people completing: its completion is withheld
+    window = r["period"].isin(["2009Q1", "2009Q2", "2009Q3", "2009Q4"])
+    done = r.index[window & r["ward_code"].isin(q1) & (r["completed_12wk"] == 1)]
+    r = r.drop(done[4:]).reset_index(drop=True)
+    res = run("2009Q4", inputs=dict(toy, referrals=r), coverage=False)
+    assert res.withheld("by_quintile", "completion_pct").any()
+    out = _protected(tables.inequalities(res)).set_index("Measure")
+    row = out.loc["12-week completion (% of referrals)"]
+    assert (row.astype(str) == "*").all()
+    assert str(out.loc["Referrals per 1,000 adults", "Mean"]) != "*"
+    from lsp_research.topics.wellness import text
+
+    words = text.findings(res)
+    assert "12-week completion by deprivation quintile: withheld" in words
+    assert f"{res.by_quintile['completion_pct'].iloc[0]:.1f}%" not in words

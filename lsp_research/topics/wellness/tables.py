@@ -34,6 +34,25 @@ def _withhold(res: WellnessAnalysis, table: str, order, columns=tuple(_COUNT_COL
     return {col: res.withheld(table, _COUNT_COLUMNS[col]).loc[order].to_numpy() for col in columns}
 
 
+#: The quintile column each inequality measure is computed from (as ``inequality_table`` names them).
+_INEQUALITY_COLUMNS = {
+    "Referrals per 1,000 adults": "referral_rate",
+    "People taking up per 1,000 adults": "uptake_rate",
+    "Take-up (% of referrals)": "takeup_pct",
+    "12-week completion (% of referrals)": "completion_pct",
+}
+
+
+def _inequality_withheld(res: WellnessAnalysis) -> np.ndarray:
+    """True for each row of ``res.inequalities`` whose measure has a withheld quintile."""
+    return np.array(
+        [
+            bool(res.withheld("by_quintile", _INEQUALITY_COLUMNS[m]).any())
+            for m in res.inequalities["measure"]
+        ]
+    )
+
+
 def _finish(df: pd.DataFrame, kw: dict) -> dict:
     kw["formats"] = {**table_formats(df, kw.get("counts", ())), **kw.get("formats", {})}
     return {"df": df, **kw}
@@ -129,6 +148,7 @@ def inequalities(res: WellnessAnalysis) -> dict:
     """The slope and relative index of inequality of each measure."""
     scope = _scope(res)
     t = res.inequalities
+    hidden = _inequality_withheld(res)
     df = pd.DataFrame(
         {
             "Measure": t["measure"],
@@ -140,6 +160,12 @@ def inequalities(res: WellnessAnalysis) -> dict:
         }
     )
     kw = {"caption": f"Inequality across deprivation quintiles: slope and relative index ({scope})"}
+    if hidden.any():
+        # a measure with a withheld quintile is withheld whole: its mean and slope with the visible
+        # quintiles would give the withheld values back
+        kw["formats"] = table_formats(df)
+        df = df.astype(object)
+        df.loc[hidden, df.columns[1:]] = "*"
     return _finish(df, kw)
 
 

@@ -10,6 +10,9 @@ from .analysis import WellnessAnalysis
 
 __all__ = ["caption", "findings", "methods_notes"]
 
+#: What the findings say in place of figures withheld by disclosure control.
+WITHHELD_WORDS = "withheld, as a quintile holds a small number (1-5)"
+
 
 #: Caption of :func:`decay_chart` (the points are pooled distance bands, not wards).
 DECAY_CAPTION = (
@@ -32,6 +35,31 @@ def _ratio_text(a: float, b: float) -> str:
     return f"ratio {number(a / b, 2)}; " if b > 0 else ""
 
 
+def _quintile_lines(res: WellnessAnalysis, q, ref_ineq, comp_ineq) -> list[str]:
+    """The deprivation sentences; a measure with a withheld quintile is not quoted (its quintiles,
+    slope index and mean together would give the withheld value back)."""
+    lines = []
+    if not res.withheld("by_quintile", "referral_rate").any():
+        lines.append(
+            f"- Referral rates run from {number(q.loc[5, 'referral_rate'], 1)} per 1,000 adults in the least deprived "
+            f"fifth of wards to {number(q.loc[1, 'referral_rate'], 1)} in the most deprived "
+            f"({_ratio_text(q.loc[1, 'referral_rate'], q.loc[5, 'referral_rate'])}slope index "
+            f"{number(ref_ineq['sii'], 1, sign=True)} per 1,000, 95% CI {number(ref_ineq['sii_lowercl'], 1, sign=True)} to "
+            f"{number(ref_ineq['sii_uppercl'], 1, sign=True)})."
+        )
+    else:
+        lines.append(f"- Referral rates by deprivation quintile: {WITHHELD_WORDS}.")
+    if not res.withheld("by_quintile", "completion_pct").any():
+        lines.append(
+            f"- 12-week completion is {number(q.loc[1, 'completion_pct'], 1)}% in the most deprived fifth against "
+            f"{number(q.loc[5, 'completion_pct'], 1)}% in the least (slope index {number(comp_ineq['sii'], 1, sign=True)} percentage "
+            f"points, 95% CI {number(comp_ineq['sii_lowercl'], 1, sign=True)} to {number(comp_ineq['sii_uppercl'], 1, sign=True)})."
+        )
+    else:
+        lines.append(f"- 12-week completion by deprivation quintile: {WITHHELD_WORDS}.")
+    return lines
+
+
 def findings(res: WellnessAnalysis) -> str:
     """The headline findings of ``res`` in words (Markdown bullets), every number computed."""
     p = res.window
@@ -48,15 +76,8 @@ def findings(res: WellnessAnalysis) -> str:
         f"{number(city['referral_rate'], 1)} per 1,000 adults (95% CI {number(city['referral_rate_lowercl'], 1)} to "
         f"{number(city['referral_rate_uppercl'], 1)}). {number(city['takeup_pct'], 1)}% took up the offer and "
         f"{number(city['completion_pct'], 1)}% of referrals completed 12 weeks.",
-        f"- Referral rates run from {number(q.loc[5, 'referral_rate'], 1)} per 1,000 adults in the least deprived "
-        f"fifth of wards to {number(q.loc[1, 'referral_rate'], 1)} in the most deprived "
-        f"({_ratio_text(q.loc[1, 'referral_rate'], q.loc[5, 'referral_rate'])}slope index "
-        f"{number(ref_ineq['sii'], 1, sign=True)} per 1,000, 95% CI {number(ref_ineq['sii_lowercl'], 1, sign=True)} to "
-        f"{number(ref_ineq['sii_uppercl'], 1, sign=True)}).",
-        f"- 12-week completion is {number(q.loc[1, 'completion_pct'], 1)}% in the most deprived fifth against "
-        f"{number(q.loc[5, 'completion_pct'], 1)}% in the least (slope index {number(comp_ineq['sii'], 1, sign=True)} percentage "
-        f"points, 95% CI {number(comp_ineq['sii_lowercl'], 1, sign=True)} to {number(comp_ineq['sii_uppercl'], 1, sign=True)}).",
     ]
+    lines += _quintile_lines(res, q, ref_ineq, comp_ineq)
     if fit is not None:
         lines.append(
             f"- Take-up {fit.direction} with distance: each extra km to {fit.target} multiplies the odds "

@@ -68,10 +68,14 @@ def withheld_counts(
             }
         )
         counts[("city",)] = int(wards[col].sum())
-        relations = [([("w", c) for c in wards["ward_code"]], [("city",)])]
+        # innermost first (wards within a quintile), so that a small ward's partner is found in its
+        # own quintile and the outer relations are then already safe
+        relations = [
+            ([("w", c) for c in part["ward_code"]], [("q", int(q))])
+            for q, part in wards.groupby("imd_quintile")
+        ]
         relations.append(([("q", int(q)) for q in quintiles["imd_quintile"]], [("city",)]))
-        for q, part in wards.groupby("imd_quintile"):
-            relations.append(([("w", c) for c in part["ward_code"]], [("q", int(q))]))
+        relations.append(([("w", c) for c in wards["ward_code"]], [("city",)]))
         hidden = disclosure.withheld(counts, relations, rule=rule)
         out_w[col] = [("w", c) in hidden for c in wards["ward_code"]]
         out_q[col] = [("q", int(q)) in hidden for q in quintiles["imd_quintile"]]
