@@ -1,0 +1,149 @@
+"""The shape of the package (issue 21): small modules and functions, geography through ``geo``, one
+error contract, one topic interface.
+
+Each check is a test per module, so a failing run names the modules that still break it.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import lsp_research
+from lsp_research.errors import LspError
+from lsp_research.topics import base
+
+PACKAGE = Path(lsp_research.__file__).parent
+MODULES = sorted(PACKAGE.rglob("*.py"))
+IDS = [p.relative_to(PACKAGE.parent).as_posix() for p in MODULES]
+
+MAX_MODULE_LINES = 800
+MAX_FUNCTION_LINES = 120
+#: Functions that are tables of data, not logic, and may be longer (module path::function).
+DATA_TABLES = {
+    # the column specifications of every processed table, one entry per column
+    "lsp_research/data/schemas.py::spec",
+}
+#: Exception classes that are not errors: they derive from KeyboardInterrupt, so that no
+#: ``except Exception`` (nor ``except LspError``) on the way up swallows an interruption.
+NOT_ERRORS = {"RunInterrupted"}
+HELPER_WORDS = re.compile(r"distance|nearest|centroid", re.IGNORECASE)
+
+
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def _functions(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node
+
+
+def _body_lines(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """A function's lines from ``def`` to its end, its docstring not counted (examples are wanted)."""
+    lines = fn.end_lineno - fn.lineno + 1
+    first = fn.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        if isinstance(first.value.value, str):
+            lines -= first.end_lineno - first.lineno + 1
+    return lines
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def test_the_helpers_measure_what_they_say():
+    tree = ast.parse('def f():\n    """Doc\n\n    more.\n    """\n    a = 1\n    return a\n')
+    assert [_body_lines(fn) for fn in _functions(tree)] == [3]
+    assert _module_name(PACKAGE / "reporting" / "__init__.py") == "lsp_research.reporting"
+    assert HELPER_WORDS.search("ward_centroids") and not HELPER_WORDS.search("centre_uptake")
+
+
+@pytest.mark.parametrize("path", MODULES, ids=IDS)
+def test_no_module_over_800_lines(path):
+    n = len(path.read_text(encoding="utf-8").splitlines())
+    assert n <= MAX_MODULE_LINES, f"{n} lines; split it by concern (at most {MAX_MODULE_LINES})"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=IDS)
+def test_no_function_over_120_lines(path):
+    rel = path.relative_to(PACKAGE.parent).as_posix()
+    long = {
+        fn.name: _body_lines(fn)
+        for fn in _functions(_tree(path))
+        if _body_lines(fn) > MAX_FUNCTION_LINES and f"{rel}::{fn.name}" not in DATA_TABLES
+    }
+    assert long == {}, f"functions over {MAX_FUNCTION_LINES} lines (docstring not counted): {long}"
+
+
+def test_the_data_tables_allowed_to_be_long_still_exist():
+    for entry in DATA_TABLES:
+        rel, name = entry.split("::")
+        assert name in {fn.name for fn in _functions(_tree(PACKAGE.parent / rel))}, entry
+
+
+TOPIC_MODULES = [p for p in MODULES if "topics" in p.relative_to(PACKAGE).parts[:1]]
+
+
+@pytest.mark.parametrize(
+    "path", TOPIC_MODULES, ids=[p.relative_to(PACKAGE.parent).as_posix() for p in TOPIC_MODULES]
+)
+def test_topics_define_no_distance_nearest_or_centroid_helper(path):
+    own = sorted(fn.name for fn in _functions(_tree(path)) if HELPER_WORDS.search(fn.name))
+    assert own == [], f"use lsp_research.geo for geography, not {own}"
+
+
+def _exception_classes_in_source(tree: ast.AST) -> list[str]:
+    """Classes whose bases read like exceptions, at any depth (one made inside a function too)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            bases = [
+                b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases
+            ]
+            if any(re.search(r"(Error|Exception|Interrupt|Problem)$", b) for b in bases):
+                found.append(node.name)
+    return found
+
+
+@pytest.mark.parametrize("path", MODULES, ids=IDS)
+def test_every_exception_class_lives_in_errors_and_derives_from_lsp_error(path):
+    module = importlib.import_module(_module_name(path))
+    defined = sorted(
+        name
+        for name, obj in vars(module).items()
+        if inspect.isclass(obj)
+        and issubclass(obj, BaseException)
+        and obj.__module__ == module.__name__
+    )
+    if module.__name__ != "lsp_research.errors":
+        assert defined == [], "exception classes belong in lsp_research/errors.py"
+        assert _exception_classes_in_source(_tree(path)) == []
+        return
+    assert {"LspError", "InputError", "FileProblem", "RunError"} <= set(defined)
+    not_errors = [n for n in defined if not issubclass(getattr(module, n), LspError)]
+    assert not_errors == sorted(NOT_ERRORS)
+
+
+TOPICS = sorted(
+    m.name
+    for m in pkgutil.iter_modules([str(PACKAGE / "topics")])
+    if m.name not in ("base", "__init__")
+)
+
+
+@pytest.mark.parametrize("name", TOPICS)
+def test_every_topic_package_has_the_one_interface(name):
+    assert base.check_topic(name) == []
