@@ -6,13 +6,8 @@ import dataclasses
 
 import pytest
 
-from lsp_research.errors import LspError
-from lsp_research.performance.assessment import (
-    InconsistentAssessmentError,
-    IndicatorRecord,
-    check_consistency,
-    contradictions,
-)
+from lsp_research.errors import InconsistentAssessmentError, LspError
+from lsp_research.performance.record import IndicatorRecord, check_consistency, contradictions
 
 #: A consistent record: NI 39 off track, rising, a concern, limits recalculated after a shift.
 GOOD = IndicatorRecord(

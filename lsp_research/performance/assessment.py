@@ -46,10 +46,21 @@ import pandas as pd
 
 from .. import stats
 from ..config import LAD_CODE
-from ..errors import InconsistentAssessmentError
-from ..formatting import decimals_for, number
+from ..errors import InconsistentAssessmentError  # noqa: F401 - re-exported (it was defined here)
+from ..formatting import decimals_for
 from ..periods import Quarter, fy_label
 from .anomalies import DEFINITION_SETTLING_QUARTERS, find_anomalies
+from .record import (  # noqa: F401 - re-exported: the record was part of this module
+    ASSURANCE_WORDS,
+    DIRECTION_WORDS,
+    MOVEMENT_ARROWS,
+    STATUS_ICONS,
+    IndicatorRecord,
+    check_consistency,
+    contradictions,
+    icon_status,
+    icon_variation,
+)
 from .registry import Indicator, Registry, Settings
 from .returns import prepare_returns
 
@@ -263,6 +274,126 @@ def _run_length(flags: list[bool]) -> int:
     return n
 
 
+def _judged_series(s, f, ind: Indicator, targets: list, settings: Settings, confidence: float):
+    """One indicator-area series with its exclusions, flags, targets, intervals and target statuses."""
+    excluded = set(f.loc[f["exclude"].astype(bool), "period"])
+    s = s.copy()
+    s["excluded"] = s["period"].isin(excluded) | ~s["received"]
+    by_period = f.groupby("period")["rule"].agg(", ".join).to_dict() if len(f) else {}
+    s["flag_rules"] = [by_period.get(per, "") for per in s["period"]]
+    s["target"] = [t[0] for t in targets]
+    s["target_source"] = [t[1] for t in targets]
+    s["lowercl"], s["uppercl"], _ = series_intervals(
+        ind, s["value"], s["numerator"], s["denominator"], confidence
+    )
+    s["target_status"] = [
+        target_status(v, t, ind.polarity, settings.at_risk_margin) if not ex else "not judged"
+        for v, t, ex in zip(s["value"], s["target"], s["excluded"], strict=True)
+    ]
+    return s
+
+
+def _series_spc(s, usable, ind: Indicator, change_at, target_now, settings: Settings):
+    """SPC over the usable quarters (None with fewer than 2), its columns set on ``s`` in place."""
+    for col in SPC_COLUMNS:
+        s[col] = np.nan if col in SPC_LIMITS else None
+    if len(usable) < 2:
+        return None
+    rebase = None
+    if change_at is not None:
+        pos = [
+            i
+            for i, per in enumerate(usable["period"])
+            if Quarter.parse(per) >= Quarter.parse(change_at)
+        ]
+        if pos and 0 < pos[0] < len(usable):
+            rebase = [pos[0]]
+    spc_res = stats.spc(
+        pd.Series(usable["value"].to_numpy(float), index=usable["period"].to_list()),
+        improvement=ind.improvement,
+        target=target_now,
+        rebase_at=rebase,
+        rebase_on_shift=True,
+        min_points=settings.spc_min_points,
+    )
+    pts = spc_res.points.set_index("x").reindex(s["period"])
+    for col in SPC_COLUMNS:
+        s[col] = pts[col].to_numpy()
+    return spc_res
+
+
+def _status_and_gap(value, tval, ind: Indicator, judged: bool, settings: Settings):
+    """The quarter's status against target and its relative gap (positive: worse than target)."""
+    status = (
+        target_status(value, tval, ind.polarity, settings.at_risk_margin)
+        if judged
+        else "not judged"
+    )
+    if pd.isna(tval) and judged:
+        status = "no target"
+    gap = np.nan
+    if judged and pd.notna(tval) and tval != 0 and ind.polarity != "neutral":
+        gap = ((value - tval) if ind.polarity == "lower" else (tval - value)) / abs(tval)
+    return status, gap
+
+
+def _comparisons(code: str, area: str, ind: Indicator, clookup: dict, p: Quarter, judged_value):
+    """Each comparator's value and result (``judged_value``: value, lower, upper, or None)."""
+    results = {}
+    in_data = [name for (c, name) in clookup if c == code and name not in ind.comparators]
+    for comp in [*ind.comparators, *in_data]:
+        vals = clookup.get((code, comp), {})
+        cval = vals.get(str(p), vals.get(fy_label(p.year), np.nan))
+        res = (
+            stats.compare(*judged_value, cval, ind.compare_polarity)
+            if judged_value is not None and pd.notna(cval)
+            else "not compared"
+        )
+        results[comp] = (cval, res)
+    return results
+
+
+def _travel(s, p: Quarter, change_at, judged_value, judged: bool, ind: Indicator):
+    """Last year's value (the same quarter) and the direction of travel from it."""
+    value, lo, hi = judged_value
+    ly = s[s["period"] == str(p - 4)]
+    ly_val = float(ly["value"].iloc[0]) if len(ly) and not bool(ly["excluded"].iloc[0]) else np.nan
+    direction = _direction(value if judged else np.nan, lo, hi, ly_val, ind)
+    if change_at is not None and (p - 4) < Quarter.parse(change_at) <= p and judged:
+        direction = "not comparable"
+    return ly_val, direction
+
+
+def _runs(s, judged: bool, spc_res):
+    """Runs up to and including the current quarter, with its SPC variation and assurance.
+
+    Off track quarters, special cause concern and improvement points in a row, then the latest
+    point's variation and the assurance (None when SPC did not judge).
+    """
+    on_usable = s[~s["excluded"]]
+    off_run = _run_length(list(on_usable["target_status"] == "off track")) if judged else 0
+    pt = list(on_usable["point_type"]) if judged else []
+    concern_run = _run_length([x == "special_cause_concern" for x in pt])
+    improve_run = _run_length([x == "special_cause_improvement" for x in pt])
+    spc_judged = judged and spc_res is not None and spc_res.judged
+    variation = pt[-1] if (pt and spc_judged) else None
+    assurance = spc_res.assurance if spc_judged else None
+    return off_run, concern_run, improve_run, variation, assurance
+
+
+def _about(code: str, ind: Indicator) -> dict:
+    """The columns of an assessment row that describe the indicator itself (first, in this order)."""
+    return {
+        "indicator_code": code,
+        "label": ind.label,
+        "title": ind.title,
+        "theme": ind.theme,
+        "partnership": ind.partnership,
+        "owner": ind.owner,
+        "lead": ind.lead,
+    }
+
+
 def assess(
     returns: pd.DataFrame,
     registry: Registry,
@@ -298,52 +429,21 @@ def assess(
     for (code, area), s in series.items():
         ind = registry[code]
         f = fgroups.get((code, area), flags.iloc[0:0])
-        excluded = set(f.loc[f["exclude"].astype(bool), "period"])
-        s = s.copy()
-        s["excluded"] = s["period"].isin(excluded) | ~s["received"]
-        by_period = f.groupby("period")["rule"].agg(", ".join).to_dict() if len(f) else {}
-        s["flag_rules"] = [by_period.get(per, "") for per in s["period"]]
-
-        tg = [tlookup.get((code, q.year, area), (np.nan, "")) for q in s["quarter"]]
-        s["target"] = [t[0] for t in tg]
-        s["target_source"] = [t[1] for t in tg]
-        s["lowercl"], s["uppercl"], _ = series_intervals(
-            ind, s["value"], s["numerator"], s["denominator"], confidence
+        s = _judged_series(
+            s,
+            f,
+            ind,
+            [tlookup.get((code, q.year, area), (np.nan, "")) for q in s["quarter"]],
+            settings,
+            confidence,
         )
-        s["target_status"] = [
-            target_status(v, t, ind.polarity, settings.at_risk_margin) if not ex else "not judged"
-            for v, t, ex in zip(s["value"], s["target"], s["excluded"], strict=True)
-        ]
-
         # SPC over the usable quarters, rebased at the latest definition change.
         usable = s[~s["excluded"]]
         defs = f[f["rule"] == "definition_change"]
         change_at = max(defs["period"], key=Quarter.parse) if len(defs) else None
-        for col in SPC_COLUMNS:
-            s[col] = np.nan if col in SPC_LIMITS else None
-        spc_res = None
-        if len(usable) >= 2:
-            rebase = None
-            if change_at is not None:
-                pos = [
-                    i
-                    for i, per in enumerate(usable["period"])
-                    if Quarter.parse(per) >= Quarter.parse(change_at)
-                ]
-                if pos and 0 < pos[0] < len(usable):
-                    rebase = [pos[0]]
-            tgt_now = tlookup.get((code, p.year, area), (None, ""))[0]
-            spc_res = stats.spc(
-                pd.Series(usable["value"].to_numpy(float), index=usable["period"].to_list()),
-                improvement=ind.improvement,
-                target=tgt_now,
-                rebase_at=rebase,
-                rebase_on_shift=True,
-                min_points=settings.spc_min_points,
-            )
-            pts = spc_res.points.set_index("x").reindex(s["period"])
-            for col in SPC_COLUMNS:
-                s[col] = pts[col].to_numpy()
+        spc_res = _series_spc(
+            s, usable, ind, change_at, tlookup.get((code, p.year, area), (None, ""))[0], settings
+        )
         out_series[(code, area)] = s
         baseline = spc_baseline(spc_res, list(usable["period"]), settings.spc_min_points)
 
@@ -355,72 +455,26 @@ def assess(
         lo = cur["lowercl"] if received else np.nan
         hi = cur["uppercl"] if received else np.nan
         tval, tsrc = tlookup.get((code, p.year, area), (np.nan, ""))
-        status = (
-            target_status(value, tval, ind.polarity, settings.at_risk_margin)
-            if judged
-            else "not judged"
+        status, gap = _status_and_gap(value, tval, ind, judged, settings)
+
+        off_run, concern_run, improve_run, variation, assurance = _runs(s, judged, spc_res)
+        settling = change_at is not None and (
+            0 <= p - Quarter.parse(change_at) < DEFINITION_SETTLING_QUARTERS
         )
-        if pd.isna(tval) and judged:
-            status = "no target"
-        gap = np.nan
-        if judged and pd.notna(tval) and tval != 0 and ind.polarity != "neutral":
-            gap = ((value - tval) if ind.polarity == "lower" else (tval - value)) / abs(tval)
 
-        # Runs up to and including the current quarter.
-        on_usable = s[~s["excluded"]]
-        off_run = _run_length(list(on_usable["target_status"] == "off track")) if judged else 0
-        pt = list(on_usable["point_type"]) if judged else []
-        concern_run = _run_length([x == "special_cause_concern" for x in pt])
-        improve_run = _run_length([x == "special_cause_improvement" for x in pt])
-        spc_judged = judged and spc_res is not None and spc_res.judged
-        variation = pt[-1] if (pt and spc_judged) else None
-        assurance = spc_res.assurance if spc_judged else None
-        settling = False
-        if change_at is not None:
-            since = p - Quarter.parse(change_at)
-            settling = 0 <= since < DEFINITION_SETTLING_QUARTERS
+        ly_val, direction = _travel(s, p, change_at, (value, lo, hi), judged, ind)
 
-        # Direction of travel: same quarter last year.
-        ly = s[s["period"] == str(p - 4)]
-        ly_val = (
-            float(ly["value"].iloc[0]) if len(ly) and not bool(ly["excluded"].iloc[0]) else np.nan
-        )
-        direction = _direction(value if judged else np.nan, lo, hi, ly_val, ind)
-        if change_at is not None and (p - 4) < Quarter.parse(change_at) <= p and judged:
-            direction = "not comparable"
-
-        # Comparators.
-        results = {}
-        in_data = [name for (c, name) in clookup if c == code and name not in ind.comparators]
-        for comp in [*ind.comparators, *in_data]:
-            vals = clookup.get((code, comp), {})
-            cval = vals.get(str(p), vals.get(fy_label(p.year), np.nan))
-            res = (
-                stats.compare(value, lo, hi, cval, ind.compare_polarity)
-                if judged and pd.notna(cval)
-                else "not compared"
-            )
-            results[comp] = res
-            comp_rows.append(
-                {
-                    "indicator_code": code,
-                    "area_code": area,
-                    "comparator": comp,
-                    "comparator_value": cval,
-                    "result": res,
-                }
-            )
+        results = _comparisons(code, area, ind, clookup, p, (value, lo, hi) if judged else None)
+        comp_rows += [
+            {"indicator_code": code, "area_code": area, "comparator": comp,
+             "comparator_value": cval, "result": res}
+            for comp, (cval, res) in results.items()
+        ]  # fmt: skip
 
         cur_flags = f[f["period"] == str(p)]
         rows.append(
             {
-                "indicator_code": code,
-                "label": ind.label,
-                "title": ind.title,
-                "theme": ind.theme,
-                "partnership": ind.partnership,
-                "owner": ind.owner,
-                "lead": ind.lead,
+                **_about(code, ind),
                 "area_code": area,
                 "period": str(p),
                 "unit": ind.unit,
@@ -455,7 +509,7 @@ def assess(
                 "definition_changed_in": change_at,
                 "last_year_value": ly_val,
                 "direction": direction,
-                "comparisons": results,
+                "comparisons": {comp: res for comp, (_, res) in results.items()},
                 "period_flags": ", ".join(cur_flags["rule"]),
                 "dq_notes": _dq_notes(f, p),
             }
@@ -555,255 +609,3 @@ def _dq_notes(f: pd.DataFrame, p: Quarter) -> list[str]:
         "period", key=lambda c: c.map(lambda x: Quarter.parse(x).index), ascending=False
     )
     return [f"{r.period}: {r.rule.replace('_', ' ')} - {r.reason}" for r in order.itertuples()]
-
-
-# --------------------------------------------------------------------------------------------------
-# The assessment record: the only source of what a report says about an indicator this quarter
-# --------------------------------------------------------------------------------------------------
-STATUS_ICONS = {
-    "on track": "✔ on track",
-    "at risk": "⚠ at risk",
-    "off track": "✖ off track",
-    "no target": "– no target",
-    "not judged": "? not judged",
-}
-#: The word for each direction of travel (the arrow comes from the way the value moved).
-DIRECTION_WORDS = {
-    "improving": "improving",
-    "worsening": "worsening",
-    "no significant change": "no significant change",
-    "no change": "no change",
-    "higher": "higher",
-    "lower": "lower",
-    "not known": "not known",
-    "not comparable": "not comparable (definition changed)",
-}
-#: Arrows for the way the value moved: up for a rise, down for a fall, level for no change.
-MOVEMENT_ARROWS = {"up": "↑", "down": "↓", "level": "→", None: "–"}
-ASSURANCE_WORDS = {
-    "consistent_pass": "consistent pass",
-    "consistent_fail": "consistent fail",
-    "inconsistent": "inconsistent (may pass or fail)",
-}
-
-
-def icon_status(status: str) -> str:
-    """The target status with its icon (text too, so it reads in grey scale and to a screen reader).
-
-    >>> icon_status("off track")
-    '✖ off track'
-    """
-    return STATUS_ICONS.get(status, status)
-
-
-def icon_variation(variation: str | None, improvement: str) -> str:
-    """The SPC variation with an arrow showing which way the special cause went.
-
-    >>> icon_variation("special_cause_concern", "decrease"), icon_variation(None, "increase")
-    ('▲ concern', '– no SPC')
-    """
-    if variation is None or (isinstance(variation, float) and pd.isna(variation)):
-        return "– no SPC"
-    if variation == "common_cause":
-        return "● common cause"
-    if variation in ("special_cause_improvement", "special_cause_concern"):
-        up = (variation == "special_cause_improvement") == (improvement == "increase")
-        word = "improvement" if variation == "special_cause_improvement" else "concern"
-        return f"{'▲' if up else '▼'} {word}"
-    return "▲ higher" if variation.endswith("high") else "▼ lower"
-
-
-def _none(x):
-    return None if x is None or (isinstance(x, float) and np.isnan(x)) else x
-
-
-@dataclass(frozen=True)
-class IndicatorRecord:
-    """What is known about one indicator and area at one quarter, and every statement made from it.
-
-    Built from a row of :attr:`Assessment.table` (:meth:`Assessment.record`); reports print its
-    ``*_text`` properties and nothing else, and :func:`check_consistency` refuses a record whose parts
-    contradict each other.
-
-    >>> r = IndicatorRecord(code="NI39", area="E08000024", period="2009Q4", improvement="decrease",
-    ...     value=2438.8, last_year_value=2306.0, direction="worsening", judged=True,
-    ...     target_status="off track", variation="special_cause_concern", assurance="inconsistent")
-    >>> r.movement, r.direction_text
-    ('up', '↑ worsening (2,306)')
-    """
-
-    code: str
-    area: str
-    period: str
-    improvement: str
-    value: float | None = None
-    lowercl: float | None = None
-    uppercl: float | None = None
-    judged: bool = False
-    target: float | None = None
-    target_status: str = "not judged"
-    variation: str | None = None
-    assurance: str | None = None
-    spc_note: str = ""
-    baseline_reason: str | None = None
-    trial_limits: bool = False
-    definition_settling: bool = False
-    last_year_value: float | None = None
-    direction: str = "not known"
-    comparisons: dict = field(default_factory=dict)
-    #: Decimal places for every figure of this indicator (value, interval, target, comparators).
-    decimals: int = 0
-
-    @classmethod
-    def from_row(cls, r, improvement: str) -> IndicatorRecord:
-        """The record of one assessment row; ``improvement`` is the indicator's direction of improvement."""
-        return cls(
-            code=r["indicator_code"],
-            area=r["area_code"],
-            period=r["period"],
-            improvement=improvement,
-            value=_none(r["value"]),
-            lowercl=_none(r["lowercl"]),
-            uppercl=_none(r["uppercl"]),
-            judged=bool(r["judged"]),
-            target=_none(r["target"]),
-            target_status=r["target_status"],
-            variation=_none(r["spc_variation"]),
-            assurance=_none(r["spc_assurance"]),
-            spc_note=str(r.get("spc_note") or ""),
-            baseline_reason=_none(r.get("spc_baseline_reason")),
-            trial_limits=r["spc_trial_limits"] in (True,),
-            definition_settling=bool(r["definition_settling"]),
-            last_year_value=_none(r["last_year_value"]),
-            direction=r["direction"],
-            comparisons=dict(r["comparisons"]),
-            decimals=int(r["decimals"]),
-        )
-
-    @property
-    def movement(self) -> str | None:
-        """``up``, ``down`` or ``level``: how the value moved since the same quarter last year."""
-        if self.value is None or self.last_year_value is None or not self.judged:
-            return None
-        d = self.value - self.last_year_value
-        return "up" if d > 0 else "down" if d < 0 else "level"
-
-    @property
-    def rebased(self) -> bool:
-        """True when the latest limits were recalculated (definition change or sustained shift)."""
-        return self.baseline_reason in ("definition change", "sustained shift")
-
-    @property
-    def status_text(self) -> str:
-        """The status against target as the reports show it, icon included."""
-        return icon_status(self.target_status)
-
-    @property
-    def variation_text(self) -> str:
-        """The SPC variation icon, or why there is none."""
-        if self.variation is None and self.judged and self.spc_note:
-            return "– " + self.spc_note.split(": no ")[0]
-        text = icon_variation(self.variation, self.improvement)
-        return text + (" (trial limits)" if self.trial_limits and self.variation else "")
-
-    @property
-    def assurance_text(self) -> str:
-        """The SPC assurance in words ("not assessed" when there is none)."""
-        if self.assurance is None:
-            return "not assessed"
-        text = ASSURANCE_WORDS.get(self.assurance, self.assurance.replace("_", " "))
-        if (self.target_status, self.assurance) in (
-            ("off track", "consistent_pass"),
-            ("on track", "consistent_fail"),
-        ):
-            text += " (of the process before the latest point, a special cause)"
-        if self.rebased:
-            text += f" ({self.spc_note})"
-        return text
-
-    @property
-    def direction_tone(self) -> str | None:
-        """``better`` or ``worse`` for the year-on-year change (the cell's colour), else None."""
-        return {"improving": "better", "worsening": "worse"}.get(self.direction)
-
-    @property
-    def direction_text(self) -> str:
-        """Arrow for the way the value moved, word for whether that is better or worse, last year's value."""
-        if self.direction in ("not known", "not comparable"):
-            return f"– {DIRECTION_WORDS[self.direction]}"
-        text = f"{MOVEMENT_ARROWS[self.movement]} {DIRECTION_WORDS.get(self.direction, self.direction)}"
-        if self.last_year_value is not None:
-            text += f" ({number(self.last_year_value, self.decimals)})"
-        return text
-
-
-def contradictions(r: IndicatorRecord) -> list[str]:
-    """Every contradiction in one record (empty when it is consistent).
-
-    >>> contradictions(IndicatorRecord("NI39", "E08000024", "2009Q4", "decrease", value=2439.0,
-    ...     judged=True, target=2300.0, target_status="off track", variation="common_cause",
-    ...     assurance="consistent_pass", baseline_reason="series start"))
-    ['NI39 E08000024 2009Q4: off track against target but SPC assurance says consistent pass, with no recalculated limits to explain it']
-    """
-    out = []
-    where = f"{r.code} {r.area} {r.period}"
-    for status, assurance, cause in (
-        ("off track", "consistent_pass", "special_cause_concern"),
-        ("on track", "consistent_fail", "special_cause_improvement"),
-    ):
-        if r.target_status == status and r.assurance == assurance and not r.rebased:
-            if r.variation == cause:
-                continue  # the latest point left the process the limits describe: stated beside it
-            out.append(
-                f"{where}: {status} against target but SPC assurance says "
-                f"{assurance.replace('_', ' ')}, with no recalculated limits to explain it"
-            )
-    if r.assurance is not None and r.target_status in ("no target", "not judged"):
-        out.append(
-            f"{where}: SPC assurance given ({r.assurance}) while the target status is {r.target_status}"
-        )
-    if (r.variation is not None or r.assurance is not None) and (
-        r.spc_note.startswith("too few points") or "no variation" in r.spc_note
-    ):
-        out.append(f"{where}: an SPC verdict is given although {r.spc_note}")
-    if r.definition_settling and (r.variation is not None or r.target_status != "not judged"):
-        out.append(f"{where}: judged against target or by SPC while the new definition is settling")
-    if not r.judged and (
-        r.variation is not None or r.direction not in ("not known", "not comparable")
-    ):
-        out.append(f"{where}: the latest quarter is not judged but a verdict is given")
-    m = r.movement
-    better = {"increase": "up", "decrease": "down"}.get(r.improvement)
-    if r.direction in ("improving", "worsening") and m is not None:
-        if better is None:
-            out.append(f"{where}: {r.direction} for an indicator with no better direction")
-        elif m == "level" or (m == better) != (r.direction == "improving"):
-            out.append(
-                f"{where}: the value went {m} and higher is "
-                f"{'better' if better == 'up' else 'worse'}, but the direction says {r.direction}"
-            )
-    if (
-        r.direction in ("higher", "lower")
-        and m is not None
-        and m != {"higher": "up", "lower": "down"}[r.direction]
-    ):
-        out.append(f"{where}: the value went {m} but the direction says {r.direction}")
-    return out
-
-
-def check_consistency(records) -> None:
-    """Refuse contradictory records before anything is published (:class:`InconsistentAssessmentError`).
-
-    >>> check_consistency([IndicatorRecord("NI8", "E08000024", "2009Q4", "increase", value=25.0,
-    ...     judged=True, last_year_value=24.0, direction="worsening")])
-    Traceback (most recent call last):
-    ...
-    lsp_research.errors.InconsistentAssessmentError: the assessment contradicts itself, so nothing is published from it:
-    - NI8 E08000024 2009Q4: the value went up and higher is better, but the direction says worsening
-    """
-    problems = [p for r in records for p in contradictions(r)]
-    if problems:
-        raise InconsistentAssessmentError(
-            "the assessment contradicts itself, so nothing is published from it:\n"
-            + "\n".join(f"- {p}" for p in problems)
-        )

@@ -27,7 +27,7 @@ import matplotlib
 from ..errors import InputError
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = {
