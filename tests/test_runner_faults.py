@@ -448,8 +448,11 @@ def test_a_data_build_during_a_run_is_refused_and_the_run_reads_one_snapshot(
     for area in ("E05001153", "Coalfield"):
         page = (period / "good" / area / f"good-{area}-board.html").read_text()
         assert f"Total value for 2009Q4 in {area}: <strong>72.0</strong>" in page
-        # the provenance names the tables the run read
-        assert f"<code>{hashes['indicator_returns'][:16]}</code>" in page
+    # the provenance (the period's page, which the Board pages link to) names the tables the run read
+    assert (
+        f"<code>{hashes['indicator_returns'][:16]}</code>"
+        in (period / "provenance.html").read_text()
+    )
     # and the other way round: no run starts while a build writes
     from lsp_research import datalock
 

@@ -379,14 +379,12 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
     subtitle = " · ".join(
         str(p) for p in (f"{tier.capitalize()} report", period_label, ctx.get("parameter_set")) if p
     )
-    nav = []
+    nav = []  # (href, text) of the links under the title, rendered by the template
     if ctx.get("index_href"):
-        nav.append(
-            f'<a href="{_html.escape(str(ctx["index_href"]))}">All reports for this period</a>'
-        )
-    for other, href in (siblings or {}).items():
-        if other != tier:
-            nav.append(f'<a href="{_html.escape(href)}">{other.capitalize()} version</a>')
+        nav.append((str(ctx["index_href"]), "All reports for this period"))
+    nav += [
+        (href, f"{o.capitalize()} version") for o, href in (siblings or {}).items() if o != tier
+    ]
     meta = [("lsp-tier", tier), ("lsp-notebook", str(ctx["name"]))]
     if ctx.get("period"):
         meta.append(("lsp-period", str(ctx["period"])))
@@ -403,7 +401,7 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
             "csp_meta": CSP_META,
             "css": house_css(),
             "banner": _prov.render_banner(prov) + _prov.render_reach(ctx),
-            "nav": " · ".join(nav),
+            "nav": nav,
             "toc_marker": TOC_MARKER,
             "footer": _footer(prov, ctx, tier, period_label),
         }

@@ -122,7 +122,7 @@ def _summary_counts(frame: pd.DataFrame, named) -> list[str]:
     like a count of people or events (the audit's test) is treated as one, so that a summary cannot
     publish a small count by accident.
 
-    >>> f = pd.DataFrame({"Parameter set": ["a"], "Admissions": [3], "Rate per 1,000": [2.5],
+    >>> f = pd.DataFrame({"Area": ["a"], "Admissions": [3], "Rate per 1,000": [2.5],
     ...                   "Indicators": [4]})
     >>> _summary_counts(f, None), _summary_counts(f, ["Indicators"])
     (['Admissions'], ['Indicators'])
