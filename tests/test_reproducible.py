@@ -44,7 +44,9 @@ def test_two_exports_into_different_folders_are_identical(tmp_path, epoch):
     publish(tagged_notebook(), tmp_path / "first" / "2009Q3")
     publish(tagged_notebook(), tmp_path / "second-run" / "2009Q3")
     a, b = digests(tmp_path / "first"), digests(tmp_path / "second-run")
-    assert len(a) == 5 and a == b  # three tiers, the index and the provenance page
+    assert (
+        len(a) == 7 and a == b
+    )  # three tiers, the index, the provenance page, a CSV and its metadata
     html = (tmp_path / "first" / "2009Q3" / "index.html").read_text()
     assert "2010-03-31T01:46:40Z" in html  # SOURCE_DATE_EPOCH, not the clock
 

@@ -108,7 +108,7 @@ def _module_file(name: str, package_dir: Path) -> Path | None:
 
 
 _IMPORT = re.compile(
-    r"^[ \t]*(?:from[ \t]+(?P<mod>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#]*)"
+    r"^[ \t]*(?:from[ \t]+(?P<mod>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\((?:[^)#]|#[^\n]*)*\)|[^\n#]*)"
     r"|import[ \t]+(?P<plain>[^\n#]*))",
     re.M,
 )
@@ -145,7 +145,7 @@ def _imports_of(name: str, path: Path) -> set[str]:
         if not module:
             continue
         found.add(module)
-        names = m.group("names").strip().strip("()").replace("\\\n", " ")
+        names = re.sub(r"#[^\n]*", "", m.group("names")).strip().strip("()").replace("\\\n", " ")
         for part in names.split(","):
             item = part.strip().split(" as ")[0].strip()
             if item and item != "*" and item.isidentifier():
