@@ -8,8 +8,6 @@ geography: str = "ward"  # one of: ward, area_committee
 # %%
 from IPython.display import Markdown, display
 
-from lsp_research import data
-from lsp_research.config import SYNTHETIC_NOTICE
 from lsp_research.plots import show
 from lsp_research.tables import show_table
 from lsp_research.topics import alcohol
@@ -26,8 +24,6 @@ display(
         "For the joint champions: the Director of Public Health and the Police Chief Superintendent."
     )
 )
-if data.is_synthetic():
-    display(Markdown(f"> {SYNTHETIC_NOTICE}"))
 display(
     Markdown(
         "> The partially attributable fractions used to weight admissions are SIMPLIFIED/ILLUSTRATIVE, "

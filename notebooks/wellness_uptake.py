@@ -6,8 +6,6 @@ population_group: str = "all"  # one of: all, men, women, 16-34, 35-64, 65+
 # %%
 from IPython.display import Markdown, display
 
-from lsp_research import data
-from lsp_research.config import SYNTHETIC_NOTICE
 from lsp_research.plots import show
 from lsp_research.tables import show_table
 from lsp_research.topics import wellness
@@ -25,8 +23,6 @@ display(
         f"**{p.window_label}** | {p.centre_name} | {p.group_label}"
     )
 )
-if data.is_synthetic():
-    display(Markdown(f"> {SYNTHETIC_NOTICE}"))
 
 # %% [markdown] tags=["executive"]
 # ## Key findings
