@@ -245,3 +245,26 @@ def test_getting_started_as_a_new_user_follows_it(getting_started):
         done = subprocess.run([str(exe), *words, "--help"], cwd=project, env=env,
                               capture_output=True, text=True)  # fmt: skip
         assert done.returncode == 0 and "usage:" in done.stdout, cmd
+
+
+# -------------------------------------------------------------- docs/adding_a_data_source.md, as written
+
+
+def test_the_data_source_guide_names_places_that_exist():
+    """Every ``module.py``: ``NAME`` the guide tells a reader to edit is there, with the built-in sources in
+    it, so the guide cannot drift from the code it describes."""
+    import importlib
+
+    from lsp_research.data import catalogue, loaders, specs, transform
+
+    guide = (DOCS / "adding_a_data_source.md").read_text()
+    named = re.findall(r"`(\w+)\.py`: ([^;\n]*(?:\n {5}[^;\n]*)*)", guide)
+    modules = {m: importlib.import_module(f"lsp_research.data.{m}") for m, _ in named}
+    assert set(modules) == {"catalogue", "specs", "loaders", "transform"}
+    for module, text in named:
+        for name in re.findall(r"`([A-Z_]{3,}|unit_tables)`", text):
+            assert hasattr(modules[module], name), f"{module}.{name}"
+    assert "police" in catalogue.SOURCES and "police" in catalogue.DEFAULT_FILES
+    assert "incidents" in specs._SPECS and "incidents" in specs.TABLE_NAMES
+    assert loaders.SOURCE_TABLES["police"] == ("incidents",) and "police_uk" in loaders.LOADERS
+    assert "police" in transform.unit_tables.__code__.co_consts
