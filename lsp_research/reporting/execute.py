@@ -178,6 +178,7 @@ def run_task(task: RunTask) -> RunResult:
     t0 = time.perf_counter()
     result = RunResult(key=task.key, status=ERROR)
     tmp = Path(tempfile.mkdtemp(prefix="lsp-run-"))
+    saved = {k: os.environ.get(k) for k in task.env}  # the run's folders; restored for the caller
     try:
         _run(task, tmp, result)
     except BaseException as exc:  # noqa: BLE001 - a run must always come back with its evidence
@@ -186,6 +187,14 @@ def run_task(task: RunTask) -> RunResult:
         result.status = ERROR
         result.message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
     finally:
+        for (
+            key,
+            value,
+        ) in saved.items():  # a run in the caller's process leaves its environment as found
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         for path in sorted(tmp.rglob("*")):
             if path.is_file():
                 result.files.setdefault(path.relative_to(tmp).as_posix(), path.read_bytes())
