@@ -131,7 +131,7 @@ class Areas:
     def from_domain(cls) -> Areas:
         """The wards and area committees of the place file in use (:func:`lsp_research.config.place`)."""
         p = config.place()
-        rows = ((code, name, area) for area, wards in p.areas.items() for code, name in wards)
+        rows = sorted((code, name, area) for area, wards in p.areas.items() for code, name in wards)
         return cls._from_rows(rows, p.district_code, p.name)
 
     @classmethod
@@ -149,18 +149,21 @@ class Areas:
 
     @classmethod
     def _from_rows(
-        cls, rows: Iterable[tuple[str, str, str]], city: str | None = None, name: str | None = None
+        cls,
+        rows: Iterable[tuple[str, str, str]],
+        city: str | None = None,
+        city_name: str | None = None,
     ) -> Areas:
         wards: dict[str, str] = {}
         committees: dict[str, list[str]] = {}
-        for code, name, committee in rows:
-            wards[str(code)] = str(name)
+        for code, ward_name, committee in rows:
+            wards[str(code)] = str(ward_name)
             committees.setdefault(str(committee), []).append(str(code))
         return cls(
             dict(sorted(wards.items())),
             {k: tuple(v) for k, v in sorted(committees.items())},
             city or config.LAD_CODE,
-            name or config.LAD_NAME,
+            city_name or config.LAD_NAME,
         )
 
     @property
