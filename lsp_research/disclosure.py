@@ -174,7 +174,7 @@ def count_text(n, rule: str = "hes2008") -> str:
 
 
 def is_total_label(value) -> bool:
-    """Whether a row label marks a total row ("Total", "All wards", "Sunderland total", ...).
+    """Whether a row label marks a total row ("Total", "All wards", "Eastbury total", ...).
 
     >>> is_total_label("Total"), is_total_label("All wards"), is_total_label("Hendon")
     (True, True, False)

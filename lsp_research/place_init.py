@@ -141,7 +141,7 @@ def place_from_files(
     if not region_code or not region_name:
         raise ConfigError(
             f"{label}: the lookup has no RGNyyCD/RGNyyNM columns; give --region-name and "
-            "--region-code (e.g. 'North East', E12000001)"
+            "--region-code (e.g. 'North West', E12000002)"
         )
     year = int(re.search(r"(\d{2})", str(wd)).group(1))
     groups = _areas(areas, wards, name) if areas else {name: sorted(wards.items())}

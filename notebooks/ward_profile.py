@@ -1,5 +1,5 @@
 # %% tags=["parameters"]
-area_code: str = "E05001158"  # a ward code (E05001153-E05001177), an area committee (Coalfield, East, North, Washington, West) or E08000024 for the city
+area_code: str = "E05001158"  # a ward code, an area committee (its name) or the district code for the city
 period: str = "latest"  # last financial-year quarter of the profile, YYYYQn (e.g. 2009Q4), or "latest"
 years: int = 3  # financial years pooled for ratios and life expectancy; one of: 1, 2, 3, 4, 5
 
@@ -26,7 +26,7 @@ display(Markdown(profiles.text.summary_text(res)))
 display(Markdown(profiles.text.places(res)))
 
 # %% [markdown] tags=["executive"]
-# ## Key indicators against Sunderland
+# ## Key indicators against {{ place }}
 
 # %% tags=["executive"]
 fig, alt = profiles.charts.spine(res)
@@ -46,7 +46,7 @@ if len(res.changes):
 
 # %% tags=["executive"]
 fig, alt = profiles.charts.pyramid_chart(res)
-show(fig, alt=alt, caption="Mid-year population estimate; bars: this area, dashed line: Sunderland.")
+show(fig, alt=alt, caption=profiles.text.PYRAMID_CAPTION)
 
 # %% tags=["operational"]
 show_table(**profiles.tables.pyramid_table(res))

@@ -1,4 +1,5 @@
-"""Layered performance management, as in the Audit Commission's Sunderland case study (2009).
+"""Layered performance management, as in the Audit Commission's case study of a
+local strategic partnership (2009).
 
 Thematic partnerships report on their indicators (operational layer); the management group filters the
 issues they raise so that the Board never spends time on a data anomaly (executive layer); the Board

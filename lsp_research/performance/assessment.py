@@ -26,7 +26,7 @@ limits or special cause to explain it).
 ...     "targets": {"NI8": {"trajectory": {"2009-10": 22.0}}}})
 >>> periods = [f"{y}Q{q}" for y in (2008, 2009) for q in (1, 2, 3, 4)]
 >>> num = [200, 205, 198, 202, 204, 199, 201, 214]
->>> ret = pd.DataFrame({"indicator_code": "NI8", "period": periods, "area_code": "E08000024",
+>>> ret = pd.DataFrame({"indicator_code": "NI8", "period": periods, "area_code": LAD_CODE,
 ...     "value": [n / 10 for n in num], "numerator": num, "denominator": 1000,
 ...     "submitted_on": "2010-01-01", "submitted_by": "Council", "days_late": 0})
 >>> a = assess(ret, reg, "2009Q4")

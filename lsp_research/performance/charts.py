@@ -7,7 +7,7 @@
 ...     measure="rate", multiplier=1000, polarity="lower", frequency="quarterly", source="Police")],
 ...     "targets": {"NI20": {"trajectory": {"2009-10": 2.0}}}})
 >>> periods = [f"{y}Q{q}" for y in (2008, 2009) for q in (1, 2, 3, 4)]
->>> ret = pd.DataFrame({"indicator_code": "NI20", "period": periods, "area_code": "E08000024",
+>>> ret = pd.DataFrame({"indicator_code": "NI20", "period": periods, "area_code": LAD_CODE,
 ...     "value": [2.0, 2.1, 2.0, 1.9, 2.0, 2.1, 20.0, 2.05], "numerator": None, "denominator": None,
 ...     "submitted_on": "2010-01-01", "submitted_by": "Police"})
 >>> m = meeting(ret, reg, "2009Q4")

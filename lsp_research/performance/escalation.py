@@ -13,11 +13,11 @@ anomaly), ``executive`` (handled by the management group) or ``board``.
 
 >>> exc = pd.DataFrame([
 ...     dict(raised_in="2009Q4", indicator_code="NI39", label="NI 39", title="Alcohol admissions",
-...          partnership="Healthy City", owner="PCT", lead="DPH", area_code="E08000024", period="2009Q4",
+...          partnership="Healthy City", owner="PCT", lead="DPH", area_code="E08999901", period="2009Q4",
 ...          source="performance", signal="sustained_concern", reason="SPC concern, 4 quarters running",
 ...          routed="genuine", candidate=True, criterion="sustained concern", action="", severity=14.0),
 ...     dict(raised_in="2009Q4", indicator_code="NI8", label="NI 8", title="Sport", partnership="Healthy City",
-...          owner="Council", lead="HoS", area_code="E08000024", period="2009Q3", source="data",
+...          owner="Council", lead="HoS", area_code="E08999901", period="2009Q3", source="data",
 ...          signal="late_return", reason="20 days late", routed="owner", candidate=False, criterion="",
 ...          action="submit on time", severity=0.0)])
 >>> esc = escalate(exc)

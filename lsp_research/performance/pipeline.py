@@ -12,7 +12,7 @@ notebook calls: it loads the processed tables and the registry, resolves ``"late
 ...     partnership="Safe City", owner="Police", lead="Area Commander", unit="crimes per 1,000",
 ...     measure="rate", multiplier=1000, polarity="lower", frequency="quarterly", source="Police")]})
 >>> periods = [f"{y}Q{q}" for y in (2008, 2009) for q in (1, 2, 3, 4)]
->>> ret = pd.DataFrame({"indicator_code": "NI20", "period": periods, "area_code": "E08000024",
+>>> ret = pd.DataFrame({"indicator_code": "NI20", "period": periods, "area_code": "E08999901",
 ...     "value": [2.0, 2.1, 2.0, 1.9, 2.0, 2.1, 2.0, 2.05], "numerator": [560, 588, 560, 532, 560, 588, 560, 574],
 ...     "denominator": 280000, "submitted_on": "2010-01-01", "submitted_by": "Police"})
 >>> ret = ret[ret["period"] != "2009Q2"]          # one quarter never came in

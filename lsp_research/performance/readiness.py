@@ -13,7 +13,7 @@ annual ones in the quarter of their return a year earlier).
 ...     multiplier=100, polarity="higher", frequency="quarterly", source="s") for i in (1, 2, 3, 4)]})
 >>> rows = [(f"NI{i}", q) for i in (1, 2, 3, 4) for q in ("2009Q3", "2009Q4")] + [("NI1", "2010Q1")]
 >>> ret = pd.DataFrame(rows, columns=["indicator_code", "period"]).assign(
-...     area_code="E08000024", value=1.0)
+...     area_code="E08999901", value=1.0)
 >>> r = readiness(ret, reg)
 >>> r[["period", "expected", "received"]].values.tolist()
 [['2009Q3', 0, 0], ['2009Q4', 4, 4], ['2010Q1', 4, 1]]

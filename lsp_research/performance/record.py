@@ -80,7 +80,7 @@ class IndicatorRecord:
     ``*_text`` properties and nothing else, and :func:`check_consistency` refuses a record whose parts
     contradict each other.
 
-    >>> r = IndicatorRecord(code="NI39", area="E08000024", period="2009Q4", improvement="decrease",
+    >>> r = IndicatorRecord(code="NI39", area="E08999901", period="2009Q4", improvement="decrease",
     ...     value=2438.8, last_year_value=2306.0, direction="worsening", judged=True,
     ...     target_status="off track", variation="special_cause_concern", assurance="inconsistent")
     >>> r.movement, r.direction_text
@@ -195,10 +195,10 @@ class IndicatorRecord:
 def contradictions(r: IndicatorRecord) -> list[str]:
     """Every contradiction in one record (empty when it is consistent).
 
-    >>> contradictions(IndicatorRecord("NI39", "E08000024", "2009Q4", "decrease", value=2439.0,
+    >>> contradictions(IndicatorRecord("NI39", "E08999901", "2009Q4", "decrease", value=2439.0,
     ...     judged=True, target=2300.0, target_status="off track", variation="common_cause",
     ...     assurance="consistent_pass", baseline_reason="series start"))
-    ['NI39 E08000024 2009Q4: off track against target but SPC assurance says consistent pass, with no recalculated limits to explain it']
+    ['NI39 E08999901 2009Q4: off track against target but SPC assurance says consistent pass, with no recalculated limits to explain it']
     """
     out = []
     where = f"{r.code} {r.area} {r.period}"
@@ -249,12 +249,12 @@ def contradictions(r: IndicatorRecord) -> list[str]:
 def check_consistency(records) -> None:
     """Refuse contradictory records before anything is published (:class:`InconsistentAssessmentError`).
 
-    >>> check_consistency([IndicatorRecord("NI8", "E08000024", "2009Q4", "increase", value=25.0,
+    >>> check_consistency([IndicatorRecord("NI8", "E08999901", "2009Q4", "increase", value=25.0,
     ...     judged=True, last_year_value=24.0, direction="worsening")])
     Traceback (most recent call last):
     ...
     lsp_research.errors.InconsistentAssessmentError: the assessment contradicts itself, so nothing is published from it:
-    - NI8 E08000024 2009Q4: the value went up and higher is better, but the direction says worsening
+    - NI8 E08999901 2009Q4: the value went up and higher is better, but the direction says worsening
     """
     problems = [p for r in records for p in contradictions(r)]
     if problems:

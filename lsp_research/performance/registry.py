@@ -420,7 +420,7 @@ def _parse_indicator(pos: int, entry: Any, problems: list[str]) -> dict | None:
     comps = entry.get("comparators") or []
     if not isinstance(comps, list) or not all(isinstance(c, str) and c.strip() for c in comps):
         problems.append(
-            f"{where}: comparators must be a list of area names (e.g. [North East, England])"
+            f"{where}: comparators must be a list of area names (e.g. [England] or [<region>, England])"
         )
     else:
         item["comparators"] = tuple(c.strip() for c in comps)

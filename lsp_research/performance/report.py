@@ -28,6 +28,7 @@ import html as _html
 
 import pandas as pd
 
+from .. import config
 from ..formatting import estimate, number
 from ..plots import icons, show
 from ..tables import data_file, show_table
@@ -97,8 +98,8 @@ def show_headline(run, display: bool = True) -> str:
     if any("synthetic" in s for s in a.table["target_source"]):
         parts.append(
             _p(
-                "Targets marked synthetic are illustrative: Sunderland's own LAA targets were not "
-                "recovered."
+                f"Targets marked synthetic are illustrative: {config.LAD_NAME}'s own LAA targets were "
+                "not recovered."
             )
         )
     return _display("\n".join(parts), display)
@@ -120,8 +121,8 @@ def _criterion_words(criterion: str) -> str:
 def chart_id(code: str, area: str) -> str:
     """The anchor of the chart of one indicator and area on a page.
 
-    >>> chart_id("NI39", "E08000024")
-    'chart-ni39-e08000024'
+    >>> chart_id("NI39", "E08999901")
+    'chart-ni39-e08999901'
     """
     return "chart-" + "-".join(
         "".join(ch for ch in str(x).lower() if ch.isalnum()) for x in (code, area)

@@ -7,13 +7,13 @@ quarter it was expected, so that a missing return is a visible row rather than a
 
 >>> raw = pd.DataFrame({
 ...     "indicator_code": ["NI 39", "NI39"], "period": ["2009Q1", "2009Q3"],
-...     "area_code": ["E08000024"] * 2, "value": [2300.0, 2350.0],
+...     "area_code": ["E08999901"] * 2, "value": [2300.0, 2350.0],
 ...     "numerator": [None, None], "denominator": [None, None],
 ...     "submitted_on": ["2009-08-01", "2010-02-20"], "submitted_by": ["PCT", "PCT"]})
 >>> ret = prepare_returns(raw)
 >>> ret[["indicator_code", "period", "days_late"]].to_dict("list")
 {'indicator_code': ['NI39', 'NI39'], 'period': ['2009Q1', '2009Q3'], 'days_late': [-10, 9]}
->>> s = series_frame(ret, "NI39", "E08000024", "2009Q4")
+>>> s = series_frame(ret, "NI39", "E08999901", "2009Q4")
 >>> s[["period", "received", "value"]].to_dict("list")
 {'period': ['2009Q1', '2009Q2', '2009Q3', '2009Q4'], 'received': [True, False, True, False], 'value': [2300.0, nan, 2350.0, nan]}
 """

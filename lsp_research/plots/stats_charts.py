@@ -327,7 +327,7 @@ def spine_chart(
     ...     "value": [25.0, 900.0], "lowercl": [23.0, 850.0], "uppercl": [27.0, 950.0],
     ...     "comparator": [20.0, 700.0], "minimum": [10.0, 300.0], "maximum": [35.0, 1400.0],
     ...     "polarity": ["decrease", "decrease"]})
-    >>> fig, alt = spine_chart(df, "Sunderland compared with England")
+    >>> fig, alt = spine_chart(df, "Eastbury compared with England")
     >>> "2 indicators" in alt and "worse: 2" in alt
     True
     """
@@ -448,7 +448,7 @@ def ci_bar_chart(
     >>> df = pd.DataFrame({"ward": ["A", "B", "C"], "value": [120.0, 95.0, 60.0],
     ...                    "lowercl": [105.0, 80.0, 50.0], "uppercl": [135.0, 110.0, 71.0]})
     >>> fig, alt = ci_bar_chart(df, "ward", "value", "Admissions", "Rate per 100,000",
-    ...                         comparator=90.0, comparator_name="Sunderland", polarity="decrease")
+    ...                         comparator=90.0, comparator_name="Eastbury", polarity="decrease")
     >>> "1 better, 1 similar, 1 worse" in alt
     True
     """

@@ -24,7 +24,9 @@ images are data: URIs. Every page carries a Content-Security-Policy that forbids
 requests, and its ``<main>`` goes through the allow-list sanitiser
 (:func:`lsp_research.reporting.sanitise.clean_html`), so markup from data cannot be active. After rendering, headings are renumbered so that the page has one ``<h1>`` (the
 report title) and no level is skipped (cells dropped from a tier can leave gaps), every heading gets a
-unique id, and a table of contents is built from them. A provenance footer
+unique id, and a table of contents is built from them. ``{{ place }}`` in a Markdown cell becomes the
+name of the place the project reports on (:func:`lsp_research.config.place`), so a notebook's headings
+need not name it. A provenance footer
 (:mod:`lsp_research.reporting.provenance`) closes every page.
 
 Examples
@@ -65,7 +67,7 @@ from ..errors import ParameterError
 from ..tables import extract_files
 from . import provenance as _prov
 from .pages import render
-from .sanitise import CSP_META, clean_html
+from .sanitise import CSP_META, clean_html, md_escape
 
 __all__ = [
     "HIDDEN_TAGS",
@@ -160,6 +162,15 @@ def _keep_output(out) -> Any | None:
     return new
 
 
+def place_markdown(source: str) -> str:
+    """Markdown with ``{{ place }}`` replaced by the place's name (Markdown-escaped).
+
+    >>> place_markdown("## Key indicators against {{ place }}") == f"## Key indicators against {config.LAD_NAME}"
+    True
+    """
+    return source.replace("{{ place }}", md_escape(config.LAD_NAME)) if "{{" in source else source
+
+
 def select_cells(nb, tier: str):
     """A clean copy of ``nb`` holding only what ``tier`` shows.
 
@@ -176,7 +187,7 @@ def select_cells(nb, tier: str):
         cid = cell.get("id") or f"cell-{i}"
         if cell.cell_type == "markdown":
             if cell.source.strip():
-                new = nbformat.v4.new_markdown_cell(cell.source, id=cid)
+                new = nbformat.v4.new_markdown_cell(place_markdown(cell.source), id=cid)
                 if cell.get("attachments"):
                     new["attachments"] = copy.deepcopy(cell["attachments"])
                 clean.cells.append(new)

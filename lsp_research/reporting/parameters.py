@@ -4,7 +4,7 @@ Each line of the cell tagged ``parameters`` declares one parameter as an annotat
 comment, the form papermill reads for ``--help-notebook``::
 
     period: str = "latest"  # financial-year quarter YYYYQn, or "latest"
-    area_code: str = "E08000024"  # ward code, area committee or the city code
+    area_code: str = "E08999901"  # ward code, area committee or the city code
     method: str = "dsr"  # one of: dsr, sar
     top_n: int = 10  # how many wards to list
 
@@ -38,7 +38,6 @@ lsp_research.errors.ParameterError: 2 problems with the parameters of demo:
 from __future__ import annotations
 
 import ast
-import csv
 import difflib
 import json
 import re
@@ -115,9 +114,12 @@ class Areas:
     """The area codes a parameter may take: wards (code -> name), area committees (name -> ward codes),
     and the city (district) code.
 
-    >>> a = Areas.from_domain()
-    >>> len(a.wards), sorted(a.committees), a.city
-    (25, ['Coalfield', 'East', 'North', 'Washington', 'West'], 'E08000024')
+    >>> a = Areas({"E05999901": "Abbey", "E05999902": "Brook"}, {"Central": ("E05999901", "E05999902")},
+    ...           "E08999901", "Eastbury")
+    >>> a.codes, a.describe("E08999901"), a.describe("Central")
+    (['E05999901', 'E05999902', 'Central', 'E08999901'], 'Eastbury', 'Central area')
+    >>> len(Areas.from_domain().wards) == len(config.place().ward_codes)
+    True
     """
 
     wards: Mapping[str, str]
@@ -127,14 +129,14 @@ class Areas:
 
     @classmethod
     def from_domain(cls) -> Areas:
-        """The 25 Sunderland wards shipped with the package (``resources/domain/wards.csv``)."""
-        with open(config.DOMAIN_DIR / "wards.csv", newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-        return cls._from_rows((r["ward_code"], r["ward_name"], r["area_committee"]) for r in rows)
+        """The wards and area committees of the place file in use (:func:`lsp_research.config.place`)."""
+        p = config.place()
+        rows = sorted((code, name, area) for area, wards in p.areas.items() for code, name in wards)
+        return cls._from_rows(rows, p.district_code, p.name)
 
     @classmethod
     def from_processed(cls, processed_dir: Path | None = None) -> Areas:
-        """Wards and area committees of the processed ``wards`` table, falling back to the domain file
+        """Wards and area committees of the processed ``wards`` table, falling back to the place file
         when the table has not been built."""
         path = Path(processed_dir or config.get_paths().processed) / "wards.parquet"
         if not path.exists():
@@ -146,14 +148,22 @@ class Areas:
         return cls._from_rows(zip(*(t[c] for c in cols), strict=True))
 
     @classmethod
-    def _from_rows(cls, rows: Iterable[tuple[str, str, str]]) -> Areas:
+    def _from_rows(
+        cls,
+        rows: Iterable[tuple[str, str, str]],
+        city: str | None = None,
+        city_name: str | None = None,
+    ) -> Areas:
         wards: dict[str, str] = {}
         committees: dict[str, list[str]] = {}
-        for code, name, committee in rows:
-            wards[str(code)] = str(name)
+        for code, ward_name, committee in rows:
+            wards[str(code)] = str(ward_name)
             committees.setdefault(str(committee), []).append(str(code))
         return cls(
-            dict(sorted(wards.items())), {k: tuple(v) for k, v in sorted(committees.items())}
+            dict(sorted(wards.items())),
+            {k: tuple(v) for k, v in sorted(committees.items())},
+            city or config.LAD_CODE,
+            city_name or config.LAD_NAME,
         )
 
     @property
@@ -417,16 +427,18 @@ def validate(
 
     Examples
     --------
-    >>> c = parse_parameters_source('period: str = "latest"  # YYYYQn\\narea_code: str = "E08000024"')
+    >>> c = parse_parameters_source('period: str = "latest"  # YYYYQn\\narea_code: str = "E08999901"')
     >>> validate(c, {"period": "2009Q3"}, periods=["2009Q2", "2009Q3"])
     {'period': '2009Q3'}
-    >>> validate(c, {"period": "2009Q7", "area_code": "Hendonn"}, periods=["2009Q3"],
-    ...          areas=Areas.from_domain())  # doctest: +ELLIPSIS
+    >>> areas = Areas({"E05999901": "Abbey", "E05999902": "Brook"}, {"Central": ("E05999901",)},
+    ...               "E08999901", "Eastbury")
+    >>> validate(c, {"period": "2009Q7", "area_code": "Abbeyy"}, periods=["2009Q3"],
+    ...          areas=areas)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     lsp_research.errors.ParameterError: 2 problems with the parameters of the notebook:
       - parameter 'period': '2009Q7' is not a period: the quarter must be 1-4. Use YYYYQn ...
-      - parameter 'area_code': 'Hendonn' is not a known area (did you mean 'Hendon' (E05001158), ...)...
+      - parameter 'area_code': 'Abbeyy' is not a known area (did you mean 'Abbey' (E05999901)?)...
     """
     problems = _Problems()
     names = list(contract)

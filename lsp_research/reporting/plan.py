@@ -170,10 +170,10 @@ def folder_collisions(planned: Sequence[tuple[NotebookEntry, Any, Mapping[str, A
 
     >>> from lsp_research.reporting.programme import ParameterSet
     >>> e = NotebookEntry("area_profile", Path("ward_profile.ipynb"))
-    >>> runs = [(e, ParameterSet("North-East", {}), {"area_code": "North East"}),
-    ...         (e, ParameterSet("North-East", {}), {"area_code": "North-East"})]
+    >>> runs = [(e, ParameterSet("West-End", {}), {"area_code": "West End"}),
+    ...         (e, ParameterSet("West-End", {}), {"area_code": "West-End"})]
     >>> print(folder_collisions(runs)[0])
-    area_profile: the parameter sets {"area_code": "North East"} and {"area_code": "North-East"} would both publish to area_profile/North-East/; give them distinct names (letters, digits, _ and -)
+    area_profile: the parameter sets {"area_code": "West End"} and {"area_code": "West-End"} would both publish to area_profile/West-End/; give them distinct names (letters, digits, _ and -)
     """
     seen: dict[tuple[str, str], Mapping[str, Any]] = {}
     problems = []

@@ -119,8 +119,8 @@ class RunSummary:
         """The summary table printed at the end of a run.
 
         >>> s = RunSummary(Quarter.parse("2009Q3"), Path("r"), [
-        ...     RunRecord("a/city", "a", "city", "Sunderland", {}, "ran", 2.5),
-        ...     RunRecord("b/city", "b", "city", "Sunderland", {}, "failed", 1.0, "ValueError: x (cell 3)")],
+        ...     RunRecord("a/city", "a", "city", "Eastbury", {}, "ran", 2.5),
+        ...     RunRecord("b/city", "b", "city", "Eastbury", {}, "failed", 1.0, "ValueError: x (cell 3)")],
         ...     seconds=3.0)
         >>> print(s.table())
         notebook  set   status  time

@@ -100,6 +100,17 @@ def place_code() -> str:
     return config.LAD_CODE if layout is None else layout.place_code
 
 
+def placed(text: str) -> str:
+    """``text`` about the default place (its partners' names, "Sunderland Teaching PCT") said of the
+    synthetic geography in use: the default place's name becomes the synthetic place's.
+
+    >>> placed("Sunderland Teaching PCT")
+    'Sunderland Teaching PCT'
+    """
+    layout = active_layout()
+    return text if layout is None else text.replace("Sunderland", layout.place_name)
+
+
 @layout_cache
 def domain_wards() -> pd.DataFrame:
     """The wards with their facts, in ward-code order: the 25 of ``resources/domain/wards.csv``, or

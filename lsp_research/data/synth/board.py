@@ -16,7 +16,7 @@ import csv
 import io
 from pathlib import Path
 
-from ._common import place_code, write_bytes
+from ._common import place_code, placed, write_bytes
 
 #: (meeting quarter, indicator, decision, lead partner, review quarter): planted board cases only.
 DECISIONS = (
@@ -68,7 +68,7 @@ def decisions_csv(lad_code: str = "E08000024") -> bytes:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(COLUMNS)
     for meeting, code, decision, lead, review in DECISIONS:
-        w.writerow((meeting, code, lad_code, decision, lead, review))
+        w.writerow((meeting, code, lad_code, decision, placed(lead), review))
     return buf.getvalue().encode("utf-8")
 
 

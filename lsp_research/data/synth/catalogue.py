@@ -183,6 +183,9 @@ def catalogue(seed: int, scale: float, last_updated: dict[str, datetime.date], l
             "committees of about five wards; wellness centres as points."
         )
         geo["files"][0]["filter_district"] = False
+        for entry in sources.values():  # the partners of the synthetic place
+            entry["owner"] = entry["owner"].replace("Sunderland", layout.place_name)
+            entry["description"] = entry["description"].replace("Sunderland", layout.place_name)
     return doc
 
 

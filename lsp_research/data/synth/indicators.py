@@ -36,7 +36,7 @@ import pandas as pd
 
 from ... import config
 from ...periods import Quarter, fy_label, quarter_range
-from ._common import FIN_YEARS, place_code, pop_factor, stream, write_bytes, write_csv
+from ._common import FIN_YEARS, place_code, placed, pop_factor, stream, write_bytes, write_csv
 from .hospital import ni39
 from .population import pop_array
 
@@ -336,7 +336,7 @@ def returns(seed: int, admissions: pd.DataFrame, scale: float = 1.0) -> pd.DataF
             (due_date(p) - datetime.timedelta(days=int(d))).isoformat()
             for p, d in zip(s["period"], early, strict=True)
         ]
-        s["submitted_by"] = spec.submitted_by
+        s["submitted_by"] = placed(spec.submitted_by)
         if spec.measure == "count":
             s["denominator"] = pd.NA
         frames.append(s)

@@ -201,6 +201,36 @@ def build(
     return Layout(w, polygons, centres, code, place, factor)
 
 
+def place_document(lay: Layout) -> dict:
+    """The place file (:func:`lsp_research.config.place`) of a one-district synthetic layout: its name,
+    code, wards by area committee, and the region and comparators the synthetic comparators file names.
+
+    >>> doc = place_document(build(4, place_name="Eastbury", district_code="E08999901"))
+    >>> doc["name"], doc["district_code"], [c["name"] for c in doc["comparators"]]
+    ('Eastbury', 'E08999901', ['England', 'North East'])
+    >>> config.parse_place(doc).ward_codes
+    ('E05901001', 'E05901002', 'E05901003', 'E05901004')
+    """
+    if lay.wards["lad_code"].nunique() != 1:
+        raise LspError("a place file names one district: this layout has several")
+    region = {"name": "North East", "code": "E12000001"}  # the synthetic comparators' region
+    areas: dict[str, list[dict]] = {}
+    for r in lay.wards.sort_values("ward_code").itertuples():
+        areas.setdefault(str(r.area_committee), []).append(
+            {"code": str(r.ward_code), "name": str(r.ward_name)}
+        )
+    return {
+        "name": lay.place_name,
+        "district_code": lay.place_code,
+        "region": region,
+        "country": {"name": "England", "code": config.ENGLAND_CODE},
+        "boundary_year": 2009,
+        "comparators": [{"name": "England", "code": config.ENGLAND_CODE}, dict(region)],
+        "areas_label": "area committee",
+        "areas": areas,
+    }
+
+
 def add_arguments(parser) -> None:
     """Add ``--wards``, ``--districts``, ``--place-name`` and ``--district-code`` to ``parser``."""
     parser.add_argument(
@@ -228,4 +258,4 @@ def from_arguments(args, writes_default: bool) -> Layout | None:
     return build(args.wards, args.districts, args.seed, args.place_name, args.district_code)
 
 
-__all__ = ["Layout", "build", "REGION_CODE", "add_arguments", "from_arguments"]
+__all__ = ["Layout", "build", "place_document", "REGION_CODE", "add_arguments", "from_arguments"]

@@ -8,11 +8,12 @@ from matplotlib.collections import PathCollection
 from matplotlib.patches import Patch
 from matplotlib.path import Path as MplPath
 
+from ... import config
 from ...formatting import number, percent
 from ...plots import PALETTE, figure
 from ...plots.stats_charts import funnel_plot, spc_chart
 from .analysis import SIGNIFICANCE_LEVELS, AlcoholResults
-from .inputs import MEASURE_LABELS
+from .inputs import MEASURE_LABELS, comparator_names
 from .suppression import area_withhold, gradient_withheld, joint_withheld, trend_withheld
 
 #: Colours of the significance categories: ColorBrewer RdBu (colour-blind safe), with hatching so the
@@ -43,13 +44,13 @@ def trend(res: AlcoholResults):
     """City DSR by financial year with 95% intervals."""
     t = res.trend_year[~trend_withheld(res)]  # no marker for a rate that is not published
     fig, ax = figure(
-        f"Sunderland: {res.measure_label} by financial year",
+        f"{config.LAD_NAME}: {res.measure_label} by financial year",
         xlabel="Financial year",
         ylabel="Admissions per 100,000 (age-sex standardised)",
     )
     x = np.arange(len(t))
     ax.errorbar(x, t["value"], yerr=[t["value"] - t["lowercl"], t["uppercl"] - t["value"]],
-                color=PALETTE["blue"], marker="o", capsize=4, label="Sunderland (95% interval)")  # fmt: skip
+                color=PALETTE["blue"], marker="o", capsize=4, label=f"{config.LAD_NAME} (95% interval)")  # fmt: skip
     ax.set_xticks(x, t["label"])
     ax.set_ylim(bottom=0)
     ax.legend(loc="lower right", frameon=False)
@@ -70,19 +71,26 @@ def trend(res: AlcoholResults):
 
 
 def ni39(res: AlcoholResults):
-    """NI 39 (broad, ESP 1976) for the city beside the North East and England."""
+    """NI 39 (broad, ESP 1976) for the city beside its comparator areas (the region and England)."""
     t = res.ni39
+    names = comparator_names()
     fig, ax = figure(
-        "NI 39 alcohol-harm related admissions: Sunderland, North East and England",
+        f"NI 39 alcohol-harm related admissions: {', '.join((config.LAD_NAME, *names[:-1]))} and "
+        f"{names[-1]}",
         xlabel="Financial year",
         ylabel="Admissions per 100,000 (ESP 1976)",
     )
     x = np.arange(len(t))
     ax.errorbar(x, t["value"], yerr=[t["value"] - t["lowercl"], t["uppercl"] - t["value"]],
-                color=PALETTE["blue"], marker="o", capsize=4, label="Sunderland (95% interval)")  # fmt: skip
+                color=PALETTE["blue"], marker="o", capsize=4, label=f"{config.LAD_NAME} (95% interval)")  # fmt: skip
+    others = [
+        (PALETTE["vermillion"], "s", "--"),
+        (PALETTE["green"], "D", "-."),
+        (PALETTE["purple"], "v", "--"),
+    ]
     styles = {
-        "North East": (PALETTE["vermillion"], "s", "--"),
-        "England": (PALETTE["black"], "^", ":"),
+        name: (PALETTE["black"], "^", ":") if name == "England" else others[i % len(others)]
+        for i, name in enumerate(names)
     }
     parts = []
     for name, (colour, marker, ls) in styles.items():
@@ -95,7 +103,7 @@ def ni39(res: AlcoholResults):
     ax.legend(loc="lower right", frameon=False)
     last = t.iloc[-1]
     alt = (
-        f"Line chart of NI 39 by financial year. Sunderland's rate was {number(last['value'], 0)} per "
+        f"Line chart of NI 39 by financial year. {config.LAD_NAME}'s rate was {number(last['value'], 0)} per "
         f"100,000 in {last['label']}"
         + (
             f"; comparators: {', '.join(parts)}."
@@ -110,7 +118,7 @@ def spc(res: AlcoholResults):
     """SPC chart (XmR) of the quarterly DSR (annualised)."""
     return spc_chart(
         res.spc_quarter,
-        title=f"Sunderland: {res.measure_label} by quarter (SPC)",
+        title=f"{config.LAD_NAME}: {res.measure_label} by quarter (SPC)",
         ylabel="Admissions per 100,000 per year (age-sex standardised)",
     )
 
@@ -189,7 +197,7 @@ def area_map(res: AlcoholResults):
     counts = res.areas["significance"].value_counts()
     high = res.areas.loc[res.areas["significance"].astype(str).str.startswith("High"), "area_name"]
     alt = (
-        f"Map of Sunderland's {len(res.areas)} {res.area_label}s shaded by whether their standardised "
+        f"Map of {config.LAD_NAME}'s {len(res.areas)} {res.area_label}s shaded by whether their standardised "
         f"admission ratio for {res.measure_label}, {res.window_label}, is significantly higher or lower "
         f"than the city: "
         + "; ".join(f"{counts.get(c, 0)} {CATEGORY_WORDS[c]}" for c in SIGNIFICANCE_LEVELS)

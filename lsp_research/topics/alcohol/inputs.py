@@ -39,6 +39,29 @@ STANDARD_LABELS = {
 GEOGRAPHY_LABELS = {"ward": "ward", "area_committee": "area committee"}
 
 
+def comparator_names() -> tuple[str, ...]:
+    """The place's comparator areas (:func:`lsp_research.config.place`), nearest first: every other
+    area before England.
+
+    >>> "England" in comparator_names() and comparator_names()[-1] == "England"
+    True
+    """
+    names = [name for name, _ in config.place().comparators]
+    return tuple(sorted(names, key=lambda n: n == "England"))
+
+
+def area_words(names) -> str:
+    """Area names as a phrase, compass regions with "the": ``the North West and England``.
+
+    >>> area_words(["East Midlands", "London", "England"])
+    'the East Midlands, London and England'
+    """
+    words = [
+        f"the {n}" if n.split(" ")[0] in ("North", "South", "East", "West") else n for n in names
+    ]
+    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+
+
 @dataclass(frozen=True)
 class AlcoholParams:
     """Validated parameters of the alcohol analysis (see :func:`validate_params`)."""

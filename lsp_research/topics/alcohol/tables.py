@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ... import periods
+from ... import config, periods
 from ...disclosure import SUPPRESSED
 from ...formatting import ROUNDING_NOTE, change, formatted_table
 from .analysis import AlcoholResults, withheld_rows
-from .inputs import STANDARD_LABELS
+from .inputs import STANDARD_LABELS, area_words, comparator_names
 from .suppression import area_withhold, joint_withheld
 
 _RATE = "{:,.1f}"
@@ -59,7 +59,7 @@ def trend(res: AlcoholResults, freq: str = "financial_year") -> dict:
     per = "per year" if freq == "financial_year" else "per quarter, annualised"
     return {
         "df": df,
-        "caption": f"Sunderland: {res.measure_label}, directly standardised rate {per} "
+        "caption": f"{config.LAD_NAME}: {res.measure_label}, directly standardised rate {per} "
         f"({res.standard_label}, by age and sex)",
         **_rate_rules(_ADMISSIONS, ["Rate per 100,000", *_LIMITS], hidden),
         "formats": {"Rate per 100,000": _RATE, _LIMITS[0]: _RATE, _LIMITS[1]: _RATE},
@@ -159,24 +159,25 @@ def ni39_reconciliation(res: AlcoholResults) -> dict:
 
 @formatted_table
 def ni39(res: AlcoholResults) -> dict:
-    """NI 39 for the city beside the North East and England."""
+    """NI 39 for the city beside its comparator areas (the region and England)."""
     t = res.ni39
+    city = config.LAD_NAME
     df = pd.DataFrame({
         "Financial year": t["label"].to_numpy(),
-        "Sunderland per 100,000": np.where(t["shown"], t["value"], np.nan),
+        f"{city} per 100,000": np.where(t["shown"], t["value"], np.nan),
         _LIMITS[0]: np.where(t["shown"], t["lowercl"], np.nan),
         _LIMITS[1]: np.where(t["shown"], t["uppercl"], np.nan),
     })  # fmt: skip
-    formats = {"Sunderland per 100,000": _RATE, _LIMITS[0]: _RATE, _LIMITS[1]: _RATE}
-    for name in ("North East", "England"):
+    formats = {f"{city} per 100,000": _RATE, _LIMITS[0]: _RATE, _LIMITS[1]: _RATE}
+    for name in comparator_names():
         if name in t.columns:
             df[f"{name} per 100,000"] = t[name].to_numpy()
-            df[f"Sunderland vs {name}"] = t[f"vs {name}"].to_numpy()
+            df[f"{city} vs {name}"] = t[f"vs {name}"].to_numpy()
             formats[f"{name} per 100,000"] = _RATE
     return {
         "df": df,
         "caption": "NI 39 alcohol-harm related admissions (broad measure, European Standard Population "
-        "1976): Sunderland against the North East and England"
+        f"1976): {city} against {area_words(comparator_names())}"
         + (
             ", as returned by the PCT (the figures and verdicts of the performance report)"
             if res.ni39_source == "return"
@@ -184,7 +185,7 @@ def ni39(res: AlcoholResults) -> dict:
         ),
         "formats": formats,
         "notes": [
-            "Better / similar / worse: whether Sunderland's 95% interval lies wholly below, across or "
+            f"Better / similar / worse: whether {city}'s 95% interval lies wholly below, across or "
             "above the comparator (lower is better). Comparator figures are those given in the "
             "indicator comparators table.",
         ],

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from ... import config
 from ...formatting import change, number, percent
 from ...reporting.sanitise import md_escape
 from .analysis import AlcoholResults
-from .inputs import load_fractions
+from .inputs import comparator_names, load_fractions
 from .suppression import gradient_withheld, trend_withheld
 from .tables import ni39_reconciliation_frame
 
@@ -37,9 +38,7 @@ def findings(res: AlcoholResults) -> list[str]:
             f"{res.spc_quarter.variation_text.lower()}." + _ni39_aside(res)
         )
     if res.ni39 is not None:
-        comp = res.ni39.dropna(
-            subset=[c for c in ("England", "North East") if c in res.ni39.columns]
-        )
+        comp = res.ni39.dropna(subset=[c for c in comparator_names() if c in res.ni39.columns])
         if len(comp):
             row = comp.iloc[-1]
             whose = (
@@ -49,12 +48,12 @@ def findings(res: AlcoholResults) -> list[str]:
                 else "On the NI 39 definition (broad measure, ESP 1976, recalculated by this report)"
             )
             out.append(
-                f"{whose}: Sunderland's {row['label']} rate of "
+                f"{whose}: {config.LAD_NAME}'s {row['label']} rate of "
                 f"{number(row['value'], 0)} per 100,000 is "
                 + " and ".join(
                     f"{row[f'vs {c}']} than {c} ({number(row[c], 0)})"
                     .replace("similar than", "similar to")
-                    for c in ("North East", "England") if c in comp.columns
+                    for c in comparator_names() if c in comp.columns
                 )
                 + " (lower is better)."
             )  # fmt: skip

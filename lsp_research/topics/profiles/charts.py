@@ -18,7 +18,7 @@ def locator_map(res: Profile):
     fig, _ = ward_locator(w, res.area.ward_codes, f"Where {res.area.name} is")
     inside = w["ward_code"].isin(res.area.ward_codes)
     names = ", ".join(sorted(w.loc[inside, "ward_name"]))
-    alt = (f"Map of Sunderland's {len(w)} wards with {res.area.name} shaded"
+    alt = (f"Map of {config.LAD_NAME}'s {len(w)} wards with {res.area.name} shaded"
            + (f" ({names})." if res.area.kind != "ward" else "."))  # fmt: skip
     return fig, alt
 
@@ -26,7 +26,7 @@ def locator_map(res: Profile):
 def pyramid_chart(res: Profile):
     """Population pyramid of the area (bars) against the city (outline), % of each total."""
     p = res.pyramid
-    fig, ax = figure(f"Population by age and sex: {res.area.name} and Sunderland",
+    fig, ax = figure(f"Population by age and sex: {res.area.name} and {config.LAD_NAME}",
                      xlabel="Share of all residents (%)", ylabel="Age band (years)", figsize=(7, 6))  # fmt: skip
     bands = list(config.ESP2013_BANDS)
     y = np.arange(len(bands))
@@ -35,19 +35,19 @@ def pyramid_chart(res: Profile):
         ax.barh(y, sign * s["area_pct"], color=colour, alpha=0.8,
                 label=f"{res.area.name}, {'males' if sex == 'M' else 'females'}")  # fmt: skip
         ax.step(sign * s["city_pct"], y, where="mid", color="black", linewidth=1.2, linestyle="--",
-                label="Sunderland" if sex == "M" else None)  # fmt: skip
+                label=config.LAD_NAME if sex == "M" else None)  # fmt: skip
     ax.set_yticks(y, bands)
     ticks = ax.get_xticks()
     ax.set_xticks(ticks, [f"{abs(t):.0f}" for t in ticks])
     ax.legend(loc="upper right", fontsize=8)
     old = p[p["age_band"].isin(bands[13:])]
     alt = (f"Population pyramid: {number(old['area_pct'].sum(), 1)}% of {res.area.name}'s residents are "
-           f"aged 65 or over, against {number(old['city_pct'].sum(), 1)}% in Sunderland.")  # fmt: skip
+           f"aged 65 or over, against {number(old['city_pct'].sum(), 1)}% in {config.LAD_NAME}.")  # fmt: skip
     return fig, alt
 
 
 def spine(res: Profile):
     """The Fingertips-style spine chart of the area against the city."""
-    return spine_chart(res.spine, f"{res.area.name} compared with Sunderland",
+    return spine_chart(res.spine, f"{res.area.name} compared with {config.LAD_NAME}",
                        q25="q25", q75="q75", units="unit", area_name=res.area.name,
-                       comparator_name="Sunderland")  # fmt: skip
+                       comparator_name=config.LAD_NAME)  # fmt: skip

@@ -26,7 +26,7 @@ def spine_table(res: Profile) -> dict:
     df = pd.DataFrame({
         "Indicator": s["indicator"], "Unit": s["unit"], "Value": shown("value"),
         "Lower 95% CI": shown("lowercl"), "Upper 95% CI": shown("uppercl"),
-        "Sunderland": s["comparator"].round(1), "Compared with Sunderland": s["comparison"],
+        config.LAD_NAME: s["comparator"].round(1), f"Compared with {config.LAD_NAME}": s["comparison"],
         "Ward range": [interval(a, b, 1) for a, b in zip(s["minimum"], s["maximum"], strict=True)],
     })  # fmt: skip
     notes = ["Life expectancy is pooled over the financial years of the window (Chiang II)."]
@@ -91,7 +91,8 @@ def pyramid_table(res: Profile) -> dict:
         "Age band": wide.index, "Males": wide["M"].round().astype(int).to_numpy(),
         "Females": wide["F"].round().astype(int).to_numpy(),
         "Males (%)": pct["M"].round(2).to_numpy(), "Females (%)": pct["F"].round(2).to_numpy(),
-        "Sunderland males (%)": city["M"].round(2).to_numpy(), "Sunderland females (%)": city["F"].round(2).to_numpy(),
+        f"{config.LAD_NAME} males (%)": city["M"].round(2).to_numpy(),
+        f"{config.LAD_NAME} females (%)": city["F"].round(2).to_numpy(),
     })  # fmt: skip
     return {
         "df": df,

@@ -7,22 +7,28 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ... import config
 from ...disclosure import SUPPRESSED, count_text
 from ...formatting import interval, number
 from ...reporting.programme import set_id
 from ...reporting.sanitise import md_escape
 from .analysis import Profile
 
+_CITY = config.LAD_NAME
+
 SPINE_CAPTION = (
-    "Each row: the range across Sunderland's 25 wards (light bar; darker: middle half), Sunderland's "
-    "value at the centre line, and this area's value coloured by comparison with Sunderland (95% interval)."
+    f"Each row: the range across {_CITY}'s {len(config.place().ward_codes)} wards (light bar; darker: "
+    f"middle half), {_CITY}'s value at the centre line, and this area's value coloured by comparison "
+    f"with {_CITY} (95% interval)."
 )
 
+#: The caption of the population pyramid.
+PYRAMID_CAPTION = f"Mid-year population estimate; bars: this area, dashed line: {_CITY}."
 
 #: The footnote of a table or text in which a figure is withheld because of the count behind it.
 WITHHELD_NOTE = (
     f"{SUPPRESSED} Withheld to protect confidentiality: the count behind the figure is from 1 to 5, or "
-    "would let one be worked out from the figures for other wards, the area committee or Sunderland "
+    f"would let one be worked out from the figures for other wards, the area committee or {_CITY} "
     "(2008 hospital statistics rule). Its rate, ratio, percentage and interval are withheld with it."
 )
 
@@ -116,7 +122,7 @@ def summary_text(res: Profile) -> str:
             lines.append(
                 f"- **Life expectancy at birth, {who}:** {number(r['value'], 1)} years "
                 f"(95% CI {interval(r['lowercl'], r['uppercl'], 1)}); "
-                f"Sunderland {number(r['comparator'], 1)}."
+                f"{_CITY} {number(r['comparator'], 1)}."
             )
     return "\n".join(lines)
 
@@ -157,7 +163,7 @@ def topic_text(res: Profile) -> str:
             return f"- **{words}:** withheld to protect confidentiality (a small count)."
         return (f"- **{words}:** {number(r['value'], 1)} {r['unit']} (95% CI "
                 f"{interval(r['lowercl'], r['uppercl'], 1)}), {r['comparison']} compared with "
-                f"Sunderland's {number(r['comparator'], 1)}.")  # fmt: skip
+                f"{_CITY}'s {number(r['comparator'], 1)}.")  # fmt: skip
 
     lines = [
         line("alcohol_sar", f"Alcohol-related admissions ({count('alcohol_sar')} episodes)"),
@@ -184,16 +190,16 @@ def methods_notes(res: Profile) -> str:
         "- **Alcohol admissions:** episodes classified from all diagnosis positions (broad measure, "
         "weighted by the highest alcohol-attributable fraction; the partial fractions are simplified and "
         "labelled so in `lsp_research/resources/alcohol_fractions.csv`); indirectly standardised by age "
-        "and sex against Sunderland's own rates (city = 100), Byar's or exact Poisson limits.\n"
+        f"and sex against {_CITY}'s own rates (city = 100), Byar's or exact Poisson limits.\n"
         "- **Rates:** incidents per 1,000 residents a year, referrals per 1,000 adults (16+) a year, with "
         "Byar's or exact Poisson 95% limits; completion and the 65+ share with Wilson limits.\n"
-        "- **Comparison with Sunderland:** better / similar / worse when the 95% interval excludes the "
+        f"- **Comparison with {_CITY}:** better / similar / worse when the 95% interval excludes the "
         "city value, using each indicator's polarity; higher / similar / lower where there is none.\n"
         "- **Area committees and the city** are computed from the sums of their wards' counts, never by "
         "averaging ward rates.\n"
         "- **Disclosure control:** counts of 1-5 are withheld, and so is every rate, ratio, percentage "
         "and interval calculated from them; further counts are withheld so that none can be worked out "
-        "by differencing wards, area committees and Sunderland. The decision is taken once for every "
+        f"by differencing wards, area committees and {_CITY}. The decision is taken once for every "
         "area, so each profile and the index withhold the same figures. Population estimates are shown "
         "in full."
     )

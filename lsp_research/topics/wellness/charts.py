@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import numpy as np
 from matplotlib.patches import Patch
 
-from ... import geo
+from ... import config, geo
 from ...errors import ParameterError
 from ...formatting import interval, number
 from ...plots import PALETTE, figure
@@ -96,7 +96,7 @@ def choropleth(
     hi = valid.loc[valid[column].idxmax()]
     lo = valid.loc[valid[column].idxmin()]
     alt = (
-        f"Map of Sunderland's {len(data)} wards shaded by {legend}. Highest: {hi['ward_name']} "
+        f"Map of {config.LAD_NAME}'s {len(data)} wards shaded by {legend}. Highest: {hi['ward_name']} "
         f"({number(hi[column], 1)}); lowest: {lo['ward_name']} ({number(lo[column], 1)})."
     )
     if withheld_codes:
@@ -229,7 +229,7 @@ def coverage_map(res: WellnessAnalysis):
     ax.tick_params(labelsize=7)
     name = shapes.set_index(shapes["ward_code"].astype(str)).loc[result.site_ward_code, "ward_name"]
     alt = (
-        f"Map of Sunderland with points for where adults live: {number(result.pct_before, 1)}% of adults live "
+        f"Map of {config.LAD_NAME} with points for where adults live: {number(result.pct_before, 1)}% of adults live "
         f"within {result.service_radius_m / 1000:g} km of one of the {len(c)} centres. The model's seventh site, "
         f"in {name} ward, would raise that to {number(result.pct_after, 1)}% "
         f"({number(result.gain, 0)} more adults)."

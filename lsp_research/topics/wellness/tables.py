@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ... import config
 from ...errors import ParameterError
 from ...formatting import interval, number, table_formats
 from .analysis import WellnessAnalysis
@@ -117,7 +118,7 @@ def city(res: WellnessAnalysis) -> dict:
     """The city's referrals, rates, take-up and completion (one row)."""
     scope = _scope(res)
     t = res.city
-    df, kw = _stage_columns(t.assign(area="Sunderland"), ("area", "Area"), True)
+    df, kw = _stage_columns(t.assign(area=config.LAD_NAME), ("area", "Area"), True)
     kw["caption"] = f"Wellness referrals, take-up and 12-week completion, city total ({scope})"
     return _finish(df, kw)
 

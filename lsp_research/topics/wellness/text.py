@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ... import config
 from ...disclosure import count_text
 from ...errors import ParameterError
 from ...formatting import number
@@ -164,7 +165,7 @@ def methods_notes(res: WellnessAnalysis) -> str:
 CAPTIONS = {
     "uptake_map": "Straight-line geography, British National Grid. Source: wellness referrals.",
     "referral_quintiles": (
-        "Quintiles of Sunderland's wards by IMD 2007 score; bars show 95% intervals."
+        f"Quintiles of {config.LAD_NAME}'s wards by IMD 2007 score; bars show 95% intervals."
     ),
     "completion_quintiles": "Wilson 95% intervals.",
     "funnel": "Pooled average with 95% and 99.8% limits; no overdispersion adjustment.",

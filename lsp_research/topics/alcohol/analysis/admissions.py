@@ -71,7 +71,7 @@ def trend_spc(trend: pd.DataFrame, improvement: str = "decrease"):
 def comparator_table(
     city_ni39: pd.DataFrame, comparators: pd.DataFrame, indicator_code: str = "NI39"
 ) -> pd.DataFrame:
-    """City NI 39 rate by financial year beside the North East and England, with the comparison.
+    """City NI 39 rate by financial year beside each comparator area, with the comparison.
 
     Parameters
     ----------
@@ -85,7 +85,7 @@ def comparator_table(
     -------
     pandas.DataFrame
         ``financial_year``, ``label``, ``value``, ``lowercl``, ``uppercl``, ``shown``, and per comparator
-        (``North East``, ``England``) its value and ``vs <comparator>`` (better / similar / worse; lower
+        (e.g. ``England``) its value and ``vs <comparator>`` (better / similar / worse; lower
         is better).
     """
     comp = comparators[
