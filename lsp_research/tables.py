@@ -163,13 +163,36 @@ def _csv_metadata(name: str, caption: str, rule: str, roles: Mapping[str, str]) 
     >>> print(_csv_metadata("t.csv", "Admissions", "hes2008", {"Admissions": "count"}).decode())
     {"url": "t.csv", "title": "Admissions", "disclosure_rule": "hes2008", "columns": {"Admissions": "count"}}
     """
-    meta = {"url": name, "title": caption.strip(), "disclosure_rule": rule, "columns": dict(roles)}
+    meta = {
+        "url": name,
+        "title": inert_text(caption.strip()),
+        "disclosure_rule": rule,
+        "columns": {inert_text(k): v for k, v in roles.items()},
+    }
     return json.dumps(meta, ensure_ascii=False).encode("utf-8")
+
+
+_SPREADSHEET_FORMULA = re.compile(r"^[=+@\t\r]|^-(?![\d.])")
+
+
+def inert_text(value: str) -> str:
+    """A data file's text as no program runs it: markup and script links written as entities (a page that
+    shows the file as HTML shows the text, as the report did) and a cell a spreadsheet would take for a
+    formula prefixed with ``'``.
+
+    >>> inert_text('Hendon <img src=x onerror="alert(1)">')
+    'Hendon &lt;img src=x onerror="alert(1)"&gt;'
+    >>> inert_text("=SUM(A1)"), inert_text("-3.5"), inert_text("javascript:alert(1)")
+    ("'=SUM(A1)", '-3.5', 'javascript&colon;alert(1)')
+    """
+    text = str(value).replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"(?i)(javascript|vbscript)\s*:", r"\1&colon;", text)
+    return "'" + text if _SPREADSHEET_FORMULA.match(text) else text
 
 
 def _csv_bytes(rows: list[list[str]]) -> bytes:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
+    csv.writer(buf, lineterminator="\n").writerows([[inert_text(c) for c in row] for row in rows])
     return buf.getvalue().encode("utf-8")
 
 
