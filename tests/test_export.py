@@ -107,7 +107,7 @@ def test_provenance_footer(exported):
     for text in [
         "<code>period</code>", "<code>2009Q3</code>", "2009-10 Q3", "git 0123456789ab", "ab" * 32,
         "admissions", "2010-03-31", "cd" * 8, "police: data may be out of date",
-        "2010-04-01T09:00:00Z", "Executive report", "notebooks/performance.ipynb",
+        "2010-04-01T09:00:00Z", "For the management group", "notebooks/performance.ipynb",
     ]:  # fmt: skip
         assert text in footer, text
     for page in pages.values():  # the synthetic-data notice once per page: the banner's

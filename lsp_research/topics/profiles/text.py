@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ... import config
 from ...disclosure import SUPPRESSED, count_text
 from ...formatting import interval, number
 from ...reporting.programme import set_id
@@ -17,6 +18,33 @@ SPINE_CAPTION = (
     "Each row: the range across Sunderland's 25 wards (light bar; darker: middle half), Sunderland's "
     "value at the centre line, and this area's value coloured by comparison with Sunderland (95% interval)."
 )
+
+
+#: Under each compare-areas chart.
+COMPARE_CAPTION = (
+    "Each dot: one area's value with its 95% interval, coloured and shaped by comparison with the "
+    "city (the dashed line); this area is in bold on a shaded row. A withheld area is named and not drawn."
+)
+
+#: Under the trend chart.
+TREND_CAPTION = (
+    "Each year: the 12 months to the same quarter; dots: this area with its 95% interval; dashed "
+    "line: the city. A withheld year is not drawn."
+)
+
+
+def compare_text(res: Profile) -> str:
+    """What the compare-areas charts show, and which benchmarks the data have (Markdown)."""
+    place = config.place()
+    level = "area committee" if res.area.kind == "area_committee" else "ward"
+    who = (f"Every {level} of {md_escape(place.name)}" if res.area.kind == "city"
+           else f"{md_escape(res.area.name)} against every other {level} of {md_escape(place.name)}")  # fmt: skip
+    return (
+        f"{who} and {md_escape(place.name)} as a whole, over {window_label(res)}. "
+        f"No {md_escape(place.region_name)} or England figure is shown: these measures are "
+        f"defined locally (ratios to {md_escape(place.name)}, rates per local population), and the "
+        "data hold no regional or national figure for them."
+    )
 
 
 #: The footnote of a table or text in which a figure is withheld because of the count behind it.
