@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -89,7 +91,7 @@ def trend_chart(res: Profile):
     keys = list(dict.fromkeys(t["key"]))
     rows = (len(keys) + 1) // 2
     with plt.rc_context(HOUSE_RC):
-        fig, axes = plt.subplots(rows, 2, figsize=(8, 2.6 * rows), squeeze=False)
+        fig, axes = plt.subplots(rows, 2, figsize=(6.4, 2.5 * rows), squeeze=False)
     place = config.place().name
     fig.suptitle(f"{res.area.name} and {place}: 12 months to {res.quarter.label[-2:]} each year",
                  fontweight="bold")  # fmt: skip
@@ -103,7 +105,7 @@ def trend_chart(res: Profile):
                     ecolor="#555555", capsize=3, lw=1.4, label=res.area.name)  # fmt: skip
         ax.plot(x, s["city"], ls="--", color=PALETTE["black"], lw=1.2, label=place)
         ax.set_xticks(x, s["year"], fontsize=7, rotation=45)
-        ax.set_title(s["indicator"].iloc[0], fontsize=9)
+        ax.set_title(textwrap.fill(s["indicator"].iloc[0], 34), fontsize=9)
         ax.set_ylabel(s["unit"].iloc[0], fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
         shown = [f"{y} {number(a, 1)} ({interval(b, c, 1)})"

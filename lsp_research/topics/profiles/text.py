@@ -40,7 +40,7 @@ def compare_text(res: Profile) -> str:
     who = (f"Every {level} of {md_escape(place.name)}" if res.area.kind == "city"
            else f"{md_escape(res.area.name)} against every other {level} of {md_escape(place.name)}")  # fmt: skip
     return (
-        f"{who} and {md_escape(place.name)} as a whole, over {window_label(res)}. "
+        f"{who}, over {window_label(res)}, with {md_escape(place.name)}'s own value as a dashed line. "
         f"No {md_escape(place.region_name)} or England figure is shown: these measures are "
         f"defined locally (ratios to {md_escape(place.name)}, rates per local population), and the "
         "data hold no regional or national figure for them."
@@ -155,7 +155,11 @@ def changes_text(res: Profile) -> str:
     if c.empty:
         return "The data do not reach back far enough to compare with the year before."
     sig = c[~c["assessment"].isin(["no significant change", "withheld"])]
-    head = f"The 12 months to {res.quarter.label} against the 12 months before. {CHANGE_METHOD}"
+    head = (
+        f"The 12 months to {res.quarter.label} against the 12 months before. A change is called "
+        "significant when it is unlikely to be chance alone (a test of the difference, p below 0.05; "
+        "the method is under the table)."
+    )
     if sig.empty:
         return head + "\n\nNo indicator changed significantly."
     lines = [
