@@ -47,7 +47,11 @@ for fig, alt in profiles.charts.compare_charts(res):
 # %% tags=["executive"]
 fig, alt = profiles.charts.trend_chart(res)
 show(fig, alt=alt, caption=profiles.text.TREND_CAPTION)
+
+# %% tags=["operational"]
 show_table(**profiles.tables.trend_table(res))
+
+# %% tags=["executive"]
 display(Markdown(profiles.text.changes_text(res)))
 if len(res.changes):
     show_table(**profiles.tables.changes_table(res))
