@@ -220,7 +220,10 @@ def test_a_more_precise_first_heading_becomes_the_page_title(tmp_path):
             outputs=[nbformat.v4.new_output("display_data", data={"text/markdown": "# Ward profile: St Anne's\n\n## People"})],
         ),
     ]  # fmt: skip
-    html = render_tier(nb, "executive", {"name": "ward_profile", "provenance": PROV})
+    ctx = {"name": "ward_profile", "provenance": PROV, "over": "wards"}
+    html = render_tier(nb, "executive", ctx)
     assert '<h1 id="top">Ward profile: St Anne\'s</h1>' in html
-    assert "<title>Ward profile: St Anne's – executive report</title>" in html
+    # the readers named in words, in the tab's title and under the page's
+    assert "<title>Ward profile: St Anne's – for area committee members</title>" in html
+    assert "For area committee members" in html and "Executive report" not in html
     assert html.count("<h1") == 1 and '<h2 id="people">People</h2>' in html

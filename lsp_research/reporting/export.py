@@ -395,7 +395,9 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
         "lsp": {
             "version": __version__,
             "title": title,
-            "page_title": " – ".join(str(p) for p in (title, f"{tier} report", period_label) if p),
+            "page_title": " – ".join(
+                str(p) for p in (title, f"for {_prov.readers(tier, over)}", period_label) if p
+            ),
             "subtitle": subtitle,
             "tier": tier,
             "organisation": ctx.get("organisation", ORGANISATION),
