@@ -136,8 +136,21 @@ def test_the_trend_covers_every_year_the_data_reach(ward_profile, processed_data
     fig, alt = profiles.charts.trend_chart(res)
     assert all(y in alt for y in years)
     plt.close(fig)
-    table = profiles.tables.trend_table(res)["df"]
-    assert list(table.columns[3:]) == years
+    kw = profiles.tables.trend_table(res)
+    assert list(kw["df"].columns[3:]) == years
+
+
+def test_an_area_trend_table_csv_passes_the_audit(processed_data, tmp_path):
+    """A row of rates named "incidents" once read as small counts (5.0 per 1,000 in Washington)."""
+    from lsp_research.reporting.audit import audit_path
+    from lsp_research.tables import extract_files, show_table
+
+    params = profiles.validate_params("Washington", "2009Q4", 3)
+    res = profiles.analyse(params, profiles.load_inputs(params))
+    html = show_table(**profiles.tables.trend_table(res), display=False)
+    for name, data in extract_files(html)[1].items():
+        (tmp_path / name).write_bytes(data)
+    assert list(tmp_path.glob("*.csv")) and audit_path(tmp_path) == []
 
 
 def test_maps_name_the_wards_and_have_no_axes(ward_profile):

@@ -164,5 +164,8 @@ def trend_table(res: Profile) -> dict:
     return {
         "df": pd.DataFrame(rows),
         "caption": f"{res.area.name} and {place}: every year the data cover",
+        # rates, ratios and percentages with their intervals, not counts (a row named "incidents"
+        # holds a rate per 1,000): declared so, for the audit of the table's CSV
+        "not_counts": sorted(t["year"].unique()),
         "notes": notes,
     }
