@@ -60,16 +60,19 @@ def site(request, tmp_path_factory) -> Path:
 
 
 def _small_programme(folder: Path) -> Path:
-    """The project's programme with two wards and one area committee instead of all of them (every
-    kind of page, a fraction of the runs)."""
+    """The project's programme with one area committee and its wards instead of all of them (every
+    kind of page, a fraction of the runs; the committee's page links to each of its wards' and each
+    ward's to the committee's, so every link resolves)."""
     import yaml
 
-    from lsp_research.config import PROJ_ROOT
+    from lsp_research.config import PROJ_ROOT, place
 
     prog = yaml.safe_load((PROJ_ROOT / "programme.yml").read_text(encoding="utf-8"))
     prog["notebooks_dir"] = str(PROJ_ROOT / prog.get("notebooks_dir", "."))
+    area = "Washington"
+    wards = [code for code, _ in place().areas[area]]
     for entry in prog["notebooks"]:
-        entry["over"] = {"wards": ["E05001153", "E05001154"], "areas": ["Washington"]}.get(
+        entry["over"] = {"wards": wards, "areas": [area]}.get(
             entry.get("over"), entry.get("over", "city")
         )
         entry["inputs"] = [
