@@ -33,8 +33,9 @@ Examples
 ...                       "operational": "performance/city/performance-operational.html"}}]
 >>> path = write_index(d, entries, {"period": "2009Q3", "provenance": prov})
 >>> html = path.read_text(encoding="utf-8")
->>> path.name, '<a href="performance/city/performance-board.html">Board</a>' in html
-('index.html', True)
+>>> link = 'href="performance/city/performance-board.html" aria-label="city: the version for the Board">Read</a>'
+>>> path.name, link in html, '<th scope="col">For the Board</th>' in html
+('index.html', True, True)
 >>> "Reports for 2009-10 Q3" in html and "synthetic default data" in html
 True
 """
