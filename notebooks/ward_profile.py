@@ -34,7 +34,22 @@ show(fig, alt=alt, caption=profiles.text.SPINE_CAPTION)
 show_table(**profiles.tables.spine_table(res))
 
 # %% [markdown] tags=["executive"]
-# ## What changed since last year
+# ## Compared with every other area
+
+# %% tags=["executive"]
+display(Markdown(profiles.text.compare_text(res)))
+for fig, alt in profiles.charts.compare_charts(res):
+    show(fig, alt=alt, caption=profiles.text.COMPARE_CAPTION)
+
+# %% [markdown] tags=["executive"]
+# ## Trends and what changed since last year
+
+# %% tags=["executive"]
+fig, alt = profiles.charts.trend_chart(res)
+show(fig, alt=alt, caption=profiles.text.TREND_CAPTION)
+
+# %% tags=["operational"]
+show_table(**profiles.tables.trend_table(res))
 
 # %% tags=["executive"]
 display(Markdown(profiles.text.changes_text(res)))

@@ -107,7 +107,7 @@ def test_provenance_footer(exported):
     for text in [
         "<code>period</code>", "<code>2009Q3</code>", "2009-10 Q3", "git 0123456789ab", "ab" * 32,
         "admissions", "2010-03-31", "cd" * 8, "police: data may be out of date",
-        "2010-04-01T09:00:00Z", "Executive report", "notebooks/performance.ipynb",
+        "2010-04-01T09:00:00Z", "For the management group", "notebooks/performance.ipynb",
     ]:  # fmt: skip
         assert text in footer, text
     for page in pages.values():  # the synthetic-data notice once per page: the banner's
@@ -220,7 +220,10 @@ def test_a_more_precise_first_heading_becomes_the_page_title(tmp_path):
             outputs=[nbformat.v4.new_output("display_data", data={"text/markdown": "# Ward profile: St Anne's\n\n## People"})],
         ),
     ]  # fmt: skip
-    html = render_tier(nb, "executive", {"name": "ward_profile", "provenance": PROV})
+    ctx = {"name": "ward_profile", "provenance": PROV, "over": "wards"}
+    html = render_tier(nb, "executive", ctx)
     assert '<h1 id="top">Ward profile: St Anne\'s</h1>' in html
-    assert "<title>Ward profile: St Anne's – executive report</title>" in html
+    # the readers named in words, in the tab's title and under the page's
+    assert "<title>Ward profile: St Anne's – for area committee members</title>" in html
+    assert "For area committee members" in html and "Executive report" not in html
     assert html.count("<h1") == 1 and '<h2 id="people">People</h2>' in html

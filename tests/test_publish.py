@@ -50,7 +50,7 @@ def index(tmp_path):
 def test_links_every_report_by_notebook_set_and_tier(index):
     period, path, html = index
     assert path == period / "index.html"
-    links = re.findall(r'<a href="([^"#]+)">', html)
+    links = re.findall(r'<a href="([^"#]+)"[^>]*>', html)
     board, executive, operational = (
         f"performance/city/performance-{t}.html" for t in ("board", "executive", "operational")
     )

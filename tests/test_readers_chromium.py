@@ -1,6 +1,6 @@
 """What the readers of the published quarter see, in headless Chromium with the network blocked.
 
-One run of the default data through the project's programme cut to one area committee and its wards
+One run of the default data through the project's programme cut to two wards and one area committee
 (every kind of page; session-scoped, shared by every test here): the Board paper
 prints to at most two A4 pages; every page fits a 1280 px and a 414 px wide window without the body
 scrolling sideways; every link on every page resolves to a file and, with a ``#``, to an element of
@@ -59,22 +59,20 @@ def site(request, tmp_path_factory) -> Path:
     return folder / "reports" / str(summary.period)
 
 
-#: Coalfield area committee's wards: Copt Hill, Hetton, Houghton, Shiney Row.
-COALFIELD = ("E05001155", "E05001159", "E05001160", "E05001170")
-
-
 def _small_programme(folder: Path) -> Path:
-    """The project's programme with one area committee and its four wards instead of all of them (every
-    kind of page, a fraction of the runs; the area links to each of its wards and each ward to it, so
-    every link of the cut programme has a page to reach)."""
+    """The project's programme with one area committee and its wards instead of all of them (every
+    kind of page, a fraction of the runs; the committee's page links to each of its wards' and each
+    ward's to the committee's, so every link resolves)."""
     import yaml
 
-    from lsp_research.config import PROJ_ROOT
+    from lsp_research.config import PROJ_ROOT, place
 
     prog = yaml.safe_load((PROJ_ROOT / "programme.yml").read_text(encoding="utf-8"))
     prog["notebooks_dir"] = str(PROJ_ROOT / prog.get("notebooks_dir", "."))
+    area = "Washington"
+    wards = [code for code, _ in place().areas[area]]
     for entry in prog["notebooks"]:
-        entry["over"] = {"wards": list(COALFIELD), "areas": ["Coalfield"]}.get(
+        entry["over"] = {"wards": wards, "areas": [area]}.get(
             entry.get("over"), entry.get("over", "city")
         )
         entry["inputs"] = [

@@ -144,8 +144,8 @@ def test_index_rows_of_failed_runs_say_so_with_the_last_good_version(tmp_path):
     html = write_index(tmp_path, entries, {"period": "2009Q4", "provenance": PROV}).read_text()
     perf = re.search(r'<h3 id="nb-performance">.*?</table>', html, re.S).group()
     assert (
-        '<a href="performance/city/performance-board.html">Board</a> (last good version, made '
-        in perf
+        '<a href="performance/city/performance-board.html" aria-label="city: the version for the Board">'
+        "Read</a> (last good version, made " in perf
     )
     assert "made 2026-11-30)" in perf
     assert "not updated this quarter: failed, see the run log (failed: KeyError in cell 4)" in perf

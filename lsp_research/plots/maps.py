@@ -10,12 +10,68 @@ from __future__ import annotations
 import html
 
 import pandas as pd
+from matplotlib import patheffects
 
-from .base import PALETTE, figure
+from .base import figure
+
+#: The halo behind every label on a map, so a name reads over any shading.
+HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 
 
-def locator_map(wards, highlight, title: str, figsize=(5.5, 5.5)):
-    """The wards in light grey with those in ``highlight`` (ward codes) shaded and hatched, no axes.
+def label_areas(ax, areas, name: str = "ward_name", *, bold=(), fontsize: float = 6.5,
+                code: str = "ward_code") -> list:  # fmt: skip
+    """Write each area's name at a point inside it, small, with a white halo (``bold``: codes whose
+    name is set in bold, e.g. the profile's own). Returns the text artists.
+
+    >>> from geopandas import GeoDataFrame
+    >>> from shapely.geometry import box
+    >>> w = GeoDataFrame({"ward_code": ["E1"], "ward_name": ["Hendon"]}, geometry=[box(0, 0, 1, 1)])
+    >>> fig, ax = figure("x")
+    >>> [t.get_text() for t in label_areas(ax, w)]
+    ['Hendon']
+    """
+    bold = set(map(str, bold))
+    out = []
+    for _, row in areas.iterrows():
+        pt = row.geometry.representative_point()
+        out.append(ax.text(pt.x, pt.y, str(row[name]), ha="center", va="center", fontsize=fontsize,
+                           fontweight="bold" if str(row.get(code, "")) in bold else "normal",
+                           path_effects=HALO, zorder=6))  # fmt: skip
+    return out
+
+
+def label_points(ax, xs, ys, names, *, fontsize: float = 6.5) -> list:
+    """Write a name beside each point (a centre), small, with a white halo. Returns the artists."""
+    return [
+        ax.annotate(
+            str(n),
+            (x, y),
+            xytext=(4, 4),
+            textcoords="offset points",
+            fontsize=fontsize,
+            fontstyle="italic",
+            path_effects=HALO,
+            zorder=7,
+        )  # fmt: skip
+        for x, y, n in zip(xs, ys, names, strict=True)
+    ]
+
+
+def frame_map(ax, areas=None) -> None:
+    """A map's frame: equal aspect, no axes (no British National Grid metre ticks), fitted to ``areas``."""
+    if areas is not None:
+        minx, miny, maxx, maxy = areas.total_bounds
+        pad = 0.02 * max(maxx - minx, maxy - miny)
+        ax.set_xlim(minx - pad, maxx + pad)
+        ax.set_ylim(miny - pad, maxy + pad)
+    ax.set_aspect("equal")
+    ax.set(xlabel="", ylabel="")  # geopandas names the CRS's axes ("Easting [metre]")
+    ax.set_axis_off()
+
+
+def locator_map(wards, highlight, title: str, figsize=(6.5, 6.5)):
+    """The wards in light grey with those in ``highlight`` (ward codes) shaded and hatched, each
+    labelled with its name (``ward_name``, when the wards have one; the highlighted in bold), no axes.
 
     Returns ``(fig, ax)``; the caller writes the alt text (it knows what the highlighted wards are).
 
@@ -31,9 +87,10 @@ def locator_map(wards, highlight, title: str, figsize=(5.5, 5.5)):
     fig, ax = figure(title, figsize=figsize)
     inside = wards["ward_code"].isin(highlight)
     wards[~inside].plot(ax=ax, color="#EEEEEE", edgecolor="#777777", linewidth=0.6)
-    wards[inside].plot(ax=ax, color=PALETTE["blue"], edgecolor="black", linewidth=1.2, hatch="//")
-    ax.set_axis_off()
-    ax.set_aspect("equal")
+    wards[inside].plot(ax=ax, color="#9CC7E6", edgecolor="black", linewidth=1.2, hatch="//")
+    if "ward_name" in wards.columns:
+        label_areas(ax, wards, bold=highlight)
+    frame_map(ax)
     return fig, ax
 
 

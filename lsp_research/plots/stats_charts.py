@@ -501,11 +501,136 @@ def ci_bar_chart(
     return fig, alt
 
 
+#: Line styles of the comparators on a compare-areas chart, in the order given (city first).
+_COMPARATOR_STYLES = ("--", ":", "-.")
+
+
+def compare_areas_chart(
+    data: pd.DataFrame,
+    title: str,
+    xlabel: str,
+    *,
+    comparators: dict[str, float] | None = None,
+    polarity: str | None = None,
+    label: str = "label",
+    withheld_text: str = "withheld",
+):
+    """A Fingertips-style compare-areas chart: every area's value as a dot with its 95% interval,
+    sorted, one area highlighted, the comparators as vertical lines.
+
+    Each dot is coloured and shaped by its comparison with the first comparator (better / similar /
+    worse by ``polarity``, else higher / similar / lower). A withheld area (``withheld`` True) is
+    listed with "(withheld)" after its name and nothing drawn: no dot, no interval; the alt text names
+    it without a value.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per area: ``label`` (its name), ``value``, ``lowercl``, ``uppercl``, ``highlight``
+        (True for the area the page is about) and optionally ``withheld``.
+    title, xlabel : str
+        The chart's title and the measure with its unit.
+    comparators : dict, optional
+        Name -> value of the lines to draw (the city first: dots are compared with it).
+    polarity : {"increase", "decrease", "neutral", None}
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, str)
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"label": ["A", "B", "C"], "value": [120.0, 95.0, None],
+    ...                    "lowercl": [105.0, 80.0, None], "uppercl": [135.0, 110.0, None],
+    ...                    "highlight": [False, True, False], "withheld": [False, False, True]})
+    >>> fig, alt = compare_areas_chart(df, "Admissions", "ratio", comparators={"City": 100.0},
+    ...                                polarity="decrease")
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['C (withheld)', 'B', 'A']
+    >>> alt.split(". ")[1]
+    'B: 95 (95% CI 80 to 110), similar to City (100), 1 of 2 from the lowest (areas with a published figure)'
+    """
+    if len(data) == 0:
+        raise InputError("data: a compare-areas chart needs at least one area")
+    comparators = {k: float(v) for k, v in (comparators or {}).items() if pd.notna(v)}
+    df = data.assign(
+        withheld=data["withheld"].astype(bool) if "withheld" in data else False,
+        highlight=data["highlight"].astype(bool),
+    )
+    df.loc[df["withheld"], ["value", "lowercl", "uppercl"]] = np.nan  # never drawn
+    df = df.assign(_missing=df["value"].isna()).sort_values(["_missing", "value"],
+                                                             ascending=[False, True])  # fmt: skip
+    n = len(df)
+    # narrow, so that names stay legible when a phone's 414 px screen scales the figure down
+    fig, ax = figure(textwrap.fill(title, 52), xlabel, None, figsize=(5.2, 1.6 + 0.24 * n))
+    ys = np.arange(n)
+    vals, lo, hi = (
+        pd.to_numeric(df[c]).to_numpy(dtype=float) for c in ("value", "lowercl", "uppercl")
+    )
+    first = next(iter(comparators.items()), None)
+    if first is None:
+        cats = np.array(["not compared"] * n, dtype=object)
+    else:
+        cats = np.asarray(compare(vals, lo, hi, first[1], polarity), dtype=object)
+    drawn = ~np.isnan(vals)
+    hl = df["highlight"].to_numpy(bool)
+    for y in ys[hl]:
+        ax.axhspan(y - 0.5, y + 0.5, color="#FFF2CC", zorder=0)
+    ax.hlines(ys[drawn], lo[drawn], hi[drawn], color="#555555", lw=1.2, zorder=2)
+    for cat in dict.fromkeys(cats[drawn]):
+        sel = drawn & (cats == cat)
+        ax.scatter(vals[sel], ys[sel], s=np.where(hl[sel], 90, 36), color=SIGNIFICANCE_COLOURS[cat],
+                   marker=COMPARE_MARKERS[cat], edgecolors=PALETTE["black"],
+                   linewidths=np.where(hl[sel], 1.6, 0.5), zorder=3, label=cat.capitalize())  # fmt: skip
+    for (name, v), ls in zip(comparators.items(), _COMPARATOR_STYLES, strict=False):
+        ax.axvline(v, color=PALETTE["black"], ls=ls, lw=1.2, label=f"{name} ({_fmt(v)})", zorder=1)
+    names = df[label].astype(str).to_numpy()
+    withheld = df["withheld"].to_numpy(bool)
+    ax.set_yticks(
+        ys, [f"{t} ({withheld_text})" if w else t for t, w in zip(names, withheld, strict=True)]
+    )
+    for tick, h in zip(ax.get_yticklabels(), hl, strict=True):
+        if h:
+            tick.set_fontweight("bold")
+    ax.tick_params(axis="y", labelsize=8.5)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right", fontsize=7, framealpha=0.9)
+    return fig, _compare_areas_alt(title, xlabel, names, vals, lo, hi, cats, hl, withheld, first)
+
+
+def _compare_areas_alt(title, xlabel, names, vals, lo, hi, cats, hl, withheld, first) -> str:
+    """The words of :func:`compare_areas_chart`: never a withheld area's value."""
+    shown = ~np.isnan(vals)
+    d = decimals_for(np.nanmax(np.abs(vals))) if shown.any() else 1
+    alt = (f"Dot chart with 95% intervals of {title} ({xlabel}) for {len(names)} areas, sorted from "
+           f"lowest to highest")  # fmt: skip
+    if first is not None:
+        alt += f", with {first[0]} ({_fmt(first[1], d)}) as a line"
+    alt += "."
+    for i in np.flatnonzero(hl):
+        if withheld[i] or not shown[i]:
+            alt += f" {names[i]}: withheld to protect confidentiality."
+            continue
+        rank = int((vals[shown] < vals[i]).sum()) + 1
+        versus = (
+            f", {cats[i]} {'to' if cats[i] == 'similar' else 'than'} {first[0]} ({_fmt(first[1], d)})"
+            if first
+            else ""
+        )
+        alt += (f" {names[i]}: {_fmt(vals[i], d)} (95% CI {interval(lo[i], hi[i], d)}){versus}, "
+                f"{rank} of {int(shown.sum())} from the lowest (areas with a published figure).")  # fmt: skip
+    if withheld.any():
+        alt += f" Withheld (not drawn): {', '.join(names[withheld])}."
+    return alt
+
+
 __all__ = [
     "spc_chart",
     "funnel_plot",
     "spine_chart",
     "ci_bar_chart",
+    "compare_areas_chart",
     "SPC_STYLES",
     "COMPARE_MARKERS",
 ]

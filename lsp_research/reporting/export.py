@@ -360,9 +360,8 @@ def _footer(prov: Mapping, ctx: Mapping, tier: str, period_label: str | None) ->
     href = provenance_href(ctx)
     if tier == "board" and href:
         return _prov.render_footer_line(prov, href=href, period=period_label, notebook=notebook)
-    return _prov.render_footer(
-        prov, parameters=ctx["parameters"], period=period_label, tier=tier, notebook=notebook
-    )
+    return _prov.render_footer(prov, parameters=ctx["parameters"], period=period_label, tier=tier,
+                               notebook=notebook, over=ctx.get("over"))  # fmt: skip
 
 
 def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
@@ -387,14 +386,17 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
         ctx.get("provenance") or _prov.collect(period=ctx.get("period")), ctx.get("period")
     )
     period_label = ctx.get("period_label") or _period_label(ctx.get("period"))
+    over = ctx.get("over")  # who reads each tier depends on what the report is about
     subtitle = " · ".join(
-        str(p) for p in (f"{tier.capitalize()} report", period_label, ctx.get("parameter_set")) if p
+        str(p) for p in (_prov.audience(tier, over), period_label, ctx.get("parameter_set")) if p
     )
     nav = []  # (href, text) of the links under the title, rendered by the template
     if ctx.get("index_href"):
         nav.append((str(ctx["index_href"]), "All reports for this period"))
     nav += [
-        (href, f"{o.capitalize()} version") for o, href in (siblings or {}).items() if o != tier
+        (href, f"The version for {_prov.readers(o, over)}")
+        for o, href in (siblings or {}).items()
+        if o != tier
     ]
     meta = [("lsp-tier", tier), ("lsp-notebook", str(ctx["name"]))]
     if ctx.get("period"):
@@ -404,7 +406,9 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
         "lsp": {
             "version": __version__,
             "title": title,
-            "page_title": " – ".join(str(p) for p in (title, f"{tier} report", period_label) if p),
+            "page_title": " – ".join(
+                str(p) for p in (title, f"for {_prov.readers(tier, over)}", period_label) if p
+            ),
             "subtitle": subtitle,
             "tier": tier,
             "organisation": ctx.get("organisation", ORGANISATION),

@@ -218,6 +218,7 @@ def make_task(
         tiers=entry.tiers,
         context={
             "name": entry.name,
+            "over": entry.over,
             "period": str(quarter),
             "period_label": quarter.label,
             "parameters": values,

@@ -371,6 +371,39 @@ def render_reach(ctx: Mapping) -> str:
     return render("reach.html.j2", text=text)
 
 
+#: Who reads each tier, in words (the page's label, its links to the other versions, the footer).
+READERS = {
+    "board": "the Board",
+    "executive": "the management group",
+    "operational": "analysts and the management group",
+}
+#: A report over wards or area committees (a profile): its executive version is the area committees'.
+AREA_READERS = {**READERS, "executive": "area committee members"}
+
+
+def readers(tier: str, over=None) -> str:
+    """Who reads a tier, in words ("the Board").
+
+    ``over`` is the report's ``over:`` in the programme (``city``, ``wards``, ``areas`` or a list of
+    areas): a report about wards or area committees is read by area committee members at the
+    executive tier.
+
+    >>> readers("board"), readers("executive", "wards"), readers("executive", "city")
+    ('the Board', 'area committee members', 'the management group')
+    """
+    table = AREA_READERS if over is not None and over != "city" else READERS
+    return table.get(tier, tier)
+
+
+def audience(tier: str, over=None) -> str:
+    """The page's label naming its readers (:func:`readers`).
+
+    >>> audience("board"), audience("executive", "areas"), audience("operational")
+    ('For the Board', 'For area committee members', 'For analysts and the management group')
+    """
+    return f"For {readers(tier, over)}"
+
+
 def render_footer(
     prov: Mapping,
     *,
@@ -379,6 +412,7 @@ def render_footer(
     tier: str | None = None,
     notebook: str | None = None,
     heading: str = "How this report was made",
+    over: str | None = None,
 ) -> str:
     """The provenance footer as HTML (a ``<footer id="provenance">`` with an ``<h2>``).
 
@@ -397,7 +431,7 @@ def render_footer(
     return render(
         "footer.html.j2",
         notebook=notebook,
-        audience=f"{tier.capitalize()} report" if tier else None,
+        audience=audience(tier, over) if tier else None,
         period=period,
         parameters=[(str(k), _fmt_param(v)) for k, v in sorted((parameters or {}).items())],
         code_version=prov.get("code_version") or f"lsp-research {__version__}",

@@ -33,8 +33,9 @@ Examples
 ...                       "operational": "performance/city/performance-operational.html"}}]
 >>> path = write_index(d, entries, {"period": "2009Q3", "provenance": prov})
 >>> html = path.read_text(encoding="utf-8")
->>> path.name, '<a href="performance/city/performance-board.html">Board</a>' in html
-('index.html', True)
+>>> link = 'href="performance/city/performance-board.html" aria-label="city: the version for the Board">Read</a>'
+>>> path.name, link in html, '<th scope="col">For the Board</th>' in html
+('index.html', True, True)
 >>> "Reports for 2009-10 Q3" in html and "synthetic default data" in html
 True
 """
@@ -146,9 +147,19 @@ def _failed(entry: Mapping) -> bool:
     return str(entry.get("status", "ok")).lower() not in ("ok", "success", "cached", "done")
 
 
+def _over(items: list[Mapping]) -> str:
+    """What a notebook's runs are about, for who reads them: ``city`` or ``areas`` (any other set)."""
+    return (
+        "city" if all(str(e.get("parameter_set") or "city") == "city" for e in items) else "areas"
+    )
+
+
 def _link_rows(items: list[Mapping], tiers_used: list[str], period_dir: Path) -> list[dict]:
-    """The rows of a notebook's table of links: one per parameter set, a cell per tier."""
+    """The rows of a notebook's table of links: one per parameter set, a cell per tier (the column
+    names its readers; each link reads "Read" and says whose version it is to a screen reader).
+    """
     rows = []
+    over = _over(items)
     for e in items:
         files = _entry_files(e)
         failed = _failed(e)
@@ -158,7 +169,9 @@ def _link_rows(items: list[Mapping], tiers_used: list[str], period_dir: Path) ->
             if t in files and (not failed or made):
                 note = f" (last good version, made {made})" if failed else ""
                 href = _href(files[t], period_dir)
-                cells.append({"href": href, "tier": t.capitalize(), "note": note})
+                label = e.get("label") or e.get("parameter_set") or "all"
+                aria = f"{label}: the version for {_prov.readers(t, over)}"
+                cells.append({"href": href, "text": "Read", "aria": aria, "note": note})
             elif failed:
                 cells.append({"text": "not published"})
             else:
@@ -207,7 +220,7 @@ def _report_section(notebook: str, items: list[Mapping], period_dir: Path, conte
         heading_id="nb-" + "".join(ch if ch.isalnum() else "-" for ch in notebook.lower()),
         title=title,
         reach=_reach_line(items, context.get("period")),
-        tiers=[t.capitalize() for t in tiers_used],
+        tiers=[_prov.audience(t, _over(items)) for t in tiers_used],
         any_failed=any(_failed(e) for e in items),
         rows=_link_rows(items, tiers_used, period_dir),
         summary_table=Markup(_summary_table(title, items, context)),

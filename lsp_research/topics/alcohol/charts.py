@@ -11,6 +11,7 @@ from matplotlib.path import Path as MplPath
 from ... import config
 from ...formatting import number, percent
 from ...plots import PALETTE, figure
+from ...plots.maps import frame_map, label_areas
 from ...plots.stats_charts import funnel_plot, spc_chart
 from .analysis import SIGNIFICANCE_LEVELS, AlcoholResults
 from .inputs import MEASURE_LABELS, comparator_names
@@ -159,15 +160,6 @@ def _draw_polygons(
     ax.add_collection(coll)
 
 
-def _frame_map(ax, gdf) -> None:
-    minx, miny, maxx, maxy = gdf.total_bounds
-    pad = 0.02 * max(maxx - minx, maxy - miny)
-    ax.set_xlim(minx - pad, maxx + pad)
-    ax.set_ylim(miny - pad, maxy + pad)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-
-
 def _category_map(ax, gdf, column: str, styles: dict, edge: str = "#555555") -> list:
     handles = []
     for cat, (colour, hatch) in styles.items():
@@ -187,13 +179,10 @@ def area_map(res: AlcoholResults):
         figsize=(7.5, 7.5),
     )
     handles = _category_map(ax, res.areas, "significance", CATEGORY_STYLE)
-    for _, row in res.areas.iterrows():
-        pt = row.geometry.representative_point()
-        ax.annotate(str(row["area_name"]), (pt.x, pt.y), ha="center", va="center", fontsize=6.5,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})  # fmt: skip
+    label_areas(ax, res.areas, "area_name")
     ax.legend(handles=handles, title="Standardised admission ratio", loc="upper left", fontsize=8,
               title_fontsize=8, frameon=False, bbox_to_anchor=(1.0, 1.0))  # fmt: skip
-    _frame_map(ax, res.areas)
+    frame_map(ax, res.areas)
     counts = res.areas["significance"].value_counts()
     high = res.areas.loc[res.areas["significance"].astype(str).str.startswith("High"), "area_name"]
     alt = (
@@ -216,7 +205,9 @@ def hot_spots(res: AlcoholResults):
     handles = _category_map(ax, res.grid, "hot_spot", HOT_SPOT_STYLE, edge="none")
     ax.legend(handles=handles, title=f"{res.cell_size:g} m cells", loc="upper left", fontsize=8,
               title_fontsize=8, frameon=False, bbox_to_anchor=(1.0, 1.0))  # fmt: skip
-    _frame_map(ax, res.wards)
+    if "ward_name" in res.wards.columns:
+        label_areas(ax, res.wards)
+    frame_map(ax, res.wards)
     top = res.hot_spot_wards[res.hot_spot_wards["hot_cells"] > 0].head(3)
     n_hot = int(res.grid["hot_spot"].astype(str).str.startswith("Hot").sum())
     alt = (

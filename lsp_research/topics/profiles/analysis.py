@@ -391,6 +391,46 @@ def spine_data(ind: AreaIndicators, area: Area) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: The indicators of the executive profile's compare-areas charts (the area against every other).
+COMPARE_INDICATORS = ("alcohol_sar", "incident_rate", "referral_rate", "le_male", "le_female")
+
+
+def compare_data(ind: AreaIndicators, area: Area, key: str, wards: pd.DataFrame) -> pd.DataFrame:
+    """Every area of the profile's level (every ward for a ward or the city, every area committee for
+    a committee) for one indicator, from the period's shared table: ``area_code``, ``label``,
+    ``value``, ``lowercl``, ``uppercl``, ``withheld`` and ``highlight`` (the profile's own area).
+
+    A withheld area keeps its row (the chart names it) with its value and interval missing.
+
+    >>> wards = pd.DataFrame({"ward_code": ["W1", "W2"], "ward_name": ["One", "Two"],
+    ...                       "area_committee": ["A", "A"]})
+    >>> t = pd.DataFrame({"area_code": ["W1", "W2", "A"], "level": ["ward", "ward", "area_committee"],
+    ...     "indicator": "x", "value": [1.0, np.nan, 1.5], "lowercl": [0.5, np.nan, 1.0],
+    ...     "uppercl": [2.0, np.nan, 2.0], "withheld": [False, True, False]})
+    >>> ind = AreaIndicators(table=t, counts=pd.DataFrame(), start=None, end=None)
+    >>> compare_data(ind, Area("ward", "W2", "Two", ("W2",)), "x", wards)[["label", "highlight"]].values.tolist()
+    [['One', False], ['Two', True]]
+    """
+    level = "area_committee" if area.kind == "area_committee" else "ward"
+    t = ind.table
+    rows = t[(t["level"] == level) & (t["indicator"] == key)]
+    names = pd.DataFrame(wards).set_index("ward_code")["ward_name"].astype(str).to_dict()
+    out = rows[["area_code", "value", "lowercl", "uppercl"]].copy()
+    out["withheld"] = rows["withheld"].astype(bool) if "withheld" in rows else False
+    out.insert(1, "label", [names.get(c, str(c)) for c in out["area_code"]])
+    out["highlight"] = out["area_code"] == area.code
+    return out.sort_values("area_code").reset_index(drop=True)
+
+
+#: The indicators compared with the year before (those with a yearly figure).
+CHANGE_INDICATORS = (
+    "alcohol_sar",
+    "alcohol_specific_sar",
+    "incident_rate",
+    "referral_rate",
+    "completion_pct",
+)
+
 #: Significance level of the change since last year (two-sided).
 CHANGE_ALPHA = 0.05
 
@@ -404,13 +444,7 @@ def changes(now: AreaIndicators, before: AreaIndicators, area: Area) -> pd.DataF
     admissions over the expected ones; rates as two Poisson rates; percentages as two proportions.
     Overlapping 95% intervals do not mean no change, so they are not used.
     """
-    keys = [
-        "alcohol_sar",
-        "alcohol_specific_sar",
-        "incident_rate",
-        "referral_rate",
-        "completion_pct",
-    ]
+    keys = list(CHANGE_INDICATORS)
     a = now.table[(now.table["area_code"] == area.code) & now.table["indicator"].isin(keys)]
     b = before.table[
         (before.table["area_code"] == area.code) & before.table["indicator"].isin(keys)
@@ -450,6 +484,37 @@ def changes(now: AreaIndicators, before: AreaIndicators, area: Area) -> pd.DataF
     return out.reset_index(drop=True)
 
 
+#: The indicators of the trend (by the 12 months to each year's quarter; life expectancy is pooled
+#: over the window, so it has no yearly figure).
+TREND_INDICATORS = CHANGE_INDICATORS
+
+
+def trend(yearly, area: Area) -> pd.DataFrame:
+    """The area and the city over every 12 months the data cover, to the same quarter each year.
+
+    Returns one row per indicator and year: ``key``, ``indicator``, ``unit``, ``polarity``,
+    ``end`` (the last quarter of the 12 months), ``year`` (its financial year, e.g. ``2009-10``),
+    ``value``, ``lowercl``, ``uppercl``, ``withheld`` and ``city``. A withheld figure has no value
+    or interval.
+    """
+    rows = []
+    for ind in yearly:
+        t = ind.table[ind.table["indicator"].isin(TREND_INDICATORS)]
+        city = t[t["area_code"] == config.LAD_CODE].set_index("indicator")["value"]
+        here = t[t["area_code"] == area.code]
+        for r in here.itertuples():
+            name, unit, polarity = SPINE_INDICATORS[r.indicator]
+            rows.append({
+                "key": r.indicator, "indicator": name, "unit": unit, "polarity": polarity,
+                "end": ind.end, "year": ind.end.fy, "value": r.value, "lowercl": r.lowercl,
+                "uppercl": r.uppercl, "withheld": bool(getattr(r, "withheld", False)),
+                "city": city.get(r.indicator, np.nan),
+            })  # fmt: skip
+    cols = ["key", "indicator", "unit", "polarity", "end", "year", "value", "lowercl", "uppercl",
+            "withheld", "city"]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
+
+
 @dataclass
 class Profile:
     """Everything a ward or area profile shows, computed once."""
@@ -466,6 +531,8 @@ class Profile:
     changes: pd.DataFrame
     le_years: list[int]
     wards: object  # GeoDataFrame
+    #: :func:`trend`: every year the data cover
+    trend: pd.DataFrame | None = None
 
     def headline(self) -> dict:
         """Headline figures recorded for the index's league table (one row per profile)."""
@@ -504,6 +571,8 @@ class PeriodIndicators:
     window: AreaIndicators
     now: AreaIndicators
     before: AreaIndicators | None
+    #: every 12 months to the period's quarter the data cover, oldest first (``now`` is the last)
+    yearly: tuple[AreaIndicators, ...] = ()
 
 
 def window(inputs: Inputs, period: str, years: int) -> tuple[periods.Quarter, periods.Quarter]:
@@ -547,13 +616,10 @@ def period_indicators(inputs: Inputs, quarter: periods.Quarter, years: int) -> P
         "le": life_expectancy_table(inputs["deaths"], le_years, pd.DataFrame(inputs["wards"])),
     }
     ind = area_indicators(inputs, start, quarter, le_years, **shared)
-    now = area_indicators(inputs, quarter - 3, quarter, le_years, **shared)
-    before = (
-        area_indicators(inputs, quarter - 7, quarter - 4, le_years, **shared)
-        if quarter - 7 >= first
-        else None
-    )
-    return PeriodIndicators(quarter, start, le_years, ind, now, before)
+    ends = [quarter - 4 * k for k in range(0, 1 + (quarter - first - 3) // 4)][::-1]
+    yearly = tuple(area_indicators(inputs, e - 3, e, le_years, **shared) for e in ends)
+    before = yearly[-2] if len(yearly) > 1 else None
+    return PeriodIndicators(quarter, start, le_years, ind, yearly[-1], before, yearly)
 
 
 def analyse(params: Params, inputs: Inputs) -> Profile:
@@ -589,4 +655,5 @@ def analyse(params: Params, inputs: Inputs) -> Profile:
         changes=changes(shared.now, shared.before, area) if shared.before is not None
         else pd.DataFrame(),
         le_years=shared.le_years, wards=wards,
+        trend=trend(shared.yearly or [i for i in (shared.before, shared.now) if i is not None], area),
     )  # fmt: skip

@@ -140,3 +140,33 @@ def wards_table(res: Profile) -> dict:
             "Wellness referrals": hid.reindex(codes)["referral_rate"].to_numpy(bool),
         },
     }
+
+
+def trend_table(res: Profile) -> dict:
+    """The trend's numbers: each indicator's value and 95% interval by year, and the city's
+    (withheld figures shown as withheld)."""
+    t = res.trend
+    place = config.place().name
+
+    def cell(r):
+        if r.withheld or pd.isna(r.value):
+            return SUPPRESSED
+        return f"{r.value:.1f} ({interval(r.lowercl, r.uppercl, 1)})"
+
+    rows = []
+    for _, s in t.groupby("key", sort=False):
+        rows.append({"Indicator": s["indicator"].iloc[0], "Unit": s["unit"].iloc[0],
+                     "Area": res.area.name, **{r.year: cell(r) for r in s.itertuples()}})  # fmt: skip
+        rows.append({"Indicator": s["indicator"].iloc[0], "Unit": s["unit"].iloc[0], "Area": place,
+                     **{r.year: f"{r.city:.1f}" for r in s.itertuples()}})  # fmt: skip
+    notes = ["Each year: the 12 months to the same quarter; value (95% confidence interval)."]
+    if t["withheld"].any():
+        notes.insert(0, WITHHELD_NOTE)
+    return {
+        "df": pd.DataFrame(rows),
+        "caption": f"{res.area.name} and {place}: every year the data cover",
+        # rates, ratios and percentages with their intervals, not counts (a row named "incidents"
+        # holds a rate per 1,000): declared so, for the audit of the table's CSV
+        "not_counts": sorted(t["year"].unique()),
+        "notes": notes,
+    }

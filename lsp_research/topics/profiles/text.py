@@ -25,6 +25,33 @@ SPINE_CAPTION = (
 #: The caption of the population pyramid.
 PYRAMID_CAPTION = f"Mid-year population estimate; bars: this area, dashed line: {_CITY}."
 
+#: Under each compare-areas chart.
+COMPARE_CAPTION = (
+    "Each dot: one area's value with its 95% interval, coloured and shaped by comparison with the "
+    "city (the dashed line); this area is in bold on a shaded row. A withheld area is named and not drawn."
+)
+
+#: Under the trend chart.
+TREND_CAPTION = (
+    "Each year: the 12 months to the same quarter; dots: this area with its 95% interval; dashed "
+    "line: the city. A withheld year is not drawn."
+)
+
+
+def compare_text(res: Profile) -> str:
+    """What the compare-areas charts show, and which benchmarks the data have (Markdown)."""
+    place = config.place()
+    level = "area committee" if res.area.kind == "area_committee" else "ward"
+    who = (f"Every {level} of {md_escape(place.name)}" if res.area.kind == "city"
+           else f"{md_escape(res.area.name)} against every other {level} of {md_escape(place.name)}")  # fmt: skip
+    return (
+        f"{who}, over {window_label(res)}, with {md_escape(place.name)}'s own value as a dashed line. "
+        f"No {md_escape(place.region_name)} or England figure is shown: these measures are "
+        f"defined locally (ratios to {md_escape(place.name)}, rates per local population), and the "
+        "data hold no regional or national figure for them."
+    )
+
+
 #: The footnote of a table or text in which a figure is withheld because of the count behind it.
 WITHHELD_NOTE = (
     f"{SUPPRESSED} Withheld to protect confidentiality: the count behind the figure is from 1 to 5, or "
@@ -133,7 +160,11 @@ def changes_text(res: Profile) -> str:
     if c.empty:
         return "The data do not reach back far enough to compare with the year before."
     sig = c[~c["assessment"].isin(["no significant change", "withheld"])]
-    head = f"The 12 months to {res.quarter.label} against the 12 months before. {CHANGE_METHOD}"
+    head = (
+        f"The 12 months to {res.quarter.label} against the 12 months before. A change is called "
+        "significant when it is unlikely to be chance alone (a test of the difference, p below 0.05; "
+        "the method is under the table)."
+    )
     if sig.empty:
         return head + "\n\nNo indicator changed significantly."
     lines = [

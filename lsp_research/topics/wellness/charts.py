@@ -14,6 +14,7 @@ from ... import config, geo
 from ...errors import ParameterError
 from ...formatting import interval, number
 from ...plots import PALETTE, figure
+from ...plots.maps import frame_map, label_areas, label_points
 from ...plots.stats_charts import funnel_plot
 from .analysis import WellnessAnalysis
 from .analysis.access import decay_bands
@@ -67,7 +68,7 @@ def choropleth(
     if withheld_codes:
         values[column] = values[column].where(~hidden)  # no value for a withheld ward
     data = shapes.merge(values, on="ward_code", how="left")
-    fig, ax = figure(title, "Easting (m, British National Grid)", "Northing (m)", figsize=(7, 7.5))
+    fig, ax = figure(title, figsize=(7, 7.5))
     data.plot(column=column, ax=ax, cmap=cmap, edgecolor="white", linewidth=0.6, legend=True,
               legend_kwds={"label": legend, "shrink": 0.6})  # fmt: skip
     handles = []
@@ -80,18 +81,17 @@ def choropleth(
     if hl:
         data[data["ward_code"].isin(hl)].plot(ax=ax, facecolor="none", edgecolor=PALETTE["vermillion"],
                                               linewidth=2.2, hatch="//")  # fmt: skip
+    label_areas(ax, data, bold=hl)
     if centres is not None:
         c = geo.to_bng(centres, "centres")
         ax.scatter(c.geometry.x, c.geometry.y, marker="^", s=90, color=PALETTE["orange"],
                    edgecolor="black", zorder=5, label="Wellness centre")  # fmt: skip
+        label_points(ax, c.geometry.x, c.geometry.y, c["centre_name"])
     if handles:
         ax.legend(handles=ax.get_legend_handles_labels()[0] + handles, loc="lower left", fontsize=8)
     elif centres is not None:
         ax.legend(loc="lower left", fontsize=8)
-    ax.set_aspect("equal")
-    ax.grid(False)
-    ax.ticklabel_format(style="plain")
-    ax.tick_params(labelsize=7)
+    frame_map(ax)
     valid = data.dropna(subset=[column])
     hi = valid.loc[valid[column].idxmax()]
     lo = valid.loc[valid[column].idxmin()]
@@ -198,9 +198,10 @@ def coverage_map(res: WellnessAnalysis):
     shapes = geo.to_bng(res.ward_shapes, "wards")
     fig, ax = figure(
         f"A seventh centre: the site that brings most adults within {result.service_radius_m / 1000:g} km",
-        "Easting (m, British National Grid)", "Northing (m)", figsize=(7, 7.5),
+        figsize=(7, 7.5),
     )  # fmt: skip
     shapes.plot(ax=ax, facecolor="#F2F2F2", edgecolor="#9A9A9A", linewidth=0.5)
+    label_areas(ax, shapes)
     d = result.demand
     groups = [
         (d["covered_before"], PALETTE["blue"], "o", "Within reach of an existing centre"),
@@ -220,13 +221,11 @@ def coverage_map(res: WellnessAnalysis):
     c = geo.to_bng(res.centres, "centres")
     ax.scatter(c.geometry.x, c.geometry.y, marker="^", s=110, color=PALETTE["orange"], edgecolor="black",
                zorder=5, label="Existing centre")  # fmt: skip
+    label_points(ax, c.geometry.x, c.geometry.y, c["centre_name"])
     ax.scatter([result.site.x], [result.site.y], marker="*", s=320, color=PALETTE["vermillion"],
                edgecolor="black", zorder=6, label="Proposed seventh centre")  # fmt: skip
     ax.legend(loc="lower left", fontsize=8)
-    ax.set_aspect("equal")
-    ax.grid(False)
-    ax.ticklabel_format(style="plain")
-    ax.tick_params(labelsize=7)
+    frame_map(ax)
     name = shapes.set_index(shapes["ward_code"].astype(str)).loc[result.site_ward_code, "ward_name"]
     alt = (
         f"Map of {config.LAD_NAME} with points for where adults live: {number(result.pct_before, 1)}% of adults live "
