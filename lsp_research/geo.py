@@ -157,7 +157,7 @@ def _read_boundaries(path: Path, label: str, layer: str | None) -> gpd.GeoDataFr
     target = f"zip://{path}" if path.suffix.lower() == ".zip" else path
     try:
         gdf = gpd.read_file(target, layer=layer, engine="pyogrio")
-    except Exception as exc:  # pyogrio raises several DataSourceError subclasses and OSErrors
+    except Exception as exc:  # noqa: BLE001 - pyogrio raises DataSourceError subclasses, OSErrors and more; each becomes a DataValidationError
         raise DataValidationError(
             [
                 Problem(

@@ -61,7 +61,8 @@ from typing import Any
 import nbformat
 
 from .. import __version__, config
-from ..errors import ParameterError
+from ..errors import ParameterError, PeriodError
+from ..periods import Quarter
 from ..tables import extract_files
 from . import provenance as _prov
 from .pages import render
@@ -279,10 +280,8 @@ def _period_label(period: str | None) -> str | None:
     if not period:
         return None
     try:
-        from ..periods import Quarter
-
         return Quarter.parse(str(period)).label
-    except Exception:
+    except PeriodError:
         return str(period)
 
 
@@ -344,7 +343,8 @@ def provenance_href(ctx: Mapping) -> str | None:
 
 def _footer(prov: Mapping, ctx: Mapping, tier: str, period_label: str | None) -> str:
     """The provenance at the end of a page: on the Board's pages one small-print line linking to the
-    period's provenance page (when there is one); on the others the full footer."""
+    period's provenance page (when there is one); on the others the full footer.
+    """
     notebook = f"notebooks/{ctx['name']}.ipynb"
     href = provenance_href(ctx)
     if tier == "board" and href:

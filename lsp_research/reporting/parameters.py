@@ -89,6 +89,7 @@ class Parameter:
 
     @property
     def required(self) -> bool:
+        """True when the parameter has no default and must be given."""
         return self.default is REQUIRED
 
     @property
@@ -135,7 +136,8 @@ class Areas:
     @classmethod
     def from_processed(cls, processed_dir: Path | None = None) -> Areas:
         """Wards and area committees of the processed ``wards`` table, falling back to the domain file
-        when the table has not been built."""
+        when the table has not been built.
+        """
         path = Path(processed_dir or config.get_paths().processed) / "wards.parquet"
         if not path.exists():
             return cls.from_domain()

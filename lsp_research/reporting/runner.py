@@ -141,7 +141,8 @@ __all__ = [
 class _StopOnSignal:
     """While a run is going, SIGINT and SIGTERM raise :class:`RunInterrupted` in the main thread (once:
     later signals are ignored while the run cleans up). Inside :meth:`deferred` (publishing) a signal
-    waits until the block ends."""
+    waits until the block ends.
+    """
 
     def __init__(self) -> None:
         self.received: int | None = None
@@ -219,6 +220,7 @@ class PeriodLock:
         self._fd: int | None = None
 
     def acquire(self) -> PeriodLock:
+        """Take the period's lock; a RunLockedError when another run holds it."""
         import fcntl
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -248,6 +250,7 @@ class PeriodLock:
         return self
 
     def release(self) -> None:
+        """Release the lock (nothing when it is not held)."""
         if self._fd is not None:
             import fcntl
 
@@ -538,7 +541,8 @@ def _from_cache(
     planned: Sequence[_Planned], staging: Path, store, reaches, force: bool, log: RunLog
 ) -> tuple[dict[str, RunRecord], list[_Planned]]:
     """Place the cached runs (and the runs with no data at all) in the staged period; the rest is
-    what runs."""
+    what runs.
+    """
     records: dict[str, RunRecord] = {}
     to_run: list[_Planned] = []
     for p in planned:
@@ -577,7 +581,8 @@ def _publish(
     stop: _StopOnSignal | None,
 ) -> RunSummary:
     """Keep what a failed run must not remove, carry over the other notebooks, write the run files and
-    the index, audit the shareable folder and publish the period atomically."""
+    the index, audit the shareable folder and publish the period atomically.
+    """
     period = str(quarter)
     final = reports_root / period
     _keep_last_good(final, staging, ordered, log)
@@ -666,7 +671,8 @@ def _not_started(
     failed: RunResult, to_run: Sequence[_Planned], records: dict, staging: Path, log: RunLog
 ) -> None:
     """After a kernel that did not start: the runs not finished yet are not run (their kernels
-    would fail the same way), each saying why."""
+    would fail the same way), each saying why.
+    """
     log.error(f"the kernel of {failed.key} did not start:\n{failed.message}")
     why = f"not run: the kernel of {failed.key} did not start ({_first_line(failed.message)})"
     for p in to_run:

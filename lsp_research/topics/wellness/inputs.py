@@ -97,10 +97,12 @@ class Window:
 
     @property
     def start(self):
+        """The first day of the window."""
         return self.quarters[0].start
 
     @property
     def end(self):
+        """The last day of the window."""
         return self.quarters[-1].end
 
     @property
@@ -111,6 +113,7 @@ class Window:
 
     @property
     def group_label(self) -> str:
+        """The population group in words (for captions)."""
         return {
             "all": "all adults (16+)",
             "men": "men (16+)",

@@ -30,7 +30,8 @@ _COUNT_COLUMNS = {"Referrals": "referrals", "Took up": "took_up", "Completed 12 
 
 def _withhold(res: WellnessAnalysis, table: str, order, columns=tuple(_COUNT_COLUMNS)) -> dict:
     """The ``withhold`` masks of a ward or quintile table, rows in ``order`` (the analysis's one
-    decision, so that every table and map withholds the same cells)."""
+    decision, so that every table and map withholds the same cells).
+    """
     return {col: res.withheld(table, _COUNT_COLUMNS[col]).loc[order].to_numpy() for col in columns}
 
 

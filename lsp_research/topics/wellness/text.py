@@ -37,7 +37,8 @@ def _ratio_text(a: float, b: float) -> str:
 
 def _quintile_lines(res: WellnessAnalysis, q, ref_ineq, comp_ineq) -> list[str]:
     """The deprivation sentences; a measure with a withheld quintile is not quoted (its quintiles,
-    slope index and mean together would give the withheld value back)."""
+    slope index and mean together would give the withheld value back).
+    """
     lines = []
     if not res.withheld("by_quintile", "referral_rate").any():
         lines.append(
