@@ -66,7 +66,6 @@ __all__ = [
     "LOADERS",
     "SOURCE_TABLES",
     "Context",
-    "FileProblem",
     "age_column",
     "decode_text",
     "esp_band",

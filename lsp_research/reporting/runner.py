@@ -124,8 +124,6 @@ __all__ = [
     "NOT_RUN",
     "RAN",
     "PeriodLock",
-    "RunInterrupted",
-    "RunLockedError",
     "RunLog",
     "RunRecord",
     "RunSummary",
