@@ -276,7 +276,7 @@ def _first_h1(nb) -> str | None:
     return None
 
 
-def _period_label(period: str | None) -> str | None:
+def display_period(period: str | None) -> str | None:
     if not period:
         return None
     try:
@@ -375,7 +375,7 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
     prov = _prov.for_period(
         ctx.get("provenance") or _prov.collect(period=ctx.get("period")), ctx.get("period")
     )
-    period_label = ctx.get("period_label") or _period_label(ctx.get("period"))
+    period_label = ctx.get("period_label") or display_period(ctx.get("period"))
     subtitle = " · ".join(
         str(p) for p in (f"{tier.capitalize()} report", period_label, ctx.get("parameter_set")) if p
     )

@@ -94,10 +94,10 @@ from .kernels import clean_stale_servers, notebook_imports
 from .parameters import Areas, available_periods, read_notebook
 from .plan import (
     PRELOAD,
-    _kernel_env,
     _Planned,
     check_environment,
     folder_collisions,  # noqa: F401 (re-exported: runner keeps the public names of plan)
+    kernel_env,
     latest_quarter,
     make_task,
     parse_period,
@@ -423,7 +423,7 @@ def _run_locked(
             echo=False,
         )
         paths = get_paths()
-        env = _kernel_env(reports_root)
+        env = kernel_env(reports_root)
         store = _cache.Cache(reports_root / ".cache")
         planned, preload_t = _plan_tasks(
             prog, quarter, planned_sets, store, env=env, reaches=reaches, timeout=timeout, warm=warm
@@ -461,7 +461,7 @@ def _run_locked(
                 + (" (--force)" if force else ""),
             )
             if scheduler is None:
-                _check_kernel()
+                check_kernel()
             executor = _make_executor(
                 executor_factory, scheduler, jobs, env, preload_t, warm, len(to_run)
             )
@@ -599,7 +599,7 @@ def _publish(
     return summary
 
 
-def _check_kernel(name: str = DEFAULT_KERNEL) -> None:
+def check_kernel(name: str = DEFAULT_KERNEL) -> None:
     """Fail before running anything when the project's Jupyter kernel is not installed."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
