@@ -13,6 +13,7 @@ import pandas as pd
 from ...errors import ParameterError
 from ...formatting import interval, number, table_formats
 from .analysis import WellnessAnalysis
+from .analysis.inequality import INEQUALITY_MEASURES
 
 #: The tables this module publishes, by function name.
 TABLES = ("city", "wards", "by_age", "by_sex", "by_quintile", "by_centre", "inequalities", "decay",
@@ -36,12 +37,7 @@ def _withhold(res: WellnessAnalysis, table: str, order, columns=tuple(_COUNT_COL
 
 
 #: The quintile column each inequality measure is computed from (as ``inequality_table`` names them).
-_INEQUALITY_COLUMNS = {
-    "Referrals per 1,000 adults": "referral_rate",
-    "People taking up per 1,000 adults": "uptake_rate",
-    "Take-up (% of referrals)": "takeup_pct",
-    "12-week completion (% of referrals)": "completion_pct",
-}
+_INEQUALITY_COLUMNS = {label: col for col, _, label in INEQUALITY_MEASURES}
 
 
 def _inequality_withheld(res: WellnessAnalysis) -> np.ndarray:

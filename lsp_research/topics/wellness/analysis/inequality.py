@@ -12,7 +12,7 @@ import pandas as pd
 from .... import stats
 
 #: Each measure: the quintile column, the column of its weights, and its label.
-_MEASURES = (
+INEQUALITY_MEASURES = (
     ("referral_rate", "population", "Referrals per 1,000 adults"),
     ("uptake_rate", "population", "People taking up per 1,000 adults"),
     ("takeup_pct", "referrals", "Take-up (% of referrals)"),
@@ -44,7 +44,7 @@ def inequality_table(quintiles: pd.DataFrame) -> pd.DataFrame:
     [12.5, 12.5, 12.5, 12.5]
     """
     rows = []
-    for col, weight, label in _MEASURES:
+    for col, weight, label in INEQUALITY_MEASURES:
         res = stats.slope_index(
             quintiles[col],
             quintiles[f"{col}_lowercl"],
