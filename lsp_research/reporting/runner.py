@@ -96,7 +96,7 @@ from .plan import (
     PRELOAD,
     _Planned,
     check_environment,
-    folder_collisions,  # noqa: F401 (re-exported: runner keeps the public names of plan)
+    folder_collisions,  # noqa: F401 - re-exported: runner keeps the public names of plan
     kernel_env,
     latest_quarter,
     make_task,
