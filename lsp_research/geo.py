@@ -157,7 +157,7 @@ def _read_boundaries(path: Path, label: str, layer: str | None) -> gpd.GeoDataFr
     target = f"zip://{path}" if path.suffix.lower() == ".zip" else path
     try:
         gdf = gpd.read_file(target, layer=layer, engine="pyogrio")
-    except Exception as exc:  # pyogrio raises several DataSourceError subclasses and OSErrors
+    except Exception as exc:  # noqa: BLE001 - pyogrio raises DataSourceError subclasses, OSErrors and more; each becomes a DataValidationError
         raise DataValidationError(
             [
                 Problem(
@@ -286,10 +286,32 @@ def load_boundaries(
     path = Path(path)
     label = label or str(path)
     gdf = _read_boundaries(path, label, layer)
-    problems: list[Problem] = []
     cols = find_ward_columns([c for c in gdf.columns if c != gdf.geometry.name])
     code_col = ward_code_col or cols["code"]
     name_col = ward_name_col or cols["name"]
+    problems = _column_problems(gdf, label, code_col, name_col, ward_code_col, ward_name_col)
+    crs = _boundary_crs(gdf, label, problems)
+    if problems:
+        raise DataValidationError(problems)
+    gdf = gdf.set_crs(crs, allow_override=True) if gdf.crs is None else gdf
+    out = _tidy_boundaries(gdf, code_col, name_col, cols)
+    if lad_code is not None and cols["lad_code"]:
+        out = _keep_district(out, lad_code, cols["lad_code"], label)
+    out = to_bng(out, label)
+    problems += _feature_problems(out, label, code_col)
+    if problems:
+        raise DataValidationError(problems)
+    invalid = ~out.geometry.is_valid
+    if invalid.any():
+        out.loc[invalid, "geometry"] = shapely.make_valid(out.geometry[invalid].values)
+        out["geometry"] = out.geometry.buffer(0).where(invalid, out.geometry)
+    out = out.drop(columns="feature_no").sort_values("ward_code").reset_index(drop=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=CRS_BNG)
+
+
+def _column_problems(gdf, label, code_col, name_col, ward_code_col, ward_name_col) -> list[Problem]:
+    """A problem for a missing ward code column and one for a missing ward name column."""
+    problems: list[Problem] = []
     attrs = [c for c in gdf.columns if c != gdf.geometry.name]
     if code_col is None or code_col not in gdf.columns:
         problems.append(
@@ -311,10 +333,11 @@ def load_boundaries(
                 f"columns found: {', '.join(map(str, attrs)) or 'none'}",
             )
         )
-    crs = _boundary_crs(gdf, label, problems)
-    if problems:
-        raise DataValidationError(problems)
-    gdf = gdf.set_crs(crs, allow_override=True) if gdf.crs is None else gdf
+    return problems
+
+
+def _tidy_boundaries(gdf, code_col: str, name_col: str, cols: dict) -> gpd.GeoDataFrame:
+    """The tidy columns (codes and names stripped) and a ``feature_no`` for messages, in the file's CRS."""
     out = gpd.GeoDataFrame(
         {
             "ward_code": gdf[code_col].astype("str").str.strip(),
@@ -330,31 +353,25 @@ def load_boundaries(
         crs=gdf.crs,
     )
     out["feature_no"] = np.arange(len(out)) + 1
-    if lad_code is not None and cols["lad_code"]:
-        keep = out["lad_code"] == lad_code
-        if not keep.any():
-            raise DataValidationError(
-                [
-                    Problem(
-                        label,
-                        None,
-                        cols["lad_code"],
-                        f"no ward belongs to district {lad_code}; districts in the file: "
-                        + ", ".join(sorted(out["lad_code"].dropna().unique())[:10]),
-                    )
-                ]
-            )
-        out = out[keep]
-    out = to_bng(out, label)
-    problems += _feature_problems(out, label, code_col)
-    if problems:
-        raise DataValidationError(problems)
-    invalid = ~out.geometry.is_valid
-    if invalid.any():
-        out.loc[invalid, "geometry"] = shapely.make_valid(out.geometry[invalid].values)
-        out["geometry"] = out.geometry.buffer(0).where(invalid, out.geometry)
-    out = out.drop(columns="feature_no").sort_values("ward_code").reset_index(drop=True)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=CRS_BNG)
+    return out
+
+
+def _keep_district(out: gpd.GeoDataFrame, lad_code: str, column: str, label: str):
+    """The wards of district ``lad_code`` (a DataValidationError when there are none)."""
+    keep = out["lad_code"] == lad_code
+    if not keep.any():
+        raise DataValidationError(
+            [
+                Problem(
+                    label,
+                    None,
+                    column,
+                    f"no ward belongs to district {lad_code}; districts in the file: "
+                    + ", ".join(sorted(out["lad_code"].dropna().unique())[:10]),
+                )
+            ]
+        )
+    return out[keep]
 
 
 def assign_ward(

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import total_ordering
 
-from .errors import PeriodError
+from .errors import ParameterError, PeriodError
 
 ACCEPTED_FORMS = (
     "Use YYYYQn for the financial year starting in YYYY (e.g. 2009Q3 = October-December 2009) "
@@ -158,6 +158,30 @@ def parse_fy(text: str | int) -> int:
     if not m or int(m.group(2)) % 100 != (int(m.group(1)) + 1) % 100:
         raise PeriodError(f"'{text}' is not a financial year; use 'YYYY-YY', e.g. '2009-10'.")
     return int(m.group(1))
+
+
+def quarter_parameter(name: str, value: object) -> str:
+    """A notebook's quarter parameter checked: ``"latest"`` or the quarter's ``YYYYQn`` code.
+
+    >>> quarter_parameter("period", "2009-10 Q3"), quarter_parameter("period", " Latest")
+    ('2009Q3', 'latest')
+    >>> quarter_parameter("period_end", "2009Q7")
+    Traceback (most recent call last):
+    ...
+    lsp_research.errors.ParameterError: period_end: '2009Q7' is not allowed; allowed values: a financial-year quarter YYYYQn (e.g. 2009Q3) or 'latest'
+    """
+    message = (
+        f"{name}: {value!r} is not allowed; allowed values: a financial-year quarter YYYYQn "
+        "(e.g. 2009Q3) or 'latest'"
+    )
+    if not isinstance(value, str):
+        raise ParameterError(message)
+    if value.strip().lower() == "latest":
+        return "latest"
+    try:
+        return str(Quarter.parse(value))
+    except PeriodError:
+        raise ParameterError(message) from None
 
 
 def quarter_range(start: str | Quarter, end: str | Quarter) -> Iterator[Quarter]:

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from .config import ENGLAND_CODE, PROJ_ROOT, Place, parse_place
-from .errors import ConfigError, DataValidationError, Problem
+from .errors import ConfigError, DataValidationError, FileProblem, Problem
 
 
 def register(subparsers) -> None:
@@ -77,7 +77,7 @@ def _newest(df, stem: str) -> str | None:
 
 
 def _read(path: Path, what: str):
-    from .data.loaders import FileProblem, read_table  # pandas is heavy: only when init runs
+    from .data.loaders import read_table  # pandas is heavy: only when init runs
 
     try:
         df, rows, label = read_table(path, path.name)

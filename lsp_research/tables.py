@@ -61,6 +61,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -324,6 +325,42 @@ def show_table(
     ...
     ValueError: caption: every table needs a caption saying what it shows
     """
+    counts, not_counts, formats = _check_arguments(df, caption, counts, not_counts, formats)
+    tones, hrefs = _check_cell_options(df, tone, links, row_ids)
+    protected = disclosure.protect(
+        df, counts, rule=rule, by=by, row_total=row_total, total_rows=total_rows,
+        percent=percent, dependent=dependent, withhold=withhold,
+    )  # fmt: skip
+    info = protected.attrs["disclosure"]
+    derived = [*(percent or {}), *(dependent or {})]
+    cols = _Columns(df, counts, not_counts, derived, formats, tones, hrefs)
+    row_head_cols, idx_names = _row_headers(protected, df, counts, index)
+    head = _header_cells(list(protected.columns), idx_names, cols)
+    body, csv_rows, missing_seen = _body_rows(protected, info, cols, row_head_cols, index, row_ids)
+    csv_rows.insert(0, idx_names + [_label(c) for c in protected.columns])
+    footnotes = []
+    if info["note"]:
+        footnotes.append(info["note"])
+    if missing_seen:
+        footnotes.append(".. Not available.")
+    footnotes.extend(str(n) for n in notes if str(n).strip())
+    roles = {
+        **{_label(c): "derived" for c in derived},
+        **{_label(c): "not-count" for c in not_counts},
+        **{_label(c): "count" for c in counts},
+    }
+    html = _assemble(caption, info["rule"], head, body, footnotes, csv_rows, roles)
+    if display:
+        from IPython.display import HTML  # deferred: IPython only when a notebook shows the table
+        from IPython.display import display as _display
+
+        _display(HTML(html))
+        return _Shown(html)
+    return html
+
+
+def _check_arguments(df, caption, counts, not_counts, formats) -> tuple[list, list, dict]:
+    """The caption, frame and column arguments of :func:`show_table` checked; counts, not-counts, formats."""
     if not isinstance(caption, str) or not caption.strip():
         raise ValueError("caption: every table needs a caption saying what it shows")
     if not isinstance(df, pd.DataFrame):
@@ -344,39 +381,11 @@ def show_table(
     overlap = set(counts) & set(not_counts)
     if overlap:
         raise ValueError(f"not_counts: {sorted(overlap)} cannot be counts and not counts at once")
+    return counts, not_counts, formats
 
-    protected = disclosure.protect(
-        df, counts, rule=rule, by=by, row_total=row_total, total_rows=total_rows,
-        percent=percent, dependent=dependent, withhold=withhold,
-    )  # fmt: skip
-    info = protected.attrs["disclosure"]
-    columns = list(protected.columns)
-    if index:
-        row_head_cols: list = []
-        idx_names = [("" if n is None else str(n)) for n in protected.index.names]
-    else:
-        first = columns[0] if columns else None
-        row_head_cols = (
-            [first]
-            if first is not None and first not in counts and not _is_numeric(df[first])
-            else []
-        )
-        idx_names = []
 
-    head = ['<th scope="col">' + _html.escape(n) + "</th>" for n in idx_names]
-    for col in columns:
-        attrs = ""
-        numeric = col in counts or _is_numeric(df[col])
-        if numeric:
-            attrs += ' class="num"'
-        if col in counts:
-            attrs += ' data-count="true"'
-        elif col in not_counts:
-            attrs += ' data-not-count="true"'
-        elif col in (percent or {}) or col in (dependent or {}):
-            attrs += ' data-derived="true"'
-        head.append(f'<th scope="col"{attrs}>{_html.escape(_label(col))}</th>')
-
+def _check_cell_options(df, tone, links, row_ids) -> tuple[dict, dict]:
+    """The per-row ``tone``, ``links`` and ``row_ids`` of :func:`show_table` checked; tones and hrefs."""
     tones = {c: list(v) for c, v in (tone or {}).items()}
     for col, v in tones.items():
         if col not in df.columns or len(v) != len(df):
@@ -390,68 +399,114 @@ def show_table(
             raise ValueError(f"links: {col!r} may only link within the report, not to {bad[0]!r}")
     if row_ids is not None and len(row_ids) != len(df):
         raise ValueError(f"row_ids: needs one id (or None) per row ({len(df)})")
+    return tones, hrefs
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """What :func:`show_table` knows about the columns: roles, formats, tones and links."""
+
+    df: pd.DataFrame
+    counts: list
+    not_counts: list
+    derived: list
+    formats: dict
+    tones: dict
+    hrefs: dict
+
+    def numeric(self, col) -> bool:
+        """True for a count or a numeric column (right-aligned)."""
+        return col in self.counts or _is_numeric(self.df[col])
+
+
+def _row_headers(protected: pd.DataFrame, df: pd.DataFrame, counts: list, index: bool):
+    """The columns shown as row headers and the index's header names."""
+    if index:
+        return [], [("" if n is None else str(n)) for n in protected.index.names]
+    columns = list(protected.columns)
+    first = columns[0] if columns else None
+    if first is not None and first not in counts and not _is_numeric(df[first]):
+        return [first], []
+    return [], []
+
+
+def _header_cells(columns: list, idx_names: list[str], cols: _Columns) -> list[str]:
+    """The ``<th scope="col">`` cells, with the audit's count, not-count and derived markers."""
+    head = ['<th scope="col">' + _html.escape(n) + "</th>" for n in idx_names]
+    for col in columns:
+        attrs = ' class="num"' if cols.numeric(col) else ""
+        if col in cols.counts:
+            attrs += ' data-count="true"'
+        elif col in cols.not_counts:
+            attrs += ' data-not-count="true"'
+        elif col in cols.derived:
+            attrs += ' data-derived="true"'
+        head.append(f'<th scope="col"{attrs}>{_html.escape(_label(col))}</th>')
+    return head
+
+
+def _cell_text(value, col, hidden: bool, cols: _Columns) -> tuple[str, str, bool]:
+    """One cell's HTML, its CSV text, and whether it is missing."""
+    if hidden or (isinstance(value, str) and value == disclosure.SUPPRESSED):
+        return _HIDDEN, disclosure.SUPPRESSED, False
+    if _is_missing(value):
+        return _MISSING, "", True
+    plain = format_value(value, cols.formats.get(col), count=col in cols.counts)
+    text = _html.escape(plain)
+    if cols.numeric(col):
+        plain = plain.replace(",", "")  # 1,204 in the table, 1204 in the CSV
+    return text, plain, False
+
+
+def _data_cell(text: str, col, pos: int, cols: _Columns) -> str:
+    """The ``<td>`` of one cell, right-aligned when numeric and toned when asked."""
+    attrs = ""
+    if cols.numeric(col) or col in cols.derived:
+        attrs += ' class="num"'
+    if col in cols.counts:
+        attrs += ' data-count="true"'
+    t = cols.tones[col][pos] if col in cols.tones else None
+    if t in TONES and text not in (_HIDDEN, _MISSING):
+        attrs += f' class="lsp-{t}"' if "class=" not in attrs else ""
+        attrs = attrs.replace('class="num"', f'class="num lsp-{t}"')
+    return f"<td{attrs}>{text}</td>"
+
+
+def _body_rows(protected, info, cols: _Columns, row_head_cols, index, row_ids):
+    """The ``<tr>`` rows of the body, the CSV rows (no header yet), and whether a value was missing."""
     hidden_cells = {tuple(c) for c in info["cells"]}
-    body = []
-    csv_rows = [idx_names + [_label(c) for c in columns]]
+    columns = list(protected.columns)
+    body, csv_rows = [], []
     missing_seen = False
     values = {col: protected[col].tolist() for col in columns}
     for pos, key in enumerate(protected.index.tolist()):
-        cells = []
-        csv_row = []
+        cells, csv_row = [], []
         if index:
-            keys = key if isinstance(key, tuple) else (key,)
-            for k in keys:
+            for k in key if isinstance(key, tuple) else (key,):
                 cells.append(f'<th scope="row">{_html.escape(format_value(k))}</th>')
                 csv_row.append(format_value(k))
         for col in columns:
-            value = values[col][pos]
-            is_count = col in counts
-            if (pos, col) in hidden_cells or (
-                isinstance(value, str) and value == disclosure.SUPPRESSED
-            ):
-                text, plain = _HIDDEN, disclosure.SUPPRESSED
-            elif _is_missing(value):
-                text, plain = _MISSING, ""
-                missing_seen = True
-            else:
-                plain = format_value(value, formats.get(col), count=is_count)
-                text = _html.escape(plain)
-                if is_count or _is_numeric(df[col]):
-                    plain = plain.replace(",", "")  # 1,204 in the table, 1204 in the CSV
+            text, plain, missing = _cell_text(
+                values[col][pos], col, (pos, col) in hidden_cells, cols
+            )
+            missing_seen = missing_seen or missing
             csv_row.append(plain)
-            href = hrefs[col][pos] if col in hrefs else None
+            href = cols.hrefs[col][pos] if col in cols.hrefs else None
             if href and text not in (_HIDDEN, _MISSING):
                 text = f'<a href="{_html.escape(href, quote=True)}">{text}</a>'
             if col in row_head_cols:
                 cells.append(f'<th scope="row">{text}</th>')
-                continue
-            attrs = ""
-            if (
-                is_count
-                or _is_numeric(df[col])
-                or col in (percent or {})
-                or col in (dependent or {})
-            ):
-                attrs += ' class="num"'
-            if is_count:
-                attrs += ' data-count="true"'
-            t = tones.get(col, [None] * (pos + 1))[pos] if col in tones else None
-            if t in TONES and text not in (_HIDDEN, _MISSING):
-                attrs += f' class="lsp-{t}"' if "class=" not in attrs else ""
-                attrs = attrs.replace('class="num"', f'class="num lsp-{t}"')
-            cells.append(f"<td{attrs}>{text}</td>")
+            else:
+                cells.append(_data_cell(text, col, pos, cols))
         rid = row_ids[pos] if row_ids is not None else None
         tr = f'<tr id="{_html.escape(rid, quote=True)}">' if rid else "<tr>"
         body.append(tr + "".join(cells) + "</tr>")
         csv_rows.append(csv_row)
+    return body, csv_rows, missing_seen
 
-    footnotes = []
-    if info["note"]:
-        footnotes.append(info["note"])
-    if missing_seen:
-        footnotes.append(".. Not available.")
-    footnotes.extend(str(n) for n in notes if str(n).strip())
 
+def _assemble(caption, rule, head, body, footnotes, csv_rows, roles) -> str:
+    """The ``<div class="lsp-table">``: the table, its footnotes and the carriers of its CSV files."""
     table_inner = (
         f"<caption>{_html.escape(caption.strip())}</caption>"
         f"<thead><tr>{''.join(head)}</tr></thead>"
@@ -464,30 +519,18 @@ def show_table(
     parts = [
         f'<div class="lsp-table" id="{table_id}">',
         '<div class="lsp-table-scroll">'
-        f'<table data-disclosure-rule="{info["rule"]}"{described}>{table_inner}</table></div>',
+        f'<table data-disclosure-rule="{rule}"{described}>{table_inner}</table></div>',
     ]
     if footnotes:
         parts.append(f'<div class="lsp-table-notes" id="{table_id}-notes">')
         parts.extend(f"<p>{_html.escape(n)}</p>" for n in footnotes)
         parts.append("</div>")
     parts.append(_carrier(csv_name, csv_data, len(csv_rows) - 1))
-    roles = {
-        **{_label(c): "derived" for c in [*(percent or {}), *(dependent or {})]},
-        **{_label(c): "not-count" for c in not_counts},
-        **{_label(c): "count" for c in counts},
-    }
     if roles:
-        parts.append(_carrier(csv_name + "-metadata.json", _csv_metadata(csv_name, caption,
-                                                                           info["rule"], roles), 0))  # fmt: skip
+        metadata = _csv_metadata(csv_name, caption, rule, roles)
+        parts.append(_carrier(csv_name + "-metadata.json", metadata, 0))
     parts.append("</div>")
-    html = "\n".join(parts)
-    if display:
-        from IPython.display import HTML
-        from IPython.display import display as _display
-
-        _display(HTML(html))
-        return _Shown(html)
-    return html
+    return "\n".join(parts)
 
 
 class _Shown(str):

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from lsp_research.data.loaders import (
-    FileProblem,
     age_column,
     esp_band,
     fingertips_period,
@@ -17,6 +16,7 @@ from lsp_research.data.loaders import (
     read_csv,
 )
 from lsp_research.data.schemas import Context
+from lsp_research.errors import FileProblem
 
 CTX = Context(ward_codes=frozenset({"E05001153", "E05001154"}))
 HEADER = "ward_code,area_committee"

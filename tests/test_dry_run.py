@@ -58,7 +58,7 @@ def _dry(capsys) -> dict[str, str]:
 
 
 def test_dry_run_names_what_would_run_and_why(project, capsys, monkeypatch):
-    monkeypatch.setattr("lsp_research.reporting.runner._check_kernel", lambda *a: None)
+    monkeypatch.setattr("lsp_research.reporting.runner.check_kernel", lambda *a: None)
     rows = _dry(capsys)  # nothing has run yet
     assert "would run" in rows["good"] and "no earlier result" in rows["good"]
     assert not (project["reports"] / "2009Q4").exists()

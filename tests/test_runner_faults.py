@@ -99,7 +99,7 @@ def _stuck_kernel_executor(**kwargs):
 def test_after_a_kernel_does_not_start_the_rest_are_not_run(tmp_path, monkeypatch):
     entries = [{"notebook": "good.ipynb", "over": ["E05001153", "Coalfield"], "tiers": ["board"]}]
     setup_env(tmp_path, monkeypatch, entries)
-    monkeypatch.setattr(runner, "_check_kernel", lambda: None)
+    monkeypatch.setattr(runner, "check_kernel", lambda: None)
     summary = runner.run_programme(
         "latest", quiet=True, executor_factory=_stuck_kernel_executor, stream=_Stream()
     )
@@ -369,7 +369,7 @@ def test_outside_a_terminal_one_line_per_finished_report_and_failures_at_error(
         {"notebook": "failing.ipynb", "tiers": ["executive"]},
     ]
     env = setup_env(tmp_path, monkeypatch, entries)
-    monkeypatch.setattr(runner, "_check_kernel", lambda: None)
+    monkeypatch.setattr(runner, "check_kernel", lambda: None)
     outcomes = {
         "good/E05001153": ("ok", ""),
         "failing/city": ("failed", "ValueError: planted (cell 2)"),

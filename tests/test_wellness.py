@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lsp_research import geo
+from lsp_research import geo, stats
 from lsp_research.config import CRS_BNG, ESP2013_BANDS
 from lsp_research.errors import DataValidationError, ParameterError, PeriodError
 from lsp_research.topics import wellness
@@ -328,22 +328,30 @@ def test_toy_deprivation_gradient_recovered(toy_result):
     assert comp["sii"] < 0 and comp["sii_uppercl"] < 0
 
 
-def test_inequality_matches_hand_regression():
+def test_inequality_table_is_the_closed_form_slope_index():
     v = np.array([30.0, 25.0, 22.0, 18.0, 15.0])  # quintiles 1..5
     wts = np.array([100.0, 200.0, 150.0, 250.0, 300.0])
-    res = inequality.slope_index_of_inequality(v, v - 1, v + 1, wts, [1, 2, 3, 4, 5])
+    q = pd.DataFrame({"imd_quintile": [1, 2, 3, 4, 5], "population": wts, "referrals": wts})
+    for col in ("referral_rate", "uptake_rate", "takeup_pct", "completion_pct"):
+        q[col], q[f"{col}_lowercl"], q[f"{col}_uppercl"] = v, v - 1, v + 1
+    res = inequality.inequality_table(q).set_index("measure").loc["Take-up (% of referrals)"]
     # hand: order least deprived first, rank midpoints, weighted least squares
     order = [4, 3, 2, 1, 0]
     share = wts[order] / wts.sum()
     x = np.cumsum(share) - share / 2
     slope = np.polyfit(x, v[order], 1, w=np.sqrt(share))[0]
-    assert res.sii == pytest.approx(slope)
-    assert res.rii == pytest.approx(slope / np.average(v, weights=wts))
-    assert res.sii_lowercl < res.sii < res.sii_uppercl
-    again = inequality.slope_index_of_inequality(v, v - 1, v + 1, wts, [1, 2, 3, 4, 5])
-    assert again == res  # seeded: repeatable
+    assert res["sii"] == pytest.approx(slope)
+    assert res["rii"] == pytest.approx(slope / np.average(v, weights=wts))
+    # closed-form interval: se of each quintile is 1 / z; the slope's coefficients c give se(SII)
+    z = 1.959963984540054
+    c = share * (x - np.sum(share * x)) / np.sum(share * (x - np.sum(share * x)) ** 2)
+    half = z * np.sqrt(np.sum(c**2 * (1 / z) ** 2))
+    assert res["sii_lowercl"] == pytest.approx(slope - half)
+    assert res["sii_uppercl"] == pytest.approx(slope + half)
+    assert round(res["sii"], 4) == 17.1429
+    assert round(res["sii_lowercl"], 4) == 15.4701
     with pytest.raises(ParameterError, match="same length"):
-        inequality.slope_index_of_inequality(v, v, v, wts[:3], [1, 2, 3, 4, 5])
+        stats.slope_index(v, v, v, wts[:3], [1, 2, 3, 4, 5])
 
 
 # ------------------------------------------------------------------------------------------------

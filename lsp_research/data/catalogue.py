@@ -246,10 +246,12 @@ class Catalogue:
 
     @property
     def period_start(self) -> datetime.date:
+        """The first day of the catalogue's period."""
         return self.period[0].start
 
     @property
     def period_end(self) -> datetime.date:
+        """The last day of the catalogue's period."""
         return self.period[1].end
 
     @classmethod

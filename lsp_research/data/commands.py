@@ -25,6 +25,7 @@ from ..errors import LspError
 
 
 def register(subparsers) -> None:
+    """Add the ``data`` command and its subcommands to the CLI's ``subparsers``."""
     p = subparsers.add_parser(
         "data",
         description=__doc__,

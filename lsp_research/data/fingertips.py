@@ -45,7 +45,8 @@ def fingertips_tables(
     df: pd.DataFrame, rows, where: str, ctx: Context, options: dict
 ) -> tuple[dict, list[Problem]]:
     """The indicator ``returns`` and ``comparators`` of a Fingertips table already read (``rows``: the
-    file row of each record); the options are those of :func:`.loaders.load_fingertips`."""
+    file row of each record); the options are those of :func:`.loaders.load_fingertips`.
+    """
     problems = []
     missing = [c for c in FINGERTIPS_COLUMNS if c not in df.columns]
     if missing:

@@ -29,6 +29,8 @@ def sha256_file(path: Path) -> str:
 
 @dataclass
 class Input:
+    """One raw input file of a source: where it is, how to read it, and its checksum."""
+
     source: str
     path: Path
     label: str
@@ -46,7 +48,8 @@ ALLOW_OUTSIDE = "allow_outside_raw"
 def _outside_raw(path: Path, raw: Path, entry) -> str | None:
     """Where ``path`` really is, when it is inside the raw folder by name only (a symbolic link, or a
     link in its folders, leading out of it) and the catalogue entry does not allow that; else None.
-    A path the catalogue gives as absolute is the catalogue's own choice and is not checked."""
+    A path the catalogue gives as absolute is the catalogue's own choice and is not checked.
+    """
     if entry.options.get(ALLOW_OUTSIDE) or Path(entry.path).expanduser().is_absolute():
         return None
     if not path.exists():
@@ -73,6 +76,7 @@ def links_out(inputs: dict[str, list[Input]]) -> list[Problem]:
 
 
 def find_inputs(cat: Catalogue, raw: Path) -> dict[str, list[Input]]:
+    """The input files of every source in the catalogue, found under ``raw`` (a ``no_match`` entry when none)."""
     out: dict[str, list[Input]] = {}
     for source in SOURCES:
         if not cat.has(source):
@@ -103,6 +107,7 @@ def find_inputs(cat: Catalogue, raw: Path) -> dict[str, list[Input]]:
 def signature(
     unit: str, inputs: dict[str, list[Input]], cat: Catalogue, registry_sha: str | None = None
 ) -> str:
+    """A digest of everything a build unit's outputs depend on (its inputs, the period, the version)."""
     h = hashlib.sha256()
     h.update(
         f"v{BUILD_VERSION}|{cat.period[0]}|{cat.period[1]}|{cat.lad_code}|{cat.synthetic}".encode()
@@ -121,6 +126,7 @@ def signature(
 def load_source(
     source: str, inputs: list[Input], ctx: Context
 ) -> tuple[dict[str, list], list[Problem]]:
+    """Read and check one source's input files; its tables by name and the problems found."""
     tables: dict[str, list] = {}
     problems: list[Problem] = []
     for i in inputs:

@@ -66,7 +66,6 @@ __all__ = [
     "LOADERS",
     "SOURCE_TABLES",
     "Context",
-    "FileProblem",
     "age_column",
     "decode_text",
     "esp_band",
@@ -198,7 +197,8 @@ def decode_text(data: bytes, label: str) -> str:
 
 def _arrow_csv(data: bytes, text: str) -> pd.DataFrame | None:
     """Fast path: read every column as text with Arrow when the file has no blank lines (so record
-    numbers are line numbers). Returns None when Arrow cannot read it (pandas then reports why)."""
+    numbers are line numbers). Returns None when Arrow cannot read it (pandas then reports why).
+    """
     if b"\n\n" in data or b"\n\r\n" in data or b"\r" in data.replace(b"\r\n", b""):
         return None
     try:
@@ -357,7 +357,7 @@ def read_excel_sheets(path: Path, label: str) -> dict[str, pd.DataFrame]:
             engine="openpyxl",
             keep_default_na=False,
         )
-    except Exception as exc:  # zipfile.BadZipFile, openpyxl InvalidFileException, KeyError...
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises BadZipFile, InvalidFileException, KeyError and more for a bad workbook; each becomes a FileProblem
         raise FileProblem(
             [
                 Problem(

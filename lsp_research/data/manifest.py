@@ -90,7 +90,8 @@ def _atomic_write_text(path: Path, text: str) -> None:
 
 def _latest_meeting(returns: pd.DataFrame) -> dict | None:
     """``latest`` for these returns (see :mod:`lsp_research.performance.readiness`), with why and the
-    registry's hash: a run uses it while the registry is unchanged."""
+    registry's hash: a run uses it while the registry is unchanged.
+    """
     from ..errors import ConfigError
     from ..performance.readiness import latest_ready, readiness_text
     from ..performance.registry import load_registry
@@ -117,6 +118,7 @@ def write_outputs(
     old: dict,
     report: BuildReport,
 ) -> None:
+    """Write the processed tables and the manifest that describes them (atomically) into ``processed``."""
     processed.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
     manifest = {

@@ -50,7 +50,8 @@ def _to_bng(lon: pd.Series, lat: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _spec(ctx: Context):
     """The ``incidents`` schema with what police.uk does not publish (the hour, an alcohol marker, and
-    a location for some crimes) allowed to be empty."""
+    a location for some crimes) allowed to be empty.
+    """
     sp = spec("incidents", ctx)
     unpublished = {
         "hour": "float",

@@ -60,10 +60,12 @@ class Context:
 
     @property
     def start(self) -> datetime.date:
+        """The first day of the period."""
         return self.period[0].start
 
     @property
     def end(self) -> datetime.date:
+        """The last day of the period."""
         return self.period[1].end
 
     @property
@@ -72,6 +74,7 @@ class Context:
         return self.ward_codes | {self.lad_code}
 
     def ward_rule(self) -> str:
+        """The rule a ward code must follow, in words (for error messages)."""
         codes = sorted(self.ward_codes)
         if not codes:
             return "not a ward code of the boundary file (the boundary file has no wards)"
@@ -93,6 +96,7 @@ class Col:
 
     @property
     def dtype(self) -> str:
+        """The pandas dtype of the column's type."""
         return {
             "str": "str",
             "int": "int64",
@@ -114,6 +118,7 @@ class TableSpec:
 
     @property
     def names(self) -> list[str]:
+        """The column names, in order."""
         return [c.name for c in self.columns]
 
     def pandera(self, present: Sequence[str]) -> pa.DataFrameSchema:

@@ -121,6 +121,7 @@ def due_date(period: pd.Series) -> pd.Series:
 def geography_tables(
     tables: dict, ctx: Context, problems: list[Problem], labels: dict
 ) -> dict[str, pd.DataFrame]:
+    """The processed geography tables (wards, area committees, deprivation, centres) from the raw ones."""
     wards = _need(
         tables, "boundaries", "geography", labels.get("boundaries", "geography"), problems
     )
@@ -185,6 +186,31 @@ def _imd_from_lsoa(tables: dict, ctx: Context, problems: list[Problem], labels: 
     return {"imd_ward": [got]} if got is not None else {}
 
 
+def _incident_table(df: pd.DataFrame, wards, problems: list[Problem]) -> pd.DataFrame:
+    """Police incidents placed in their wards (a problem for each outside every ward), with periods."""
+    pts = points_from_xy(df["easting"].fillna(0), df["northing"].fillna(0), data=df)
+    pts = assign_ward(pts, wards, snap_m=SNAP_M)
+    outside = pts["ward_code"].isna() & df["easting"].notna() & df["northing"].notna()
+    if "lsoa_ward" in pts.columns:  # police.uk: no location, or outside -> the LSOA's ward
+        fallback = pts["ward_code"].isna() & pts["lsoa_ward"].notna()
+        pts.loc[fallback, "ward_code"] = pts.loc[fallback, "lsoa_ward"]
+        outside = outside & ~fallback
+        pts = pts.drop(columns="lsoa_ward")
+    for f, r, x, y in df.loc[
+        outside.to_numpy(), ["_file", "_row", "easting", "northing"]
+    ].to_numpy():
+        problems.append(
+            Problem(
+                f,
+                int(r),
+                "easting, northing",
+                f"location is outside every ward of the boundary file (more than {SNAP_M:.0f} m away)",
+                f"{x:.0f}, {y:.0f}",
+            )
+        )
+    return add_periods(_clean(pd.DataFrame(pts.drop(columns="geometry"))), "date")
+
+
 def unit_tables(
     unit: str,
     tables: dict,
@@ -219,28 +245,7 @@ def unit_tables(
     elif unit == "police":
         df = need("incidents")
         if df is not None and "wards" in geo:
-            pts = points_from_xy(df["easting"].fillna(0), df["northing"].fillna(0), data=df)
-            pts = assign_ward(pts, geo["wards"], snap_m=SNAP_M)
-            outside = pts["ward_code"].isna() & df["easting"].notna() & df["northing"].notna()
-            if "lsoa_ward" in pts.columns:  # police.uk: no location, or outside -> the LSOA's ward
-                fallback = pts["ward_code"].isna() & pts["lsoa_ward"].notna()
-                pts.loc[fallback, "ward_code"] = pts.loc[fallback, "lsoa_ward"]
-                outside = outside & ~fallback
-                pts = pts.drop(columns="lsoa_ward")
-            for f, r, x, y in df.loc[
-                outside.to_numpy(), ["_file", "_row", "easting", "northing"]
-            ].to_numpy():
-                problems.append(
-                    Problem(
-                        f,
-                        int(r),
-                        "easting, northing",
-                        f"location is outside every ward of the boundary file (more than {SNAP_M:.0f} m away)",
-                        f"{x:.0f}, {y:.0f}",
-                    )
-                )
-            out = add_periods(_clean(pd.DataFrame(pts.drop(columns="geometry"))), "date")
-            return {"incidents": out}
+            return {"incidents": _incident_table(df, geo["wards"], problems)}
     elif unit == "wellness":
         df = need("referrals")
         if df is not None:

@@ -46,7 +46,6 @@ import pandas as pd
 
 from .. import stats
 from ..config import LAD_CODE
-from ..errors import InconsistentAssessmentError  # noqa: F401 - re-exported (it was defined here)
 from ..formatting import decimals_for
 from ..periods import Quarter, fy_label
 from .anomalies import DEFINITION_SETTLING_QUARTERS, find_anomalies

@@ -57,14 +57,17 @@ class Meeting:
 
     @property
     def period(self) -> Quarter:
+        """The quarter assessed."""
         return self.assessment.period
 
     @property
     def red_flags(self) -> pd.DataFrame:
+        """The indicators escalated as red flags."""
         return self.escalation.red_flags
 
     @property
     def log(self) -> pd.DataFrame:
+        """The escalation log."""
         return self.escalation.log
 
 
@@ -187,7 +190,8 @@ def validate_params(
 @dataclass(frozen=True)
 class Inputs:
     """What a meeting reads: the whole registry and the processed tables (``corrections`` and
-    ``decisions`` are ``None`` for builds without them); ``synthetic`` says the data are synthetic."""
+    ``decisions`` are ``None`` for builds without them); ``synthetic`` says the data are synthetic.
+    """
 
     registry: Registry
     raw: pd.DataFrame
@@ -218,7 +222,8 @@ def load_inputs(params: Params) -> Inputs:
 
 def analyse(params: Params, inputs: Inputs) -> PerformanceRun:
     """Run ``params.period``'s meeting, with the meetings before it that its follow-up needs (pure:
-    everything comes from ``inputs``)."""
+    everything comes from ``inputs``).
+    """
     full = inputs.registry
     reg = full.subset(params.theme)
     raw, targets, comparators = inputs.raw, inputs.targets, inputs.comparators

@@ -59,11 +59,11 @@ from pathlib import Path
 
 from ..disclosure import RULES
 from ..errors import AuditError, InputError
-from .audit_rules import (  # noqa: F401 - re-exported: publish.py and tests read _COUNT_HEADER, _parse, _table_grid here
+from .audit_rules import (  # noqa: F401 - re-exported: tests read _parse and _table_grid here
     _ACTIVE_TEXT,
     _CODE_LINE,
-    _COUNT_HEADER,
-    _NOT_COUNT_HEADER,
+    COUNT_HEADER,
+    NOT_COUNT_HEADER,
     Finding,
     _as_int,
     _check_active,
@@ -173,7 +173,7 @@ def audit_csv(text: str, name: str = "table.csv", *, rule: str = "hes2008",
             where = f"line {i}, column {col!r}"
             findings += _check_strings(cell, name, where, users)
             if j in count_cols or (
-                row_count and j > 0 and col not in declared and not _NOT_COUNT_HEADER.search(col)
+                row_count and j > 0 and col not in declared and not NOT_COUNT_HEADER.search(col)
             ):
                 value = _as_int(cell)
                 if _small(value, r):

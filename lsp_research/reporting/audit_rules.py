@@ -121,14 +121,14 @@ def _parse(text: str) -> _Node:
 # --------------------------------------------------------------------------------------------------
 # Patterns.
 
-_COUNT_HEADER = re.compile(
+COUNT_HEADER = re.compile(
     r"\b(counts?|number|numbers|no\.|n|num|numerator|admissions?|episodes?|spells?|deaths?|"
     r"incidents?|crimes?|offences?|referrals?|cases?|patients?|people|persons|males?|females?|"
     r"attendances?|attenders?|events?|frequency|freq|clients?|births?|discharges?|users?|"
     r"residents?|victims?|offenders?|quitters?|starters?|completers?|took[ _]up)\b",
     re.IGNORECASE,
 )
-_NOT_COUNT_HEADER = re.compile(
+NOT_COUNT_HEADER = re.compile(
     r"(rate|per\b|%|percent|proportion|ratio|share|score|mean|average|median|\bci\b|confidence|"
     r"limit|lower|upper|target|value|change|index|rank|code|distance|minutes|\bkm\b|"
     r"^\s*(year|quarter|period|month|age|date)s?\b)",
@@ -316,7 +316,7 @@ def _as_int(text: str) -> int | None:
 
 
 def _reads_like_count(label: str) -> bool:
-    return bool(_COUNT_HEADER.search(label)) and not _NOT_COUNT_HEADER.search(label)
+    return bool(COUNT_HEADER.search(label)) and not NOT_COUNT_HEADER.search(label)
 
 
 def _small(value: int | None, rule) -> bool:
@@ -338,7 +338,7 @@ def _check_transposed(body, headers, where_t: str, rule, name: str) -> list[Find
                 head is not None
                 and (
                     {"data-count", "data-not-count", "data-derived"} & set(head.attrs)
-                    or _NOT_COUNT_HEADER.search(col)
+                    or NOT_COUNT_HEADER.search(col)
                 )
             ):
                 continue  # checked as a count column already, or declared not a count

@@ -145,7 +145,8 @@ def _imports_of(name: str, path: Path) -> set[str]:
         if not module:
             continue
         found.add(module)
-        names = re.sub(r"#[^\n]*", "", m.group("names")).strip().strip("()").replace("\\\n", " ")
+        names = re.sub(r"#[^\n]*", "", m.group("names"))  # a comment inside ( ... ) is not a name
+        names = names.strip().strip("()").replace("\\\n", " ")
         for part in names.split(","):
             item = part.strip().split(" as ")[0].strip()
             if item and item != "*" and item.isidentifier():

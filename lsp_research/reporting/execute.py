@@ -126,6 +126,7 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
+        """True when the notebook ran without error."""
         return self.status == OK
 
 
@@ -134,7 +135,8 @@ class RunResult:
 
 def _mark(nb, note: str, cell_index: int | None) -> None:
     """Put a visible note at the top of ``nb`` and above the cell that was running (as papermill does
-    for a failing cell)."""
+    for a failing cell).
+    """
     import nbformat
 
     style = 'style="color:red; font-size:1.2em"'
@@ -210,7 +212,8 @@ ENGINE = "lsp-research"
 @functools.cache
 def _engine() -> str:
     """Register :data:`ENGINE` with papermill: its ``nbclient`` engine, which also keeps a reference to
-    the notebook being executed in the ``evidence`` dict a run passes (see :func:`_papermill`)."""
+    the notebook being executed in the ``evidence`` dict a run passes (see :func:`_papermill`).
+    """
     from papermill.engines import NBClientEngine, papermill_engines
 
     class EvidenceEngine(NBClientEngine):
@@ -389,7 +392,8 @@ def skip_slow_optional_imports() -> None:
 
 def _exit_with_parent(parent: int) -> None:
     """Leave when the runner that started this worker is gone (killed by a scheduler's timeout,
-    say): a pool worker would otherwise live on, holding its warm kernel server."""
+    say): a pool worker would otherwise live on, holding its warm kernel server.
+    """
     import threading
 
     def watch() -> None:
@@ -443,6 +447,7 @@ class LocalExecutor(Executor):
         )
 
     def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:
+        """Run the tasks in the process pool, yielding each result as it finishes."""
         futures = {self._pool.submit(run_task, t): t for t in tasks}
         try:
             for fut in cf.as_completed(futures):
@@ -458,11 +463,13 @@ class LocalExecutor(Executor):
                 fut.cancel()
 
     def close(self) -> None:
+        """Shut the pool down, cancelling tasks not yet started."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def terminate(self) -> list[int]:
         """Stop now: kill the worker processes (their fork servers and kernels end with them, see
-        :func:`lsp_research.reporting.kernels.die_with_parent`); return the workers' pids."""
+        :func:`lsp_research.reporting.kernels.die_with_parent`); return the workers' pids.
+        """
         procs = dict(getattr(self._pool, "_processes", None) or {})
         for proc in procs.values():
             try:
@@ -604,6 +611,7 @@ class DaskExecutor(Executor):
         check_workers(expected, self.client.run(worker_facts, manifest, kernel, notebooks))
 
     def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:
+        """Run the tasks on the Dask cluster, yielding each result as it finishes."""
         from distributed import as_completed
 
         if self._check:
@@ -630,6 +638,7 @@ class DaskExecutor(Executor):
                 fut.cancel()
 
     def close(self) -> None:
+        """Stop the workers' kernel servers and close the client."""
         try:
             self.client.run(_dask_stop_server)
         except Exception:  # noqa: BLE001 - workers already gone

@@ -63,7 +63,8 @@ from typing import Any
 import nbformat
 
 from .. import __version__, config
-from ..errors import ParameterError
+from ..errors import ParameterError, PeriodError
+from ..periods import Quarter
 from ..tables import extract_files
 from . import provenance as _prov
 from .pages import render
@@ -286,14 +287,12 @@ def _first_h1(nb) -> str | None:
     return None
 
 
-def _period_label(period: str | None) -> str | None:
+def display_period(period: str | None) -> str | None:
     if not period:
         return None
     try:
-        from ..periods import Quarter
-
         return Quarter.parse(str(period)).label
-    except Exception:
+    except PeriodError:
         return str(period)
 
 
@@ -355,7 +354,8 @@ def provenance_href(ctx: Mapping) -> str | None:
 
 def _footer(prov: Mapping, ctx: Mapping, tier: str, period_label: str | None) -> str:
     """The provenance at the end of a page: on the Board's pages one small-print line linking to the
-    period's provenance page (when there is one); on the others the full footer."""
+    period's provenance page (when there is one); on the others the full footer.
+    """
     notebook = f"notebooks/{ctx['name']}.ipynb"
     href = provenance_href(ctx)
     if tier == "board" and href:
@@ -385,7 +385,7 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
     prov = _prov.for_period(
         ctx.get("provenance") or _prov.collect(period=ctx.get("period")), ctx.get("period")
     )
-    period_label = ctx.get("period_label") or _period_label(ctx.get("period"))
+    period_label = ctx.get("period_label") or display_period(ctx.get("period"))
     over = ctx.get("over")  # who reads each tier depends on what the report is about
     subtitle = " · ".join(
         str(p) for p in (_prov.audience(tier, over), period_label, ctx.get("parameter_set")) if p

@@ -88,6 +88,7 @@ class Parameter:
 
     @property
     def required(self) -> bool:
+        """True when the parameter has no default and must be given."""
         return self.default is REQUIRED
 
     @property
@@ -137,7 +138,8 @@ class Areas:
     @classmethod
     def from_processed(cls, processed_dir: Path | None = None) -> Areas:
         """Wards and area committees of the processed ``wards`` table, falling back to the place file
-        when the table has not been built."""
+        when the table has not been built.
+        """
         path = Path(processed_dir or config.get_paths().processed) / "wards.parquet"
         if not path.exists():
             return cls.from_domain()

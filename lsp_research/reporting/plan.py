@@ -87,7 +87,7 @@ class _Planned:
     cache_key: str
 
 
-def _kernel_env(reports_root: Path) -> dict[str, str]:
+def kernel_env(reports_root: Path) -> dict[str, str]:
     """The data locations every kernel needs, as absolute paths."""
     p = get_paths()
     env = {

@@ -98,8 +98,8 @@ def render(
     from .programme import Programme
     from .runner import (
         PRELOAD,
-        _check_kernel,
-        _kernel_env,
+        check_kernel,
+        kernel_env,
         latest_quarter,
         make_task,
         parse_period,
@@ -134,7 +134,7 @@ def render(
         pset,
         values,
         quarter,
-        env=_kernel_env(reports),
+        env=kernel_env(reports),
         timeout=None,
         warm=warm,
         preload=tuple(sorted(notebook_imports(read_notebook(entry.path)) | set(PRELOAD))),
@@ -142,7 +142,7 @@ def render(
         reach=reach,
     )
     task.context["provenance"] = provenance.collect(paths.processed)
-    _check_kernel()
+    check_kernel()
     saved = {k: os.environ.get(k) for k in task.env}  # run_task sets them for its kernel
     try:
         result = run_task(task)

@@ -254,6 +254,7 @@ def load_programme(path: str | Path | None = None) -> Programme:
 
 
 def _entry(i: int, raw: Any, nb_dir: Path, problems: list[str]) -> NotebookEntry | None:
+    """One checked entry of ``notebooks:``, or None (its problems appended to ``problems``)."""
     if not isinstance(raw, dict) or "notebook" not in raw:
         problems.append(f"notebooks[{i}] must be a mapping with at least a 'notebook' key")
         return None
@@ -269,52 +270,10 @@ def _entry(i: int, raw: Any, nb_dir: Path, problems: list[str]) -> NotebookEntry
             )
     if not _NAME.match(name):
         problems.append(f"{where}: name must be letters, digits, '_' or '-', got {name!r}")
-    nb_path = (nb_dir / notebook).resolve()
-    if not notebook.endswith(".ipynb"):
-        problems.append(f"{where}: 'notebook' must name a .ipynb file, got {notebook!r}")
-    elif not nb_path.exists():
-        present = sorted(p.name for p in nb_dir.glob("*.ipynb")) if nb_dir.is_dir() else []
-        problems.append(f"{where}: notebook {nb_path} does not exist{_close(notebook, present)}")
-    over = raw.get("over", "city")
-    if isinstance(over, list):
-        if not over or not all(isinstance(c, str) and c for c in over):
-            problems.append(
-                f"{where}: an 'over' list must hold area codes as strings, got {over!r}"
-            )
-        over = tuple(str(c) for c in over)
-    elif over not in OVER_KEYWORDS:
-        problems.append(
-            f"{where}: 'over' must be city, wards, areas or a list of area codes; got {over!r}"
-            + _close(str(over), OVER_KEYWORDS)
-        )
-    tiers = raw.get("tiers", ["executive", "operational"])
-    if isinstance(tiers, str):
-        tiers = [tiers]
-    if not isinstance(tiers, list) or not tiers:
-        problems.append(f"{where}: 'tiers' must be a non-empty list of {', '.join(TIERS)}")
-        tiers = []
-    for t in tiers:
-        if t not in TIERS:
-            problems.append(
-                f"{where}: unknown tier '{t}'{_close(str(t), TIERS)}; tiers are {', '.join(TIERS)}"
-            )
-    inputs = raw.get("inputs", [])
-    if not isinstance(inputs, list) or not all(isinstance(x, str) for x in inputs):
-        problems.append(f"{where}: 'inputs' must be a list of table names or file paths")
-        inputs = []
-    params = raw.get("parameters", {}) or {}
-    if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
-        problems.append(f"{where}: 'parameters' must map parameter names to values")
-        params = {}
-    if "period" in params:
-        problems.append(
-            f"{where}: 'period' is set by 'lsp-research run --period', not in programme.yml"
-        )
-    area_parameter = str(raw.get("area_parameter", "area_code"))
-    if area_parameter in params:
-        problems.append(
-            f"{where}: '{area_parameter}' comes from 'over'; remove it from 'parameters'"
-        )
+    nb_path = _notebook_path(where, notebook, nb_dir, problems)
+    over = _entry_over(where, raw.get("over", "city"), problems)
+    tiers = _entry_tiers(where, raw.get("tiers", ["executive", "operational"]), problems)
+    inputs, params, area_parameter = _entry_parameters(where, raw, problems)
     timeout = raw.get("timeout", DEFAULT_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0:
         problems.append(
@@ -340,3 +299,67 @@ def _entry(i: int, raw: Any, nb_dir: Path, problems: list[str]) -> NotebookEntry
         area_parameter=area_parameter,
         index=index,
     )
+
+
+def _notebook_path(where: str, notebook: str, nb_dir: Path, problems: list[str]) -> Path:
+    """The entry's notebook as an absolute path (a problem when it is not an existing .ipynb)."""
+    nb_path = (nb_dir / notebook).resolve()
+    if not notebook.endswith(".ipynb"):
+        problems.append(f"{where}: 'notebook' must name a .ipynb file, got {notebook!r}")
+    elif not nb_path.exists():
+        present = sorted(p.name for p in nb_dir.glob("*.ipynb")) if nb_dir.is_dir() else []
+        problems.append(f"{where}: notebook {nb_path} does not exist{_close(notebook, present)}")
+    return nb_path
+
+
+def _entry_over(where: str, over: Any, problems: list[str]) -> str | tuple[str, ...]:
+    """The entry's ``over``: a keyword or a tuple of area codes (a problem when it is neither)."""
+    if isinstance(over, list):
+        if not over or not all(isinstance(c, str) and c for c in over):
+            problems.append(
+                f"{where}: an 'over' list must hold area codes as strings, got {over!r}"
+            )
+        return tuple(str(c) for c in over)
+    if over not in OVER_KEYWORDS:
+        problems.append(
+            f"{where}: 'over' must be city, wards, areas or a list of area codes; got {over!r}"
+            + _close(str(over), OVER_KEYWORDS)
+        )
+    return over
+
+
+def _entry_tiers(where: str, tiers: Any, problems: list[str]) -> list:
+    """The entry's tiers as a list (a problem for each that is not a tier)."""
+    if isinstance(tiers, str):
+        tiers = [tiers]
+    if not isinstance(tiers, list) or not tiers:
+        problems.append(f"{where}: 'tiers' must be a non-empty list of {', '.join(TIERS)}")
+        tiers = []
+    for t in tiers:
+        if t not in TIERS:
+            problems.append(
+                f"{where}: unknown tier '{t}'{_close(str(t), TIERS)}; tiers are {', '.join(TIERS)}"
+            )
+    return tiers
+
+
+def _entry_parameters(where: str, raw: dict, problems: list[str]) -> tuple[list, dict, str]:
+    """The entry's ``inputs``, ``parameters`` and ``area_parameter``, checked."""
+    inputs = raw.get("inputs", [])
+    if not isinstance(inputs, list) or not all(isinstance(x, str) for x in inputs):
+        problems.append(f"{where}: 'inputs' must be a list of table names or file paths")
+        inputs = []
+    params = raw.get("parameters", {}) or {}
+    if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
+        problems.append(f"{where}: 'parameters' must map parameter names to values")
+        params = {}
+    if "period" in params:
+        problems.append(
+            f"{where}: 'period' is set by 'lsp-research run --period', not in programme.yml"
+        )
+    area_parameter = str(raw.get("area_parameter", "area_code"))
+    if area_parameter in params:
+        problems.append(
+            f"{where}: '{area_parameter}' comes from 'over'; remove it from 'parameters'"
+        )
+    return inputs, params, area_parameter

@@ -198,7 +198,7 @@ def _source_status(period: str | None) -> tuple[list[dict], list[str]]:
         return [], []
     try:
         table = status(as_of=period) if period else status()
-    except Exception as exc:  # the footer must not break a report; say what happened instead
+    except Exception as exc:  # noqa: BLE001 - the footer must not break a report; it says what happened instead
         return [], [f"Data freshness could not be checked ({type(exc).__name__})."]
     try:
         records = table.to_dict("records")
@@ -416,7 +416,8 @@ def render_footer(
 ) -> str:
     """The provenance footer as HTML (a ``<footer id="provenance">`` with an ``<h2>``).
 
-    The synthetic-data notice is not repeated here: the banner at the top of the page carries it."""
+    The synthetic-data notice is not repeated here: the banner at the top of the page carries it.
+    """
     lock = prov.get("lock_sha256")
     data_rows = [
         {

@@ -51,7 +51,8 @@ from .. import __version__
 from ..errors import ParameterError
 from ..tables import show_table
 from . import provenance as _prov
-from .export import ORGANISATION, TIERS, _period_label, house_css, toc_html
+from .audit_rules import COUNT_HEADER, NOT_COUNT_HEADER
+from .export import ORGANISATION, TIERS, display_period, house_css, toc_html
 from .pages import Markup, render
 from .sanitise import CSP_META, clean_html
 
@@ -130,12 +131,10 @@ def _summary_counts(frame: pd.DataFrame, named) -> list[str]:
     """
     if named is not None:
         return [c for c in named if c in frame.columns]
-    from .audit import _COUNT_HEADER, _NOT_COUNT_HEADER
-
     out = []
     for col in frame.columns:
         label = str(col)
-        if not _COUNT_HEADER.search(label) or _NOT_COUNT_HEADER.search(label):
+        if not COUNT_HEADER.search(label) or NOT_COUNT_HEADER.search(label):
             continue
         values = pd.to_numeric(frame[col], errors="coerce").dropna()
         if len(values) and (values >= 0).all() and (values == values.round()).all():
@@ -354,7 +353,7 @@ def render_index(period_dir, entries: Iterable[Mapping], context: Mapping | None
     ctx = dict(context or {})
     period = ctx.get("period") or period_dir.name
     prov = _prov.for_period(ctx.get("provenance") or _prov.collect(period=period), period)
-    label = ctx.get("period_label") or _period_label(period)
+    label = ctx.get("period_label") or display_period(period)
     title = ctx.get("title") or f"Reports for {label}"
     entries = list(entries)
     by_nb: dict[str, list[Mapping]] = {}
@@ -427,7 +426,7 @@ def render_provenance(period_dir, context: Mapping | None = None) -> str:
     ctx = dict(context or {})
     period = ctx.get("period") or period_dir.name
     prov = _prov.for_period(ctx.get("provenance") or _prov.collect(period=period), period)
-    label = ctx.get("period_label") or _period_label(period)
+    label = ctx.get("period_label") or display_period(period)
     body = render("provenance_body.html.j2", period=label, index=INDEX_PAGE)
     return _page(
         "provenance",

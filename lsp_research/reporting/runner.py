@@ -94,10 +94,10 @@ from .kernels import clean_stale_servers, notebook_imports
 from .parameters import Areas, available_periods, read_notebook
 from .plan import (
     PRELOAD,
-    _kernel_env,
     _Planned,
     check_environment,
-    folder_collisions,  # noqa: F401 (re-exported: runner keeps the public names of plan)
+    folder_collisions,  # noqa: F401 - re-exported: runner keeps the public names of plan
+    kernel_env,
     latest_quarter,
     make_task,
     parse_period,
@@ -124,8 +124,6 @@ __all__ = [
     "NOT_RUN",
     "RAN",
     "PeriodLock",
-    "RunInterrupted",
-    "RunLockedError",
     "RunLog",
     "RunRecord",
     "RunSummary",
@@ -141,7 +139,8 @@ __all__ = [
 class _StopOnSignal:
     """While a run is going, SIGINT and SIGTERM raise :class:`RunInterrupted` in the main thread (once:
     later signals are ignored while the run cleans up). Inside :meth:`deferred` (publishing) a signal
-    waits until the block ends."""
+    waits until the block ends.
+    """
 
     def __init__(self) -> None:
         self.received: int | None = None
@@ -219,6 +218,7 @@ class PeriodLock:
         self._fd: int | None = None
 
     def acquire(self) -> PeriodLock:
+        """Take the period's lock; a RunLockedError when another run holds it."""
         import fcntl
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -248,6 +248,7 @@ class PeriodLock:
         return self
 
     def release(self) -> None:
+        """Release the lock (nothing when it is not held)."""
         if self._fd is not None:
             import fcntl
 
@@ -422,7 +423,7 @@ def _run_locked(
             echo=False,
         )
         paths = get_paths()
-        env = _kernel_env(reports_root)
+        env = kernel_env(reports_root)
         store = _cache.Cache(reports_root / ".cache")
         planned, preload_t = _plan_tasks(
             prog, quarter, planned_sets, store, env=env, reaches=reaches, timeout=timeout, warm=warm
@@ -460,7 +461,7 @@ def _run_locked(
                 + (" (--force)" if force else ""),
             )
             if scheduler is None:
-                _check_kernel()
+                check_kernel()
             executor = _make_executor(
                 executor_factory, scheduler, jobs, env, preload_t, warm, len(to_run)
             )
@@ -538,7 +539,8 @@ def _from_cache(
     planned: Sequence[_Planned], staging: Path, store, reaches, force: bool, log: RunLog
 ) -> tuple[dict[str, RunRecord], list[_Planned]]:
     """Place the cached runs (and the runs with no data at all) in the staged period; the rest is
-    what runs."""
+    what runs.
+    """
     records: dict[str, RunRecord] = {}
     to_run: list[_Planned] = []
     for p in planned:
@@ -577,7 +579,8 @@ def _publish(
     stop: _StopOnSignal | None,
 ) -> RunSummary:
     """Keep what a failed run must not remove, carry over the other notebooks, write the run files and
-    the index, audit the shareable folder and publish the period atomically."""
+    the index, audit the shareable folder and publish the period atomically.
+    """
     period = str(quarter)
     final = reports_root / period
     _keep_last_good(final, staging, ordered, log)
@@ -596,7 +599,7 @@ def _publish(
     return summary
 
 
-def _check_kernel(name: str = DEFAULT_KERNEL) -> None:
+def check_kernel(name: str = DEFAULT_KERNEL) -> None:
     """Fail before running anything when the project's Jupyter kernel is not installed."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
@@ -666,7 +669,8 @@ def _not_started(
     failed: RunResult, to_run: Sequence[_Planned], records: dict, staging: Path, log: RunLog
 ) -> None:
     """After a kernel that did not start: the runs not finished yet are not run (their kernels
-    would fail the same way), each saying why."""
+    would fail the same way), each saying why.
+    """
     log.error(f"the kernel of {failed.key} did not start:\n{failed.message}")
     why = f"not run: the kernel of {failed.key} did not start ({_first_line(failed.message)})"
     for p in to_run:

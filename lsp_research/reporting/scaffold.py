@@ -174,7 +174,8 @@ def _title(name: str) -> str:
 
 def jupytext_config(folder: Path):
     """The jupytext configuration that applies in ``folder``: the nearest ``jupytext.toml`` above it,
-    else the project's, so a script is written the way ``jupytext --sync`` (the hook) writes it."""
+    else the project's, so a script is written the way ``jupytext --sync`` (the hook) writes it.
+    """
     from jupytext.config import (
         find_jupytext_configuration_file,
         load_jupytext_configuration_file,
@@ -206,6 +207,7 @@ def _cmd_new_report(args) -> int:
 
 
 def register(subparsers) -> None:
+    """Add the ``new`` command (``new report``) to the CLI's ``subparsers``."""
     new = subparsers.add_parser("new")
     what = new.add_subparsers(title="what", metavar="WHAT")
     rep = what.add_parser(

@@ -12,6 +12,7 @@ NHSRplotthedots 0.2.2 (NHS "Making Data Count"). See ``METHODS.md`` for the form
 
 from .compare import DIFFERENCE_METHODS, compare, difference_test, polarity_sign
 from .funnel import funnel_limits, funnel_significance, funnel_table
+from .inequality import Inequality, rank_midpoints, slope_coefficients, slope_index
 from .intervals import (
     byars_ci,
     confidence_levels,
@@ -29,6 +30,7 @@ from .standardised import dsr, israte, isratio, standard_population
 
 __all__ = [
     "DIFFERENCE_METHODS",
+    "Inequality",
     "SPCResult",
     "assurance_type",
     "byars_ci",
@@ -49,6 +51,9 @@ __all__ = [
     "poisson_ci",
     "polarity_sign",
     "proportion",
+    "rank_midpoints",
+    "slope_coefficients",
+    "slope_index",
     "spc",
     "standard_population",
     "t_ci",

@@ -43,6 +43,8 @@ import inspect
 import pkgutil
 from types import ModuleType
 
+import lsp_research.topics as topics  # the package imports nothing itself: no cycle
+
 #: What every topic package exposes.
 INTERFACE = ("validate_params", "load_inputs", "analyse", "charts", "tables", "text")
 #: The modules every topic package is split into.
@@ -51,9 +53,7 @@ MODULES = ("inputs", "analysis", "charts", "tables", "text")
 
 def topic_names() -> list[str]:
     """The topic packages under ``lsp_research.topics`` (by module name)."""
-    import lsp_research.topics as pkg
-
-    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if m.ispkg)
+    return sorted(m.name for m in pkgutil.iter_modules(topics.__path__) if m.ispkg)
 
 
 def check_topic(module: ModuleType | str) -> list[str]:

@@ -144,7 +144,8 @@ def _generate(out: Path, seed: int, scale: float, answers_path, catalogue_path, 
 
 def generate_default(seed: int = config.DEFAULT_SEED) -> list[Path]:
     """Rewrite the committed default data: ``data/raw``, ``data/catalogue.yml``,
-    ``data/synthetic/answers.json`` (under the project root, ignoring the ``LSP_*`` variables)."""
+    ``data/synthetic/answers.json`` (under the project root, ignoring the ``LSP_*`` variables).
+    """
     data = config.PROJ_ROOT / "data"
     return generate(
         data / "raw",

@@ -1,5 +1,6 @@
 """``python -m lsp_research.data.synth OUT_DIR [--scale N] [--seed S] [--wards N --districts K]``
-(or ``--default``)."""
+(or ``--default``).
+"""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the synthetic-data generator from the command line; the exit status."""
     return run(build_parser().parse_args(argv))
 
 

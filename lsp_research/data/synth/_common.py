@@ -88,14 +88,16 @@ def _set_layout(layout) -> None:
 
 def pop_factor() -> float:
     """The population of the geography in use over Sunderland's (exactly 1 for the default data):
-    city-wide volumes (incidents, referral starts) are multiplied by it."""
+    city-wide volumes (incidents, referral starts) are multiplied by it.
+    """
     layout = active_layout()
     return 1.0 if layout is None else layout.pop_factor
 
 
 def place_code() -> str:
     """The code the place's indicator returns, targets and decisions carry: the city's
-    (``config.LAD_CODE``) for the default data, the synthetic geography's otherwise."""
+    (``config.LAD_CODE``) for the default data, the synthetic geography's otherwise.
+    """
     layout = active_layout()
     return config.LAD_CODE if layout is None else layout.place_code
 

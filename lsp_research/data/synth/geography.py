@@ -175,7 +175,8 @@ def _geojson_bytes(gdf: gpd.GeoDataFrame) -> bytes:
 
 def centres() -> pd.DataFrame:
     """The six wellness centres in BNG, ``WC1``..``WC6`` in the domain file's order (or those of the
-    synthetic geography in use)."""
+    synthetic geography in use).
+    """
     layout = active_layout()
     if layout is not None:
         return layout.centres

@@ -375,7 +375,8 @@ def admissions(seed: int = config.DEFAULT_SEED, scale: float = 1.0) -> pd.DataFr
 
 def _patients(rng, df: pd.DataFrame) -> np.ndarray:
     """Pseudonymous patient ids: episodes of one ward, sex and age band draw from a pool of patients, so
-    that some people are admitted more than once (people with dependence or liver disease more often)."""
+    that some people are admitted more than once (people with dependence or liver disease more often).
+    """
     heavy = df["group"].isin(["dependence", "alcoholic liver disease"])
     key = df["ward_code"] + df["sex"] + df["_band"].astype(str) + heavy.map({True: "h", False: ""})
     ids = np.empty(len(df), dtype=np.int64)

@@ -62,7 +62,8 @@ _CODE = re.compile(r"^E0[6-9]\d{6}$")
 class Layout:
     """A synthetic geography: ``wards`` (the columns of ``resources/domain/wards.csv`` the generator
     reads), ``polygons`` (ONS 2009 column names, EPSG:27700), ``centres`` (the centre file's columns),
-    the place's code and name, and its population over the default data's."""
+    the place's code and name, and its population over the default data's.
+    """
 
     wards: pd.DataFrame
     polygons: gpd.GeoDataFrame
@@ -80,7 +81,8 @@ def _splits(rng: np.random.Generator, k: int) -> np.ndarray:
 
 def _district_cells(rng, n: int, x0: float, y0: float) -> tuple[list, float]:
     """``n`` rectangles tiling a district's rectangle (rows of cells, the last row possibly shorter);
-    returns them in row order and the district's width."""
+    returns them in row order and the district's width.
+    """
     cols = math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
     side = math.sqrt(WARD_AREA_M2)
@@ -245,7 +247,8 @@ def add_arguments(parser) -> None:
 
 def from_arguments(args, writes_default: bool) -> Layout | None:
     """The layout parsed ``args`` ask for (None: the default 25 wards); refuses to write a synthetic
-    geography over the default data (``writes_default``)."""
+    geography over the default data (``writes_default``).
+    """
     asked = args.wards is not None or args.districts != 1 or args.place_name or args.district_code
     if not asked:
         return None

@@ -50,7 +50,8 @@ _MONTH_WEIGHT = np.array(
 
 def _nte_centre() -> tuple[float, float]:
     """The night-time economy's centre: :data:`NTE_CENTRE`, or in a synthetic geography the centroid
-    of its first ward."""
+    of its first ward.
+    """
     layout = active_layout()
     if layout is None:
         return NTE_CENTRE

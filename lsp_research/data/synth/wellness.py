@@ -95,7 +95,8 @@ def _adult_pop(pop19: np.ndarray) -> np.ndarray:
 @layout_cache
 def practices(seed: int = config.DEFAULT_SEED) -> pd.DataFrame:
     """The practices (59 for the 25 default wards: two a ward and a third in the 9 most populous):
-    ``practice_code``, ``ward_index``, ``propensity`` (how readily they refer)."""
+    ``practice_code``, ``ward_index``, ``propensity`` (how readily they refer).
+    """
     rng = stream(seed, "practices")
     pop = domain_wards()["pop_2008_est"].to_numpy()
     n = len(pop)

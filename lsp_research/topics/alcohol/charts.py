@@ -1,5 +1,6 @@
 """Charts of the alcohol analysis: each takes the result and returns ``(fig, alt text)``; show them with
-:func:`lsp_research.plots.show`."""
+:func:`lsp_research.plots.show`.
+"""
 
 from __future__ import annotations
 

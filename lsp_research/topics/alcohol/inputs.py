@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ... import config, data, periods
-from ...errors import DataValidationError, ParameterError, PeriodError, Problem
+from ...errors import DataValidationError, ParameterError, Problem
 
 # --------------------------------------------------------------------------------------------------
 # Parameters
@@ -127,21 +127,7 @@ def validate_params(
     ...
     lsp_research.errors.ParameterError: years_pooled: 7 is not allowed; allowed values: whole numbers 1-5
     """
-    if not isinstance(period_end, str):
-        raise ParameterError(
-            f"period_end: {period_end!r} is not allowed; allowed values: a financial-year quarter "
-            "YYYYQn (e.g. 2009Q3) or 'latest'"
-        )
-    if period_end.strip().lower() == "latest":
-        end = "latest"
-    else:
-        try:
-            end = str(periods.Quarter.parse(period_end))
-        except PeriodError as exc:
-            raise ParameterError(
-                f"period_end: {period_end!r} is not allowed; allowed values: a financial-year quarter "
-                f"YYYYQn (e.g. 2009Q3) or 'latest' ({exc})"
-            ) from None
+    end = periods.quarter_parameter("period_end", period_end)
     lo, hi = YEARS_POOLED_RANGE
     if (
         isinstance(years_pooled, bool)

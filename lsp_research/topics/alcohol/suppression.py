@@ -50,7 +50,8 @@ def joint_withheld(res: AlcoholResults, j: pd.DataFrame):
 
 def trend_withheld(res: AlcoholResults, freq: str = "financial_year") -> np.ndarray:
     """Which rows of the city trend have no published rate: under 10 weighted admissions, or counts
-    withheld."""
+    withheld.
+    """
     t = res.trend_year if freq == "financial_year" else res.trend_quarter
     return ~t["shown"].to_numpy(dtype=bool) | withheld_rows(t)
 

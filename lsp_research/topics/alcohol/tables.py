@@ -1,5 +1,6 @@
 """Publishable tables of the alcohol analysis (keyword arguments for
-:func:`lsp_research.tables.show_table`)."""
+:func:`lsp_research.tables.show_table`).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def _rounded(values) -> pd.Series:
 
 def _rate_rules(counts: list[str], derived: list[str], hidden: np.ndarray | None) -> dict:
     """``show_table`` keywords that tie ``derived`` columns (rates, ratios, limits) to ``counts``: the
-    cells withheld by the one decision (``hidden``, one per row) and everything computed from them."""
+    cells withheld by the one decision (``hidden``, one per row) and everything computed from them.
+    """
     return {
         "counts": counts,
         "dependent": {c: counts for c in derived},

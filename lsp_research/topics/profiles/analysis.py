@@ -175,7 +175,8 @@ def _rows(area_code, level, key: str, est, numerator, denominator) -> pd.DataFra
 
 def _admission_rows(inputs, wards, classified, start, end) -> tuple[list[pd.DataFrame], dict]:
     """Alcohol admissions: indirectly standardised ratios at every level (city reference); also the
-    observed admissions by ward (broad and specific)."""
+    observed admissions by ward (broad and specific).
+    """
     areas = alcohol.area_lookup(wards).assign(city=config.LAD_CODE)
     rows, ward_obs = [], {}
     for key, measure in (("alcohol_sar", "broad"), ("alcohol_specific_sar", "specific")):
@@ -299,7 +300,8 @@ _COUNT_DENOMINATOR = {"completion_pct": "referral_rate"}
 
 def _relations(wards: pd.DataFrame) -> list[tuple[list[str], list[str]]]:
     """What adds up: the wards of each area committee to the committee, the committees to the city,
-    and every ward to the city."""
+    and every ward to the city.
+    """
     w = wards.set_index("ward_code")["area_committee"].astype(str)
     rels = [(list(g.index), [ac]) for ac, g in w.groupby(w)]
     rels.append((sorted(set(w)), [config.LAD_CODE]))
@@ -367,7 +369,8 @@ def withhold_small_counts(table: pd.DataFrame, wards: pd.DataFrame, rule: str = 
 
 def spine_data(ind: AreaIndicators, area: Area) -> pd.DataFrame:
     """Rows for :func:`lsp_research.plots.stats_charts.spine_chart`: the area against the city, with
-    the range across wards; ``comparison`` is better / similar / worse (or higher / similar / lower)."""
+    the range across wards; ``comparison`` is better / similar / worse (or higher / similar / lower).
+    """
     t = ind.table
     wards_only = t[t["level"] == "ward"].groupby("indicator")["value"]
     city = t[t["area_code"] == config.LAD_CODE].set_index("indicator")["value"]
@@ -563,7 +566,8 @@ class Profile:
 @dataclass
 class PeriodIndicators:
     """What every profile of one period shares: the indicators of every area over the window, the
-    latest 12 months and the 12 months before (``None`` when the data do not reach back that far)."""
+    latest 12 months and the 12 months before (``None`` when the data do not reach back that far).
+    """
 
     quarter: periods.Quarter
     start: periods.Quarter

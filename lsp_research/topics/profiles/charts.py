@@ -60,7 +60,8 @@ def spine(res: Profile):
 def compare_areas(res: Profile, key: str):
     """The area against every other area of its level for one indicator (a compare-areas chart:
     dots with 95% intervals, sorted, this area highlighted, the city as a line; withheld areas named
-    and not drawn). Returns ``(fig, alt)``."""
+    and not drawn). Returns ``(fig, alt)``.
+    """
     name, unit, polarity = SPINE_INDICATORS[key]
     data = compare_data(res.indicators, res.area, key, res.wards.drop(columns="geometry"))
     city = res.indicators.table
@@ -86,7 +87,8 @@ def compare_charts(res: Profile) -> list[tuple[object, str]]:
 def trend_chart(res: Profile):
     """Every year the data cover, one panel per indicator: the area's value with its 95% interval
     (12 months to the same quarter each year) and the city's as a dashed line; a withheld year is
-    not drawn and is named in the alt text. Returns ``(fig, alt)``."""
+    not drawn and is named in the alt text. Returns ``(fig, alt)``.
+    """
     t = res.trend
     keys = list(dict.fromkeys(t["key"]))
     rows = (len(keys) + 1) // 2

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ... import data
 from ...disclosure import SUPPRESSED
+from ...errors import LspError
 from ...plots.maps import ward_map_svg
 from ...tables import show_table
 from .text import WITHHELD_NOTE
@@ -86,7 +87,10 @@ def index_context(entries: list[dict], wards=None) -> dict:
     if wards is None:
         try:
             wards = data.load("wards")
-        except Exception:  # no processed wards table: no map, the links and tables still stand
+        except (
+            LspError,
+            OSError,
+        ):  # no (or an unreadable) processed wards table: no map, the links and tables still stand
             wards = None
     if wards is not None:
         links, values = {}, {}

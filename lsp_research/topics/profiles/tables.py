@@ -42,6 +42,7 @@ def spine_table(res: Profile) -> dict:
 
 @formatted_table
 def changes_table(res: Profile) -> dict:
+    """What changed since the year before, indicator by indicator (``show_table`` arguments)."""
     c = res.changes
     df = pd.DataFrame({
         "Indicator": c["indicator"], "Unit": c["unit"],
@@ -77,6 +78,7 @@ def changes_table(res: Profile) -> dict:
 
 @formatted_table
 def pyramid_table(res: Profile) -> dict:
+    """The area's population by age band and sex beside Sunderland's (``show_table`` arguments)."""
     p = res.pyramid
     wide = p.pivot(index="age_band", columns="sex", values="area_count").reindex(
         list(config.ESP2013_BANDS)
@@ -144,7 +146,8 @@ def wards_table(res: Profile) -> dict:
 
 def trend_table(res: Profile) -> dict:
     """The trend's numbers: each indicator's value and 95% interval by year, and the city's
-    (withheld figures shown as withheld)."""
+    (withheld figures shown as withheld).
+    """
     t = res.trend
     place = config.place().name
 

@@ -78,6 +78,7 @@ CHANGE_METHOD = (
 
 
 def window_label(res: Profile) -> str:
+    """The profile's window in words (first to last quarter)."""
     return f"{res.start.label} to {res.quarter.label}"
 
 
@@ -103,7 +104,8 @@ AREA_PAGE = "../../area_profile/{id}/area_profile-{id}-executive.html"
 
 def places(res: Profile) -> str:
     """Links between the places: an area committee's profile lists and links its wards, a ward's
-    profile links to its area committee's (Markdown; empty for the city)."""
+    profile links to its area committee's (Markdown; empty for the city).
+    """
     wards = pd.DataFrame(res.wards.drop(columns="geometry", errors="ignore")).set_index("ward_code")
     if res.area.kind == "area_committee":
         members = wards.loc[list(res.area.ward_codes), "ward_name"].sort_values()
@@ -212,6 +214,7 @@ def topic_text(res: Profile) -> str:
 
 
 def methods_notes(res: Profile) -> str:
+    """The methods and notes section (Markdown)."""
     return (
         "## Methods and notes\n\n"
         f"- **Window:** {window_label(res)}; life expectancy pools deaths and populations over "

@@ -156,7 +156,8 @@ def decay_chart(res: WellnessAnalysis, successes: str = "took_up", trials: str =
 
 def quintile_chart(res: WellnessAnalysis, column: str, title: str, ylabel: str):
     """Bars of ``column`` of ``res.by_quintile`` by deprivation quintile (1 = most deprived), with 95%
-    intervals."""
+    intervals.
+    """
     q = res.by_quintile.sort_values("imd_quintile")
     hidden = res.withheld("by_quintile", column).loc[q.index].to_numpy()
     fig, ax = figure(title, "Deprivation quintile of ward (1 = most deprived, IMD 2007)", ylabel)

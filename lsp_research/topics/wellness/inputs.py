@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ... import data
-from ...errors import DataValidationError, ParameterError, PeriodError, Problem
-from ...periods import Quarter, resolve
+from ...errors import DataValidationError, ParameterError, Problem
+from ...periods import Quarter, quarter_parameter, resolve
 
 #: Age bands used in the referral records (adults, 16+).
 REFERRAL_AGE_BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")
@@ -97,10 +97,12 @@ class Window:
 
     @property
     def start(self):
+        """The first day of the window."""
         return self.quarters[0].start
 
     @property
     def end(self):
+        """The last day of the window."""
         return self.quarters[-1].end
 
     @property
@@ -111,6 +113,7 @@ class Window:
 
     @property
     def group_label(self) -> str:
+        """The population group in words (for captions)."""
         return {
             "all": "all adults (16+)",
             "men": "men (16+)",
@@ -322,21 +325,7 @@ def validate_params(
     ...
     lsp_research.errors.ParameterError: catchment_m: 0 is not allowed; allowed values: a positive number of metres
     """
-    if not isinstance(period, str):
-        raise ParameterError(
-            f"period: {period!r} is not allowed; allowed values: a financial-year quarter YYYYQn "
-            "(e.g. 2009Q3) or 'latest'"
-        )
-    if period.strip().lower() == "latest":
-        period = "latest"
-    else:
-        try:
-            period = str(Quarter.parse(period))
-        except PeriodError:
-            raise ParameterError(
-                f"period: {period!r} is not allowed; allowed values: a financial-year quarter YYYYQn "
-                "(e.g. 2009Q3) or 'latest'"
-            ) from None
+    period = quarter_parameter("period", period)
     for name, value in (("catchment_m", catchment_m), ("service_radius_m", service_radius_m)):
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise ParameterError(

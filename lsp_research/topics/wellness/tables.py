@@ -14,6 +14,7 @@ from ... import config
 from ...errors import ParameterError
 from ...formatting import interval, number, table_formats
 from .analysis import WellnessAnalysis
+from .analysis.inequality import INEQUALITY_MEASURES
 
 #: The tables this module publishes, by function name.
 TABLES = ("city", "wards", "by_age", "by_sex", "by_quintile", "by_centre", "inequalities", "decay",
@@ -31,17 +32,13 @@ _COUNT_COLUMNS = {"Referrals": "referrals", "Took up": "took_up", "Completed 12 
 
 def _withhold(res: WellnessAnalysis, table: str, order, columns=tuple(_COUNT_COLUMNS)) -> dict:
     """The ``withhold`` masks of a ward or quintile table, rows in ``order`` (the analysis's one
-    decision, so that every table and map withholds the same cells)."""
+    decision, so that every table and map withholds the same cells).
+    """
     return {col: res.withheld(table, _COUNT_COLUMNS[col]).loc[order].to_numpy() for col in columns}
 
 
 #: The quintile column each inequality measure is computed from (as ``inequality_table`` names them).
-_INEQUALITY_COLUMNS = {
-    "Referrals per 1,000 adults": "referral_rate",
-    "People taking up per 1,000 adults": "uptake_rate",
-    "Take-up (% of referrals)": "takeup_pct",
-    "12-week completion (% of referrals)": "completion_pct",
-}
+_INEQUALITY_COLUMNS = {label: col for col, _, label in INEQUALITY_MEASURES}
 
 
 def _inequality_withheld(res: WellnessAnalysis) -> np.ndarray:

@@ -38,7 +38,8 @@ def _ratio_text(a: float, b: float) -> str:
 
 def _quintile_lines(res: WellnessAnalysis, q, ref_ineq, comp_ineq) -> list[str]:
     """The deprivation sentences; a measure with a withheld quintile is not quoted (its quintiles,
-    slope index and mean together would give the withheld value back)."""
+    slope index and mean together would give the withheld value back).
+    """
     lines = []
     if not res.withheld("by_quintile", "referral_rate").any():
         lines.append(
@@ -142,7 +143,8 @@ def methods_notes(res: WellnessAnalysis) -> str:
         "- **Inequality.** Slope index (SII): weighted least-squares slope of each quintile's value on the "
         "cumulative rank midpoint of its population, least deprived at 0 and most deprived at 1 (so a "
         "positive SII means higher in deprived areas); relative index (RII) = SII / weighted mean. 95% "
-        "intervals from 10,000 seeded simulations of the quintile values.",
+        "intervals in closed form from each quintile's own interval (the slope is linear in the quintile "
+        "values).",
         "- **Need.** Need score = mean of the z-scores of the ward's IMD 2007 score and its all-cause "
         "standardised mortality ratio (indirect, by age and sex against the city, three years pooled). "
         "High need: top 40% of wards. Low uptake: uptake per 1,000 adults below the city rate "

@@ -3,7 +3,7 @@
 - :mod:`.classification`: episodes into the alcohol measures with attributable fractions;
 - :mod:`.strata`: windows, standard populations, strata, DSR tables and significance categories;
 - :mod:`.admissions`: the city trend, NI 39, area ratios and the deprivation gradient (with the slope
-  index of inequality, :func:`slope_index`);
+  index of inequality from :func:`lsp_research.stats.slope_index`);
 - :mod:`.incidents`: police incident rates, hot spots and the night-time economy;
 - :mod:`.joint`: admission ratios beside incident ratios;
 - :mod:`.results`: :func:`analyse` and :class:`AlcoholResults`.
@@ -16,7 +16,6 @@ from .admissions import (
     condition_table,
     deprivation_gradient,
     ni39_as_returned,
-    slope_index,
     trend_spc,
 )
 from .classification import classify_episodes, episode_weights
@@ -81,7 +80,6 @@ __all__ = [
     "published_counts",
     "quarters_frame",
     "significance_category",
-    "slope_index",
     "standard_weights",
     "stratify",
     "trend_spc",

@@ -236,9 +236,9 @@ def deprivation_gradient(
 
     Notes
     -----
-    The slope is linear in the quintile rates, so its standard error follows exactly from theirs
-    (each taken as half the width of its interval over z): a normal approximation to the asymmetric
-    Dobson limits.
+    The SII and RII are :func:`lsp_research.stats.slope_index`: the slope is linear in the quintile
+    rates, so its standard error follows exactly from theirs (each taken as half the width of its
+    interval over z): a normal approximation to the asymmetric Dobson limits.
 
     Examples
     --------
@@ -255,21 +255,27 @@ def deprivation_gradient(
         "imd_quintile", ascending=False, ignore_index=True
     )
     z = stats.z_value(confidence)
-    w = table["total_pop"].to_numpy(dtype=float)
-    w = w / w.sum()
-    cum = np.cumsum(w)
-    x = cum - w / 2
+    pop = table["total_pop"].to_numpy(dtype=float)
+    w = pop / pop.sum()
     y = table["value"].to_numpy(dtype=float)
     se = (table["uppercl"].to_numpy(dtype=float) - table["lowercl"].to_numpy(dtype=float)) / (2 * z)
     table["pop_share"] = w
-    table["rank"] = x
+    table["rank"] = stats.rank_midpoints(pop)
+    ineq = stats.slope_index(
+        y, table["lowercl"], table["uppercl"], pop, table["imd_quintile"],
+        confidence=confidence, limits_confidence=confidence,
+    )  # fmt: skip
     most = table.loc[table["imd_quintile"] == table["imd_quintile"].min()].iloc[0]
     least = table.loc[table["imd_quintile"] == table["imd_quintile"].max()].iloc[0]
     i_most, i_least = most.name, least.name
     gap = float(y[i_most] - y[i_least])
     gap_se = float(np.hypot(se[i_most], se[i_least]))
     summary = {
-        **slope_index(y, se, w, x, z),
+        "sii": ineq.sii,
+        "sii_lower": ineq.sii_lowercl,
+        "sii_upper": ineq.sii_uppercl,
+        "rii": ineq.rii,
+        "mean_rate": ineq.mean,
         "gap": gap,
         "gap_lower": gap - z * gap_se,
         "gap_upper": gap + z * gap_se,
@@ -281,51 +287,6 @@ def deprivation_gradient(
         "confidence": confidence,
     }
     return table, summary
-
-
-def slope_index(rate, se, share, rank, z: float) -> dict:
-    """The slope index of inequality: a population-weighted least-squares line of ``rate`` on ``rank``.
-
-    Parameters
-    ----------
-    rate, se : array_like
-        Each group's rate and its standard error.
-    share : array_like
-        Each group's share of the population (summing to 1).
-    rank : array_like
-        The mid-point of each group's population on a 0-1 scale (least to most deprived).
-    z : float
-        The normal quantile of the interval (1.96 for 95%).
-
-    Returns
-    -------
-    dict
-        ``sii`` (the modelled difference between the ends of the scale) with ``sii_lower`` and
-        ``sii_upper`` (exact from the rates' standard errors: the slope is linear in the rates), ``rii``
-        (SII over the mean rate) and ``mean_rate`` (population-weighted).
-
-    Examples
-    --------
-    >>> s = slope_index([1, 3, 5, 7, 9], [0, 0, 0, 0, 0], [0.2] * 5, [0.1, 0.3, 0.5, 0.7, 0.9], 1.96)
-    >>> round(s["sii"], 6), round(s["sii_upper"], 6), round(s["mean_rate"], 6)
-    (10.0, 10.0, 5.0)
-    """
-    y = np.asarray(rate, dtype=float)
-    se = np.asarray(se, dtype=float)
-    w = np.asarray(share, dtype=float)
-    x = np.asarray(rank, dtype=float)
-    xbar = np.sum(w * x)
-    c = w * (x - xbar) / np.sum(w * (x - xbar) ** 2)
-    sii = float(np.sum(c * y))
-    sii_se = float(np.sqrt(np.sum(c**2 * se**2)))
-    mean_rate = float(np.sum(w * y))
-    return {
-        "sii": sii,
-        "sii_lower": sii - z * sii_se,
-        "sii_upper": sii + z * sii_se,
-        "rii": sii / mean_rate if mean_rate else float("nan"),
-        "mean_rate": mean_rate,
-    }
 
 
 def condition_table(

@@ -71,7 +71,8 @@ class WellnessAnalysis:
 
     def withheld(self, table: str, column: str) -> pd.Series:
         """True for each row of ``self.<table>`` (``wards``, ``need`` or ``by_quintile``) whose
-        ``column`` (a count, or a rate or percentage calculated from counts) is withheld."""
+        ``column`` (a count, or a rate or percentage calculated from counts) is withheld.
+        """
         frame = getattr(self, table)
         if table == "by_quintile":
             flags = frame[["imd_quintile"]].merge(

@@ -134,17 +134,21 @@ class DecayFit:
 
     @property
     def odds_ratio_per_km(self) -> float:
+        """The odds ratio of the outcome per km."""
         return math.exp(self.coef_per_km)
 
     @property
     def odds_ratio_lowercl(self) -> float:
+        """The lower confidence limit of the odds ratio per km."""
         return math.exp(self.lowercl)
 
     @property
     def odds_ratio_uppercl(self) -> float:
+        """The upper confidence limit of the odds ratio per km."""
         return math.exp(self.uppercl)
 
     def summary_row(self) -> dict:
+        """The model as one row of the distance-decay summary table."""
         return {
             "outcome": self.outcome,
             "coef_per_km": self.coef_per_km,

@@ -78,14 +78,17 @@ class CoverageResult:
 
     @property
     def gain(self) -> float:
+        """People newly covered by the added centre."""
         return self.covered_after - self.covered_before
 
     @property
     def pct_before(self) -> float:
+        """Percentage covered before the added centre."""
         return 100 * self.covered_before / self.total
 
     @property
     def pct_after(self) -> float:
+        """Percentage covered with the added centre."""
         return 100 * self.covered_after / self.total
 
 
