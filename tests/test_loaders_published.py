@@ -188,3 +188,36 @@ def test_a_bad_persons_count_is_refused_with_sheet_row_and_column(tiny_raw, tmp_
         f"population/{SAPE_P} (sheet 'Mid-2009 Persons'), row 6, column '1': wrong type: expected a "
         "whole number of people (got 'twelve')" in str(exc.value)
     )
+
+
+@pytest.mark.parametrize(
+    ("layout", "table", "bad", "message"),
+    [
+        (
+            "police_uk",
+            "incidents",
+            (",2009-12,Northumbria", ",Dec 2009,Northumbria"),
+            f"police/{STREET[0]}, row 2, column 'Month'",
+        ),
+        ("imd_lsoa", "wards", None, None),  # the ward scores join the wards table
+        ("persons", "population", None, None),
+    ],
+)
+def test_each_layout_builds_through_the_data_build_command(
+    tiny_raw, tmp_path, monkeypatch, capsys, layout, table, bad, message
+):
+    """As a user would: the files in the raw folder, the catalogue naming their layout, then
+    ``lsp-research data build``; a bad file is refused by the command with its file, row and column."""
+    from lsp_research.cli import main
+
+    monkeypatch.setenv("LSP_RAW_DIR", str(tiny_raw))
+    monkeypatch.setenv("LSP_PROCESSED_DIR", str(tmp_path / "p"))
+    monkeypatch.delenv("LSP_CATALOGUE", raising=False)
+    {"police_uk": _with_police, "imd_lsoa": _with_imd, "persons": _with_persons}[layout](tiny_raw)
+    assert main(["data", "build"]) == 0, capsys.readouterr()
+    assert len(pd.read_parquet(tmp_path / "p" / f"{table}.parquet")) > 0
+    if bad is not None:
+        path = tiny_raw / "police" / STREET[0]
+        path.write_text(path.read_text().replace(*bad, 1))
+        assert main(["data", "build"]) == 2
+        assert message in capsys.readouterr().err
