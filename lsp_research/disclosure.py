@@ -430,6 +430,40 @@ def _shown(values: np.ndarray, hidden: np.ndarray, r: Rule) -> np.ndarray:
     return shown
 
 
+def _withhold_derived(df, out, counts, hidden, shown, r, percent, dependent, cells) -> int:
+    """Write into ``out`` the percentages and dependent columns of ``df``, withheld where a count they
+    come from is (each withheld cell added to ``cells``); percentages are recomputed from the rounded
+    counts under a rounding rule. Returns how many cells were withheld.
+    """
+    derived = 0
+    for pct_col, (num, den) in percent.items():
+        jn, jd = counts.index(num), counts.index(den)
+        new = []
+        for i, old in enumerate(df[pct_col].tolist()):
+            if hidden[i, jn] or hidden[i, jd]:
+                new.append(SUPPRESSED)
+                cells.add((i, pct_col))
+                derived += 1
+            elif r.rounding > 1:
+                a, b = shown[i, jn], shown[i, jd]
+                new.append(None if a is None or b is None or b == 0 else a / b * 100)
+            else:
+                new.append(old)
+        out[pct_col] = pd.Series(new, index=df.index, dtype=object)
+    for dep_col, sources in dependent.items():
+        idx = [counts.index(c) for c in sources]
+        new = []
+        for i, old in enumerate(df[dep_col].tolist()):
+            if any(hidden[i, j] for j in idx):
+                new.append(SUPPRESSED)
+                cells.add((i, dep_col))
+                derived += 1
+            else:
+                new.append(old)
+        out[dep_col] = pd.Series(new, index=df.index, dtype=object)
+    return derived
+
+
 def protect(
     df: pd.DataFrame,
     counts: Iterable[str] | str,
@@ -534,32 +568,7 @@ def protect(
         out[col] = pd.Series(list(shown[:, j]), index=df.index, dtype=object)
 
     cells = {(i, counts[j]) for i, j in zip(*np.nonzero(hidden), strict=True)}
-    derived = 0
-    for pct_col, (num, den) in percent.items():
-        jn, jd = counts.index(num), counts.index(den)
-        new = []
-        for i, old in enumerate(df[pct_col].tolist()):
-            if hidden[i, jn] or hidden[i, jd]:
-                new.append(SUPPRESSED)
-                cells.add((i, pct_col))
-                derived += 1
-            elif r.rounding > 1:
-                a, b = shown[i, jn], shown[i, jd]
-                new.append(None if a is None or b is None or b == 0 else a / b * 100)
-            else:
-                new.append(old)
-        out[pct_col] = pd.Series(new, index=df.index, dtype=object)
-    for dep_col, sources in dependent.items():
-        idx = [counts.index(c) for c in sources]
-        new = []
-        for i, old in enumerate(df[dep_col].tolist()):
-            if any(hidden[i, j] for j in idx):
-                new.append(SUPPRESSED)
-                cells.add((i, dep_col))
-                derived += 1
-            else:
-                new.append(old)
-        out[dep_col] = pd.Series(new, index=df.index, dtype=object)
+    derived = _withhold_derived(df, out, counts, hidden, shown, r, percent, dependent, cells)
 
     rounded = r.rounding > 1 and bool(np.any(values[~hidden & ~np.isnan(values)] > 0))
     out.attrs["disclosure"] = {

@@ -585,6 +585,43 @@ def _performance_signals(row: pd.Series, settings: Settings) -> list[tuple[str, 
     return out
 
 
+def _data_problem_rows(assessment) -> list[dict]:
+    """One exception per series and period the data-quality flags newly raised this quarter: sent
+    back to the indicator's owner, never a Board candidate.
+    """
+    p = str(assessment.period)
+    reg = assessment.registry
+    flags = assessment.flags
+    rows = []
+    new = flags[flags["detected_in"] == p]
+    for (code, area, period), g in new.groupby(
+        ["indicator_code", "area_code", "period"], sort=False, dropna=False
+    ):
+        ind = reg[code]
+        rows.append(
+            {
+                "raised_in": p,
+                "indicator_code": code,
+                "label": ind.label,
+                "title": ind.title,
+                "partnership": ind.partnership,
+                "owner": ind.owner,
+                "lead": ind.lead,
+                "area_code": area,
+                "period": period,
+                "source": "data",
+                "signal": ", ".join(g["rule"]),
+                "reason": "; ".join(g["reason"]),
+                "routed": "owner",
+                "candidate": False,
+                "criterion": "",
+                "action": "; ".join(dict.fromkeys(g["action"])),
+                "severity": 0.0,
+            }
+        )
+    return rows
+
+
 def filter_exceptions(assessment) -> pd.DataFrame:
     """The management group's filter for one meeting: every exception raised, and where it is routed.
 
@@ -614,35 +651,8 @@ def filter_exceptions(assessment) -> pd.DataFrame:
     p = str(assessment.period)
     reg = assessment.registry
     settings = reg.settings
-    flags = assessment.flags
-    rows = []
+    rows = _data_problem_rows(assessment)
     info = assessment.table.set_index(["indicator_code", "area_code"])
-    new = flags[flags["detected_in"] == p]
-    for (code, area, period), g in new.groupby(
-        ["indicator_code", "area_code", "period"], sort=False, dropna=False
-    ):
-        ind = reg[code]
-        rows.append(
-            {
-                "raised_in": p,
-                "indicator_code": code,
-                "label": ind.label,
-                "title": ind.title,
-                "partnership": ind.partnership,
-                "owner": ind.owner,
-                "lead": ind.lead,
-                "area_code": area,
-                "period": period,
-                "source": "data",
-                "signal": ", ".join(g["rule"]),
-                "reason": "; ".join(g["reason"]),
-                "routed": "owner",
-                "candidate": False,
-                "criterion": "",
-                "action": "; ".join(dict.fromkeys(g["action"])),
-                "severity": 0.0,
-            }
-        )
     for (code, area), r in info.iterrows():
         if not r["judged"]:
             continue

@@ -393,6 +393,28 @@ def _about(code: str, ind: Indicator) -> dict:
     }
 
 
+def _current_return(s: pd.DataFrame, p: Quarter, ind) -> dict:
+    """The series' return for the meeting's quarter, in the assessment table's column order: its
+    value, limits, interval note, numerator and denominator (missing when no return was received),
+    whether it was received, and whether it is judged (received and not excluded).
+    """
+    cur = s[s["period"] == str(p)]
+    cur = cur.iloc[0] if len(cur) else None
+    if cur is None or not bool(cur["received"]):
+        return {"value": np.nan, "lowercl": np.nan, "uppercl": np.nan, "interval_note": "no value",
+                "numerator": np.nan, "denominator": np.nan, "received": False, "judged": False}  # fmt: skip
+    return {
+        "value": cur["value"],
+        "lowercl": cur["lowercl"],
+        "uppercl": cur["uppercl"],
+        "interval_note": value_interval(ind, cur["value"], cur["numerator"], cur["denominator"])[2],
+        "numerator": cur["numerator"],
+        "denominator": cur["denominator"],
+        "received": True,
+        "judged": not bool(cur["excluded"]),
+    }
+
+
 def assess(
     returns: pd.DataFrame,
     registry: Registry,
@@ -446,13 +468,8 @@ def assess(
         out_series[(code, area)] = s
         baseline = spc_baseline(spc_res, list(usable["period"]), settings.spc_min_points)
 
-        cur = s[s["period"] == str(p)]
-        cur = cur.iloc[0] if len(cur) else None
-        received = cur is not None and bool(cur["received"])
-        judged = received and not bool(cur["excluded"])
-        value = cur["value"] if received else np.nan
-        lo = cur["lowercl"] if received else np.nan
-        hi = cur["uppercl"] if received else np.nan
+        now = _current_return(s, p, ind)
+        value, lo, hi, judged = now["value"], now["lowercl"], now["uppercl"], now["judged"]
         tval, tsrc = tlookup.get((code, p.year, area), (np.nan, ""))
         status, gap = _status_and_gap(value, tval, ind, judged, settings)
 
@@ -479,16 +496,7 @@ def assess(
                 "unit": ind.unit,
                 "polarity": ind.polarity,
                 "decimals": series_decimals(s["value"]),
-                "value": value,
-                "lowercl": lo,
-                "uppercl": hi,
-                "interval_note": value_interval(ind, value, cur["numerator"], cur["denominator"])[2]
-                if received
-                else "no value",
-                "numerator": cur["numerator"] if received else np.nan,
-                "denominator": cur["denominator"] if received else np.nan,
-                "received": received,
-                "judged": judged,
+                **now,
                 "target": tval,
                 "target_source": tsrc,
                 "target_status": "not judged" if settling else status,

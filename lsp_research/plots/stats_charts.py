@@ -278,6 +278,25 @@ def funnel_plot(
     return fig, alt
 
 
+def _comparison_legend(ax, labels, area_name: str) -> None:
+    """A legend of the comparison results that ``labels`` hold, in the order they first appear."""
+    handles = [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker=COMPARE_MARKERS[k],
+            color=SIGNIFICANCE_COLOURS[k],
+            markeredgecolor="black",
+            label=f"{area_name}: {k}",
+        )  # fmt: skip
+        for k in dict.fromkeys(labels)
+    ]
+    ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.25, 1.0), fontsize=8, frameon=False
+    )
+
+
 def spine_chart(
     data: pd.DataFrame,
     title: str,
@@ -375,21 +394,7 @@ def spine_chart(
     ax.set_yticks(range(n))
     ax.set_yticklabels(list(data[indicator])[::-1])
     ax.grid(False)
-    handles = [
-        Line2D(
-            [],
-            [],
-            ls="",
-            marker=COMPARE_MARKERS[k],
-            color=SIGNIFICANCE_COLOURS[k],
-            markeredgecolor="black",
-            label=f"{area_name}: {k}",
-        )  # fmt: skip
-        for k in dict.fromkeys(labels_out)
-    ]
-    ax.legend(
-        handles=handles, loc="upper left", bbox_to_anchor=(1.25, 1.0), fontsize=8, frameon=False
-    )
+    _comparison_legend(ax, labels_out, area_name)
     counts = pd.Series(labels_out).value_counts()
     detail = "; ".join(
         f"{r[indicator]}: {estimate(r[value], r[lower], r[upper])} against "

@@ -91,6 +91,45 @@ def life_table(
     return e, se
 
 
+def _band_grid(ages, codes, g: int, dth, pop) -> tuple[np.ndarray, np.ndarray]:
+    """Deaths and populations as (group x life-table band) grids; every group needs each band once."""
+    k = len(LE_START_AGES)
+    age_index = {a: i for i, a in enumerate(LE_START_AGES)}
+    unknown = sorted(set(ages.tolist()) - set(LE_START_AGES))
+    if unknown:
+        raise InputError(
+            f"startage: band(s) starting at {unknown} are not life-table bands; use the 20 bands "
+            "0, 1-4, 5-9, ..., 85-89, 90+"
+        )
+    col = np.array([age_index[a] for a in ages])
+    filled = np.zeros((g, k), dtype=int)
+    np.add.at(filled, (codes, col), 1)
+    if (filled != 1).any():
+        gi = int(np.argmax((filled != 1).any(axis=1)))
+        missing = [LE_START_AGES[j] for j in range(k) if filled[gi, j] == 0]
+        dup = [LE_START_AGES[j] for j in range(k) if filled[gi, j] > 1]
+        raise InputError(
+            f"startage: every group needs exactly one row for each of the 20 bands; a group lacks "
+            f"{missing or 'none'} and repeats {dup or 'none'}"
+        )
+    d2 = np.zeros((g, k))
+    p2 = np.zeros((g, k))
+    d2[codes, col] = dth
+    p2[codes, col] = pop
+    return d2, p2
+
+
+def _not_computable(d2: np.ndarray, p2: np.ndarray) -> np.ndarray:
+    """Why each group's life expectancy cannot be computed (empty text when it can)."""
+    reason = np.full(len(d2), "", dtype=object)
+    reason[(d2 > p2).any(axis=1)] = "life expectancy NA: deaths exceed population in an age band"
+    reason[(reason == "") & (p2.sum(axis=1) <= LE_MIN_POPULATION)] = (
+        f"life expectancy NA: total population {LE_MIN_POPULATION:,} or less"
+    )
+    reason[(reason == "") & (d2[:, -1] == 0)] = "life expectancy NA: no deaths in the 90+ band"
+    return reason
+
+
 def life_expectancy(
     data: pd.DataFrame,
     deaths: str,
@@ -158,35 +197,9 @@ def life_expectancy(
     codes, keys = group_codes(data, by)
     g = len(keys)
     k = len(LE_START_AGES)
-    age_index = {a: i for i, a in enumerate(LE_START_AGES)}
-    unknown = sorted(set(ages.tolist()) - set(LE_START_AGES))
-    if unknown:
-        raise InputError(
-            f"startage: band(s) starting at {unknown} are not life-table bands; use the 20 bands "
-            "0, 1-4, 5-9, ..., 85-89, 90+"
-        )
-    col = np.array([age_index[a] for a in ages])
-    filled = np.zeros((g, k), dtype=int)
-    np.add.at(filled, (codes, col), 1)
-    if (filled != 1).any():
-        gi = int(np.argmax((filled != 1).any(axis=1)))
-        missing = [LE_START_AGES[j] for j in range(k) if filled[gi, j] == 0]
-        dup = [LE_START_AGES[j] for j in range(k) if filled[gi, j] > 1]
-        raise InputError(
-            f"startage: every group needs exactly one row for each of the 20 bands; a group lacks "
-            f"{missing or 'none'} and repeats {dup or 'none'}"
-        )
-    d2 = np.zeros((g, k))
-    p2 = np.zeros((g, k))
-    d2[codes, col] = dth
-    p2[codes, col] = pop
+    d2, p2 = _band_grid(ages, codes, g, dth, pop)
 
-    reason = np.full(g, "", dtype=object)
-    reason[(d2 > p2).any(axis=1)] = "life expectancy NA: deaths exceed population in an age band"
-    reason[(reason == "") & (p2.sum(axis=1) <= LE_MIN_POPULATION)] = (
-        f"life expectancy NA: total population {LE_MIN_POPULATION:,} or less"
-    )
-    reason[(reason == "") & (d2[:, -1] == 0)] = "life expectancy NA: no deaths in the 90+ band"
+    reason = _not_computable(d2, p2)
     bad = reason != ""
 
     e, se = life_table(d2, p2)

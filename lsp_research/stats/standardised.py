@@ -147,6 +147,56 @@ def _weights(data, stdpop, codes, ngroups, ageband, arg="stdpop") -> np.ndarray:
     return _by_position(stdpop, codes, ngroups, arg)
 
 
+def _counts_and_populations(data: pd.DataFrame, x: str, n: str) -> tuple[np.ndarray, np.ndarray]:
+    """The counts (missing read as 0) and populations of ``data``, refused when negative or not positive."""
+    xs = numeric(data, x, "x")
+    ns = numeric(data, n, "n")
+    if np.any(xs < 0):
+        raise InputError(
+            f"x: column {x!r} has a negative count ({xs[xs < 0][0]:g}); counts must be 0 or more"
+        )
+    if np.any(np.isnan(ns)) or np.any(ns <= 0):
+        bad = ns[np.isnan(ns) | (ns <= 0)][0]
+        raise InputError(
+            f"n: column {n!r} has a population of {bad:g}; populations must be more than 0"
+        )
+    return np.nan_to_num(xs, nan=0.0), ns
+
+
+def _repeat_event_terms(data, xs, ns, codes, g, stdpop, ageband, eventfreq, n):
+    """Weights, events, variance terms and each band's first row when people have repeat events
+    (``eventfreq`` events each): the weights and populations are taken once per age band and group.
+    """
+    freq = numeric(data, eventfreq, "eventfreq")
+    if np.any(np.isnan(freq)) or np.any(freq < 1):
+        raise InputError(
+            f"eventfreq: column {eventfreq!r} must hold event frequencies of 1 or more"
+        )
+    band_key = pd.DataFrame({"g": codes, "b": data[ageband].astype(str).to_numpy()})
+    first_of_band = ~band_key.duplicated().to_numpy()
+    sub = data[first_of_band]
+    wb = _weights(sub, stdpop, codes[first_of_band], g, ageband)
+    lookup = pd.Series(wb, index=pd.MultiIndex.from_frame(band_key[first_of_band]))
+    w = lookup.reindex(pd.MultiIndex.from_frame(band_key)).to_numpy(dtype=float)
+    # n and stdpop must be constant within each band of each group
+    chk = band_key.assign(n=ns, w=w).groupby(["g", "b"], sort=False)[["n", "w"]].nunique()
+    if (chk["n"] > 1).any():
+        raise InputError(f"n: population {n!r} differs between rows of the same age band and group")
+    if (chk["w"] > 1).any():
+        raise InputError("stdpop: standard population differs between rows of the same age band")
+    events = xs * freq
+    var_terms = xs * freq**2 * (w / ns) ** 2
+    return w, events, var_terms, first_of_band
+
+
+def _dsr_limits(out, value, scale, total_count, small, confidence) -> None:
+    """Dobson limits of each confidence level into ``out`` (none for a group below the minimum count)."""
+    for c, (lo, hi) in zip(confidence_levels(confidence), limit_columns(confidence), strict=True):
+        bl, bu = byars_ci(total_count, c)
+        out[lo] = np.where(small, np.nan, value + scale * (bl - total_count))
+        out[hi] = np.where(small, np.nan, value + scale * (bu - total_count))
+
+
 def dsr(
     data: pd.DataFrame,
     x: str,
@@ -211,7 +261,6 @@ def dsr(
     0        170.0     9000.0  2253.3   1920.0   2626.9
     """
     m = check_multiplier(multiplier)
-    levels = confidence_levels(confidence)
     by = as_by(by)
     cols = [("x", x), ("n", n)]
     if ageband is not None:
@@ -226,18 +275,7 @@ def dsr(
     check_frame(data, cols, by)
     if len(data) == 0:
         raise InputError("data: is empty")
-    xs = numeric(data, x, "x")
-    ns = numeric(data, n, "n")
-    if np.any(xs < 0):
-        raise InputError(
-            f"x: column {x!r} has a negative count ({xs[xs < 0][0]:g}); counts must be 0 or more"
-        )
-    if np.any(np.isnan(ns)) or np.any(ns <= 0):
-        bad = ns[np.isnan(ns) | (ns <= 0)][0]
-        raise InputError(
-            f"n: column {n!r} has a population of {bad:g}; populations must be more than 0"
-        )
-    xs = np.nan_to_num(xs, nan=0.0)
+    xs, ns = _counts_and_populations(data, x, n)
     codes, keys = group_codes(data, by)
     g = len(keys)
 
@@ -248,29 +286,9 @@ def dsr(
         first_of_band = np.ones(len(data), dtype=bool)
         method = "Dobson"
     else:
-        freq = numeric(data, eventfreq, "eventfreq")
-        if np.any(np.isnan(freq)) or np.any(freq < 1):
-            raise InputError(
-                f"eventfreq: column {eventfreq!r} must hold event frequencies of 1 or more"
-            )
-        band_key = pd.DataFrame({"g": codes, "b": data[ageband].astype(str).to_numpy()})
-        first_of_band = ~band_key.duplicated().to_numpy()
-        sub = data[first_of_band]
-        wb = _weights(sub, stdpop, codes[first_of_band], g, ageband)
-        lookup = pd.Series(wb, index=pd.MultiIndex.from_frame(band_key[first_of_band]))
-        w = lookup.reindex(pd.MultiIndex.from_frame(band_key)).to_numpy(dtype=float)
-        # n and stdpop must be constant within each band of each group
-        chk = band_key.assign(n=ns, w=w).groupby(["g", "b"], sort=False)[["n", "w"]].nunique()
-        if (chk["n"] > 1).any():
-            raise InputError(
-                f"n: population {n!r} differs between rows of the same age band and group"
-            )
-        if (chk["w"] > 1).any():
-            raise InputError(
-                "stdpop: standard population differs between rows of the same age band"
-            )
-        events = xs * freq
-        var_terms = xs * freq**2 * (w / ns) ** 2
+        w, events, var_terms, first_of_band = _repeat_event_terms(
+            data, xs, ns, codes, g, stdpop, ageband, eventfreq, n
+        )
         method = "Dobson, with confidence adjusted for non-independent events"
 
     total_count = group_sum(events, codes, g)
@@ -289,12 +307,8 @@ def dsr(
     out["total_count"] = total_count
     out["total_pop"] = total_pop
     out["value"] = np.where(small, np.nan, value)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.sqrt(var / total_count) * m
-        for c, (lo, hi) in zip(levels, limit_columns(confidence), strict=True):
-            bl, bu = byars_ci(total_count, c)
-            out[lo] = np.where(small, np.nan, value + scale * (bl - total_count))
-            out[hi] = np.where(small, np.nan, value + scale * (bu - total_count))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a group with no events has no limits
+        _dsr_limits(out, value, np.sqrt(var / total_count) * m, total_count, small, confidence)
     out["confidence"] = confidence_label(confidence)
     out["statistic"] = np.where(
         small, f"dsr NA for total count < {DSR_MIN_COUNT}", f"dsr per {fmt_multiplier(m)}"

@@ -78,7 +78,7 @@ def changes_table(res: Profile) -> dict:
 
 @formatted_table
 def pyramid_table(res: Profile) -> dict:
-    """The area's population by age band and sex beside Sunderland's (``show_table`` arguments)."""
+    """The area's population by age band and sex beside the city's (``show_table`` arguments)."""
     p = res.pyramid
     wide = p.pivot(index="age_band", columns="sex", values="area_count").reindex(
         list(config.ESP2013_BANDS)
