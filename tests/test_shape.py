@@ -158,3 +158,75 @@ def test_no_function_over_120_lines_counting_its_docstring(path):
         and f"{rel}::{fn.name}" not in DATA_TABLES
     }
     assert long == {}, f"functions over {MAX_FUNCTION_LINES} lines from def to end: {long}"
+
+
+MODULE_NAMES = {_module_name(p) for p in MODULES}
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _imported_from(path: Path, node: ast.ImportFrom) -> str:
+    """The absolute module an ``ImportFrom`` reads (relative imports resolved against ``path``)."""
+    if node.level == 0:
+        return node.module or ""
+    parts = _module_name(path).split(".")
+    if path.name != "__init__.py":
+        parts.pop()
+    parts = parts[: len(parts) - (node.level - 1)]
+    return ".".join(parts + ([node.module] if node.module else []))
+
+
+def _private_imports(path: Path, tree: ast.AST) -> list[str]:
+    """Private names of other package modules this module uses: ``from m import _x`` and ``m._x``
+    where ``m`` is a package module bound by an import (``from . import m``, ``import a.m as m``).
+    """
+    here = _module_name(path)
+    bound: dict[str, str] = {}
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            source = _imported_from(path, node)
+            if source.split(".")[0] != "lsp_research":
+                continue
+            for alias in node.names:
+                if f"{source}.{alias.name}" in MODULE_NAMES:
+                    bound[alias.asname or alias.name] = f"{source}.{alias.name}"
+                elif _private(alias.name):
+                    found.append((node.lineno, f"from {source} import {alias.name}"))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in MODULE_NAMES:
+                    bound[alias.asname or alias.name.split(".")[0]] = alias.name
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and _private(node.attr)
+            and isinstance(node.value, ast.Name)
+            and bound.get(node.value.id, here) != here
+        ):
+            found.append((node.lineno, f"{node.value.id}.{node.attr}"))
+    return [f"line {n}: {what}" for n, what in sorted(found)]
+
+
+def test_the_private_import_finder_finds_both_forms():
+    path = PACKAGE / "reporting" / "runner.py"
+    src = (
+        "from . import stage as st\nfrom .records import _now, first_line\n"
+        "from ..stats import _frame\nfrom .plan import Planned\nimport lsp_research.geo as g\n"
+        "st._place(1)\ng._crs\n_frame.as_by\nst.__name__\nst.place_result\n"
+    )
+    assert _private_imports(path, ast.parse(src)) == [
+        "line 2: from lsp_research.reporting.records import _now",
+        "line 6: st._place",
+        "line 7: g._crs",
+    ]
+
+
+@pytest.mark.parametrize("path", MODULES, ids=IDS)
+def test_no_module_imports_a_private_name_of_another(path):
+    """A name shared between modules is public where it is defined: no ``from m import _x``, no
+    ``m._x`` across modules of the package.
+    """
+    assert _private_imports(path, _tree(path)) == []
