@@ -9,8 +9,11 @@ import pandas as pd
 
 from ..errors import InputError
 
+#: What ``by=`` accepts: one group column, a list of them, or None for no grouping.
+By = str | Sequence[str] | None
 
-def as_by(by: str | Sequence[str] | None) -> list[str]:
+
+def as_by(by: By) -> list[str]:
     """``by`` as a list of column names (empty for no grouping)."""
     if by is None:
         return []
@@ -77,13 +80,22 @@ def fmt_multiplier(multiplier: float) -> str:
     return f"{multiplier:g}" if float(multiplier) != int(multiplier) else str(int(multiplier))
 
 
-def check_multiplier(multiplier) -> float:
+def check_multiplier(multiplier, arg: str = "multiplier", use: str = "") -> float:
+    """``multiplier`` as a finite float above 0, else an error naming ``arg`` (with the hint ``use``,
+    e.g. ``"1 or 100"``, when given).
+
+    >>> check_multiplier("100"), check_multiplier(1, "refvalue", "1 or 100")
+    (100.0, 1.0)
+    >>> check_multiplier(0, "refvalue", "1 or 100")
+    Traceback (most recent call last):
+    lsp_research.errors.InputError: refvalue: must be more than 0 (1 or 100), not 0
+    """
     try:
         m = float(multiplier)
     except (TypeError, ValueError):
-        raise InputError(f"multiplier: {multiplier!r} is not a number") from None
+        hint = f"; use {use}" if use else ""
+        raise InputError(f"{arg}: {multiplier!r} is not a number{hint}") from None
     if not np.isfinite(m) or m <= 0:
-        raise InputError(
-            f"multiplier: must be a positive number such as 100000, not {multiplier!r}"
-        )
+        rule = f"more than 0 ({use})" if use else "a positive number such as 100000"
+        raise InputError(f"{arg}: must be {rule}, not {multiplier!r}")
     return m
