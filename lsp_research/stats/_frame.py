@@ -8,9 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-
-#: What ``by=`` accepts: one group column, a list of them, or None for no grouping.
-By = str | Sequence[str] | None
+from ._types import By
 
 
 def as_by(by: By) -> list[str]:
@@ -23,6 +21,18 @@ def as_by(by: By) -> list[str]:
     if not all(isinstance(b, str) for b in out):
         raise InputError(f"by: give a column name or a list of column names, not {by!r}")
     return out
+
+
+def checked_by(data, columns: Sequence[tuple[str, str]], by: By) -> list[str]:
+    """``by`` as a list (:func:`as_by`), once ``data`` is known to hold ``columns`` and the ``by``
+    columns (:func:`check_frame`).
+
+    >>> checked_by(pd.DataFrame({"x": [1], "g": ["a"]}), [("x", "x")], "g")
+    ['g']
+    """
+    by = as_by(by)
+    check_frame(data, columns, by)
+    return by
 
 
 def check_frame(data, columns: Sequence[str], by: Sequence[str] = ()) -> None:

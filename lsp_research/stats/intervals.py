@@ -12,17 +12,14 @@ Every function accepts scalars or arrays; a scalar in gives Python floats out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from scipy import stats as _st
 
 from ..errors import InputError
+from ._types import Levels
 
 #: Counts below this use exact Poisson limits; at or above it, Byar's approximation.
 EXACT_THRESHOLD = 10
-#: What ``confidence=`` accepts: one level, or several for several pairs of limit columns.
-Levels = float | Sequence[float]
 
 
 def z_value(confidence: float) -> float:

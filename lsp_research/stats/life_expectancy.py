@@ -17,8 +17,9 @@ import pandas as pd
 from scipy import stats as _st
 
 from ..errors import InputError
-from ._frame import By, as_by, check_frame, group_codes, numeric
-from .intervals import Levels, confidence_label, confidence_levels, limit_columns
+from ._frame import as_by, check_frame, group_codes, numeric
+from ._types import By, Levels
+from .intervals import confidence_label, confidence_levels, limit_columns
 
 #: Start ages of the 20 bands.
 LE_START_AGES = (0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90)

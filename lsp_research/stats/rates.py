@@ -13,18 +13,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._frame import (
-    By,
-    as_by,
-    check_frame,
-    check_multiplier,
-    fmt_multiplier,
-    group_codes,
-    group_sum,
-    numeric,
-)
+from ._frame import check_multiplier, checked_by, fmt_multiplier, group_codes, group_sum, numeric
+from ._types import By, Levels
 from .intervals import (
-    Levels,
     add_count_limits,
     confidence_label,
     confidence_levels,
@@ -35,8 +26,7 @@ from .intervals import (
 
 
 def _base(data, x, n, by):
-    by = as_by(by)
-    check_frame(data, [("x", x), ("n", n)], by)
+    by = checked_by(data, [("x", x), ("n", n)], by)
     xs = numeric(data, x, "x")
     ns = numeric(data, n, "n")
     if by:
@@ -180,8 +170,9 @@ def mean_ci(data: pd.DataFrame, x: str, by: By = None, confidence: Levels = 0.95
     Returns
     -------
     pandas.DataFrame
-        ``value_sum``, ``value_count``, ``stdev``, ``value``, limit columns, ``confidence``,
-        ``statistic``, ``method``.
+        One row per group: the sum and count of the values (``value_sum``, ``value_count``), their
+        standard deviation ``stdev``, the mean ``value``, the limit columns, ``confidence``,
+        ``statistic`` and ``method``.
 
     Examples
     --------
@@ -190,8 +181,7 @@ def mean_ci(data: pd.DataFrame, x: str, by: By = None, confidence: Levels = 0.95
        value_count  value  lowercl  uppercl
     0            4   10.0    7.402   12.598
     """
-    by = as_by(by)
-    check_frame(data, [("x", x)], by)
+    by = checked_by(data, [("x", x)], by)
     levels = confidence_levels(confidence)
     vals = numeric(data, x, "x")
     codes, keys = group_codes(data, by)

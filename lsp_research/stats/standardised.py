@@ -21,18 +21,18 @@ import pandas as pd
 from .. import config
 from ..errors import InputError
 from ._frame import (
-    By,
     as_by,
     check_frame,
     check_multiplier,
+    checked_by,
     fmt_multiplier,
     group_codes,
     group_sum,
     numeric,
 )
+from ._types import By, Levels
 from .intervals import (
     EXACT_THRESHOLD,
-    Levels,
     add_count_limits,
     byars_ci,
     confidence_label,
@@ -327,8 +327,7 @@ def _reference(data, arg, ref, codes, g):
 
 
 def _isr_core(data, x, n, x_ref, n_ref, by):
-    by = as_by(by)
-    check_frame(data, [("x", x), ("n", n)], by)
+    by = checked_by(data, [("x", x), ("n", n)], by)
     if len(data) == 0:
         raise InputError("data: is empty")
     codes, keys = group_codes(data, by)
