@@ -163,6 +163,7 @@ def register(subparsers) -> None:
         epilog=RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    run.set_defaults(func=_cmd_run)
     run.add_argument(
         "--period",
         default="latest",
@@ -188,13 +189,13 @@ def register(subparsers) -> None:
     run.add_argument(
         "--quiet", action="store_true", help="print only warnings, failures and a one-line summary"
     )
+    run.add_argument("--out", metavar="DIR", help="reports folder (default: reports/)")
     run.add_argument(
         "--only",
         action="append",
         metavar="NOTEBOOK",
         help="run only this notebook of programme.yml (repeatable)",
     )
-    run.add_argument("--out", metavar="DIR", help="reports folder (default: reports/)")
     run.add_argument(
         "--timeout",
         type=_positive_int,
@@ -206,7 +207,6 @@ def register(subparsers) -> None:
         action="store_true",
         help="start every kernel from scratch instead of forking warm ones (slower; for diagnosis)",
     )
-    run.set_defaults(func=_cmd_run)
 
     desc = subparsers.add_parser(
         "describe",

@@ -352,6 +352,23 @@ def export_html(nb, tiers: Sequence[str], out_dir: Path, context: Mapping) -> li
 # ------------------------------------------------------------------------------------------ executors
 
 
+def _as_results(futures: Mapping, completed, worker: str) -> Iterator[RunResult]:
+    """Each task's result as its future finishes (``completed(futures)`` gives them in that order);
+    a future that raised (its ``worker`` died or was lost) gives an error result; the rest are
+    cancelled when the caller stops early.
+    """
+    try:
+        for fut in completed(futures):
+            task = futures[fut]
+            try:
+                yield fut.result()
+            except Exception as exc:  # noqa: BLE001 - the worker process died or was lost
+                yield RunResult(task.key, ERROR, f"{worker} failed: {type(exc).__name__}: {exc}")
+    finally:
+        for fut in futures:
+            fut.cancel()
+
+
 class Executor(ABC):
     """Runs tasks and yields their results as they complete (in any order)."""
 
@@ -449,18 +466,7 @@ class LocalExecutor(Executor):
     def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:
         """Run the tasks in the process pool, yielding each result as it finishes."""
         futures = {self._pool.submit(run_task, t): t for t in tasks}
-        try:
-            for fut in cf.as_completed(futures):
-                task = futures[fut]
-                try:
-                    yield fut.result()
-                except Exception as exc:  # noqa: BLE001 - a worker process died
-                    yield RunResult(
-                        task.key, ERROR, f"the worker process failed: {type(exc).__name__}: {exc}"
-                    )
-        finally:
-            for fut in futures:
-                fut.cancel()
+        yield from _as_results(futures, cf.as_completed, "the worker process")
 
     def close(self) -> None:
         """Shut the pool down, cancelling tasks not yet started."""
@@ -624,18 +630,7 @@ class DaskExecutor(Executor):
             ): t
             for t in tasks
         }
-        try:
-            for fut in as_completed(list(futures)):
-                task = futures[fut]
-                try:
-                    yield fut.result()
-                except Exception as exc:  # noqa: BLE001 - the worker was lost
-                    yield RunResult(
-                        task.key, ERROR, f"the Dask worker failed: {type(exc).__name__}: {exc}"
-                    )
-        finally:
-            for fut in futures:
-                fut.cancel()
+        yield from _as_results(futures, lambda fs: as_completed(list(fs)), "the Dask worker")
 
     def close(self) -> None:
         """Stop the workers' kernel servers and close the client."""
