@@ -53,6 +53,8 @@ bad.html: line 1: absolute-path: '/home/alice/notes.txt'
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -150,9 +152,6 @@ def audit_csv(text: str, name: str = "table.csv", *, rule: str = "hes2008",
     declares columns ``count``, ``derived`` or ``not-count``, as the table's ``data-*`` markers do.
     """
     declared = dict(columns or {})
-    import csv
-    import io
-
     r = RULES[rule]
     users = usernames_to_check(usernames)
     rows = list(csv.reader(io.StringIO(text)))
@@ -194,8 +193,6 @@ def audit_json(text: str, name: str = "data.json", *, rule: str = "hes2008",
     """Audit a JSON file: a whole number from 1 to 5 under a key that reads like a count, and paths,
     identifiers, code and markup in any string (keys included).
     """
-    import json
-
     r = RULES[rule]
     users = usernames_to_check(usernames)
     try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..errors import ParameterError, ProgrammeError, RunError
 
@@ -100,8 +101,6 @@ def find_notebook(name: str):
     ...
     lsp_research.errors.ParameterError: no notebook 'perfomance': did you mean 'performance'? ...
     """
-    from pathlib import Path
-
     from ..cli import suggest
     from ..config import get_paths
     from .programme import load_programme

@@ -36,11 +36,15 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import functools
+import hashlib
 import logging
 import multiprocessing
 import os
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 import time
 import traceback
 from abc import ABC, abstractmethod
@@ -166,8 +170,6 @@ def _running_cell(nb) -> int | None:
 def _signal_name(code: int | None) -> str:
     if code is None or code >= 0:
         return f"exit code {code}" if code is not None else "unknown cause"
-    import signal
-
     try:
         return f"killed by signal {-code} ({signal.Signals(-code).name})"
     except ValueError:
@@ -401,8 +403,6 @@ def skip_slow_optional_imports() -> None:
     busy 2-core machine), paid by every process that reads a notebook. The notebook schema never uses
     those formats. Runs before ``jsonschema`` is imported; otherwise does nothing.
     """
-    import sys
-
     if "jsonschema" not in sys.modules:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
@@ -411,7 +411,6 @@ def _exit_with_parent(parent: int) -> None:
     """Leave when the runner that started this worker is gone (killed by a scheduler's timeout,
     say): a pool worker would otherwise live on, holding its warm kernel server.
     """
-    import threading
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -509,8 +508,6 @@ def worker_facts(manifest: str, kernel_name: str, notebooks: Sequence[str] = ())
     >>> f["data"], f["kernel"], f["notebooks"]
     ('no manifest at /no/such/manifest.json', 'no kernel no-such-kernel', 'missing /no/such.ipynb')
     """
-    import hashlib
-
     from jupyter_client.kernelspec import KernelSpecManager
 
     from .. import config

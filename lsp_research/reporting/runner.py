@@ -63,6 +63,7 @@ import os
 import shutil
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -156,8 +157,6 @@ class _StopOnSignal:
             raise RunInterrupted(signal.Signals(signum).name)
 
     def __enter__(self) -> _StopOnSignal:
-        import threading
-
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._old[sig] = signal.signal(sig, self._handler)
