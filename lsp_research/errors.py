@@ -131,7 +131,7 @@ class Problem:
     Attributes
     ----------
     file : str
-        The file that holds the problem.
+        The file that holds the problem, as the loader was given it.
     row : int or None
         The row as a spreadsheet shows it (the header is row 1, so the first data row of a CSV file is
         row 2; the worksheet row of an Excel file; the feature number of a boundary file), or None when

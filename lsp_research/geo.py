@@ -139,40 +139,31 @@ def find_ward_columns(columns: Sequence[str]) -> dict[str, str | None]:
     return found
 
 
+def _whole_file(label: str, rule: str) -> DataValidationError:
+    """The error for a problem with a whole boundary file (no row, no column)."""
+    return DataValidationError([Problem(label, None, None, rule)])
+
+
 def _read_boundaries(path: Path, label: str, layer: str | None) -> gpd.GeoDataFrame:
     """The features of a boundary file, or a DataValidationError saying why there are none."""
     if not path.exists():
-        raise DataValidationError([Problem(label, None, None, "boundary file not found")])
+        raise _whole_file(label, "boundary file not found")
     if path.is_file() and path.stat().st_size == 0:
-        raise DataValidationError(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    "file is empty (0 bytes); expected ward boundaries (GeoJSON, GeoPackage or Shapefile)",
-                )
-            ]
+        raise _whole_file(
+            label,
+            "file is empty (0 bytes); expected ward boundaries (GeoJSON, GeoPackage or Shapefile)",
         )
     target = f"zip://{path}" if path.suffix.lower() == ".zip" else path
     try:
         gdf = gpd.read_file(target, layer=layer, engine="pyogrio")
     except Exception as exc:  # noqa: BLE001 - pyogrio raises DataSourceError subclasses, OSErrors and more; each becomes a DataValidationError
-        raise DataValidationError(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    "cannot read the boundary file: expected GeoJSON, GeoPackage or Shapefile "
-                    f"(GeoJSON must be UTF-8) - {str(exc).splitlines()[0][:200]}",
-                )
-            ]
+        raise _whole_file(
+            label,
+            "cannot read the boundary file: expected GeoJSON, GeoPackage or Shapefile "
+            f"(GeoJSON must be UTF-8) - {str(exc).splitlines()[0][:200]}",
         ) from None
     if len(gdf) == 0:
-        raise DataValidationError(
-            [Problem(label, None, None, "the boundary file has no features (no wards)")]
-        )
+        raise _whole_file(label, "the boundary file has no features (no wards)")
     return gdf
 
 

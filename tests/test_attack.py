@@ -28,7 +28,8 @@ import pytest
 from small_area import PAYLOADS, make_small_area
 
 from lsp_research import config
-from lsp_research.reporting.audit import _parse, _table_grid, audit_path
+from lsp_research.reporting.audit import audit_path
+from lsp_research.reporting.audit_rules import parse_html, table_grid
 from lsp_research.reporting.sanitise import CSP
 
 PERIOD = "2009Q4"
@@ -123,7 +124,7 @@ def test_planted_markup_is_inert_and_the_folder_passes_the_audit(published):
     assert len(pages) >= 60
     for path, html in pages:
         assert f'content="{CSP}"' in html, path
-        for node in _parse(html).iter():  # parsed as a browser would: escaped text is text
+        for node in parse_html(html).iter():  # parsed as a browser would: escaped text is text
             assert node.tag not in ("script", "iframe", "form", "object", "embed", "button"), (
                 path,
                 node.tag,
@@ -170,10 +171,10 @@ def _observations(period_dir, truth):
             or rel == "index.html"
         ):
             continue
-        root = _parse(html)
+        root = parse_html(html)
         page_area = None
         for table in root.iter("table"):
-            headers, body, caption = _table_grid(table)
+            headers, body, caption = table_grid(table)
             cols = [h.text().strip() for h in headers]
             if ": key indicators," in caption:
                 area = page_area = area_of(caption.split(": key indicators,")[0])

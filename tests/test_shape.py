@@ -158,3 +158,142 @@ def test_no_function_over_120_lines_counting_its_docstring(path):
         and f"{rel}::{fn.name}" not in DATA_TABLES
     }
     assert long == {}, f"functions over {MAX_FUNCTION_LINES} lines from def to end: {long}"
+
+
+MODULE_NAMES = {_module_name(p) for p in MODULES}
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _imported_from(path: Path, node: ast.ImportFrom) -> str:
+    """The absolute module an ``ImportFrom`` reads (relative imports resolved against ``path``)."""
+    if node.level == 0:
+        return node.module or ""
+    parts = _module_name(path).split(".")
+    if path.name != "__init__.py":
+        parts.pop()
+    parts = parts[: len(parts) - (node.level - 1)]
+    return ".".join(parts + ([node.module] if node.module else []))
+
+
+def _private_imports(path: Path, tree: ast.AST) -> list[str]:
+    """Private names of other package modules this module uses: ``from m import _x`` and ``m._x``
+    where ``m`` is a package module bound by an import (``from . import m``, ``import a.m as m``).
+    """
+    here = _module_name(path)
+    bound: dict[str, str] = {}
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            source = _imported_from(path, node)
+            if source.split(".")[0] != "lsp_research":
+                continue
+            for alias in node.names:
+                if f"{source}.{alias.name}" in MODULE_NAMES:
+                    bound[alias.asname or alias.name] = f"{source}.{alias.name}"
+                elif _private(alias.name):
+                    found.append((node.lineno, f"from {source} import {alias.name}"))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in MODULE_NAMES:
+                    bound[alias.asname or alias.name.split(".")[0]] = alias.name
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and _private(node.attr)
+            and isinstance(node.value, ast.Name)
+            and bound.get(node.value.id, here) != here
+        ):
+            found.append((node.lineno, f"{node.value.id}.{node.attr}"))
+    return [f"line {n}: {what}" for n, what in sorted(found)]
+
+
+def test_the_private_import_finder_finds_both_forms():
+    path = PACKAGE / "reporting" / "runner.py"
+    src = (
+        "from . import stage as st\nfrom .records import _now, first_line\n"
+        "from ..stats import _frame\nfrom .plan import Planned\nimport lsp_research.geo as g\n"
+        "st._place(1)\ng._crs\n_frame.as_by\nst.__name__\nst.place_result\n"
+    )
+    assert _private_imports(path, ast.parse(src)) == [
+        "line 2: from lsp_research.reporting.records import _now",
+        "line 6: st._place",
+        "line 7: g._crs",
+    ]
+
+
+@pytest.mark.parametrize("path", MODULES, ids=IDS)
+def test_no_module_imports_a_private_name_of_another(path):
+    """A name shared between modules is public where it is defined: no ``from m import _x``, no
+    ``m._x`` across modules of the package.
+    """
+    assert _private_imports(path, _tree(path)) == []
+
+
+REPEAT_LINES = 6
+
+
+def _code_lines(path: Path) -> list[tuple[int, str]]:
+    """``(line number, stripped text)`` of a module's code lines: no blank lines, comment lines or
+    docstrings (of the module, its classes and its functions).
+    """
+    text = path.read_text(encoding="utf-8")
+    skip: set[int] = set()
+    for node in ast.walk(ast.parse(text)):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            doc = body[0].value
+            if isinstance(doc, ast.Constant) and isinstance(doc.value, str):
+                skip.update(range(body[0].lineno, body[0].end_lineno + 1))
+    return [
+        (n, line.strip())
+        for n, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.strip().startswith("#") and n not in skip
+    ]
+
+
+def _repeated_blocks(
+    files: dict[str, list[tuple[int, str]]], size: int = REPEAT_LINES
+) -> list[str]:
+    """Places where the same ``size`` consecutive code lines stand twice (in two files, or twice in
+    one file without overlapping), each as ``a.py:10-15 = b.py:40-45``.
+    """
+    seen: dict[tuple[str, ...], tuple[str, int, int]] = {}
+    found = []
+    for name, lines in files.items():
+        for i in range(len(lines) - size + 1):
+            block = tuple(text for _, text in lines[i : i + size])
+            first, last = lines[i][0], lines[i + size - 1][0]
+            if block not in seen:
+                seen[block] = (name, i, first)
+                continue
+            other, j, at = seen[block]
+            if other == name and i - j < size:
+                continue  # the same block overlapping itself (a run of equal lines)
+            found.append(f"{name}:{first}-{last} = {other}:{at}")
+    return found
+
+
+def test_the_repeat_finder_finds_a_repeat_and_not_docstrings_or_comments():
+    same = [(n, f"x{n % 7} = {n % 7}") for n in range(1, 8)]
+    assert _repeated_blocks({"a.py": same[:6], "b.py": same[:6]}) == ["b.py:1-6 = a.py:1"]
+    assert _repeated_blocks({"a.py": same[:6], "b.py": same[:5]}) == []
+    assert _repeated_blocks({"a.py": [(n, "pass") for n in range(1, 9)]}) == []
+    module = PACKAGE / "stats" / "_types.py"
+    assert [text for _, text in _code_lines(module)][:1] == ["from __future__ import annotations"]
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="repeated blocks remain in H-A's data/loaders.py, data/sape.py and data/specs.py "
+    "(the lead removes this mark once they are merged)",
+)
+def test_no_block_of_six_code_lines_stands_twice_in_the_package():
+    """No run of six identical code lines (stripped; docstrings, comments and blank lines left out)
+    appears twice in the package: a repeated block becomes one function or constant.
+    """
+    files = {p.relative_to(PACKAGE.parent).as_posix(): _code_lines(p) for p in MODULES}
+    repeats = _repeated_blocks(files)
+    assert repeats == [], f"{len(repeats)} repeated blocks (first 20): {repeats[:20]}"

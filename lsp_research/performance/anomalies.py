@@ -117,17 +117,10 @@ def late_return(series: pd.DataFrame, ind: Indicator | None, settings: Settings)
         late = row.get("days_late")
         if late is None or pd.isna(late) or not row["received"] or late <= settings.late_after_days:
             continue
-        out.append(
-            _flag(
-                row,
-                "late_return",
-                f"the {row['period']} return came in {int(late)} days after its due date "
-                f"({due_date(row['period']).isoformat()})",
-                "submit on time; confirm the figure is final",
-                row["period"],
-                exclude=False,
-            )
-        )
+        due = due_date(row["period"]).isoformat()
+        reason = f"the {row['period']} return came in {int(late)} days after its due date ({due})"
+        action = "submit on time; confirm the figure is final"
+        out.append(_flag(row, "late_return", reason, action, row["period"], exclude=False))
     return out
 
 
@@ -303,13 +296,8 @@ def _usable(series: pd.DataFrame, exclude: set[str]) -> pd.DataFrame:
     return series[ok]
 
 
-def one_quarter_spike(
-    series: pd.DataFrame,
-    ind: Indicator | None,
-    settings: Settings,
-    *,
-    _exclude: frozenset = frozenset(),
-) -> list[dict]:
+def one_quarter_spike(series: pd.DataFrame, ind: Indicator | None, settings: Settings, *,
+                      _exclude: frozenset = frozenset()) -> list[dict]:  # fmt: skip
     """A value far from both neighbours whose next quarter reverts: the signature of a keying error."""
     s = _usable(series, set(_exclude))
     v = s["value"].to_numpy(dtype=float)
@@ -340,13 +328,8 @@ def one_quarter_spike(
     return out
 
 
-def unconfirmed_jump(
-    series: pd.DataFrame,
-    ind: Indicator | None,
-    settings: Settings,
-    *,
-    _exclude: frozenset = frozenset(),
-) -> list[dict]:
+def unconfirmed_jump(series: pd.DataFrame, ind: Indicator | None, settings: Settings, *,
+                     _exclude: frozenset = frozenset()) -> list[dict]:  # fmt: skip
     """The latest value moved further than ``spike_threshold`` process sigmas in one quarter."""
     if series.empty or not series["received"].iloc[-1]:
         return []
@@ -513,8 +496,8 @@ def find_anomalies(
 
 # ---- The filter: every exception raised at a meeting, routed back or treated as genuine ----------------
 
-EXCEPTION_COLUMNS = [
-    "raised_in",
+#: What names an exception's indicator, its owners and its place and quarter, in every table of them.
+SUBJECT_COLUMNS = [
     "indicator_code",
     "label",
     "title",
@@ -523,6 +506,10 @@ EXCEPTION_COLUMNS = [
     "lead",
     "area_code",
     "period",
+]
+EXCEPTION_COLUMNS = [
+    "raised_in",
+    *SUBJECT_COLUMNS,
     "source",
     "signal",
     "reason",

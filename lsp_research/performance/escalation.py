@@ -34,21 +34,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..errors import InputError
-from .anomalies import EXCEPTION_COLUMNS
+from .anomalies import EXCEPTION_COLUMNS, SUBJECT_COLUMNS
 
 LAYERS = ("owner", "executive", "board")
 
 LOG_COLUMNS = [*EXCEPTION_COLUMNS, "layer", "decision"]
 RED_FLAG_COLUMNS = [
     "rank",
-    "indicator_code",
-    "label",
-    "title",
-    "partnership",
-    "owner",
-    "lead",
-    "area_code",
-    "period",
+    *SUBJECT_COLUMNS,
     "criterion",
     "reason",
     "severity",

@@ -71,14 +71,9 @@ class Meeting:
         return self.escalation.log
 
 
-def meeting(
-    returns: pd.DataFrame,
-    registry: Registry,
-    period: str | Quarter,
-    targets: pd.DataFrame | None = None,
-    comparators: pd.DataFrame | None = None,
-    max_red_flags: int | None = None,
-) -> Meeting:
+def meeting(returns: pd.DataFrame, registry: Registry, period: str | Quarter,
+            targets: pd.DataFrame | None = None, comparators: pd.DataFrame | None = None,
+            max_red_flags: int | None = None) -> Meeting:  # fmt: skip
     """Assess, filter and escalate for one quarter, with the data known at that quarter's meeting."""
     a = assess(returns, registry, period, targets=targets, comparators=comparators)
     exc = filter_exceptions(a)

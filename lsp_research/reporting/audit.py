@@ -53,34 +53,34 @@ bad.html: line 1: absolute-path: '/home/alice/notes.txt'
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ..disclosure import RULES
 from ..errors import AuditError, InputError
-from .audit_rules import (  # noqa: F401 - re-exported: tests read _parse and _table_grid here
-    _ACTIVE_TEXT,
-    _CODE_LINE,
-    COUNT_HEADER,
+from .audit_rules import (
+    ACTIVE_TEXT,
+    CODE_LINE,
     NOT_COUNT_HEADER,
     Finding,
-    _as_int,
-    _check_active,
-    _check_code,
-    _check_images,
-    _check_prose,
-    _check_resources,
-    _check_structure,
-    _check_tables,
-    _check_text,
-    _parse,
-    _reads_like_count,
-    _short,
-    _small,
-    _table_grid,
-    _tier_of,
-    _usernames,
+    as_int,
+    check_active,
+    check_code,
+    check_images,
+    check_prose,
+    check_resources,
+    check_structure,
+    check_tables,
+    check_text,
+    is_small,
+    parse_html,
+    reads_like_count,
+    shorten,
+    tier_of,
+    usernames_to_check,
 )
 
 __all__ = [
@@ -101,17 +101,17 @@ def audit_html(text: str, name: str = "report.html", *, rule: str = "hes2008",
     """Audit one HTML document given as text (see :func:`audit_path`)."""
     if rule not in RULES:
         raise InputError(f"rule: {rule!r} is not a disclosure rule; use one of {', '.join(RULES)}")
-    root = _parse(text)
-    tier = _tier_of(root, name)
+    root = parse_html(text)
+    tier = tier_of(root, name)
     findings = []
-    findings += _check_structure(root, name, tier)
-    findings += _check_resources(root, name)
-    findings += _check_images(root, name)
-    findings += _check_tables(root, name, rule)
-    findings += _check_active(root, name)
-    findings += _check_prose(root, name, RULES[rule])
-    findings += _check_code(root, name)
-    findings += _check_text(text, name, _usernames(usernames))
+    findings += check_structure(root, name, tier)
+    findings += check_resources(root, name)
+    findings += check_images(root, name)
+    findings += check_tables(root, name, rule)
+    findings += check_active(root, name)
+    findings += check_prose(root, name, RULES[rule])
+    findings += check_code(root, name)
+    findings += check_text(text, name, usernames_to_check(usernames))
     return _unique(findings)
 
 
@@ -124,22 +124,22 @@ def audit_svg(text: str, name: str = "chart.svg", *, rule: str = "hes2008",
     """Audit a standalone SVG file: active content, outside resources, small counts in its text,
     paths and identifiers.
     """
-    root = _parse(text)
+    root = parse_html(text)
     r = RULES[rule]
-    findings = _check_active(root, name) + _check_resources(root, name)
-    findings += _check_prose(root, name, r)
-    findings += _check_text(text, name, _usernames(usernames))
+    findings = check_active(root, name) + check_resources(root, name)
+    findings += check_prose(root, name, r)
+    findings += check_text(text, name, usernames_to_check(usernames))
     return _unique(findings)
 
 
 def _check_strings(value: str, name: str, where: str, usernames: list[str]) -> list[Finding]:
-    out = [Finding(name, where, f.rule, f.detail) for f in _check_text(value, name, usernames)]
-    if _ACTIVE_TEXT.search(value):
+    out = [Finding(name, where, f.rule, f.detail) for f in check_text(value, name, usernames)]
+    if ACTIVE_TEXT.search(value):
         out.append(
-            Finding(name, where, "active-content", f"markup that runs code: {_short(value, 60)!r}")
+            Finding(name, where, "active-content", f"markup that runs code: {shorten(value, 60)!r}")
         )
-    if _CODE_LINE.search(value):
-        out.append(Finding(name, where, "code-cell", f"code: {_short(value, 60)!r}"))
+    if CODE_LINE.search(value):
+        out.append(Finding(name, where, "code-cell", f"code: {shorten(value, 60)!r}"))
     return out
 
 
@@ -152,11 +152,8 @@ def audit_csv(text: str, name: str = "table.csv", *, rule: str = "hes2008",
     declares columns ``count``, ``derived`` or ``not-count``, as the table's ``data-*`` markers do.
     """
     declared = dict(columns or {})
-    import csv
-    import io
-
     r = RULES[rule]
-    users = _usernames(usernames)
+    users = usernames_to_check(usernames)
     rows = list(csv.reader(io.StringIO(text)))
     findings: list[Finding] = []
     if not rows:
@@ -164,10 +161,10 @@ def audit_csv(text: str, name: str = "table.csv", *, rule: str = "hes2008",
     header = rows[0]
     count_cols = {
         j for j, h in enumerate(header)
-        if declared.get(h) == "count" or (h not in declared and _reads_like_count(h))
+        if declared.get(h) == "count" or (h not in declared and reads_like_count(h))
     }  # fmt: skip
     for i, row in enumerate(rows[1:], start=2):
-        row_count = bool(row) and _reads_like_count(row[0])
+        row_count = bool(row) and reads_like_count(row[0])
         for j, cell in enumerate(row):
             col = header[j] if j < len(header) else str(j + 1)
             where = f"line {i}, column {col!r}"
@@ -175,8 +172,8 @@ def audit_csv(text: str, name: str = "table.csv", *, rule: str = "hes2008",
             if j in count_cols or (
                 row_count and j > 0 and col not in declared and not NOT_COUNT_HEADER.search(col)
             ):
-                value = _as_int(cell)
-                if _small(value, r):
+                value = as_int(cell)
+                if is_small(value, r):
                     findings.append(
                         Finding(
                             name,
@@ -196,10 +193,8 @@ def audit_json(text: str, name: str = "data.json", *, rule: str = "hes2008",
     """Audit a JSON file: a whole number from 1 to 5 under a key that reads like a count, and paths,
     identifiers, code and markup in any string (keys included).
     """
-    import json
-
     r = RULES[rule]
-    users = _usernames(usernames)
+    users = usernames_to_check(usernames)
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -216,12 +211,12 @@ def audit_json(text: str, name: str = "data.json", *, rule: str = "hes2008",
                 walk(v, f"{where}[{i}]", key)
         elif isinstance(value, str):
             findings.extend(_check_strings(value, name, f"key {where}", users))
-            if _reads_like_count(key.replace("_", " ")) and _small(_as_int(value), r):
+            if reads_like_count(key.replace("_", " ")) and is_small(as_int(value), r):
                 findings.append(Finding(name, f"key {where}", "small-count",
                                         f"{value} is a count from 1 to {r.upper} ({r.name} rule)"))  # fmt: skip
         elif isinstance(value, int | float) and not isinstance(value, bool):
             whole = float(value).is_integer()
-            if whole and _reads_like_count(key.replace("_", " ")) and _small(int(value), r):
+            if whole and reads_like_count(key.replace("_", " ")) and is_small(int(value), r):
                 findings.append(Finding(name, f"key {where}", "small-count",
                                         f"{value} is a count from 1 to {r.upper} ({r.name} rule)"))  # fmt: skip
 

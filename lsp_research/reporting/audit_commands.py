@@ -47,21 +47,22 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+#: What ``lsp-research audit --help`` says the audit checks.
+DESCRIPTION = (
+    "Scan every file under PATH (HTML, SVG, CSV, JSON; any other file is a finding) and "
+    "fail, listing file and place, on: active content (scripts, event handlers, "
+    "javascript: URLs, forms, frames), an unsuppressed small count in a table, in prose, "
+    "alt text or SVG text, a record-level identifier or date of birth, an absolute path "
+    "or user name, a code or parameters cell, a reference to a resource outside the file, "
+    "a chart without alt text, a missing lang attribute, skipped heading levels or a table "
+    "without header cells."
+)
+EXIT_CODES = "Exit codes: 0 no problem; 1 problems found; 2 PATH does not exist."
+
+
 def register(subparsers) -> None:
     """Add the ``audit`` command."""
-    p = subparsers.add_parser(
-        "audit",
-        description=(
-            "Scan every file under PATH (HTML, SVG, CSV, JSON; any other file is a finding) and "
-            "fail, listing file and place, on: active content (scripts, event handlers, "
-            "javascript: URLs, forms, frames), an unsuppressed small count in a table, in prose, "
-            "alt text or SVG text, a record-level identifier or date of birth, an absolute path "
-            "or user name, a code or parameters cell, a reference to a resource outside the file, "
-            "a chart without alt text, a missing lang attribute, skipped heading levels or a table "
-            "without header cells."
-        ),
-        epilog="Exit codes: 0 no problem; 1 problems found; 2 PATH does not exist.",
-    )
+    p = subparsers.add_parser("audit", description=DESCRIPTION, epilog=EXIT_CODES)
     p.add_argument("path", help="a period folder (e.g. reports/2009Q3) or one HTML file")
     p.add_argument(
         "--rule",

@@ -3,7 +3,7 @@ published HTML and one check per concern, each returning :class:`Finding` object
 
 The rules are described in :mod:`lsp_research.reporting.audit`, which runs them over files and folders.
 
->>> _check_text("saved in /home/alice/x.csv", "r.html", [])[0].detail
+>>> check_text("saved in /home/alice/x.csv", "r.html", [])[0].detail
 "'/home/alice/x.csv'"
 """
 
@@ -111,7 +111,8 @@ class _Builder(HTMLParser):
         self.stack[-1].children.append(data)
 
 
-def _parse(text: str) -> _Node:
+def parse_html(text: str) -> _Node:
+    """The element tree of an HTML page, parsed as a browser reads it (escaped text stays text)."""
     builder = _Builder()
     builder.feed(text)
     builder.close()
@@ -194,12 +195,12 @@ _ACTIVE_TAGS = {
 }  # fmt: skip
 _CSS_ACTIVE = re.compile(r"expression\s*\(|-moz-binding|behaviou?r\s*:|javascript:", re.I)
 _DYNAMIC_IMPORT = re.compile(r"\bimport\s*\(|\bimportScripts\s*\(|\beval\s*\(|\bnew\s+Function\b")
-_ACTIVE_TEXT = re.compile(
+ACTIVE_TEXT = re.compile(
     r"<\s*script\b|\bjavascript\s*:|<[a-z][^>]*\son[a-z]+\s*=|\bimport\s*\(\s*['\"]",
     re.IGNORECASE,
 )
 #: Lines of code: an import, a definition, an IPython magic, a call of the house helpers.
-_CODE_LINE = re.compile(
+CODE_LINE = re.compile(
     r"^\s*(?:import\s+[\w.]+|from\s+[\w.]+\s+import\s|def\s+\w+\s*\(|class\s+\w+\s*[(:]|"
     r"%(?:matplotlib|load_ext|run|time)\b|!pip\s|(?:display|show_table|print)\s*\(|"
     r"\w+\s*=\s*(?:pd|np|plt|lsp_research|profiles|alcohol|wellness|performance|data)\.)",
@@ -249,12 +250,18 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def _short(value: str, n: int = 80) -> str:
+def shorten(value: str, n: int = 80) -> str:
+    """``value`` on one line, cut to ``n`` characters with ``...`` (for quoting in a finding).
+
+    >>> shorten("a  very\\n  long value", 12)
+    'a very lo...'
+    """
     value = re.sub(r"\s+", " ", value).strip()
     return value if len(value) <= n else value[: n - 3] + "..."
 
 
-def _tier_of(root: _Node, name: str) -> str | None:
+def tier_of(root: _Node, name: str) -> str | None:
+    """The audience tier a page declares (``<meta name="lsp-tier">``), else one read from its file name."""
     for meta in root.iter("meta"):
         if meta.attrs.get("name") == "lsp-tier":
             return meta.attrs.get("content")
@@ -262,7 +269,10 @@ def _tier_of(root: _Node, name: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _usernames(extra: Iterable[str]) -> list[str]:
+def usernames_to_check(extra: Iterable[str]) -> list[str]:
+    """The user names a published file must not show: ``extra`` and the running user's (generic
+    names such as ``root`` and names under 3 characters left out), sorted.
+    """
     names = set(extra)
     for candidate in (os.environ.get("USER"), os.environ.get("LOGNAME")):
         if candidate:
@@ -278,7 +288,7 @@ def _usernames(extra: Iterable[str]) -> list[str]:
 # Checks.
 
 
-def _table_grid(table: _Node) -> tuple[list[_Node], list[list[tuple[_Node, bool]]], str]:
+def table_grid(table: _Node) -> tuple[list[_Node], list[list[tuple[_Node, bool]]], str]:
     """Header cells per column, the body rows as ``(cell, is_header)`` per column, and the caption."""
     caption = next((c.text().strip() for c in table.iter("caption")), "")
     rows = [tr for tr in table.iter("tr") if _nearest_table(tr) is table]
@@ -305,21 +315,23 @@ def _nearest_table(node: _Node) -> _Node | None:
     return next((a for a in node.ancestors() if a.tag == "table"), None)
 
 
-def _as_int(text: str) -> int | None:
+def as_int(text: str) -> int | None:
     """The count a cell shows, whatever its format (``3``, ``3.0``, ``3 (12%)``, ``1,204``).
 
-    >>> [_as_int(t) for t in ("3", "3.0", "3 (12%)", "1,204", "3.5", "12%", "*", "n = 4")]
+    >>> [as_int(t) for t in ("3", "3.0", "3 (12%)", "1,204", "3.5", "12%", "*", "n = 4")]
     [3, 3, 3, 1204, None, None, None, 4]
     """
     m = _COUNT_CELL.match(text)
     return int(m.group(1).replace(",", "")) if m else None
 
 
-def _reads_like_count(label: str) -> bool:
+def reads_like_count(label: str) -> bool:
+    """Whether a column or row label names a count (and not a rate, percentage or score)."""
     return bool(COUNT_HEADER.search(label)) and not NOT_COUNT_HEADER.search(label)
 
 
-def _small(value: int | None, rule) -> bool:
+def is_small(value: int | None, rule) -> bool:
+    """Whether ``value`` is a small count under disclosure ``rule`` (1 to ``rule.upper``)."""
     return value is not None and 1 <= value <= rule.upper
 
 
@@ -329,7 +341,7 @@ def _check_transposed(body, headers, where_t: str, rule, name: str) -> list[Find
     for r, row in enumerate(body, start=1):
         heads = [c for c, is_head in row if is_head]
         label = " ".join(c.text().strip() for c in heads)
-        if not heads or not _reads_like_count(label) or "data-not-count" in heads[0].attrs:
+        if not heads or not reads_like_count(label) or "data-not-count" in heads[0].attrs:
             continue
         for j, (cell, is_head) in enumerate(row):
             head = headers[j] if j < len(headers) else None
@@ -342,12 +354,12 @@ def _check_transposed(body, headers, where_t: str, rule, name: str) -> list[Find
                 )
             ):
                 continue  # checked as a count column already, or declared not a count
-            value = _as_int(cell.text())
-            if _small(value, rule):
+            value = as_int(cell.text())
+            if is_small(value, rule):
                 findings.append(
                     Finding(
                         name,
-                        f"{where_t}, row {r} ({_short(label, 40)!r}), column {col!r}",
+                        f"{where_t}, row {r} ({shorten(label, 40)!r}), column {col!r}",
                         "small-count",
                         f"{value} is a count from 1 to {rule.upper} ({rule.name} rule) "
                         "and must be suppressed",
@@ -356,11 +368,12 @@ def _check_transposed(body, headers, where_t: str, rule, name: str) -> list[Find
     return findings
 
 
-def _check_tables(root: _Node, name: str, default_rule: str) -> list[Finding]:
+def check_tables(root: _Node, name: str, default_rule: str) -> list[Finding]:
+    """Unsuppressed small counts and record-level identifiers in the page's tables."""
     findings = []
     for k, table in enumerate(root.iter("table"), start=1):
-        headers, body, caption = _table_grid(table)
-        where_t = f"table {k}" + (f" ({_short(caption, 50)!r})" if caption else "")
+        headers, body, caption = table_grid(table)
+        where_t = f"table {k}" + (f" ({shorten(caption, 50)!r})" if caption else "")
         if not any(True for _ in table.iter("th")):
             findings.append(
                 Finding(
@@ -393,16 +406,14 @@ def _check_tables(root: _Node, name: str, default_rule: str) -> list[Finding]:
                     )  # fmt: skip
                 )
             exact = "data-count" in head.attrs
-            heuristic = (
-                not exact and "data-not-count" not in head.attrs and _reads_like_count(label)
-            )
+            heuristic = not exact and "data-not-count" not in head.attrs and reads_like_count(label)
             if not (exact or heuristic):
                 continue
             for r, row in enumerate(body, start=1):
                 if j >= len(row) or row[j][1]:
                     continue
                 cell = row[j][0]
-                value = _as_int(cell.text())
+                value = as_int(cell.text())
                 if value is None or value == 0:
                     continue
                 where = f"{where_t}, row {r}, column {label!r}"
@@ -463,7 +474,8 @@ def _css_loads(node: _Node) -> list[str]:
     return out
 
 
-def _check_resources(root: _Node, name: str) -> list[Finding]:
+def check_resources(root: _Node, name: str) -> list[Finding]:
+    """Anything the page would load from elsewhere (scripts, styles, images, fonts, frames)."""
     findings = []
 
     def bad(node: _Node, what: str) -> None:
@@ -472,7 +484,7 @@ def _check_resources(root: _Node, name: str) -> list[Finding]:
                 name,
                 f"line {node.line}",
                 "external-resource",
-                f"{_short(what)} loads a file from outside the report",
+                f"{shorten(what)} loads a file from outside the report",
             )  # fmt: skip
         )
 
@@ -500,7 +512,8 @@ def _check_resources(root: _Node, name: str) -> list[Finding]:
     return findings
 
 
-def _check_images(root: _Node, name: str) -> list[Finding]:
+def check_images(root: _Node, name: str) -> list[Finding]:
+    """Images without a real description (missing, empty or placeholder alt text)."""
     findings = []
     for img in root.iter("img"):
         alt = img.attrs.get("alt")
@@ -544,7 +557,8 @@ def _check_images(root: _Node, name: str) -> list[Finding]:
     return findings
 
 
-def _check_structure(root: _Node, name: str, tier: str | None) -> list[Finding]:
+def check_structure(root: _Node, name: str, tier: str | None) -> list[Finding]:
+    """The page's structure: language, title, headings and the tier's required parts."""
     findings = []
     html = next(root.iter("html"), None)
     if html is None or not (html.attrs.get("lang") or "").strip():
@@ -576,7 +590,7 @@ def _check_structure(root: _Node, name: str, tier: str | None) -> list[Finding]:
                         name,
                         f"line {h.line}",
                         "heading-order",
-                        f"<h{lvl}> {_short(h.text(), 40)!r} follows <h{prev or '-'}>: a level "
+                        f"<h{lvl}> {shorten(h.text(), 40)!r} follows <h{prev or '-'}>: a level "
                         "is skipped",
                     )  # fmt: skip
                 )
@@ -613,14 +627,14 @@ def _check_structure(root: _Node, name: str, tier: str | None) -> list[Finding]:
     return findings
 
 
-def _check_active(root: _Node, name: str) -> list[Finding]:
+def check_active(root: _Node, name: str) -> list[Finding]:
     """Anything that would run: scripts, event handlers, active URLs, forms, embedded documents,
     dynamic imports, scripted CSS.
     """
     findings = []
 
     def add(node: _Node, detail: str) -> None:
-        findings.append(Finding(name, f"line {node.line}", "active-content", _short(detail, 100)))
+        findings.append(Finding(name, f"line {node.line}", "active-content", shorten(detail, 100)))
 
     for node in root.iter():
         tag = node.tag
@@ -662,7 +676,7 @@ def _prose_counts(text: str, rule) -> list[re.Match]:
     return out
 
 
-def _check_prose(root: _Node, name: str, rule) -> list[Finding]:
+def check_prose(root: _Node, name: str, rule) -> list[Finding]:
     """Small counts in prose, headings, captions, alt text, labels, tooltips and SVG text."""
     findings = []
 
@@ -673,7 +687,7 @@ def _check_prose(root: _Node, name: str, rule) -> list[Finding]:
                     name,
                     f"line {node.line}, {where}",
                     "small-count",
-                    f"{_short(m.group(), 40)!r}: a count from 1 to {rule.upper} ({rule.name} rule) "
+                    f"{shorten(m.group(), 40)!r}: a count from 1 to {rule.upper} ({rule.name} rule) "
                     "in words must be withheld",
                 )  # fmt: skip
             )
@@ -708,26 +722,27 @@ _INLINE = {
 }  # fmt: skip
 
 
-def _check_code(root: _Node, name: str) -> list[Finding]:
+def check_code(root: _Node, name: str) -> list[Finding]:
     """Code printed in a page (a code cell's source shown as text, a pasted snippet)."""
     findings = []
     for node in root.iter("pre", "code"):
         if node.tag == "code" and node.parent is not None and node.parent.tag == "pre":
             continue
-        m = _CODE_LINE.search(node.text())
+        m = CODE_LINE.search(node.text())
         if m:
             findings.append(
                 Finding(
                     name,
                     f"line {node.line}",
                     "code-cell",
-                    f"code in a published page: {_short(m.group(), 50)!r}",
+                    f"code in a published page: {shorten(m.group(), 50)!r}",
                 )  # fmt: skip
             )
     return findings
 
 
-def _check_text(text: str, name: str, usernames: list[str]) -> list[Finding]:
+def check_text(text: str, name: str, usernames: list[str]) -> list[Finding]:
+    """Raw text of any published file: absolute paths, user names, tracebacks, NHS numbers, dates of birth."""
     findings = []
     scrubbed = _DATA_URI.sub(lambda m: "data:" + "x" * (len(m.group()) - 5), text)
 
@@ -735,7 +750,7 @@ def _check_text(text: str, name: str, usernames: list[str]) -> list[Finding]:
         findings.append(Finding(name, f"line {_line_of(scrubbed, m.start())}", rule, detail))
 
     for m in _ABS_PATH.finditer(scrubbed):
-        add(m, "absolute-path", repr(_short(m.group(), 60)))
+        add(m, "absolute-path", repr(shorten(m.group(), 60)))
     for user in usernames:
         for m in re.finditer(rf"(?<![\w-]){re.escape(user)}(?![\w-])", scrubbed):
             add(m, "user-name", f"the user name {user!r}")
@@ -747,7 +762,7 @@ def _check_text(text: str, name: str, usernames: list[str]) -> list[Finding]:
         if _nhs_valid("".join(m.groups())):
             add(m, "record-identifier", f"{m.group()!r} is a valid NHS number")
     for m in _DOB_TEXT.finditer(scrubbed):
-        add(m, "date-of-birth", f"{_short(m.group(), 40)!r}")
+        add(m, "date-of-birth", f"{shorten(m.group(), 40)!r}")
     for m in _TRACEBACK.finditer(scrubbed):
         add(m, "error-output", "a Python error or traceback")
     return findings

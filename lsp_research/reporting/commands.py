@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..errors import ParameterError, ProgrammeError, RunError
 
@@ -100,8 +101,6 @@ def find_notebook(name: str):
     ...
     lsp_research.errors.ParameterError: no notebook 'perfomance': did you mean 'performance'? ...
     """
-    from pathlib import Path
-
     from ..cli import suggest
     from ..config import get_paths
     from .programme import load_programme
@@ -163,6 +162,7 @@ def register(subparsers) -> None:
         epilog=RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    run.set_defaults(func=_cmd_run)
     run.add_argument(
         "--period",
         default="latest",
@@ -188,13 +188,13 @@ def register(subparsers) -> None:
     run.add_argument(
         "--quiet", action="store_true", help="print only warnings, failures and a one-line summary"
     )
+    run.add_argument("--out", metavar="DIR", help="reports folder (default: reports/)")
     run.add_argument(
         "--only",
         action="append",
         metavar="NOTEBOOK",
         help="run only this notebook of programme.yml (repeatable)",
     )
-    run.add_argument("--out", metavar="DIR", help="reports folder (default: reports/)")
     run.add_argument(
         "--timeout",
         type=_positive_int,
@@ -206,7 +206,6 @@ def register(subparsers) -> None:
         action="store_true",
         help="start every kernel from scratch instead of forking warm ones (slower; for diagnosis)",
     )
-    run.set_defaults(func=_cmd_run)
 
     desc = subparsers.add_parser(
         "describe",

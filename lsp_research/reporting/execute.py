@@ -36,11 +36,15 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import functools
+import hashlib
 import logging
 import multiprocessing
 import os
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 import time
 import traceback
 from abc import ABC, abstractmethod
@@ -166,8 +170,6 @@ def _running_cell(nb) -> int | None:
 def _signal_name(code: int | None) -> str:
     if code is None or code >= 0:
         return f"exit code {code}" if code is not None else "unknown cause"
-    import signal
-
     try:
         return f"killed by signal {-code} ({signal.Signals(-code).name})"
     except ValueError:
@@ -352,6 +354,23 @@ def export_html(nb, tiers: Sequence[str], out_dir: Path, context: Mapping) -> li
 # ------------------------------------------------------------------------------------------ executors
 
 
+def _as_results(futures: Mapping, completed, worker: str) -> Iterator[RunResult]:
+    """Each task's result as its future finishes (``completed(futures)`` gives them in that order);
+    a future that raised (its ``worker`` died or was lost) gives an error result; the rest are
+    cancelled when the caller stops early.
+    """
+    try:
+        for fut in completed(futures):
+            task = futures[fut]
+            try:
+                yield fut.result()
+            except Exception as exc:  # noqa: BLE001 - the worker process died or was lost
+                yield RunResult(task.key, ERROR, f"{worker} failed: {type(exc).__name__}: {exc}")
+    finally:
+        for fut in futures:
+            fut.cancel()
+
+
 class Executor(ABC):
     """Runs tasks and yields their results as they complete (in any order)."""
 
@@ -384,8 +403,6 @@ def skip_slow_optional_imports() -> None:
     busy 2-core machine), paid by every process that reads a notebook. The notebook schema never uses
     those formats. Runs before ``jsonschema`` is imported; otherwise does nothing.
     """
-    import sys
-
     if "jsonschema" not in sys.modules:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
@@ -394,7 +411,6 @@ def _exit_with_parent(parent: int) -> None:
     """Leave when the runner that started this worker is gone (killed by a scheduler's timeout,
     say): a pool worker would otherwise live on, holding its warm kernel server.
     """
-    import threading
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -449,18 +465,7 @@ class LocalExecutor(Executor):
     def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:
         """Run the tasks in the process pool, yielding each result as it finishes."""
         futures = {self._pool.submit(run_task, t): t for t in tasks}
-        try:
-            for fut in cf.as_completed(futures):
-                task = futures[fut]
-                try:
-                    yield fut.result()
-                except Exception as exc:  # noqa: BLE001 - a worker process died
-                    yield RunResult(
-                        task.key, ERROR, f"the worker process failed: {type(exc).__name__}: {exc}"
-                    )
-        finally:
-            for fut in futures:
-                fut.cancel()
+        yield from _as_results(futures, cf.as_completed, "the worker process")
 
     def close(self) -> None:
         """Shut the pool down, cancelling tasks not yet started."""
@@ -503,8 +508,6 @@ def worker_facts(manifest: str, kernel_name: str, notebooks: Sequence[str] = ())
     >>> f["data"], f["kernel"], f["notebooks"]
     ('no manifest at /no/such/manifest.json', 'no kernel no-such-kernel', 'missing /no/such.ipynb')
     """
-    import hashlib
-
     from jupyter_client.kernelspec import KernelSpecManager
 
     from .. import config
@@ -624,18 +627,7 @@ class DaskExecutor(Executor):
             ): t
             for t in tasks
         }
-        try:
-            for fut in as_completed(list(futures)):
-                task = futures[fut]
-                try:
-                    yield fut.result()
-                except Exception as exc:  # noqa: BLE001 - the worker was lost
-                    yield RunResult(
-                        task.key, ERROR, f"the Dask worker failed: {type(exc).__name__}: {exc}"
-                    )
-        finally:
-            for fut in futures:
-                fut.cancel()
+        yield from _as_results(futures, lambda fs: as_completed(list(fs)), "the Dask worker")
 
     def close(self) -> None:
         """Stop the workers' kernel servers and close the client."""

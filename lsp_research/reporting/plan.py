@@ -80,7 +80,7 @@ def check_environment(environ: dict[str, str] | None = None) -> None:
 
 
 @dataclass
-class _Planned:
+class Planned:
     entry: NotebookEntry
     task: RunTask
     label: str

@@ -91,31 +91,23 @@ def render(
         A bad period, name, area or tier (before any kernel starts).
     """
     from ..periods import resolve
+    from . import plan as planning
     from . import provenance
     from .execute import run_task
     from .kernels import notebook_imports
     from .parameters import Areas, available_periods, read_notebook
     from .programme import Programme
-    from .runner import (
-        PRELOAD,
-        check_kernel,
-        kernel_env,
-        latest_quarter,
-        make_task,
-        parse_period,
-        plan,
-        programme_reach,
-        publish_dir,
-    )
+    from .runner import check_kernel
+    from .stage import publish_dir
 
     t0 = time.perf_counter()
-    requested = parse_period(period)
+    requested = planning.parse_period(period)
     prog, entry = _entry(name, area, tier)
     paths = get_paths()
     periods = available_periods(paths.processed)
     # the quarter and each source's reach as a run finds them (see run_programme)
     quarter = (
-        latest_quarter(paths.processed, periods)[0]
+        planning.latest_quarter(paths.processed, periods)[0]
         if requested == "latest"
         else resolve(requested, periods)
     )
@@ -125,19 +117,21 @@ def render(
         notebooks_dir=entry.path.parent,
         notebooks=(entry,),
     )
-    reach = programme_reach(one, quarter, paths.processed)[entry.name]
-    _, pset, values = plan(one, quarter, periods, areas, quarters={entry.name: reach.quarter})[0]
+    reach = planning.programme_reach(one, quarter, paths.processed)[entry.name]
+    _, pset, values = planning.plan(
+        one, quarter, periods, areas, quarters={entry.name: reach.quarter}
+    )[0]
     reports = paths.reports
     root = Path(out).expanduser().resolve() if out else reports / PREVIEW_DIR
-    task = make_task(
+    task = planning.make_task(
         entry,
         pset,
         values,
         quarter,
-        env=kernel_env(reports),
+        env=planning.kernel_env(reports),
         timeout=None,
         warm=warm,
-        preload=tuple(sorted(notebook_imports(read_notebook(entry.path)) | set(PRELOAD))),
+        preload=tuple(sorted(notebook_imports(read_notebook(entry.path)) | set(planning.PRELOAD))),
         index_href=None,
         reach=reach,
     )

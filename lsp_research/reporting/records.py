@@ -26,7 +26,7 @@ __all__ = ["CACHED", "NOT_RUN", "RAN", "RunRecord", "RunSummary"]
 RAN, CACHED, NOT_RUN = "ran", "cached", "not run"
 
 
-def _now() -> str:
+def now_iso() -> str:
     return _dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
 
 
@@ -67,7 +67,7 @@ class RunRecord:
         ...           message="a cell ran longer than the 5 s allowed per cell").reason
         'timed out: a cell ran longer than the 5 s allowed per cell'
         """
-        first = _first_line(self.message)
+        first = first_line(self.message)
         if self.ok:
             return ""
         if self.status in (TIMED_OUT, KERNEL_DIED, NOT_RUN):  # the runner's own words
@@ -130,8 +130,9 @@ class RunSummary:
         """
         rows = [("notebook", "set", "status", "time", "")]
         for r in sorted(self.records, key=lambda r: (r.ok, r.key)):
-            first_line = r.message.strip().splitlines()[0] if r.message.strip() else ""
-            rows.append((r.notebook, r.set_id, r.status, f"{r.seconds:.1f} s", first_line[:120]))
+            rows.append(
+                (r.notebook, r.set_id, r.status, f"{r.seconds:.1f} s", first_line(r.message)[:120])
+            )
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         lines = [
             "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4]
@@ -146,11 +147,11 @@ class RunSummary:
         return "\n".join(line.rstrip() for line in lines)
 
 
-def _first_line(message: str) -> str:
+def first_line(message: str) -> str:
     return message.strip().splitlines()[0] if message.strip() else ""
 
 
-def _read_summary(data: bytes) -> dict[str, Any]:
+def read_summary(data: bytes) -> dict[str, Any]:
     """Headline figures a notebook recorded with :func:`lsp_research.reporting.record`."""
     try:
         nb = json.loads(data)
@@ -165,7 +166,7 @@ def _read_summary(data: bytes) -> dict[str, Any]:
     return found
 
 
-def _record_json(r: RunRecord) -> dict[str, Any]:
+def record_json(r: RunRecord) -> dict[str, Any]:
     return {
         "key": r.key,
         "notebook": r.notebook,
@@ -184,7 +185,7 @@ def _record_json(r: RunRecord) -> dict[str, Any]:
     }
 
 
-def _record_from_json(r: Mapping[str, Any]) -> RunRecord:
+def record_from_json(r: Mapping[str, Any]) -> RunRecord:
     return RunRecord(
         key=r["key"],
         notebook=r["notebook"],

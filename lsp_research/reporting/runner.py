@@ -63,6 +63,7 @@ import os
 import shutil
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -94,7 +95,7 @@ from .kernels import clean_stale_servers, notebook_imports
 from .parameters import Areas, available_periods, read_notebook
 from .plan import (
     PRELOAD,
-    _Planned,
+    Planned,
     check_environment,
     folder_collisions,  # noqa: F401 - re-exported: runner keeps the public names of plan
     kernel_env,
@@ -105,18 +106,18 @@ from .plan import (
     programme_reach,
 )
 from .programme import Programme, load_programme
-from .records import CACHED, NOT_RUN, RAN, RunRecord, RunSummary, _first_line, _now
+from .records import CACHED, NOT_RUN, RAN, RunRecord, RunSummary, first_line, now_iso
 from .runlog import RunLog
 from .stage import (
-    _audit_index,
-    _carry_over,
-    _internal,
-    _keep_last_good,
-    _place,
-    _published,
-    _up_to_date,
-    _write_run_files,
+    audit_index,
+    carry_over,
+    keep_last_good,
+    place_result,
     publish_dir,
+    published_run_json,
+    staged_internal_dir,
+    up_to_date_records,
+    write_run_files,
 )
 
 __all__ = [
@@ -156,8 +157,6 @@ class _StopOnSignal:
             raise RunInterrupted(signal.Signals(signum).name)
 
     def __enter__(self) -> _StopOnSignal:
-        import threading
-
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._old[sig] = signal.signal(sig, self._handler)
@@ -190,7 +189,7 @@ def _interrupted_line(signame: str, final: Path | None, published: bool) -> str:
     if published:
         return f"interrupted by {signame} after {final} was published; it is complete"
     if (final / "index.html").is_file():
-        when = _published(final).get("finished")
+        when = published_run_json(final).get("finished")
         kept = f"{final} is kept as published{f' on {when}' if when else ''}"
     else:
         kept = f"nothing is published in {final}"
@@ -242,7 +241,7 @@ class PeriodLock:
                 ) from None
             raise
         os.ftruncate(fd, 0)
-        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": _now()}
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": now_iso()}
         os.write(fd, json.dumps(info).encode())
         self._fd = fd
         return self
@@ -437,7 +436,7 @@ def _run_locked(
         store.hasher.save()
 
         if not force and not keep:
-            current = _up_to_date(final, planned)
+            current = up_to_date_records(final, planned)
             if current is not None:
                 return RunSummary(
                     quarter,
@@ -451,8 +450,8 @@ def _run_locked(
         for p in planned:
             p.task.context["provenance"] = prov
         staging.mkdir(parents=True)
-        _internal(staging).mkdir(parents=True)
-        log.start_file(_internal(staging) / "run.log")
+        staged_internal_dir(staging).mkdir(parents=True)
+        log.start_file(staged_internal_dir(staging) / "run.log")
 
         records, to_run = _from_cache(planned, staging, store, reaches, force, log)
         if to_run:
@@ -475,7 +474,7 @@ def _run_locked(
         ordered = [records[p.task.key] for p in planned]
         return _publish(prog, quarter, ordered, staging, reports_root, keep, prov, log, t0, stop)
     except BaseException:
-        for folder in (staging, _internal(staging)):
+        for folder in (staging, staged_internal_dir(staging)):
             if folder.exists():
                 shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -483,7 +482,7 @@ def _run_locked(
 
 def _plan_tasks(
     prog: Programme, quarter: Quarter, planned_sets, store, *, env, reaches, timeout, warm
-) -> tuple[list[_Planned], tuple[str, ...]]:
+) -> tuple[list[Planned], tuple[str, ...]]:
     """The task and cache key of every planned run, and the modules the warm kernels preload."""
     paths = get_paths()
     notebooks: dict[Path, dict] = {}
@@ -500,7 +499,7 @@ def _plan_tasks(
             preload |= imports
     preload_t = tuple(sorted(preload | set(PRELOAD)))
 
-    planned: list[_Planned] = []
+    planned: list[Planned] = []
     input_hashes_by_entry: dict[str, dict[str, str]] = {}
     for entry, pset, values in planned_sets:
         if entry.name not in input_hashes_by_entry:
@@ -531,18 +530,18 @@ def _plan_tasks(
             input_hashes_by_entry[entry.name],
             code[entry.path],
         )
-        planned.append(_Planned(entry, task, pset.label, key))
+        planned.append(Planned(entry, task, pset.label, key))
     return planned, preload_t
 
 
 def _from_cache(
-    planned: Sequence[_Planned], staging: Path, store, reaches, force: bool, log: RunLog
-) -> tuple[dict[str, RunRecord], list[_Planned]]:
+    planned: Sequence[Planned], staging: Path, store, reaches, force: bool, log: RunLog
+) -> tuple[dict[str, RunRecord], list[Planned]]:
     """Place the cached runs (and the runs with no data at all) in the staged period; the rest is
     what runs.
     """
     records: dict[str, RunRecord] = {}
-    to_run: list[_Planned] = []
+    to_run: list[Planned] = []
     for p in planned:
         missing = reaches[p.entry.name].missing if reaches else []
         if missing:  # a source it needs has no data at all: fail this report, run the others
@@ -550,7 +549,7 @@ def _from_cache(
                 f"not run: no data at all in {', '.join(missing)} (run 'lsp-research data "
                 "build', or check the source's files)"
             )
-            records[p.task.key] = _place(
+            records[p.task.key] = place_result(
                 p, RunResult(p.task.key, NOT_RUN, why), staging, NOT_RUN, 0.0
             )
             continue
@@ -559,7 +558,7 @@ def _from_cache(
             to_run.append(p)
             continue
         files, meta = hit
-        records[p.task.key] = _place(
+        records[p.task.key] = place_result(
             p, RunResult(p.task.key, OK, files=files), staging, CACHED, meta.get("seconds", 0.0)
         )
         log.info(f"cached  {p.task.key}", echo=False)
@@ -583,16 +582,16 @@ def _publish(
     """
     period = str(quarter)
     final = reports_root / period
-    _keep_last_good(final, staging, ordered, log)
-    kept = _carry_over(final, staging, keep, log) if keep else []
+    keep_last_good(final, staging, ordered, log)
+    kept = carry_over(final, staging, keep, log) if keep else []
     summary = RunSummary(quarter, final, ordered, time.perf_counter() - t0, warnings=log.warnings)
-    _write_run_files(staging, summary, kept)  # a rejected period keeps its run.json
+    write_run_files(staging, summary, kept)  # a rejected period keeps its run.json
     index = _index(staging, kept + ordered, prog, quarter, prov)
-    _audit_index(staging, index, reports_root, period, log)
-    _write_run_files(staging, summary, kept)  # again, finished after the audit
+    audit_index(staging, index, reports_root, period, log)
+    write_run_files(staging, summary, kept)  # again, finished after the audit
     log.close(summary.table())  # run.log ends with the summary table
     with stop.deferred() if stop is not None else contextlib.nullcontext():
-        publish_dir(_internal(staging), internal_dir(reports_root, period))
+        publish_dir(staged_internal_dir(staging), internal_dir(reports_root, period))
         publish_dir(staging, final)
     summary.index = final / index.relative_to(staging)
     summary.seconds = time.perf_counter() - t0
@@ -638,12 +637,12 @@ def _execute(executor, to_run, by_key, records, staging, store, log) -> None:
         for result in executor.run([p.task for p in to_run]):
             p = by_key[result.key]
             status = RAN if result.ok else result.status
-            records[result.key] = _place(p, result, staging, status, result.seconds)
+            records[result.key] = place_result(p, result, staging, status, result.seconds)
             if result.ok:
                 store.put(
                     p.cache_key,
                     result.files,
-                    {"key": result.key, "seconds": result.seconds, "made": _now()},
+                    {"key": result.key, "seconds": result.seconds, "made": now_iso()},
                 )
             left -= 1
             timing = (
@@ -654,7 +653,7 @@ def _execute(executor, to_run, by_key, records, staging, store, log) -> None:
             if result.ok:  # outside a terminal, one line per finished report instead of a bar
                 log.info(line, echo=not log.terminal)
             else:
-                log.error(f"{line}: {_first_line(result.message)}")
+                log.error(f"{line}: {first_line(result.message)}")
             log.info(f"        parameters {json.dumps(p.task.parameters, default=str)}", echo=False)
             bar.update(1)
             if result.status == KERNEL_NOT_STARTED:  # every other kernel would fail the same way
@@ -666,16 +665,16 @@ def _execute(executor, to_run, by_key, records, staging, store, log) -> None:
 
 
 def _not_started(
-    failed: RunResult, to_run: Sequence[_Planned], records: dict, staging: Path, log: RunLog
+    failed: RunResult, to_run: Sequence[Planned], records: dict, staging: Path, log: RunLog
 ) -> None:
     """After a kernel that did not start: the runs not finished yet are not run (their kernels
     would fail the same way), each saying why.
     """
     log.error(f"the kernel of {failed.key} did not start:\n{failed.message}")
-    why = f"not run: the kernel of {failed.key} did not start ({_first_line(failed.message)})"
+    why = f"not run: the kernel of {failed.key} did not start ({first_line(failed.message)})"
     for p in to_run:
         if p.task.key not in records:
-            records[p.task.key] = _place(
+            records[p.task.key] = place_result(
                 p, RunResult(p.task.key, NOT_RUN, why), staging, NOT_RUN, 0.0
             )
 

@@ -20,16 +20,16 @@ from .. import __version__
 from ..config import internal_dir
 from ..errors import AuditError
 from .execute import RunResult
-from .plan import _Planned
+from .plan import Planned
 from .records import (
     CACHED,
     RAN,
     RunRecord,
     RunSummary,
-    _now,
-    _read_summary,
-    _record_from_json,
-    _record_json,
+    now_iso,
+    read_summary,
+    record_from_json,
+    record_json,
 )
 from .runlog import RunLog
 
@@ -78,12 +78,12 @@ def publish_dir(staging: Path, final: Path) -> None:
     shutil.rmtree(aside)
 
 
-def _internal(staging: Path) -> Path:
+def staged_internal_dir(staging: Path) -> Path:
     """The internal folder staged with ``staging`` (executed notebooks and run logs go there)."""
     return internal_dir(staging.parent) / staging.name
 
 
-def _up_to_date(final: Path, planned: Sequence[_Planned]) -> list[RunRecord] | None:
+def up_to_date_records(final: Path, planned: Sequence[Planned]) -> list[RunRecord] | None:
     """The published runs, when the published period came from exactly these runs with these cache
     keys, all successful (nothing to run, nothing to republish); else None.
     """
@@ -115,7 +115,9 @@ def _up_to_date(final: Path, planned: Sequence[_Planned]) -> list[RunRecord] | N
     return records
 
 
-def _place(p: _Planned, result: RunResult, staging: Path, status: str, seconds: float) -> RunRecord:
+def place_result(
+    p: Planned, result: RunResult, staging: Path, status: str, seconds: float
+) -> RunRecord:
     """Write a run's files into the staged period folder; return its record."""
     base = Path(p.entry.name) / p.task.set_id
     files: dict[str, str] = {}
@@ -123,12 +125,12 @@ def _place(p: _Planned, result: RunResult, staging: Path, status: str, seconds: 
     for rel, data in result.files.items():
         name = Path(rel).name
         internal = name.endswith(".ipynb")  # executed notebooks never go in the shareable folder
-        target = (_internal(staging) if internal else staging) / base / name
+        target = (staged_internal_dir(staging) if internal else staging) / base / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         if name.endswith(".ipynb"):
             files["notebook"] = (base / name).as_posix()
-            summary = _read_summary(data)
+            summary = read_summary(data)
         elif name.endswith(".html"):  # a page per tier; the tables' CSV files go beside them
             tier = Path(name).stem.rsplit("-", 1)[-1]
             files[tier] = (base / name).as_posix()
@@ -144,7 +146,7 @@ def _place(p: _Planned, result: RunResult, staging: Path, status: str, seconds: 
     )
 
 
-def _record(p: _Planned, status: str, seconds: float, **fields: Any) -> RunRecord:
+def _record(p: Planned, status: str, seconds: float, **fields: Any) -> RunRecord:
     """The record of planned run ``p``."""
     return RunRecord(
         key=p.task.key,
@@ -159,7 +161,7 @@ def _record(p: _Planned, status: str, seconds: float, **fields: Any) -> RunRecor
     )
 
 
-def _published(final: Path) -> dict[str, Any]:
+def published_run_json(final: Path) -> dict[str, Any]:
     """The published period's ``run.json`` (in its internal folder), or ``{}``."""
     try:
         run_json = internal_dir(final.parent, final.name) / "run.json"
@@ -168,12 +170,12 @@ def _published(final: Path) -> dict[str, Any]:
         return {}
 
 
-def _keep_last_good(final: Path, staging: Path, records: Sequence[RunRecord], log: RunLog) -> None:
+def keep_last_good(final: Path, staging: Path, records: Sequence[RunRecord], log: RunLog) -> None:
     """A failed run never removes a good one: for each failed record whose run was published good
     before (or was already showing an earlier good version), copy those pages into the staged period
     and note when they were made. The failed run's executed notebook stays as the evidence.
     """
-    data = _published(final)
+    data = published_run_json(final)
     previous = {r.get("key"): r for r in [*data.get("runs", []), *data.get("kept", [])]}
     for r in records:
         old = previous.get(r.key)
@@ -198,7 +200,7 @@ def _keep_last_good(final: Path, staging: Path, records: Sequence[RunRecord], lo
         )
 
 
-def _carry_over(final: Path, staging: Path, names: set[str], log: RunLog) -> list[RunRecord]:
+def carry_over(final: Path, staging: Path, names: set[str], log: RunLog) -> list[RunRecord]:
     """With ``only``: the published runs of the other notebooks, copied (hard-linked where the file
     system allows) from the published period into the staged one.
     """
@@ -212,12 +214,12 @@ def _carry_over(final: Path, staging: Path, names: set[str], log: RunLog) -> lis
         log.warning(f"{run_json} is not valid JSON; other notebooks' reports are not carried over")
         return []
     kept = [
-        _record_from_json(r)
+        record_from_json(r)
         for r in [*data.get("runs", []), *data.get("kept", [])]
         if r.get("notebook") in names
     ]
     for name in sorted({r.notebook for r in kept}):
-        for src, dest in ((final, staging), (final_internal, _internal(staging))):
+        for src, dest in ((final, staging), (final_internal, staged_internal_dir(staging))):
             if (src / name).is_dir():
                 try:
                     shutil.copytree(src / name, dest / name, copy_function=os.link)
@@ -231,23 +233,23 @@ def _carry_over(final: Path, staging: Path, names: set[str], log: RunLog) -> lis
     return kept
 
 
-def _write_run_files(staging: Path, summary: RunSummary, kept: Sequence[RunRecord] = ()) -> None:
+def write_run_files(staging: Path, summary: RunSummary, kept: Sequence[RunRecord] = ()) -> None:
     """``run.json`` of the run in the staged internal folder (run.log is written as the run goes)."""
-    staging = _internal(staging)  # run files are for analysts, not readers
+    staging = staged_internal_dir(staging)  # run files are for analysts, not readers
     payload = {
         "period": str(summary.period),
         "lsp_research": __version__,
-        "finished": _now(),
+        "finished": now_iso(),
         "seconds": round(summary.seconds, 3),
         "counts": summary.counts,
         "warnings": summary.warnings,
-        "runs": [_record_json(r) for r in summary.records],
-        "kept": [_record_json(r) for r in kept],
+        "runs": [record_json(r) for r in summary.records],
+        "kept": [record_json(r) for r in kept],
     }
     (staging / "run.json").write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
 
 
-def _audit_index(staging: Path, index: Path, reports_root: Path, period: str, log: RunLog) -> None:
+def audit_index(staging: Path, index: Path, reports_root: Path, period: str, log: RunLog) -> None:
     """Audit the whole shareable folder (each report was audited by its worker; this catches the index,
     carried-over pages and any stray file); on findings keep the staged period aside for inspection and
     refuse to publish.
@@ -261,8 +263,10 @@ def _audit_index(staging: Path, index: Path, reports_root: Path, period: str, lo
     stamp = _dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     kept = reports_root / f".rejected-{period}-{stamp}"
     os.rename(staging, kept)
-    if _internal(staging).exists():
-        os.rename(_internal(staging), internal_dir(reports_root) / f".rejected-{period}-{stamp}")
+    if staged_internal_dir(staging).exists():
+        os.rename(
+            staged_internal_dir(staging), internal_dir(reports_root) / f".rejected-{period}-{stamp}"
+        )
     raise AuditError(
         f"nothing was published for {period}: the shareable folder failed the audit. The staged "
         f"reports are kept in {kept} for inspection.\n{format_findings(findings)}"

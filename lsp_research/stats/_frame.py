@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ._types import By
 
 
-def as_by(by: str | Sequence[str] | None) -> list[str]:
+def as_by(by: By) -> list[str]:
     """``by`` as a list of column names (empty for no grouping)."""
     if by is None:
         return []
@@ -20,6 +21,18 @@ def as_by(by: str | Sequence[str] | None) -> list[str]:
     if not all(isinstance(b, str) for b in out):
         raise InputError(f"by: give a column name or a list of column names, not {by!r}")
     return out
+
+
+def checked_by(data, columns: Sequence[tuple[str, str]], by: By) -> list[str]:
+    """``by`` as a list (:func:`as_by`), once ``data`` is known to hold ``columns`` and the ``by``
+    columns (:func:`check_frame`).
+
+    >>> checked_by(pd.DataFrame({"x": [1], "g": ["a"]}), [("x", "x")], "g")
+    ['g']
+    """
+    by = as_by(by)
+    check_frame(data, columns, by)
+    return by
 
 
 def check_frame(data, columns: Sequence[str], by: Sequence[str] = ()) -> None:
@@ -77,13 +90,22 @@ def fmt_multiplier(multiplier: float) -> str:
     return f"{multiplier:g}" if float(multiplier) != int(multiplier) else str(int(multiplier))
 
 
-def check_multiplier(multiplier) -> float:
+def check_multiplier(multiplier, arg: str = "multiplier", use: str = "") -> float:
+    """``multiplier`` as a finite float above 0, else an error naming ``arg`` (with the hint ``use``,
+    e.g. ``"1 or 100"``, when given).
+
+    >>> check_multiplier("100"), check_multiplier(1, "refvalue", "1 or 100")
+    (100.0, 1.0)
+    >>> check_multiplier(0, "refvalue", "1 or 100")
+    Traceback (most recent call last):
+    lsp_research.errors.InputError: refvalue: must be more than 0 (1 or 100), not 0
+    """
     try:
         m = float(multiplier)
     except (TypeError, ValueError):
-        raise InputError(f"multiplier: {multiplier!r} is not a number") from None
+        hint = f"; use {use}" if use else ""
+        raise InputError(f"{arg}: {multiplier!r} is not a number{hint}") from None
     if not np.isfinite(m) or m <= 0:
-        raise InputError(
-            f"multiplier: must be a positive number such as 100000, not {multiplier!r}"
-        )
+        rule = f"more than 0 ({use})" if use else "a positive number such as 100000"
+        raise InputError(f"{arg}: must be {rule}, not {multiplier!r}")
     return m

@@ -303,18 +303,10 @@ def _limits_table(kind, grid, av, m, ratio_type, rate_type, years_of_data) -> pd
     return t
 
 
-def funnel_table(
-    data: pd.DataFrame,
-    numerator: str,
-    denominator: str | None = None,
-    kind: str = "proportion",
-    multiplier: float = 100,
-    *,
-    rate: str | None = None,
-    rate_type: str | None = None,
-    ratio_type: str = "count",
-    years_of_data: float | None = None,
-) -> pd.DataFrame:
+def funnel_table(data: pd.DataFrame, numerator: str, denominator: str | None = None,
+                 kind: str = "proportion", multiplier: float = 100, *, rate: str | None = None,
+                 rate_type: str | None = None, ratio_type: str = "count",
+                 years_of_data: float | None = None) -> pd.DataFrame:  # fmt: skip
     """The reference's 100-row table of funnel limits spanning the range of ``data``.
 
     Parameters
@@ -397,16 +389,10 @@ def _rate_expected(data, num, den, rate, rate_type, multiplier):
     return expected
 
 
-def funnel_significance(
-    data: pd.DataFrame,
-    numerator: str,
-    denominator: str | None = None,
-    kind: str = "proportion",
-    *,
-    rate: str | None = None,
-    rate_type: str | None = None,
-    multiplier: float | None = None,
-) -> pd.DataFrame:
+def funnel_significance(data: pd.DataFrame, numerator: str, denominator: str | None = None,
+                        kind: str = "proportion", *, rate: str | None = None,
+                        rate_type: str | None = None,
+                        multiplier: float | None = None) -> pd.DataFrame:  # fmt: skip
     """Label each row of ``data`` against the funnel: High/Low at 0.001 or 0.025, or Not significant.
 
     Parameters

@@ -12,12 +12,11 @@ Every function accepts scalars or arrays; a scalar in gives Python floats out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from scipy import stats as _st
 
 from ..errors import InputError
+from ._types import Levels
 
 #: Counts below this use exact Poisson limits; at or above it, Byar's approximation.
 EXACT_THRESHOLD = 10
@@ -49,7 +48,7 @@ def _check_level(confidence) -> float:
     return c
 
 
-def confidence_levels(confidence: float | Sequence[float]) -> tuple[float, ...]:
+def confidence_levels(confidence: Levels) -> tuple[float, ...]:
     """Normalise ``confidence`` to a tuple of levels, each strictly between 0 and 1.
 
     Examples
@@ -67,7 +66,7 @@ def confidence_levels(confidence: float | Sequence[float]) -> tuple[float, ...]:
     return (_check_level(confidence),)
 
 
-def limit_columns(confidence: float | Sequence[float]) -> list[tuple[str, str]]:
+def limit_columns(confidence: Levels) -> list[tuple[str, str]]:
     """Output column names ``(lower, upper)`` for each level, following PHEindicatormethods.
 
     One level gives ``lowercl``/``uppercl``; several give ``lower95_0cl``, ``upper95_0cl``,
@@ -90,7 +89,7 @@ def limit_columns(confidence: float | Sequence[float]) -> list[tuple[str, str]]:
     return out
 
 
-def confidence_label(confidence: float | Sequence[float]) -> str:
+def confidence_label(confidence: Levels) -> str:
     """Human label of the levels, e.g. ``"95%"`` or ``"95%, 99.8%"``.
 
     Examples
@@ -170,7 +169,7 @@ def exact_poisson_ci(count, confidence: float = 0.95):
 
     Returns
     -------
-    (lower, upper)
+    (lower, upper) : limits for the expected count, floats for a scalar ``count``, else arrays
 
     Examples
     --------
@@ -217,6 +216,34 @@ def poisson_ci(count, confidence: float = 0.95):
     return lower, upper, method
 
 
+def add_count_limits(out, counts, per, factor, confidence: Levels) -> object:
+    """Write ``value = counts / per * factor``, the count limits of ``counts`` (:func:`poisson_ci`)
+    scaled the same way, and ``confidence`` into the frame ``out``; return the method column.
+
+    One shape for crude rates (``per`` the population) and indirectly standardised ratios and rates
+    (``per`` the expected count).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = pd.DataFrame(index=range(2))
+    >>> add_count_limits(out, np.array([5.0, 65.0]), np.array([100.0, 100.0]), 100, 0.95).tolist()
+    ['Exact', 'Byars']
+    >>> out.round(3)
+       value  lowercl  uppercl confidence
+    0    5.0    1.623   11.668        95%
+    1   65.0   50.163   82.849        95%
+    """
+    out["value"] = counts / per * factor
+    method = None
+    for c, (lo, hi) in zip(confidence_levels(confidence), limit_columns(confidence), strict=True):
+        lower, upper, method = poisson_ci(counts, c)
+        out[lo] = lower / per * factor
+        out[hi] = upper / per * factor
+    out["confidence"] = confidence_label(confidence)
+    return method
+
+
 def wilson_ci(x, n, confidence: float = 0.95):
     """Wilson score confidence limits for a proportion ``x / n`` (as a fraction).
 
@@ -231,7 +258,7 @@ def wilson_ci(x, n, confidence: float = 0.95):
 
     Returns
     -------
-    (lower, upper)
+    (lower, upper) : limits of the proportion as fractions between 0 and 1
 
     Examples
     --------

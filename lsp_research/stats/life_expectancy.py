@@ -18,6 +18,7 @@ from scipy import stats as _st
 
 from ..errors import InputError
 from ._frame import as_by, check_frame, group_codes, numeric
+from ._types import By, Levels
 from .intervals import confidence_label, confidence_levels, limit_columns
 
 #: Start ages of the 20 bands.
@@ -134,8 +135,8 @@ def life_expectancy(
     data: pd.DataFrame,
     deaths: str,
     population: str,
-    by: str | Sequence[str] | None = None,
-    confidence: float | Sequence[float] = 0.95,
+    by: By = None,
+    confidence: Levels = 0.95,
     *,
     startage: str = "startage",
     le_age: int | Sequence[int] | None = None,

@@ -9,34 +9,24 @@ whole of ``data`` without ``by``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._frame import (
-    as_by,
-    check_frame,
-    check_multiplier,
-    fmt_multiplier,
-    group_codes,
-    group_sum,
-    numeric,
-)
+from ._frame import check_multiplier, checked_by, fmt_multiplier, group_codes, group_sum, numeric
+from ._types import By, Levels
 from .intervals import (
+    add_count_limits,
     confidence_label,
     confidence_levels,
     limit_columns,
-    poisson_ci,
     t_ci,
     wilson_ci,
 )
 
 
 def _base(data, x, n, by):
-    by = as_by(by)
-    check_frame(data, [("x", x), ("n", n)], by)
+    by = checked_by(data, [("x", x), ("n", n)], by)
     xs = numeric(data, x, "x")
     ns = numeric(data, n, "n")
     if by:
@@ -63,14 +53,8 @@ def _check_x_n(xs, ns, x, n):
         )
 
 
-def crude_rate(
-    data: pd.DataFrame,
-    x: str,
-    n: str,
-    by: str | Sequence[str] | None = None,
-    multiplier: float = 100_000,
-    confidence: float | Sequence[float] = 0.95,
-) -> pd.DataFrame:
+def crude_rate(data: pd.DataFrame, x: str, n: str, by: By = None, multiplier: float = 100_000,
+               confidence: Levels = 0.95) -> pd.DataFrame:  # fmt: skip
     """Crude rates ``x / n * multiplier`` with exact (under 10 events) or Byar's limits.
 
     Parameters
@@ -104,35 +88,24 @@ def crude_rate(
     1    B   65.0   50.163   82.849  Byars
     """
     m = check_multiplier(multiplier)
-    levels = confidence_levels(confidence)
+    confidence_levels(confidence)  # a bad level is refused before the data is read
     out, xs, ns = _base(data, x, n, by)
     _check_x_n(xs, ns, x, n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["value"] = xs / ns * m
-        method = None
-        for c, (lo, hi) in zip(levels, limit_columns(confidence), strict=True):
-            lower, upper, method = poisson_ci(xs, c)
-            out[lo] = lower / ns * m
-            out[hi] = upper / ns * m
-    out["confidence"] = confidence_label(confidence)
+        method = add_count_limits(out, xs, ns, m, confidence)
     out["statistic"] = f"rate per {fmt_multiplier(m)}"
     out["method"] = method
     return out
 
 
-def proportion(
-    data: pd.DataFrame,
-    x: str,
-    n: str,
-    by: str | Sequence[str] | None = None,
-    multiplier: float = 1,
-    confidence: float | Sequence[float] = 0.95,
-) -> pd.DataFrame:
+def proportion(data: pd.DataFrame, x: str, n: str, by: By = None, multiplier: float = 1,
+               confidence: Levels = 0.95) -> pd.DataFrame:  # fmt: skip
     """Proportions ``x / n * multiplier`` with Wilson score limits.
 
     Parameters
     ----------
     data : pandas.DataFrame
+        One row per numerator and denominator (several per group with ``by``).
     x : str
         Column of numerators, 0 or more and not above ``n``. Missing values give missing results.
     n : str
@@ -179,12 +152,7 @@ def proportion(
     return out
 
 
-def mean_ci(
-    data: pd.DataFrame,
-    x: str,
-    by: str | Sequence[str] | None = None,
-    confidence: float | Sequence[float] = 0.95,
-) -> pd.DataFrame:
+def mean_ci(data: pd.DataFrame, x: str, by: By = None, confidence: Levels = 0.95) -> pd.DataFrame:
     """Means with Student's t limits (standard deviation with ``k - 1`` divisor), one row per group.
 
     Missing values are left out, as the reference does (``na.rm = TRUE``).
@@ -202,8 +170,9 @@ def mean_ci(
     Returns
     -------
     pandas.DataFrame
-        ``value_sum``, ``value_count``, ``stdev``, ``value``, limit columns, ``confidence``,
-        ``statistic``, ``method``.
+        One row per group: the sum and count of the values (``value_sum``, ``value_count``), their
+        standard deviation ``stdev``, the mean ``value``, the limit columns, ``confidence``,
+        ``statistic`` and ``method``.
 
     Examples
     --------
@@ -212,8 +181,7 @@ def mean_ci(
        value_count  value  lowercl  uppercl
     0            4   10.0    7.402   12.598
     """
-    by = as_by(by)
-    check_frame(data, [("x", x)], by)
+    by = checked_by(data, [("x", x)], by)
     levels = confidence_levels(confidence)
     vals = numeric(data, x, "x")
     codes, keys = group_codes(data, by)

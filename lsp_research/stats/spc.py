@@ -246,13 +246,8 @@ def xmr_limits(values, screen_outliers: bool = True, fix_after_n_points: int | N
 #: Rule names, indexed by rule code (0 = no special cause), in order of precedence.
 RULES = ("common_cause", "outside_limits", "trend", "two_in_three", "shift")
 #: Point types, indexed by point-type code.
-POINT_TYPES = (
-    "common_cause",
-    "special_cause_improvement",
-    "special_cause_concern",
-    "special_cause_neutral_high",
-    "special_cause_neutral_low",
-)
+POINT_TYPES = ("common_cause", "special_cause_improvement", "special_cause_concern",
+               "special_cause_neutral_high", "special_cause_neutral_low")  # fmt: skip
 #: NHSRplotthedots' wording of each special cause: code 0, then (above/increasing, below/decreasing)
 #: for each rule.
 SPECIAL_CAUSE_TYPES = (

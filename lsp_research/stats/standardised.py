@@ -13,7 +13,7 @@ use the copies in :mod:`lsp_research.config`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -24,18 +24,20 @@ from ._frame import (
     as_by,
     check_frame,
     check_multiplier,
+    checked_by,
     fmt_multiplier,
     group_codes,
     group_sum,
     numeric,
 )
+from ._types import By, Levels
 from .intervals import (
     EXACT_THRESHOLD,
+    add_count_limits,
     byars_ci,
     confidence_label,
     confidence_levels,
     limit_columns,
-    poisson_ci,
 )
 
 #: Named standard populations shipped with the package: name -> (bands, weights).
@@ -202,9 +204,9 @@ def dsr(
     x: str,
     n: str,
     stdpop="esp2013",
-    by: str | Sequence[str] | None = None,
+    by: By = None,
     multiplier: float = 100_000,
-    confidence: float | Sequence[float] = 0.95,
+    confidence: Levels = 0.95,
     *,
     ageband: str | None = None,
     independent_events: bool = True,
@@ -325,8 +327,7 @@ def _reference(data, arg, ref, codes, g):
 
 
 def _isr_core(data, x, n, x_ref, n_ref, by):
-    by = as_by(by)
-    check_frame(data, [("x", x), ("n", n)], by)
+    by = checked_by(data, [("x", x), ("n", n)], by)
     if len(data) == 0:
         raise InputError("data: is empty")
     codes, keys = group_codes(data, by)
@@ -359,28 +360,8 @@ def _isr_core(data, x, n, x_ref, n_ref, by):
     return out, observed, expected, xr, nr, codes, g
 
 
-def _isr_limits(out, observed, expected, factor, confidence):
-    levels = confidence_levels(confidence)
-    out["value"] = observed / expected * factor
-    method = None
-    for c, (lo, hi) in zip(levels, limit_columns(confidence), strict=True):
-        lower, upper, method = poisson_ci(observed, c)
-        out[lo] = lower / expected * factor
-        out[hi] = upper / expected * factor
-    out["confidence"] = confidence_label(confidence)
-    return method
-
-
-def isratio(
-    data: pd.DataFrame,
-    x: str,
-    n: str,
-    x_ref,
-    n_ref,
-    by: str | Sequence[str] | None = None,
-    refvalue: float = 1,
-    confidence: float | Sequence[float] = 0.95,
-) -> pd.DataFrame:
+def isratio(data: pd.DataFrame, x: str, n: str, x_ref, n_ref, by: By = None, refvalue: float = 1,
+            confidence: Levels = 0.95) -> pd.DataFrame:  # fmt: skip
     """Indirectly standardised ratios (e.g. SMRs) ``O / E * refvalue``.
 
     ``E = sum(x_ref_i / n_ref_i * n_i)``; limits are the count limits of ``O`` (exact under 10, Byar's
@@ -415,29 +396,16 @@ def isratio(
        observed  expected  value  lowercl  uppercl method
     0      95.0     125.0   76.0    61.49    92.91  Byars
     """
-    try:
-        factor = float(refvalue)
-    except (TypeError, ValueError):
-        raise InputError(f"refvalue: {refvalue!r} is not a number; use 1 or 100") from None
-    if not factor > 0:
-        raise InputError(f"refvalue: must be more than 0 (1 or 100), not {refvalue!r}")
+    factor = check_multiplier(refvalue, "refvalue", "1 or 100")
     out, observed, expected, *_ = _isr_core(data, x, n, x_ref, n_ref, by)
-    method = _isr_limits(out, observed, expected, factor, confidence)
+    method = add_count_limits(out, observed, expected, factor, confidence)
     out["statistic"] = f"indirectly standardised ratio x {fmt_multiplier(factor)}"
     out["method"] = method
     return out
 
 
-def israte(
-    data: pd.DataFrame,
-    x: str,
-    n: str,
-    x_ref,
-    n_ref,
-    by: str | Sequence[str] | None = None,
-    multiplier: float = 100_000,
-    confidence: float | Sequence[float] = 0.95,
-) -> pd.DataFrame:
+def israte(data: pd.DataFrame, x: str, n: str, x_ref, n_ref, by: By = None,
+           multiplier: float = 100_000, confidence: Levels = 0.95) -> pd.DataFrame:  # fmt: skip
     """Indirectly standardised rates: the ratio ``O / E`` times the reference crude rate.
 
     ``ref_rate = sum(x_ref) / sum(n_ref) * multiplier``; ``value = O / E * ref_rate``; limits as in
@@ -473,7 +441,7 @@ def israte(
             g, np.sum(np.asarray(x_ref, float)) / np.sum(np.asarray(n_ref, float)) * m
         )
     out["ref_rate"] = ref_rate
-    method = _isr_limits(out, observed, expected, ref_rate, confidence)
+    method = add_count_limits(out, observed, expected, ref_rate, confidence)
     out["statistic"] = f"indirectly standardised rate per {fmt_multiplier(m)}"
     out["method"] = method
     return out
