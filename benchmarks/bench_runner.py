@@ -265,8 +265,10 @@ def synth_data(n: int, root: Path) -> tuple[Path, Path]:
         cli = str(BIN / "lsp-research")
         env = {**os.environ, "LSP_RAW_DIR": str(raw), "LSP_PROCESSED_DIR": str(processed)}
         t0 = time.perf_counter()
+        # the generator refuses to write a geography over the configured raw folder, so it runs
+        # without LSP_RAW_DIR; the build then reads what it wrote
         subprocess.run([cli, "data", "synth", "--wards", str(n), "--out", str(raw), "--force"],
-                       check=True, capture_output=True, env=env)  # fmt: skip
+                       check=True, capture_output=True)  # fmt: skip
         subprocess.run([cli, "data", "build"], check=True, capture_output=True, env=env)
         print(f"  {n} wards: synthetic data written and built in {time.perf_counter() - t0:.0f} s")
     return raw, processed
