@@ -42,6 +42,16 @@ HOT_SPOT_STYLE = {
 }
 
 
+def _city_line(ax, t):
+    """Draw the city's rates ``t`` (``value``, ``lowercl``, ``uppercl``) by year with their 95%
+    intervals; return the x positions.
+    """
+    x = np.arange(len(t))
+    ax.errorbar(x, t["value"], yerr=[t["value"] - t["lowercl"], t["uppercl"] - t["value"]],
+                color=PALETTE["blue"], marker="o", capsize=4, label=f"{config.LAD_NAME} (95% interval)")  # fmt: skip
+    return x
+
+
 def trend(res: AlcoholResults):
     """City DSR by financial year with 95% intervals."""
     t = res.trend_year[~trend_withheld(res)]  # no marker for a rate that is not published
@@ -50,9 +60,7 @@ def trend(res: AlcoholResults):
         xlabel="Financial year",
         ylabel="Admissions per 100,000 (age-sex standardised)",
     )
-    x = np.arange(len(t))
-    ax.errorbar(x, t["value"], yerr=[t["value"] - t["lowercl"], t["uppercl"] - t["value"]],
-                color=PALETTE["blue"], marker="o", capsize=4, label=f"{config.LAD_NAME} (95% interval)")  # fmt: skip
+    x = _city_line(ax, t)
     ax.set_xticks(x, t["label"])
     ax.set_ylim(bottom=0)
     ax.legend(loc="lower right", frameon=False)
@@ -82,9 +90,7 @@ def ni39(res: AlcoholResults):
         xlabel="Financial year",
         ylabel="Admissions per 100,000 (ESP 1976)",
     )
-    x = np.arange(len(t))
-    ax.errorbar(x, t["value"], yerr=[t["value"] - t["lowercl"], t["uppercl"] - t["value"]],
-                color=PALETTE["blue"], marker="o", capsize=4, label=f"{config.LAD_NAME} (95% interval)")  # fmt: skip
+    x = _city_line(ax, t)
     others = [
         (PALETTE["vermillion"], "s", "--"),
         (PALETTE["green"], "D", "-."),

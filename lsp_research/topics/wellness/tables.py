@@ -63,6 +63,19 @@ def _ci_text(lo, up, nd: int = 1) -> list[str]:
     ]
 
 
+def _estimates(t: pd.DataFrame, *specs: tuple[str, str, str, int], limits=None) -> dict:
+    """Columns of estimates beside their 95% intervals: each spec is ``(header, column, interval
+    header, decimals)``; the limits are ``<prefix>_lowercl``/``_uppercl``, the prefix being the column
+    or ``limits[column]``.
+    """
+    out = {}
+    for header, col, ci_header, nd in specs:
+        prefix = (limits or {}).get(col, col)
+        out[header] = t[col].round(nd)
+        out[ci_header] = _ci_text(t[f"{prefix}_lowercl"], t[f"{prefix}_uppercl"], nd)
+    return out
+
+
 def _stage_columns(
     t: pd.DataFrame, label: tuple[str, str], with_rates: bool
 ) -> tuple[pd.DataFrame, dict]:
@@ -150,10 +163,11 @@ def inequalities(res: WellnessAnalysis) -> dict:
     df = pd.DataFrame(
         {
             "Measure": t["measure"],
-            "Slope index (most minus least deprived)": t["sii"].round(2),
-            "SII 95% CI": _ci_text(t["sii_lowercl"], t["sii_uppercl"], 2),
-            "Relative index (SII / mean)": t["rii"].round(3),
-            "RII 95% CI": _ci_text(t["rii_lowercl"], t["rii_uppercl"], 3),
+            **_estimates(
+                t,
+                ("Slope index (most minus least deprived)", "sii", "SII 95% CI", 2),
+                ("Relative index (SII / mean)", "rii", "RII 95% CI", 3),
+            ),
             "Mean": t["mean"].round(2),
         }
     )
@@ -178,10 +192,12 @@ def decay(res: WellnessAnalysis) -> dict:
     df = pd.DataFrame(
         {
             "Model": t["outcome"],
-            "Change in log-odds per km": t["coef_per_km"].round(3),
-            "95% CI": _ci_text(t["coef_lowercl"], t["coef_uppercl"], 3),
-            "Odds ratio per km": t["odds_ratio_per_km"].round(3),
-            "Odds ratio 95% CI": _ci_text(t["or_lowercl"], t["or_uppercl"], 3),
+            **_estimates(
+                t,
+                ("Change in log-odds per km", "coef_per_km", "95% CI", 3),
+                ("Odds ratio per km", "odds_ratio_per_km", "Odds ratio 95% CI", 3),
+                limits={"coef_per_km": "coef", "odds_ratio_per_km": "or"},
+            ),
             "p-value": [f"{v:.2g}" if v >= 1e-4 else "<0.0001" for v in t["p_value"]],
             "Wards": t["wards"],
             "Referrals": t["trials"],

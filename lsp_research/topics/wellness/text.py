@@ -15,6 +15,12 @@ __all__ = ["caption", "findings", "methods_notes"]
 WITHHELD_WORDS = "withheld, as a quintile holds a small number (1-5)"
 
 
+#: The coverage model's finding: adults within reach now, and with a seventh centre.
+COVERAGE_WORDS = (
+    "- {before}% of adults live within {km:g} km of a centre (straight line). A seventh centre in "
+    "{ward} ward would raise this to {after}% (about {gain} more adults)."
+)
+
 #: Caption of :func:`decay_chart` (the points are pooled distance bands, not wards).
 DECAY_CAPTION = (
     "Binomial GLM (logit link) of take-up on distance, fitted to every ward and centre pair; each point "
@@ -101,13 +107,16 @@ def findings(res: WellnessAnalysis) -> str:
     else:
         lines.append("- No high-need ward has uptake below the city rate.")
     if res.coverage is not None:
-        c = res.coverage
-        lines.append(
-            f"- {number(c.pct_before, 1)}% of adults live within {c.service_radius_m / 1000:g} km of a centre "
-            f"(straight line). A seventh centre in {md_escape(res.ward_name(c.site_ward_code))} ward would raise this "
-            f"to {number(c.pct_after, 1)}% (about {number(c.gain, 0)} more adults)."
-        )
+        lines.append(_coverage_line(res.coverage, res.ward_name(res.coverage.site_ward_code)))
     return "\n".join(lines)
+
+
+def _coverage_line(c, site_ward: str) -> str:
+    """The coverage model's sentence (:data:`COVERAGE_WORDS`) for a seventh centre in ``site_ward``."""
+    return COVERAGE_WORDS.format(
+        before=number(c.pct_before, 1), km=c.service_radius_m / 1000, ward=md_escape(site_ward),
+        after=number(c.pct_after, 1), gain=number(c.gain, 0),
+    )  # fmt: skip
 
 
 def methods_notes(res: WellnessAnalysis) -> str:
