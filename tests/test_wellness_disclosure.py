@@ -197,3 +197,23 @@ def test_a_measure_with_a_withheld_quintile_publishes_no_slope_index_or_mean():
     words = text.findings(res)
     assert "12-week completion by deprivation quintile: withheld" in words
     assert f"{res.by_quintile['completion_pct'].iloc[0]:.1f}%" not in words
+
+
+def test_a_withheld_ward_is_never_flagged_high_need_low_uptake(small):
+    need = small.need
+    hidden = small.withheld("need", "uptake_rate").to_numpy()
+    assert hidden.any() and (need.loc[hidden, "high_need"]).any()
+    assert not need.loc[hidden, "high_need_low_uptake"].any()
+    assert (need.loc[hidden, "uptake_vs_city"] == "withheld").all()
+    out = _protected(tables.need(small))
+    for col in ("High need, low uptake", "Uptake against city"):
+        assert (out.loc[hidden, col].astype(str) == "*").all(), col
+        assert not (out.loc[~hidden, col].astype(str) == "*").any(), col
+    from lsp_research.topics.wellness import text
+
+    words = text.findings(small)
+    for name in need.loc[hidden, "ward_name"]:
+        assert name not in words
+    n = int((need["high_need"] & need["uptake_withheld"]).sum())
+    assert f"{n} high-need ward{'s are' if n != 1 else ' is'} not compared" in words
+

@@ -229,7 +229,16 @@ def need(res: WellnessAnalysis) -> dict:
     kw = {
         "caption": f"Need against uptake by ward, highest need first ({scope})",
         "counts": ["Took up"],
-        "dependent": {"Uptake per 1,000 adults": ["Took up"], "Uptake 95% CI": ["Took up"]},
+        # the comparison and the flag say on which side of the city rate the uptake lies
+        "dependent": {
+            c: ["Took up"]
+            for c in (
+                "Uptake per 1,000 adults",
+                "Uptake 95% CI",
+                "Uptake against city",
+                "High need, low uptake",
+            )
+        },  # fmt: skip
         "withhold": _withhold(res, "need", t.index, ("Took up",)),
     }
     return _finish(df, kw)

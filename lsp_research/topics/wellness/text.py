@@ -106,6 +106,12 @@ def findings(res: WellnessAnalysis) -> str:
         )
     else:
         lines.append("- No high-need ward has uptake below the city rate.")
+    hidden = int((res.need["high_need"] & res.need["uptake_withheld"]).sum())
+    if hidden:
+        lines[-1] = lines[-1][:-1] + (
+            f"; {hidden} high-need ward{'s are' if hidden != 1 else ' is'} not compared, as "
+            f"{'their' if hidden != 1 else 'its'} uptake is withheld (small numbers)."
+        )
     if res.coverage is not None:
         lines.append(_coverage_line(res.coverage, res.ward_name(res.coverage.site_ward_code)))
     return "\n".join(lines)

@@ -217,7 +217,7 @@ def analyse(params: Params, inputs: Inputs) -> WellnessAnalysis:
         decay=decay,
         decay_adjusted=decay_adj,
         decay_points=by_pair,
-        need=need_and_uptake(ward_table, city, smr),
+        need=need_and_uptake(ward_table, city, smr, withheld=ward_withheld["took_up"]),
         coverage=cov,
         ward_withheld=ward_withheld,
         quintile_withheld=quintile_withheld,
