@@ -286,7 +286,11 @@ def _secondary(values: np.ndarray, hidden: np.ndarray, relations: list[tuple[lis
 
 
 def withheld(
-    counts: Mapping, relations: Iterable[tuple[Sequence, Sequence]], rule: str = "hes2008"
+    counts: Mapping,
+    relations: Iterable[tuple[Sequence, Sequence]],
+    rule: str = "hes2008",
+    *,
+    forced: Iterable = (),
 ) -> set:
     """The keys whose counts are withheld, with secondary suppression across any set of relations.
 
@@ -303,6 +307,9 @@ def withheld(
         committee and the committee). A relation holding exactly one withheld key gets a second one
         (the smallest non-zero visible component, else a zero, else the total), until none has one.
     rule : {"hes2008", "nhsd2018"}
+    forced : iterable, optional
+        Keys withheld whatever their count (a decision made elsewhere, e.g. a count that a withheld
+        count bounds); secondary suppression then protects them like the small ones.
 
     Examples
     --------
@@ -312,6 +319,8 @@ def withheld(
     ['w1', 'w3']
     >>> sorted(withheld({"a": 2, "b": 9, "t": 11}, [(["a", "b"], ["t"])]))
     ['a', 'b']
+    >>> sorted(withheld({"a": 12, "b": 9, "c": 20, "t": 41}, [(["a", "b", "c"], ["t"])], forced=["c"]))
+    ['b', 'c']
     """
     r = _rule(rule)
     keys = sorted(counts, key=str)  # the same counts give the same decision, whatever their order
@@ -320,6 +329,9 @@ def withheld(
         [np.nan if counts[k] is None or pd.isna(counts[k]) else float(counts[k]) for k in keys]
     )
     hidden = (values >= 1) & (values <= r.upper)
+    for k in forced:
+        if k in pos:
+            hidden[pos[k]] = True
     if r.secondary:
         rels = [
             ([(pos[k],) for k in comps if k in pos], [(pos[k],) for k in totals if k in pos])

@@ -27,12 +27,13 @@ def _scope(res: WellnessAnalysis) -> str:
 
 
 #: Published count columns -> the count of the analysis they show.
-_COUNT_COLUMNS = {"Referrals": "referrals", "Took up": "took_up", "Completed 12 weeks": "completed"}
+_COUNT_COLUMNS = {"Referrals": "referrals", "Took up": "took_up", "Completed 12 weeks": "completed",
+                  "Completers with BMI": "bmi_change_n"}  # fmt: skip
 
 
 def _withhold(res: WellnessAnalysis, table: str, order, columns=tuple(_COUNT_COLUMNS)) -> dict:
-    """The ``withhold`` masks of a ward or quintile table, rows in ``order`` (the analysis's one
-    decision, so that every table and map withholds the same cells).
+    """The ``withhold`` masks of a table of ``res``, rows in ``order`` (the analysis's one decision,
+    so that every table and map, and every run's tables, withhold the same cells).
     """
     return {col: res.withheld(table, _COUNT_COLUMNS[col]).loc[order].to_numpy() for col in columns}
 
@@ -129,6 +130,7 @@ def city(res: WellnessAnalysis) -> dict:
     scope = _scope(res)
     t = res.city
     df, kw = _stage_columns(t.assign(area=config.LAD_NAME), ("area", "Area"), True)
+    kw["withhold"] = _withhold(res, "city", t.index)
     kw["caption"] = f"Wellness referrals, take-up and 12-week completion, city total ({scope})"
     return _finish(df, kw)
 
@@ -151,6 +153,7 @@ def by_centre(res: WellnessAnalysis) -> dict:
     scope = _scope(res)
     t = res.by_centre
     df, kw = _stage_columns(t, ("centre_name", "Centre"), False)
+    kw["withhold"] = _withhold(res, "by_centre", t.index)
     kw["caption"] = f"Wellness take-up, 12-week completion and BMI change by centre ({scope})"
     return _finish(df, kw)
 
@@ -296,8 +299,7 @@ def _grouped(res: WellnessAnalysis, name: str) -> dict:
     kw["caption"] = (
         f"Wellness referrals, uptake, completion and BMI change by {what} ({_scope(res)})"
     )
-    if name == "by_quintile":
-        kw["withhold"] = _withhold(res, "by_quintile", t.index)
+    kw["withhold"] = _withhold(res, name, t.index)
     return _finish(df, kw)
 
 

@@ -68,6 +68,32 @@ def _quintile_lines(res: WellnessAnalysis, q, ref_ineq, comp_ineq) -> list[str]:
     return lines
 
 
+def _city_line(res: WellnessAnalysis, where: str, city) -> str:
+    """The headline: referrals, their rate, take-up and completion, each withheld when the run's
+    city row withholds it (a small centre or group: :meth:`WellnessAnalysis.withheld`).
+    """
+    p = res.window
+    hidden = {c: bool(res.withheld("city", c).iloc[0]) for c in ("referrals", "takeup_pct",
+                                                                 "completion_pct")}  # fmt: skip
+    if hidden["referrals"]:
+        return (
+            f"- In {p.window_label}, {where} received few referrals of {p.group_label}: the numbers "
+            "are withheld (small numbers)."
+        )
+    head = (
+        f"- In {p.window_label}, {where} received {count_text(int(city['referrals']))} referrals of "
+        f"{p.group_label}: "
+        f"{number(city['referral_rate'], 1)} per 1,000 adults (95% CI {number(city['referral_rate_lowercl'], 1)} to "
+        f"{number(city['referral_rate_uppercl'], 1)})."
+    )
+    if hidden["takeup_pct"] or hidden["completion_pct"]:
+        return head + " Take-up and completion are withheld (small numbers)."
+    return (
+        head + f" {number(city['takeup_pct'], 1)}% took up the offer and "
+        f"{number(city['completion_pct'], 1)}% of referrals completed 12 weeks."
+    )
+
+
 def findings(res: WellnessAnalysis) -> str:
     """The headline findings of ``res`` in words (Markdown bullets), every number computed."""
     p = res.window
@@ -78,13 +104,7 @@ def findings(res: WellnessAnalysis) -> str:
     comp_ineq = ineq.loc["12-week completion (% of referrals)"]
     fit = res.decay
     where = "the centres" if p.centre_id is None else md_escape(p.centre_name)
-    lines = [
-        f"- In {p.window_label}, {where} received {count_text(int(city['referrals']))} referrals of "
-        f"{p.group_label}: "
-        f"{number(city['referral_rate'], 1)} per 1,000 adults (95% CI {number(city['referral_rate_lowercl'], 1)} to "
-        f"{number(city['referral_rate_uppercl'], 1)}). {number(city['takeup_pct'], 1)}% took up the offer and "
-        f"{number(city['completion_pct'], 1)}% of referrals completed 12 weeks.",
-    ]
+    lines = [_city_line(res, where, city)]
     lines += _quintile_lines(res, q, ref_ineq, comp_ineq)
     if fit is not None:
         lines.append(
