@@ -67,6 +67,12 @@ __all__ = [
     "withheld",
 ]
 
+#: The types of :func:`protect`'s declarations (see its parameters).
+Groups = str | Sequence[str] | None
+Percentages = Mapping[str, tuple[str, str]] | None
+Dependents = Mapping[str, str | Sequence[str]] | None
+Withholds = Mapping[str, Sequence[bool]] | None
+
 #: The marker shown in place of a hidden cell.
 SUPPRESSED = "*"
 
@@ -280,7 +286,11 @@ def _secondary(values: np.ndarray, hidden: np.ndarray, relations: list[tuple[lis
 
 
 def withheld(
-    counts: Mapping, relations: Iterable[tuple[Sequence, Sequence]], rule: str = "hes2008"
+    counts: Mapping,
+    relations: Iterable[tuple[Sequence, Sequence]],
+    rule: str = "hes2008",
+    *,
+    forced: Iterable = (),
 ) -> set:
     """The keys whose counts are withheld, with secondary suppression across any set of relations.
 
@@ -297,6 +307,9 @@ def withheld(
         committee and the committee). A relation holding exactly one withheld key gets a second one
         (the smallest non-zero visible component, else a zero, else the total), until none has one.
     rule : {"hes2008", "nhsd2018"}
+    forced : iterable, optional
+        Keys withheld whatever their count (a decision made elsewhere, e.g. a count that a withheld
+        count bounds); secondary suppression then protects them like the small ones.
 
     Examples
     --------
@@ -306,6 +319,8 @@ def withheld(
     ['w1', 'w3']
     >>> sorted(withheld({"a": 2, "b": 9, "t": 11}, [(["a", "b"], ["t"])]))
     ['a', 'b']
+    >>> sorted(withheld({"a": 12, "b": 9, "c": 20, "t": 41}, [(["a", "b", "c"], ["t"])], forced=["c"]))
+    ['b', 'c']
     """
     r = _rule(rule)
     keys = sorted(counts, key=str)  # the same counts give the same decision, whatever their order
@@ -314,6 +329,9 @@ def withheld(
         [np.nan if counts[k] is None or pd.isna(counts[k]) else float(counts[k]) for k in keys]
     )
     hidden = (values >= 1) & (values <= r.upper)
+    for k in forced:
+        if k in pos:
+            hidden[pos[k]] = True
     if r.secondary:
         rels = [
             ([(pos[k],) for k in comps if k in pos], [(pos[k],) for k in totals if k in pos])
@@ -435,32 +453,27 @@ def _withhold_derived(df, out, counts, hidden, shown, r, percent, dependent, cel
     come from is (each withheld cell added to ``cells``); percentages are recomputed from the rounded
     counts under a rounding rule. Returns how many cells were withheld.
     """
+
+    def percentage(i, old, num, den):
+        if r.rounding == 1:
+            return old
+        a, b = shown[i, counts.index(num)], shown[i, counts.index(den)]
+        return None if a is None or b is None or b == 0 else a / b * 100
+
     derived = 0
-    for pct_col, (num, den) in percent.items():
-        jn, jd = counts.index(num), counts.index(den)
-        new = []
-        for i, old in enumerate(df[pct_col].tolist()):
-            if hidden[i, jn] or hidden[i, jd]:
-                new.append(SUPPRESSED)
-                cells.add((i, pct_col))
-                derived += 1
-            elif r.rounding > 1:
-                a, b = shown[i, jn], shown[i, jd]
-                new.append(None if a is None or b is None or b == 0 else a / b * 100)
-            else:
-                new.append(old)
-        out[pct_col] = pd.Series(new, index=df.index, dtype=object)
-    for dep_col, sources in dependent.items():
+    columns = [(c, pair, percentage) for c, pair in percent.items()]
+    columns += [(c, sources, lambda i, old, *_: old) for c, sources in dependent.items()]
+    for col, sources, value in columns:
         idx = [counts.index(c) for c in sources]
         new = []
-        for i, old in enumerate(df[dep_col].tolist()):
+        for i, old in enumerate(df[col].tolist()):
             if any(hidden[i, j] for j in idx):
                 new.append(SUPPRESSED)
-                cells.add((i, dep_col))
+                cells.add((i, col))
                 derived += 1
             else:
-                new.append(old)
-        out[dep_col] = pd.Series(new, index=df.index, dtype=object)
+                new.append(value(i, old, *sources))
+        out[col] = pd.Series(new, index=df.index, dtype=object)
     return derived
 
 
@@ -468,13 +481,13 @@ def protect(
     df: pd.DataFrame,
     counts: Iterable[str] | str,
     rule: str = "hes2008",
-    by: str | Sequence[str] | None = None,
+    by: Groups = None,
     *,
     row_total: str | None = None,
     total_rows=None,
-    percent: Mapping[str, tuple[str, str]] | None = None,
-    dependent: Mapping[str, str | Sequence[str]] | None = None,
-    withhold: Mapping[str, Sequence[bool]] | None = None,
+    percent: Percentages = None,
+    dependent: Dependents = None,
+    withhold: Withholds = None,
 ) -> pd.DataFrame:
     """Apply disclosure control to the count columns of a table.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -165,6 +166,24 @@ def test_small_areas_withhold_ratios_rates_and_intervals_with_their_counts(small
     n_hidden = int((ratios["Episodes"] == SUPPRESSED).sum())
     _, alt = alcohol.charts.funnel(res)
     assert f" for {len(ratios) - n_hidden} areas" in alt, alt[:120]
+    # the area map draws a withheld ward as withheld, not by its significance category
+    fig, alt = alcohol.charts.area_map(res)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert n_hidden or measure == "broad"
+    if n_hidden:
+        assert (
+            f" {n_hidden} ward{'s' if n_hidden != 1 else ''} withheld (small numbers), shown grey and hatched"
+            in alt
+        )
+        assert f"{alcohol.charts.WITHHELD_LABEL} ({n_hidden})" in labels
+    else:
+        assert "withheld" not in alt
+    shaded = sum(int(lab.rsplit("(", 1)[1].rstrip(")")) for lab in labels)
+    assert shaded == len(ratios)  # every ward in one legend entry, the withheld in theirs
+    named = alt.split("Significantly higher: ")[1].split(".")[0] if "higher: " in alt else ""
+    for name in res.ratios.loc[(ratios["Episodes"] == SUPPRESSED).to_numpy(), "area_name"]:
+        assert str(name) not in named.split(", ")
+    plt.close(fig)
 
 
 @pytest.mark.slow

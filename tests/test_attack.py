@@ -13,7 +13,18 @@ raw data (:mod:`small_area`), ``data build``, ``run`` for 2009Q4. Then:
   figure exactly (a published interval pins its count: every published Poisson interval is inverted to
   the counts it allows, and none allows only counts of 1-5). A count withheld on one page and shown on
   another fails; then totals are differenced across wards, area committees and the city until nothing
-  more can be learnt, and any withheld count pinned to one value, or to 1-5, fails.
+  more can be learnt, and any withheld count pinned to one value, or to 1-5, fails;
+- **the wellness report**: every table of both tiers and every CSV beside them (city, centres, age
+  bands, sexes, deprivation quintiles, wards, need), the findings and the alt text of every chart (and
+  the text of any SVG) are read back. A count is shown everywhere or withheld everywhere; every
+  published rate and its Poisson interval (with the adults shown beside it), every percentage and every
+  figure in words is inverted to the counts it allows, and none allows a withheld count only one value
+  or only 1-5; a funnel plots no withheld ward or centre; the need flags say nothing of a withheld
+  uptake. Then the counts are differenced (wards within quintiles, quintiles, wards, centres, age bands
+  and sexes to the city, each count bounded by the one before: completers with BMI <= completers <=
+  those taking up <= referrals) and no withheld count may be pinned. (Differencing the per-centre and
+  per-group runs, which the programme does not publish by default, is attacked in
+  ``test_wellness_disclosure``.)
 """
 
 from __future__ import annotations
@@ -106,7 +117,8 @@ def _truth():
     for ac in wards["area_committee"].unique():
         names[f"{ac} area committee"] = ac
     names["Sunderland"] = config.LAD_CODE
-    return {"counts": counts, "withheld": withheld, "names": names, "wards": wards}
+    return {"counts": counts, "withheld": withheld, "names": names, "wards": wards,
+            "wellness": _wellness_truth()}  # fmt: skip
 
 
 def _pages(period_dir):
@@ -395,3 +407,286 @@ def test_an_attacker_pins_no_withheld_count(published):
             checked += 1
             assert not _pinned(bounds[a]), (w, i, a, "pinned to", bounds[a])
     assert checked >= 40
+
+
+# --------------------------------------------------------------------------------------------------
+# The wellness report: every table (HTML and CSV), the findings, the alt text of every chart.
+
+#: Published count columns of the wellness tables -> the count; each is at most the one before
+#: (completers with a BMI change completed, completers took up, those taking up were referred).
+WELLNESS_COUNTS = {"Referrals": "referrals", "Took up": "took_up",
+                   "Completed 12 weeks": "completed", "Completers with BMI": "bmi_change_n"}  # fmt: skip
+CHAIN = ("referrals", "took_up", "completed", "bmi_change_n")
+#: Caption words -> the dimension of the table's rows.
+WELLNESS_DIMENSIONS = (
+    ("city total", "city"), ("by age band", "age"), ("by sex", "sex"),
+    ("by deprivation quintile", "quintile"), ("by centre", "centre"),
+    ("by ward of residence", "ward"), ("Need against uptake by ward", "ward"),
+)  # fmt: skip
+#: Rate columns (per 1,000 adults, 2 decimals) -> (count, interval column).
+WELLNESS_RATES = {"Referrals per 1,000 adults": ("referrals", "Referral rate 95% CI"),
+                  "Uptake per 1,000 adults": ("took_up", "Uptake 95% CI")}  # fmt: skip
+#: Percentage columns (1 decimal) -> (numerator, denominator).
+WELLNESS_PERCENTAGES = {"Take-up (%)": ("took_up", "referrals"),
+                        "Completion (% of referrals)": ("completed", "referrals")}  # fmt: skip
+
+
+def _wellness_truth():
+    """The counts behind every wellness figure: {(count, (dimension, value))}, and ward names."""
+    from lsp_research.topics import wellness
+
+    res = wellness.analyse(wellness.validate_params(PERIOD, coverage=False),
+                           wellness.load_inputs(wellness.validate_params(PERIOD)))  # fmt: skip
+    counts = {}
+    frames = {
+        "city": (res.city, None), "age": (res.by_age, "age_band"),
+        "sex": (res.by_sex.assign(sex=res.by_sex["sex"].map({"M": "Men", "F": "Women"})), "sex"),
+        "quintile": (res.by_quintile, "imd_quintile"), "centre": (res.by_centre, "centre_name"),
+        "ward": (res.wards, "ward_code"),
+    }  # fmt: skip
+    for dim, (frame, col) in frames.items():
+        for i in range(len(frame)):
+            key = (dim,) if col is None else (dim, str(frame[col].iloc[i]))
+            for c in CHAIN:
+                counts[(c, key)] = int(frame[c].iloc[i])
+    quintile_of = {str(c): str(q) for c, q in zip(res.wards["ward_code"], res.wards["imd_quintile"], strict=True)}  # fmt: skip
+    return {
+        "counts": counts,
+        "quintile_of": quintile_of,
+        "city_uptake": float(res.city["uptake_rate"].iloc[0]),
+    }
+
+
+def _wellness_tables(folder):
+    """(file, caption, headers, rows of cell text) of every table of the wellness pages and CSVs."""
+    import csv
+    import html as _html
+    import json
+
+    for path, html in _pages(folder):
+        for table in _parse(html).iter("table"):
+            headers, body, caption = _table_grid(table)
+            rows = [[c.text().strip() for c, _ in row] for row in body]
+            yield path.name, caption, [h.text().strip() for h in headers], rows
+    for path in sorted(folder.rglob("*.csv")):
+        meta_path = path.with_name(path.name + "-metadata.json")
+        if not meta_path.exists():  # a table with no count column (the inequality table)
+            continue
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        with path.open(encoding="utf-8", newline="") as f:
+            grid = [[_html.unescape(c) for c in row] for row in csv.reader(f)]
+        yield path.name, meta["title"], grid[0], grid[1:]
+
+
+def _row_key(dim, label, names):
+    if dim == "city":
+        return ("city",)
+    if dim == "ward":
+        return ("ward", names[label])
+    return (dim, str(int(label)) if dim == "quintile" else label)
+
+
+def _rate_counts(v, ci, pop, nd=2):
+    """The counts a rate per 1,000 adults (printed to ``nd`` decimals, with its Poisson interval
+    when given) allows, for ``pop`` adults."""
+    tol = 0.5 * 10**-nd
+    ks = set(
+        range(max(0, math.ceil((v - tol) * pop / 1000)), math.floor((v + tol) * pop / 1000) + 1)
+    )
+    if ci and v > 0:
+        lo, hi = (float(x) for x in ci.split(" to "))
+        ks &= _allowed_counts(v, lo, hi, kmax=max(ks | {10}) + 10, tol=tol) | ({0} & ks)
+    return ks
+
+
+def _pct_counts(v, n, nd=1):
+    tol = 0.5 * 10**-nd + 1e-9
+    return {k for k in range(n + 1) if abs(100 * k / n - v) <= tol} if n else set()
+
+
+def _narrow(bounds, relations, orders):
+    """Differencing with inequalities: ``bounds`` {key: [lo, hi]} narrowed by the relations
+    (components, total) and the orders (smaller, larger) until nothing more can be learnt."""
+    changed = True
+    while changed:
+        changed = False
+
+        def tighten(k, lo, hi):
+            nonlocal changed
+            b = bounds[k]
+            if lo > b[0] + 1e-9 or hi < b[1] - 1e-9:
+                b[0], b[1] = max(b[0], lo), min(b[1], hi)
+                changed = True
+
+        for comps, total in relations:
+            for c in comps:
+                others = [o for o in comps if o != c]
+                tighten(c, bounds[total][0] - sum(bounds[o][1] for o in others),
+                        bounds[total][1] - sum(bounds[o][0] for o in others))  # fmt: skip
+            tighten(total, sum(bounds[o][0] for o in comps), sum(bounds[o][1] for o in comps))
+        for small, large in orders:
+            tighten(small, 0, bounds[large][1])
+            tighten(large, bounds[small][0], math.inf)
+    return bounds
+
+
+def _wellness_observations(folder, truth, names):
+    """Every published wellness count: {(count, key): [(value or None, file)]}, and what the
+    published rates, percentages, words and alt text allow for each: {(count, key): set}."""
+    obs, allowed, pops = defaultdict(list), defaultdict(list), {}
+    tables = list(_wellness_tables(folder))
+    for _, caption, headers, rows in tables:  # the adults behind each row, for the rates in words
+        dim = next((d for words, d in WELLNESS_DIMENSIONS if words in caption), None)
+        if dim and "Adults (16+)" in headers:
+            for cells in rows:
+                pops[_row_key(dim, cells[0], names)] = int(float(cells[headers.index("Adults (16+)")].replace(",", "")))  # fmt: skip
+    for name, caption, headers, rows in tables:
+        dim = next((d for words, d in WELLNESS_DIMENSIONS if words in caption), None)
+        if dim is None:
+            continue
+        for cells in rows:
+            key = _row_key(dim, cells[0], names)
+            vals = dict(zip(headers, cells, strict=True))
+            shown = {}
+            for col, count in WELLNESS_COUNTS.items():
+                if col in vals:
+                    v = None if vals[col] == "*" else int(float(vals[col].replace(",", "")))
+                    obs[(count, key)].append((v, name))
+                    shown[count] = v
+            for col, (count, ci_col) in WELLNESS_RATES.items():
+                if vals.get(col, "*") not in ("*", "..", ""):
+                    ks = _rate_counts(float(vals[col]), vals.get(ci_col), pops[key])
+                    allowed[(count, key)].append((ks, f"{name}: {col}"))
+            for col, (num, den) in WELLNESS_PERCENTAGES.items():
+                if vals.get(col, "*") not in ("*", "..", ""):
+                    # a percentage is shown only with both its counts
+                    assert shown.get(num) is not None and shown.get(den) is not None, (
+                        name,
+                        key,
+                        col,
+                    )
+            for col in ("Uptake against city", "High need, low uptake"):
+                if col in vals and shown.get("took_up") is None:
+                    assert vals[col] == "*", (name, key, col, vals[col])
+    words = []
+    for path, html in _pages(folder):
+        root = _parse(html)
+        words += [(path.name, li.text()) for li in root.iter("li")]
+        words += [(path.name, img.attrs.get("alt", "")) for img in root.iter("img")]
+        words += [(path.name, t.text()) for t in root.iter("text")]  # inline SVG, if any
+    for path in sorted(folder.rglob("*.svg")):
+        words += [
+            (path.name, t.text()) for t in _parse(path.read_text(encoding="utf-8")).iter("text")
+        ]
+    return obs, allowed, pops, words
+
+
+def _words_allow(words, names, pops, shown):
+    """What the findings and the alt text allow: [(count, key), allowed counts, where]."""
+    out = []
+    q = {"least": ("quintile", "5"), "most": ("quintile", "1")}
+    for where, text in words:
+        m = re.search(r"run from ([\d.]+) per 1,000 adults in the least deprived fifth of wards to "
+                      r"([\d.]+) in the most deprived", text)  # fmt: skip
+        if m:
+            for v, k in zip(m.groups(), (q["least"], q["most"]), strict=True):
+                out.append((("referrals", k), _rate_counts(float(v), None, pops[k], 1), where))
+        m = re.search(
+            r"completion is ([\d.]+)% in the most deprived fifth against ([\d.]+)% in the least",
+            text,
+        )
+        if m:
+            for v, k in zip(m.groups(), (q["most"], q["least"]), strict=True):
+                n = shown.get(("referrals", k))
+                out.append((("completed", k), _pct_counts(float(v), n) if n else set(), where))
+        if text.startswith("Bar chart of") and "by deprivation quintile" in text:
+            count = "referrals" if text.startswith("Bar chart of referrals") else "completed"
+            for qn, v in re.findall(r"quintile (\d) (-?\d+(?:\.\d+)?)", text):
+                k = ("quintile", qn)
+                n = shown.get(("referrals", k))
+                ks = (_rate_counts(float(v), None, pops[k], 1) if count == "referrals"
+                      else _pct_counts(float(v), n) if n else set())  # fmt: skip
+                out.append(((count, k), ks, where))
+        if text.startswith("Map of") and "shaded by Uptake per 1,000 adults" in text:
+            for label, v in re.findall(r"(?:Highest|lowest): (.+?) \(([\d.]+)\)", text):
+                k = ("ward", names[label])
+                out.append((("took_up", k), _rate_counts(float(v), None, pops[k], 1), where))
+        m = re.match(r"Funnel plot of 12-week completion by (ward|centre), .* for (\d+) areas, .*"
+                     r"\(([\d,.]+) to ([\d,.]+)\)", text)  # fmt: skip
+        if m:
+            dim, n, lo, hi = m.group(1), int(m.group(2)), float(m.group(3).replace(",", "")), float(m.group(4).replace(",", ""))  # fmt: skip
+            plotted = [k for (c, k), v in shown.items() if c == "completed" and k[0] == dim
+                       and v is not None and shown.get(("referrals", k))]  # fmt: skip
+            assert n == len(plotted), (
+                where,
+                text[:80],
+                len(plotted),
+            )  # no marker for a withheld unit
+            refs = [shown[("referrals", k)] for k in plotted]
+            assert (lo, hi) == (min(refs), max(refs)), (where, lo, hi)
+        m = re.search(r"Outlined and hatched: (.+)\.$", text)
+        if m:
+            for label in m.group(1).split(", "):
+                assert shown.get(("took_up", ("ward", names[label]))) is not None, (where, label)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("small_area")
+def test_an_attacker_pins_no_withheld_wellness_count(published):
+    summary, period_dir, truth = published
+    assert summary.exit_code == 0, summary.table()
+    folder = period_dir / "wellness_uptake"
+    w = truth["wellness"]
+    names = {n: c for n, c in truth["names"].items()}
+    obs, allowed, pops, words = _wellness_observations(folder, w, names)
+    assert {p.name for p, _ in _pages(folder)} >= {"wellness_uptake-executive.html",
+                                                   "wellness_uptake-operational.html"}  # fmt: skip
+
+    # one verdict: a count is shown everywhere or withheld everywhere, and shown truly
+    shown = {}
+    for key, seen in obs.items():
+        values = {v for v, _ in seen}
+        assert len(values) == 1, (key, seen)
+        shown[key] = values.pop()
+        if shown[key] is not None:
+            assert shown[key] == w["counts"][key], (key, shown[key])
+    withheld_keys = [k for k, v in shown.items() if v is None]
+    assert len(withheld_keys) >= 60, len(withheld_keys)  # suppression happened, on many cells
+    assert {k[1][0] for k in withheld_keys} >= {"ward", "centre", "age"}
+
+    # every published rate, interval, percentage and figure in words, inverted to the counts it allows
+    found = [(k, ks, where) for k, lst in allowed.items() for ks, where in lst]
+    found += _words_allow(words, names, pops, shown)
+    assert len(found) >= 100, len(found)
+    bounds = {k: [0.0, math.inf] for k in w["counts"]}
+    for k, v in shown.items():
+        if v is not None:
+            bounds[k] = [float(v), float(v)]
+    for key, ks, where in found:
+        assert w["counts"][key] in ks, (key, where, sorted(ks)[:10])  # the attack reads them right
+        if shown.get(key) is None:
+            assert not (len(ks) == 1 or ks <= set(range(1, 6))), (key, where, sorted(ks)[:10])
+        bounds[key] = [max(bounds[key][0], min(ks)), min(bounds[key][1], max(ks))]
+
+    # differencing rows, columns and tables: wards within quintiles, quintiles, wards, centres, age
+    # bands and sexes to the city, and each count bounded by the one before it
+    keys = {k for _, k in w["counts"]}
+    relations = []
+    for count in CHAIN:
+        for dim in ("ward", "quintile", "centre", "age", "sex"):
+            comps = [(count, k) for k in keys if k[0] == dim]
+            relations.append((comps, (count, ("city",))))
+        for qn in {w["quintile_of"][k[1]] for k in keys if k[0] == "ward"}:
+            comps = [(count, k) for k in keys if k[0] == "ward" and w["quintile_of"][k[1]] == qn]
+            relations.append((comps, (count, ("quintile", qn))))
+    orders = [
+        ((small, k), (large, k))
+        for k in keys
+        for large, small in zip(CHAIN, CHAIN[1:], strict=False)
+    ]
+    _narrow(bounds, relations, orders)
+    for key in withheld_keys:
+        lo, hi = bounds[key]
+        assert lo <= w["counts"][key] <= hi, (key, lo, hi)
+        assert not _pinned((lo, hi)), (key, "pinned to", (lo, hi))

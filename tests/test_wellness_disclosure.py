@@ -197,3 +197,95 @@ def test_a_measure_with_a_withheld_quintile_publishes_no_slope_index_or_mean():
     words = text.findings(res)
     assert "12-week completion by deprivation quintile: withheld" in words
     assert f"{res.by_quintile['completion_pct'].iloc[0]:.1f}%" not in words
+
+
+def test_a_withheld_ward_is_never_flagged_high_need_low_uptake(small):
+    need = small.need
+    hidden = small.withheld("need", "uptake_rate").to_numpy()
+    assert hidden.any() and (need.loc[hidden, "high_need"]).any()
+    assert not need.loc[hidden, "high_need_low_uptake"].any()
+    assert (need.loc[hidden, "uptake_vs_city"] == "withheld").all()
+    out = _protected(tables.need(small))
+    for col in ("High need, low uptake", "Uptake against city"):
+        assert (out.loc[hidden, col].astype(str) == "*").all(), col
+        assert not (out.loc[~hidden, col].astype(str) == "*").any(), col
+    from lsp_research.topics.wellness import text
+
+    words = text.findings(small)
+    for name in need.loc[hidden, "ward_name"]:
+        assert name not in words
+    n = int((need["high_need"] & need["uptake_withheld"]).sum())
+    assert f"{n} high-need ward{'s are' if n != 1 else ' is'} not compared" in words
+
+
+def _published_strata(res, protect=True) -> dict:
+    """``{(centre, age, sex): {count: published value or None}}`` from a run's city, centre, age and
+    sex tables (``protect=False``: each table protected on its own, as before one decision)."""
+    from lsp_research.topics.wellness.analysis.small_counts import ALL, run_key
+
+    c, a, s = run_key(res.window)
+    out = {}
+    for name in ("city", "by_centre", "by_age", "by_sex"):
+        kw = getattr(tables, name)(res)
+        if not protect:
+            kw = {k: v for k, v in kw.items() if k != "withhold"}
+        t = _protected(kw)
+        frame = getattr(res, name)
+        for i in range(len(t)):
+            part = {"city": None, "by_centre": "centre_id", "by_age": "age_band", "by_sex": "sex"}
+            v = str(frame[part[name]].iloc[i]) if part[name] else None
+            key = {"city": (c, a, s), "by_centre": (v, a, s), "by_age": (c, v, s),
+                   "by_sex": (c, a, v)}[name]  # fmt: skip
+            vals = {
+                col: (None if str(t[col].iloc[i]) == "*" else int(t[col].iloc[i])) for col in COUNTS
+            }
+            for col, v in vals.items():
+                seen = out.setdefault(key, {}).get(col, "unset")
+                assert seen in ("unset", v), (key, col, "published as", seen, "and", v)
+                out[key][col] = v
+    assert ALL in (c, a, s)
+    return out
+
+
+def test_no_difference_across_the_per_centre_and_per_group_runs_pins_a_withheld_cell():
+    """The runs a reader could ask for (each centre and all of them, all adults and women; men are
+    all adults minus women): the city minus the other centres' tables, the age bands against their
+    total, men against women pins no withheld count. Protected table by table (without the one decision), it would."""
+    from test_attack import _difference, _pinned
+
+    from lsp_research.topics.wellness.analysis.small_counts import ALL
+
+    toy = _toy_inputs(seed=3)
+    r = toy["referrals"]
+    keep = np.random.default_rng(11).random(len(r)) < 0.03
+    inputs = dict(toy, referrals=r[keep].reset_index(drop=True))
+    runs = [run("2009Q4", c, g, inputs=inputs, coverage=False)
+            for c in ("all", "WC1", "WC2", "WC3") for g in ("all", "women")]  # fmt: skip
+    centres = ["WC1", "WC2", "WC3"]
+    bands = sorted({str(b) for res in runs for b in res.by_age["age_band"]})
+    relations = []
+    for s in ("M", "F", ALL):
+        for c in [*centres, ALL]:
+            relations.append(([(c, b, s) for b in bands], (c, ALL, s)))
+        for b in [*bands, ALL]:
+            relations.append(([(c, b, s) for c in centres], (ALL, b, s)))
+    for c in [*centres, ALL]:
+        for b in [*bands, ALL]:
+            relations.append(([(c, b, "M"), (c, b, "F")], (c, b, ALL)))
+    pinned_before = 0
+    for protect in (True, False):
+        published: dict = {}
+        for res in runs:
+            for key, vals in _published_strata(res, protect).items():
+                published.setdefault(key, {}).update(vals)
+        for col in COUNTS:
+            known = {k: v[col] for k, v in published.items() if v.get(col) is not None}
+            hidden = [k for k, v in published.items() if col in v and v[col] is None]
+            bounds = _difference(known, relations, hidden)
+            if protect:
+                assert len(hidden) >= 5, col
+                for k in hidden:
+                    assert not _pinned(bounds[k]), (col, k, bounds[k])
+            else:
+                pinned_before += sum(_pinned(bounds[k]) for k in hidden)
+    assert pinned_before > 0  # the attack is real: table by table, differences pin cells

@@ -14,6 +14,7 @@ from ...formatting import number, percent
 from ...plots import PALETTE, figure
 from ...plots.maps import frame_map, label_areas
 from ...plots.stats_charts import funnel_plot, spc_chart
+from ..wellness.charts import WITHHELD_GREY, WITHHELD_LABEL
 from .analysis import SIGNIFICANCE_LEVELS, AlcoholResults
 from .inputs import MEASURE_LABELS, comparator_names
 from .suppression import area_withhold, gradient_withheld, joint_withheld, trend_withheld
@@ -34,12 +35,24 @@ CATEGORY_WORDS = {
     "Low (0.025)": "significantly lower than the city (95%)",
     "Low (0.001)": "significantly lower than the city (99.8%)",
 }
+#: Fill and hatching, and legend label, of an area withheld by disclosure control (as the wellness maps).
+WITHHELD_STYLE = (WITHHELD_GREY, "xx")
 HOT_SPOT_STYLE = {
     "Hot spot (99%)": ("#B2182B", "///"),
     "Hot spot (95%)": ("#EF8A62", ".."),
     "Cold spot (95%)": ("#D1E5F0", ""),
     "Cold spot (99%)": ("#92C5DE", ""),
 }
+
+
+def _city_line(ax, t):
+    """Draw the city's rates ``t`` (``value``, ``lowercl``, ``uppercl``) by year with their 95%
+    intervals; return the x positions.
+    """
+    x = np.arange(len(t))
+    ax.errorbar(x, t["value"], yerr=[t["value"] - t["lowercl"], t["uppercl"] - t["value"]],
+                color=PALETTE["blue"], marker="o", capsize=4, label=f"{config.LAD_NAME} (95% interval)")  # fmt: skip
+    return x
 
 
 def trend(res: AlcoholResults):
@@ -50,9 +63,7 @@ def trend(res: AlcoholResults):
         xlabel="Financial year",
         ylabel="Admissions per 100,000 (age-sex standardised)",
     )
-    x = np.arange(len(t))
-    ax.errorbar(x, t["value"], yerr=[t["value"] - t["lowercl"], t["uppercl"] - t["value"]],
-                color=PALETTE["blue"], marker="o", capsize=4, label=f"{config.LAD_NAME} (95% interval)")  # fmt: skip
+    x = _city_line(ax, t)
     ax.set_xticks(x, t["label"])
     ax.set_ylim(bottom=0)
     ax.legend(loc="lower right", frameon=False)
@@ -82,9 +93,7 @@ def ni39(res: AlcoholResults):
         xlabel="Financial year",
         ylabel="Admissions per 100,000 (ESP 1976)",
     )
-    x = np.arange(len(t))
-    ax.errorbar(x, t["value"], yerr=[t["value"] - t["lowercl"], t["uppercl"] - t["value"]],
-                color=PALETTE["blue"], marker="o", capsize=4, label=f"{config.LAD_NAME} (95% interval)")  # fmt: skip
+    x = _city_line(ax, t)
     others = [
         (PALETTE["vermillion"], "s", "--"),
         (PALETTE["green"], "D", "-."),
@@ -173,26 +182,41 @@ def _category_map(ax, gdf, column: str, styles: dict, edge: str = "#555555") -> 
 
 
 def area_map(res: AlcoholResults):
-    """Choropleth of the areas' SAR significance categories (British National Grid)."""
+    """Choropleth of the areas' SAR significance categories (British National Grid).
+
+    An area whose episodes are withheld (:func:`.suppression.area_withhold`) is drawn grey and hatched
+    as withheld, not by its category, and the legend and alt text say so.
+    """
     fig, ax = figure(
         f"{MEASURE_LABELS[res.params.measure].capitalize()}: {res.area_label}s against the city, "
         f"{res.window_label}",
         figsize=(7.5, 7.5),
     )
-    handles = _category_map(ax, res.areas, "significance", CATEGORY_STYLE)
-    label_areas(ax, res.areas, "area_name")
+    areas, styles = res.areas, CATEGORY_STYLE
+    hidden = area_withhold(res, areas, "episodes")
+    if hidden is not None and hidden.any():
+        sig = areas["significance"].astype(object).where(~hidden, WITHHELD_LABEL)
+        areas, styles = areas.assign(significance=sig), {**styles, WITHHELD_LABEL: WITHHELD_STYLE}
+    handles = _category_map(ax, areas, "significance", styles)
+    label_areas(ax, areas, "area_name")
     ax.legend(handles=handles, title="Standardised admission ratio", loc="upper left", fontsize=8,
               title_fontsize=8, frameon=False, bbox_to_anchor=(1.0, 1.0))  # fmt: skip
-    frame_map(ax, res.areas)
-    counts = res.areas["significance"].value_counts()
-    high = res.areas.loc[res.areas["significance"].astype(str).str.startswith("High"), "area_name"]
+    frame_map(ax, areas)
+    counts = areas["significance"].value_counts()
+    high = areas.loc[areas["significance"].astype(str).str.startswith("High"), "area_name"]
     alt = (
-        f"Map of {config.LAD_NAME}'s {len(res.areas)} {res.area_label}s shaded by whether their standardised "
+        f"Map of {config.LAD_NAME}'s {len(areas)} {res.area_label}s shaded by whether their standardised "
         f"admission ratio for {res.measure_label}, {res.window_label}, is significantly higher or lower "
         f"than the city: "
         + "; ".join(f"{counts.get(c, 0)} {CATEGORY_WORDS[c]}" for c in SIGNIFICANCE_LEVELS)
         + (f". Significantly higher: {', '.join(high)}." if len(high) else ".")
     )
+    n = int(counts.get(WITHHELD_LABEL, 0))
+    if n:
+        alt += (
+            f" {n} {res.area_label}{'s' if n != 1 else ''} withheld (small numbers), shown grey and "
+            "hatched, not shaded by category."
+        )
     return fig, alt
 
 

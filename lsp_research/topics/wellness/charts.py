@@ -241,19 +241,18 @@ def funnel(res: WellnessAnalysis, unit: str):
     """12-week completion by ``unit`` (``"ward"`` or ``"centre"``) on a funnel plot, or None when the
     selection has fewer than two of them.
 
-    Wards whose completers or referrals are withheld (:meth:`WellnessAnalysis.withheld`) are left out
-    of the plot (no marker for a small cell) and the alt text says how many.
+    Wards or centres whose completers or referrals are withheld (:meth:`WellnessAnalysis.withheld`)
+    are left out of the plot (no marker for a small cell) and the alt text says how many.
     """
     if unit not in ("ward", "centre"):
         raise ParameterError(f"unit: {unit!r} is not allowed; allowed values: ward, centre")
     frame = res.funnel_centres if unit == "centre" else res.funnel_wards
-    left_out = 0
-    if unit == "ward":
-        hidden = res.withheld("wards", "completion_pct")
-        codes = set(res.wards.loc[hidden.to_numpy(), "ward_code"].astype(str))
-        keep = ~frame["ward_code"].astype(str).isin(codes)
-        left_out = int((~keep).sum())
-        frame = frame[keep].reset_index(drop=True)
+    table, key = ("by_centre", "centre_id") if unit == "centre" else ("wards", "ward_code")
+    hidden = res.withheld(table, "completion_pct")
+    codes = set(getattr(res, table).loc[hidden.to_numpy(), key].astype(str))
+    keep = ~frame[key].astype(str).isin(codes)
+    left_out = int((~keep).sum())
+    frame = frame[keep].reset_index(drop=True)
     if len(frame) < 2:
         return None
     fig, alt = funnel_plot(
@@ -263,7 +262,7 @@ def funnel(res: WellnessAnalysis, unit: str):
     )  # fmt: skip
     if left_out:
         alt += (
-            f" {left_out} ward{'s' if left_out != 1 else ''} with small numbers "
+            f" {left_out} {unit}{'s' if left_out != 1 else ''} with small numbers "
             f"{'are' if left_out != 1 else 'is'} withheld and not plotted."
         )
     return fig, alt

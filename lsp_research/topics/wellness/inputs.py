@@ -58,6 +58,10 @@ POPULATION_TO_REFERRAL_BAND: dict[str, tuple[str, float]] = {
     "90+": ("75+", 1.0),
 }
 
+#: Each population group in words (for captions).
+GROUP_LABELS = {"all": "all adults (16+)", "men": "men (16+)", "women": "women (16+)",
+                "16-34": "adults aged 16-34", "35-64": "adults aged 35-64", "65+": "adults aged 65+"}  # fmt: skip
+
 #: Number of quarters an analysis covers (a rolling year ending at the chosen quarter).
 WINDOW_QUARTERS = 4
 
@@ -68,26 +72,17 @@ DEFAULT_SERVICE_RADIUS_M = 2000.0
 
 @dataclass(frozen=True)
 class Window:
-    """The window, centre and population group one wellness analysis covers.
+    """The window, centre and population group one wellness analysis covers."""
 
-    Attributes
-    ----------
-    period : Quarter
-        The last quarter of the window.
-    quarters : tuple of Quarter
-        The quarters covered, oldest first.
-    centre_id : str or None
-        The centre analysed, or None for all centres.
-    centre_name : str
-        The centre's name, or ``"All centres"``.
-    population_group : str
-        One of :data:`POPULATION_GROUPS`.
-    """
-
+    #: The last quarter of the window.
     period: Quarter
+    #: The quarters covered, oldest first.
     quarters: tuple[Quarter, ...]
+    #: The centre analysed, or None for all centres.
     centre_id: str | None
+    #: The centre's name, or ``"All centres"``.
     centre_name: str
+    #: One of :data:`POPULATION_GROUPS`.
     population_group: str
 
     @property
@@ -114,14 +109,7 @@ class Window:
     @property
     def group_label(self) -> str:
         """The population group in words (for captions)."""
-        return {
-            "all": "all adults (16+)",
-            "men": "men (16+)",
-            "women": "women (16+)",
-            "16-34": "adults aged 16-34",
-            "35-64": "adults aged 35-64",
-            "65+": "adults aged 65+",
-        }[self.population_group]
+        return GROUP_LABELS[self.population_group]
 
 
 def resolve_population_group(group: str) -> str:
@@ -305,12 +293,8 @@ def validate_params(
     capacity: Sequence[float] | None = None,
     coverage: bool = True,
 ) -> Params:
-    """Check the form of the notebook's parameters (the data is checked by :func:`resolve_window`).
-
-    Raises
-    ------
-    ParameterError
-        Naming the parameter and what is allowed.
+    """Check the form of the notebook's parameters (the data is checked by :func:`resolve_window`);
+    a bad one raises :class:`~lsp_research.errors.ParameterError` naming it and what is allowed.
 
     Examples
     --------

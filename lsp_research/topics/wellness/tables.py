@@ -27,12 +27,13 @@ def _scope(res: WellnessAnalysis) -> str:
 
 
 #: Published count columns -> the count of the analysis they show.
-_COUNT_COLUMNS = {"Referrals": "referrals", "Took up": "took_up", "Completed 12 weeks": "completed"}
+_COUNT_COLUMNS = {"Referrals": "referrals", "Took up": "took_up", "Completed 12 weeks": "completed",
+                  "Completers with BMI": "bmi_change_n"}  # fmt: skip
 
 
 def _withhold(res: WellnessAnalysis, table: str, order, columns=tuple(_COUNT_COLUMNS)) -> dict:
-    """The ``withhold`` masks of a ward or quintile table, rows in ``order`` (the analysis's one
-    decision, so that every table and map withholds the same cells).
+    """The ``withhold`` masks of a table of ``res``, rows in ``order`` (the analysis's one decision,
+    so that every table and map, and every run's tables, withhold the same cells).
     """
     return {col: res.withheld(table, _COUNT_COLUMNS[col]).loc[order].to_numpy() for col in columns}
 
@@ -61,6 +62,19 @@ def _ci_text(lo, up, nd: int = 1) -> list[str]:
         "" if (pd.isna(a) or pd.isna(b)) else interval(a, b, nd)
         for a, b in zip(lo, up, strict=True)
     ]
+
+
+def _estimates(t: pd.DataFrame, *specs: tuple[str, str, str, int], limits=None) -> dict:
+    """Columns of estimates beside their 95% intervals: each spec is ``(header, column, interval
+    header, decimals)``; the limits are ``<prefix>_lowercl``/``_uppercl``, the prefix being the column
+    or ``limits[column]``.
+    """
+    out = {}
+    for header, col, ci_header, nd in specs:
+        prefix = (limits or {}).get(col, col)
+        out[header] = t[col].round(nd)
+        out[ci_header] = _ci_text(t[f"{prefix}_lowercl"], t[f"{prefix}_uppercl"], nd)
+    return out
 
 
 def _stage_columns(
@@ -116,6 +130,7 @@ def city(res: WellnessAnalysis) -> dict:
     scope = _scope(res)
     t = res.city
     df, kw = _stage_columns(t.assign(area=config.LAD_NAME), ("area", "Area"), True)
+    kw["withhold"] = _withhold(res, "city", t.index)
     kw["caption"] = f"Wellness referrals, take-up and 12-week completion, city total ({scope})"
     return _finish(df, kw)
 
@@ -138,6 +153,7 @@ def by_centre(res: WellnessAnalysis) -> dict:
     scope = _scope(res)
     t = res.by_centre
     df, kw = _stage_columns(t, ("centre_name", "Centre"), False)
+    kw["withhold"] = _withhold(res, "by_centre", t.index)
     kw["caption"] = f"Wellness take-up, 12-week completion and BMI change by centre ({scope})"
     return _finish(df, kw)
 
@@ -150,10 +166,11 @@ def inequalities(res: WellnessAnalysis) -> dict:
     df = pd.DataFrame(
         {
             "Measure": t["measure"],
-            "Slope index (most minus least deprived)": t["sii"].round(2),
-            "SII 95% CI": _ci_text(t["sii_lowercl"], t["sii_uppercl"], 2),
-            "Relative index (SII / mean)": t["rii"].round(3),
-            "RII 95% CI": _ci_text(t["rii_lowercl"], t["rii_uppercl"], 3),
+            **_estimates(
+                t,
+                ("Slope index (most minus least deprived)", "sii", "SII 95% CI", 2),
+                ("Relative index (SII / mean)", "rii", "RII 95% CI", 3),
+            ),
             "Mean": t["mean"].round(2),
         }
     )
@@ -178,10 +195,12 @@ def decay(res: WellnessAnalysis) -> dict:
     df = pd.DataFrame(
         {
             "Model": t["outcome"],
-            "Change in log-odds per km": t["coef_per_km"].round(3),
-            "95% CI": _ci_text(t["coef_lowercl"], t["coef_uppercl"], 3),
-            "Odds ratio per km": t["odds_ratio_per_km"].round(3),
-            "Odds ratio 95% CI": _ci_text(t["or_lowercl"], t["or_uppercl"], 3),
+            **_estimates(
+                t,
+                ("Change in log-odds per km", "coef_per_km", "95% CI", 3),
+                ("Odds ratio per km", "odds_ratio_per_km", "Odds ratio 95% CI", 3),
+                limits={"coef_per_km": "coef", "odds_ratio_per_km": "or"},
+            ),
             "p-value": [f"{v:.2g}" if v >= 1e-4 else "<0.0001" for v in t["p_value"]],
             "Wards": t["wards"],
             "Referrals": t["trials"],
@@ -213,7 +232,16 @@ def need(res: WellnessAnalysis) -> dict:
     kw = {
         "caption": f"Need against uptake by ward, highest need first ({scope})",
         "counts": ["Took up"],
-        "dependent": {"Uptake per 1,000 adults": ["Took up"], "Uptake 95% CI": ["Took up"]},
+        # the comparison and the flag say on which side of the city rate the uptake lies
+        "dependent": {
+            c: ["Took up"]
+            for c in (
+                "Uptake per 1,000 adults",
+                "Uptake 95% CI",
+                "Uptake against city",
+                "High need, low uptake",
+            )
+        },  # fmt: skip
         "withhold": _withhold(res, "need", t.index, ("Took up",)),
     }
     return _finish(df, kw)
@@ -271,8 +299,7 @@ def _grouped(res: WellnessAnalysis, name: str) -> dict:
     kw["caption"] = (
         f"Wellness referrals, uptake, completion and BMI change by {what} ({_scope(res)})"
     )
-    if name == "by_quintile":
-        kw["withhold"] = _withhold(res, "by_quintile", t.index)
+    kw["withhold"] = _withhold(res, name, t.index)
     return _finish(df, kw)
 
 

@@ -15,6 +15,12 @@ __all__ = ["caption", "findings", "methods_notes"]
 WITHHELD_WORDS = "withheld, as a quintile holds a small number (1-5)"
 
 
+#: The coverage model's finding: adults within reach now, and with a seventh centre.
+COVERAGE_WORDS = (
+    "- {before}% of adults live within {km:g} km of a centre (straight line). A seventh centre in "
+    "{ward} ward would raise this to {after}% (about {gain} more adults)."
+)
+
 #: Caption of :func:`decay_chart` (the points are pooled distance bands, not wards).
 DECAY_CAPTION = (
     "Binomial GLM (logit link) of take-up on distance, fitted to every ward and centre pair; each point "
@@ -62,6 +68,32 @@ def _quintile_lines(res: WellnessAnalysis, q, ref_ineq, comp_ineq) -> list[str]:
     return lines
 
 
+def _city_line(res: WellnessAnalysis, where: str, city) -> str:
+    """The headline: referrals, their rate, take-up and completion, each withheld when the run's
+    city row withholds it (a small centre or group: :meth:`WellnessAnalysis.withheld`).
+    """
+    p = res.window
+    hidden = {c: bool(res.withheld("city", c).iloc[0]) for c in ("referrals", "takeup_pct",
+                                                                 "completion_pct")}  # fmt: skip
+    if hidden["referrals"]:
+        return (
+            f"- In {p.window_label}, {where} received few referrals of {p.group_label}: the numbers "
+            "are withheld (small numbers)."
+        )
+    head = (
+        f"- In {p.window_label}, {where} received {count_text(int(city['referrals']))} referrals of "
+        f"{p.group_label}: "
+        f"{number(city['referral_rate'], 1)} per 1,000 adults (95% CI {number(city['referral_rate_lowercl'], 1)} to "
+        f"{number(city['referral_rate_uppercl'], 1)})."
+    )
+    if hidden["takeup_pct"] or hidden["completion_pct"]:
+        return head + " Take-up and completion are withheld (small numbers)."
+    return (
+        head + f" {number(city['takeup_pct'], 1)}% took up the offer and "
+        f"{number(city['completion_pct'], 1)}% of referrals completed 12 weeks."
+    )
+
+
 def findings(res: WellnessAnalysis) -> str:
     """The headline findings of ``res`` in words (Markdown bullets), every number computed."""
     p = res.window
@@ -72,13 +104,7 @@ def findings(res: WellnessAnalysis) -> str:
     comp_ineq = ineq.loc["12-week completion (% of referrals)"]
     fit = res.decay
     where = "the centres" if p.centre_id is None else md_escape(p.centre_name)
-    lines = [
-        f"- In {p.window_label}, {where} received {count_text(int(city['referrals']))} referrals of "
-        f"{p.group_label}: "
-        f"{number(city['referral_rate'], 1)} per 1,000 adults (95% CI {number(city['referral_rate_lowercl'], 1)} to "
-        f"{number(city['referral_rate_uppercl'], 1)}). {number(city['takeup_pct'], 1)}% took up the offer and "
-        f"{number(city['completion_pct'], 1)}% of referrals completed 12 weeks.",
-    ]
+    lines = [_city_line(res, where, city)]
     lines += _quintile_lines(res, q, ref_ineq, comp_ineq)
     if fit is not None:
         lines.append(
@@ -100,14 +126,23 @@ def findings(res: WellnessAnalysis) -> str:
         )
     else:
         lines.append("- No high-need ward has uptake below the city rate.")
-    if res.coverage is not None:
-        c = res.coverage
-        lines.append(
-            f"- {number(c.pct_before, 1)}% of adults live within {c.service_radius_m / 1000:g} km of a centre "
-            f"(straight line). A seventh centre in {md_escape(res.ward_name(c.site_ward_code))} ward would raise this "
-            f"to {number(c.pct_after, 1)}% (about {number(c.gain, 0)} more adults)."
+    hidden = int((res.need["high_need"] & res.need["uptake_withheld"]).sum())
+    if hidden:
+        lines[-1] = lines[-1][:-1] + (
+            f"; {hidden} high-need ward{'s are' if hidden != 1 else ' is'} not compared, as "
+            f"{'their' if hidden != 1 else 'its'} uptake is withheld (small numbers)."
         )
+    if res.coverage is not None:
+        lines.append(_coverage_line(res.coverage, res.ward_name(res.coverage.site_ward_code)))
     return "\n".join(lines)
+
+
+def _coverage_line(c, site_ward: str) -> str:
+    """The coverage model's sentence (:data:`COVERAGE_WORDS`) for a seventh centre in ``site_ward``."""
+    return COVERAGE_WORDS.format(
+        before=number(c.pct_before, 1), km=c.service_radius_m / 1000, ward=md_escape(site_ward),
+        after=number(c.pct_after, 1), gain=number(c.gain, 0),
+    )  # fmt: skip
 
 
 def methods_notes(res: WellnessAnalysis) -> str:

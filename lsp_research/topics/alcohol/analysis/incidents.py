@@ -39,6 +39,8 @@ def incident_rates(
 ) -> pd.DataFrame:
     """Alcohol-related incidents per 1,000 residents per year, and the ratio to the city (= 100).
 
+    Person-years are a quarter of each quarter's mid-year population, summed over the window.
+
     Parameters
     ----------
     incidents : pandas.DataFrame

@@ -15,7 +15,7 @@ each works on its own with small DataFrames:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -36,7 +36,13 @@ from .rates import (
     stage_table,
     ward_rates,
 )
-from .small_counts import derived_withheld, withheld_counts
+from .small_counts import (
+    derived_withheld,
+    run_key,
+    strata_withheld,
+    table_withheld,
+    withheld_counts,
+)
 
 __all__ = ["WellnessAnalysis", "analyse"]
 
@@ -68,13 +74,19 @@ class WellnessAnalysis:
     quintile_withheld: pd.DataFrame
     ward_shapes: object = field(repr=False)
     centres: object = field(repr=False)
+    #: Withheld flags of the rows of ``city``, ``by_centre``, ``by_age`` and ``by_sex`` (one decision
+    #: for every run: :func:`.small_counts.strata_withheld`), by table name.
+    strata: dict = field(default_factory=dict, repr=False)
 
     def withheld(self, table: str, column: str) -> pd.Series:
-        """True for each row of ``self.<table>`` (``wards``, ``need`` or ``by_quintile``) whose
-        ``column`` (a count, or a rate or percentage calculated from counts) is withheld.
+        """True for each row of ``self.<table>`` (``wards``, ``need``, ``by_quintile``, ``city``,
+        ``by_centre``, ``by_age`` or ``by_sex``) whose ``column`` (a count, or a rate or percentage
+        calculated from counts) is withheld.
         """
         frame = getattr(self, table)
-        if table == "by_quintile":
+        if table in self.strata:
+            flags = self.strata[table].set_index(frame.index)
+        elif table == "by_quintile":
             flags = frame[["imd_quintile"]].merge(
                 self.quintile_withheld, on="imd_quintile", how="left"
             )
@@ -123,6 +135,23 @@ def _decay(refs: pd.DataFrame, points, centres, wards_plain: pd.DataFrame):
         pairs, adjust, "Take-up on distance, adjusted for IMD 2007 score, sex and age band", target
     )
     return decay, decay_adj, by_pair
+
+
+def _strata(refs_all, window, by_centre, by_age, by_sex) -> dict[str, pd.DataFrame]:
+    """Withheld flags of the city, centre, age and sex tables: the run's slices of the cube of every
+    centre and population group in the window (:func:`.small_counts.strata_withheld`).
+    """
+    every = select_referrals(refs_all, replace(window, centre_id=None, population_group="all"))
+    keys = ["centre_id", "age_band", "sex"]
+    cells = stage_table(every.assign(**{k: every[k].astype(str) for k in keys}), keys)
+    hidden = strata_withheld(cells)
+    c, a, s = run_key(window)
+    return {
+        "city": table_withheld(hidden, [(c, a, s)]),
+        "by_centre": table_withheld(hidden, [(str(k), a, s) for k in by_centre["centre_id"]]),
+        "by_age": table_withheld(hidden, [(c, str(b), s) for b in by_age["age_band"]]),
+        "by_sex": table_withheld(hidden, [(c, a, str(x)) for x in by_sex["sex"]]),
+    }
 
 
 def analyse(params: Params, inputs: Inputs) -> WellnessAnalysis:
@@ -189,7 +218,13 @@ def analyse(params: Params, inputs: Inputs) -> WellnessAnalysis:
     city = city_rates(refs, adults)
     quintiles = quintile_table(refs, adults, wards_plain)
     decay, decay_adj, by_pair = _decay(refs, points, centres, wards_plain)
-    ward_withheld, quintile_withheld = withheld_counts(ward_table, quintiles)
+    by_age = rates_by(refs.assign(age_band=refs["age_band"].astype(str)), adults_age, "age_band")
+    by_sex = rates_by(refs.assign(sex=refs["sex"].astype(str)), adults_sex, "sex")
+    strata = _strata(refs_all, window, by_centre, by_age, by_sex)
+    city_hidden = {col: bool(strata["city"][col].iloc[0]) for col in strata["city"].columns}
+    ward_withheld, quintile_withheld = withheld_counts(
+        ward_table, quintiles, city_withheld=city_hidden
+    )
     cov = (
         seventh_centre(wards, centres, adults, service_radius_m=params.service_radius_m)
         if params.coverage
@@ -203,8 +238,8 @@ def analyse(params: Params, inputs: Inputs) -> WellnessAnalysis:
         city=city,
         city_stages=stage_table(refs),
         wards=ward_table,
-        by_age=rates_by(refs.assign(age_band=refs["age_band"].astype(str)), adults_age, "age_band"),
-        by_sex=rates_by(refs.assign(sex=refs["sex"].astype(str)), adults_sex, "sex"),
+        by_age=by_age,
+        by_sex=by_sex,
         by_quintile=quintiles,
         by_centre=by_centre,
         inequalities=inequality_table(quintiles),
@@ -217,10 +252,11 @@ def analyse(params: Params, inputs: Inputs) -> WellnessAnalysis:
         decay=decay,
         decay_adjusted=decay_adj,
         decay_points=by_pair,
-        need=need_and_uptake(ward_table, city, smr),
+        need=need_and_uptake(ward_table, city, smr, withheld=ward_withheld["took_up"]),
         coverage=cov,
         ward_withheld=ward_withheld,
         quintile_withheld=quintile_withheld,
         ward_shapes=wards,
         centres=centres,
+        strata=strata,
     )

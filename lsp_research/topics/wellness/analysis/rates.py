@@ -319,17 +319,37 @@ def mortality_ratio(deaths: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
 
 
 def need_and_uptake(
-    rates: pd.DataFrame, city: pd.DataFrame, smr: pd.DataFrame, high_need_share: float = 0.4
+    rates: pd.DataFrame,
+    city: pd.DataFrame,
+    smr: pd.DataFrame,
+    high_need_share: float = 0.4,
+    withheld: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Wards where need is high but uptake is low.
 
     Need is the mean of the standardised (z-scored) IMD 2007 score and mortality ratio across wards.
     A ward is *high need* in the top ``high_need_share`` of wards by need, and *low uptake* when its
     uptake per 1,000 adults is below the city's; ``uptake_vs_city`` says whether the difference is
-    statistically significant (95% interval).
+    statistically significant (95% interval). A ward whose uptake is withheld (``withheld``: True per
+    row of ``rates``) is not compared: ``uptake_vs_city`` is ``"withheld"`` and it is never flagged
+    (``uptake_withheld`` True), so no flag says on which side of the city rate a withheld rate lies.
 
-    Returns the ward table with ``smr``, ``need_score``, ``high_need``, ``uptake_vs_city`` and
-    ``high_need_low_uptake``, highest need first.
+    Returns the ward table with ``smr``, ``need_score``, ``high_need``, ``uptake_vs_city``,
+    ``uptake_withheld`` and ``high_need_low_uptake``, highest need first.
+
+    Examples
+    --------
+    >>> rates = pd.DataFrame({"ward_code": ["A", "B", "C"], "imd2007_score": [50.0, 40.0, 10.0],
+    ...                       "uptake_rate": [1.0, 2.0, 9.0], "uptake_rate_lowercl": [0.5, 1.0, 8.0],
+    ...                       "uptake_rate_uppercl": [1.5, 3.0, 10.0]})
+    >>> smr = pd.DataFrame({"ward_code": ["A", "B", "C"], "smr": [130.0, 120.0, 80.0]})
+    >>> city = pd.DataFrame({"uptake_rate": [5.0]})
+    >>> t = need_and_uptake(rates, city, smr, 0.67, withheld=pd.Series([True, False, False]))
+    >>> t[["ward_code", "high_need", "uptake_vs_city", "high_need_low_uptake"]]
+      ward_code  high_need uptake_vs_city  high_need_low_uptake
+    0         A       True       withheld                 False
+    1         B       True          lower                  True
+    2         C      False         higher                 False
     """
     t = rates.merge(smr, on="ward_code", how="left")
 
@@ -345,5 +365,8 @@ def need_and_uptake(
     t["uptake_vs_city"] = stats.compare(
         t["uptake_rate"], t["uptake_rate_lowercl"], t["uptake_rate_uppercl"], city_rate, None
     )
-    t["high_need_low_uptake"] = t["high_need"] & (t["uptake_rate"] < city_rate)
+    hidden = np.zeros(len(rates), bool) if withheld is None else np.asarray(withheld, bool)
+    t["uptake_withheld"] = hidden
+    t["uptake_vs_city"] = t["uptake_vs_city"].astype(object).where(~hidden, "withheld")
+    t["high_need_low_uptake"] = t["high_need"] & (t["uptake_rate"] < city_rate) & ~hidden
     return t.sort_values("need_score", ascending=False).reset_index(drop=True)
