@@ -12,7 +12,7 @@ travels inside the table's HTML as an inert, hidden, empty ``<span class="lsp-fi
 the download link with :func:`extract_files` and writes the file beside the page (the exporter does,
 for every tier); the allow-list sanitiser strips the data from any carrier left in a page (which so
 has no download link, and no broken one). Tables are numbered per page by
-the house style sheet ("Table 3: ...").
+the page exporter, in the caption's text ("Table 3: ...", :func:`lsp_research.reporting.export.number_figures_and_tables`).
 
 The markup carries markers for the publishing audit (:mod:`lsp_research.reporting.audit`): the table
 says which rule it followed (``data-disclosure-rule``), every count column's header and cells carry

@@ -278,6 +278,49 @@ def toc_html(
     return render("toc.html.j2", items=items)
 
 
+_CAPTION = re.compile(r"<(figcaption|caption)\b[^>]*>", re.IGNORECASE)
+_NUMBER = re.compile(r'<span class="lsp-num">((?:Figure|Table) \d+):</span>')
+_XREF = re.compile(
+    r'<a\b(?=[^>]*\sclass="lsp-xref")[^>]*\shref="#([^"]+)"[^>]*>(.*?)</a>', re.DOTALL
+)
+
+
+def number_figures_and_tables(body: str) -> str:
+    """Number the figures and tables of a page in text ("Figure 2: ...", "Table 3: ..."), so the
+    numbers are in copied text, and fill in the cross-references to them.
+
+    A cross-reference is a link of class ``lsp-xref`` to an anchor: its words become the number of
+    the first figure or table at or after that anchor (a link to an anchor with nothing numbered
+    after it keeps its words).
+
+    >>> html = ('<p>See <a class="lsp-xref" href="#t">the table below</a>.</p>'
+    ...         '<figure><img alt="x"/><figcaption>Trend.</figcaption></figure>'
+    ...         '<div id="t"><table><caption>Counts</caption></table></div>')
+    >>> print(number_figures_and_tables(html))  # doctest: +NORMALIZE_WHITESPACE
+    <p>See <a class="lsp-xref" href="#t">Table 1</a>.</p><figure><img alt="x"/><figcaption><span
+    class="lsp-num">Figure 1:</span> Trend.</figcaption></figure><div id="t"><table><caption><span
+    class="lsp-num">Table 1:</span> Counts</caption></table></div>
+    """
+    seen = {"figcaption": 0, "caption": 0}
+
+    def number(m: re.Match) -> str:
+        kind = m.group(1).lower()
+        seen[kind] += 1
+        word = "Figure" if kind == "figcaption" else "Table"
+        return f'{m.group(0)}<span class="lsp-num">{word} {seen[kind]}:</span> '
+
+    html = _CAPTION.sub(number, body)
+
+    def xref(m: re.Match) -> str:
+        target = re.search(rf'\sid="{re.escape(m.group(1))}"', html)
+        found = _NUMBER.search(html, target.end()) if target else None
+        if not found:
+            return m.group(0)
+        return m.group(0)[: m.start(2) - m.start(0)] + found.group(1) + "</a>"
+
+    return _XREF.sub(xref, html)
+
+
 def _first_h1(nb) -> str | None:
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -440,6 +483,7 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
             start = page.index('<main id="content">') + len('<main id="content">')
             end = page.rindex("</main>")
     main, toc = normalise_headings(clean_html(extract_files(page[start:end])[0]), title)
+    main = number_figures_and_tables(main)
     main = re.sub(r'<div class="lsp-cell lsp-text">\s*</div>', "", main)
     main = re.sub(r"\n\s*\n+", "\n", main)
     nav_html = toc_html(toc, extra=[("how-this-report-was-made", "How this report was made")])
