@@ -199,3 +199,48 @@ def test_red_flag_record_reads_the_meetings_red_flags():
         "red_flag_1": "A first",
     }
     assert red_flag_record(red.iloc[:0]) == {"red_flags": 0}
+
+
+@pytest.mark.slow
+def test_a_failed_run_keeps_its_last_good_page_with_its_csvs(tmp_path, monkeypatch):
+    """The last good version of a page stays published with the CSV (and metadata) of its table."""
+    import json
+
+    import nbformat
+    import yaml
+    from runner_helpers import FIXTURE_NOTEBOOKS, setup_env
+
+    from lsp_research.reporting import runner
+
+    nb = nbformat.read(FIXTURE_NOTEBOOKS / "good.ipynb", as_version=4)
+    table = ("import pandas as pd\nfrom lsp_research.tables import show_table\n"
+             "show_table(pd.DataFrame({'Quarter': [period], 'Returns': [len(rows) * 10]}), "
+             "'Returns this quarter', counts=['Returns'])")  # fmt: skip
+    nb.cells.append(nbformat.v4.new_code_cell(table, metadata={"tags": ["board"]}))
+    (tmp_path / "nbs").mkdir()
+    nbformat.write(nb, tmp_path / "nbs" / "tabled.ipynb")
+    env = setup_env(tmp_path, monkeypatch, [])
+    env["programme"].write_text(yaml.safe_dump({"version": 1, "notebooks_dir": str(tmp_path / "nbs"),
+        "notebooks": [{"notebook": "tabled.ipynb", "tiers": ["board"]}]}))  # fmt: skip
+    folder = env["reports"] / "2009Q4" / "tabled" / "city"
+    assert runner.run_programme("latest", jobs=1, quiet=True).exit_code == 0
+    page = folder / "tabled-board.html"
+    (csv_name,) = re.findall(
+        r'<p class="lsp-table-download"><a href="([^"]+\.csv)">', page.read_text()
+    )
+    kept = {
+        n: (folder / n).read_bytes() for n in (page.name, csv_name, csv_name + "-metadata.json")
+    }
+    assert kept[csv_name].decode().splitlines() == ["Quarter,Returns", "2009Q4,30"]
+
+    returns = env["processed"] / "indicator_returns.parquet"
+    __import__("pandas").read_parquet(returns).rename(columns={"value": "amount"}).to_parquet(
+        returns
+    )
+    second = runner.run_programme("latest", jobs=1, quiet=True)
+    assert second.exit_code == 1 and second.records[0].last_good
+    assert {n: (folder / n).read_bytes() for n in kept} == kept  # the page, its CSV and metadata
+    assert sorted(p.name for p in folder.iterdir()) == sorted(kept)
+    assert audit_path(env["reports"] / "2009Q4") == []
+    internal = env["reports"] / ".internal" / "2009Q4"
+    assert json.loads((internal / "run.json").read_text())["runs"][0]["status"] == "failed"

@@ -75,6 +75,7 @@ __all__ = [
     "TEMPLATES_DIR",
     "TIERS",
     "cell_tiers",
+    "data_files",
     "export_tiers",
     "house_css",
     "normalise_headings",
@@ -556,6 +557,29 @@ def export_tiers(nb, tiers: Iterable[str], out_dir, context: Mapping | None = No
     for name, data in sorted(_table_files(nb, tiers).items()):  # each table's CSV, beside its pages
         (out_dir / name).write_bytes(data)
     return written
+
+
+_DATA_LINK = re.compile(r'<p class="lsp-table-download"><a href="([^"/#:]+\.csv)">')
+
+
+def data_files(page) -> list[str]:
+    """The files beside a published page that belong to it: the CSV of each of its tables and charts
+    and each CSV's metadata (``<name>-metadata.json``) when there is one, as names in the page's
+    folder (what has to move with the page, e.g. when a failed run keeps its last good version).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "t.csv").write_text("a\\n1\\n"), (d / "t.csv-metadata.json").write_text("{}")
+    >>> _ = (d / "p.html").write_text('<p class="lsp-table-download"><a href="t.csv">Download</a></p>')
+    >>> data_files(d / "p.html")
+    ['t.csv', 't.csv-metadata.json']
+    """
+    page = Path(page)
+    names = dict.fromkeys(_DATA_LINK.findall(page.read_text(encoding="utf-8")))
+    found = []
+    for name in names:
+        found += [n for n in (name, name + "-metadata.json") if (page.parent / n).is_file()]
+    return found
 
 
 def _table_files(nb, tiers) -> dict[str, bytes]:
