@@ -174,6 +174,7 @@ def _observations(period_dir, truth):
         page_area = None
         for table in root.iter("table"):
             headers, body, caption = _table_grid(table)
+            caption = re.sub(r"^Table \d+: ", "", caption)  # the page's number for the table
             cols = [h.text().strip() for h in headers]
             if ": key indicators," in caption:
                 area = page_area = area_of(caption.split(": key indicators,")[0])

@@ -260,13 +260,21 @@ def test_every_link_resolves_to_a_file_and_anchor(site):
                     broken.append(f"{path.name}: {href} (no such anchor)")
     assert broken == []
     assert sum(len(p.hrefs) for p in parsed.values()) > 100  # the pages do link
+    # every cross-reference in the text reads as the number of its figure or table
+    xref = re.compile(r'<a\b[^>]*(?:class="lsp-xref"|title="cross-reference")[^>]*>(.*?)</a>')
+    words = [w for p in pages(site) for w in xref.findall(p.read_text(encoding="utf-8"))]
+    assert words and all(re.fullmatch(r"(?:Figure|Table) \d+", w) for w in words), set(words)
 
 
 def test_every_exception_links_to_its_chart_and_data(site):
     path = site / EXECUTIVE
     html = path.read_text(encoding="utf-8")
     ids = _Page(html).ids
-    table = re.search(r"<caption>Exceptions raised at.*?</tbody>", html, re.DOTALL)
+    table = re.search(
+        r"<caption>(?:<span class=\"lsp-num\">[^<]*</span> )?Exceptions raised at.*?</tbody>",
+        html,
+        re.DOTALL,
+    )
     assert table, "the executive page has its exceptions table"
     rows = re.findall(r"<tr>(.*?)</tr>", table.group(0).split("<tbody>")[1], re.DOTALL)
     assert rows

@@ -282,7 +282,9 @@ def toc_html(
 _CAPTION = re.compile(r"<(figcaption|caption)\b[^>]*>", re.IGNORECASE)
 _NUMBER = re.compile(r'<span class="lsp-num">((?:Figure|Table) \d+):</span>')
 _XREF = re.compile(
-    r'<a\b(?=[^>]*\sclass="lsp-xref")[^>]*\shref="#([^"]+)"[^>]*>(.*?)</a>', re.DOTALL
+    r'<a\b(?=[^>]*\s(?:class="lsp-xref"|title="cross-reference"))[^>]*\shref="#([^"]+)"[^>]*>'
+    r"(.*?)</a>",
+    re.DOTALL,
 )
 
 
@@ -290,9 +292,10 @@ def number_figures_and_tables(body: str) -> str:
     """Number the figures and tables of a page in text ("Figure 2: ...", "Table 3: ..."), so the
     numbers are in copied text, and fill in the cross-references to them.
 
-    A cross-reference is a link of class ``lsp-xref`` to an anchor: its words become the number of
-    the first figure or table at or after that anchor (a link to an anchor with nothing numbered
-    after it keeps its words).
+    A cross-reference is a link of class ``lsp-xref`` to an anchor (in Markdown, where raw HTML does
+    not survive the notebook's renderer, a link titled ``cross-reference``:
+    ``[the table](#anchor "cross-reference")``): its words become the number of the first figure or
+    table at or after that anchor (a link to an anchor with nothing numbered after it keeps its words).
 
     >>> html = ('<p>See <a class="lsp-xref" href="#t">the table below</a>.</p>'
     ...         '<figure><img alt="x"/><figcaption>Trend.</figcaption></figure>'

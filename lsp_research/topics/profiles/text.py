@@ -75,8 +75,8 @@ def compare_text(res: Profile) -> str:
     return (
         f"{who}, over {window_label(res)}, with {md_escape(place.name)}'s own value as a dashed line. "
         f"No {md_escape(place.region_name)} or England figure is shown: the data hold none for these "
-        "measures, and the last column of the "
-        f'<a class="lsp-xref" href="#{KEY_INDICATORS_ID}">key indicators table</a> says why for each.'
+        "measures, and the last column of the key indicators table "
+        f'([the table above](#{KEY_INDICATORS_ID} "cross-reference")) says why for each.'
     )
 
 
