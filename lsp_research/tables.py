@@ -12,7 +12,7 @@ travels inside the table's HTML as an inert, hidden, empty ``<span class="lsp-fi
 the download link with :func:`extract_files` and writes the file beside the page (the exporter does,
 for every tier); the allow-list sanitiser strips the data from any carrier left in a page (which so
 has no download link, and no broken one). Tables are numbered per page by
-the house style sheet ("Table 3: ...").
+the page exporter, in the caption's text ("Table 3: ...", :func:`lsp_research.reporting.export.number_figures_and_tables`).
 
 The markup carries markers for the publishing audit (:mod:`lsp_research.reporting.audit`): the table
 says which rule it followed (``data-disclosure-rule``), every count column's header and cells carry
@@ -267,6 +267,7 @@ def show_table(
     tone: Mapping[str, Sequence[str | None]] | None = None,
     links: Mapping[str, Sequence[str | None]] | None = None,
     row_ids: Sequence[str | None] | None = None,
+    anchor: str | None = None,
 ) -> str:
     """Render a table as accessible HTML after disclosure control, and show it in the notebook.
 
@@ -302,6 +303,8 @@ def show_table(
         chart on the page, a data file beside it). The CSV holds the text.
     row_ids : list of str, optional
         An ``id`` per row (None for none), so that other parts of the page can link to a row.
+    anchor : str, optional
+        The table's ``id`` (default: one made from its content), for a page's text to link to it.
 
     Returns
     -------
@@ -349,7 +352,7 @@ def show_table(
         **{_label(c): "not-count" for c in not_counts},
         **{_label(c): "count" for c in counts},
     }
-    html = _assemble(caption, info["rule"], head, body, footnotes, csv_rows, roles)
+    html = _assemble(caption, info["rule"], head, body, footnotes, csv_rows, roles, anchor)
     if display:
         from IPython.display import HTML  # deferred: IPython only when a notebook shows the table
         from IPython.display import display as _display
@@ -505,14 +508,18 @@ def _body_rows(protected, info, cols: _Columns, row_head_cols, index, row_ids):
     return body, csv_rows, missing_seen
 
 
-def _assemble(caption, rule, head, body, footnotes, csv_rows, roles) -> str:
+def _assemble(caption, rule, head, body, footnotes, csv_rows, roles, anchor=None) -> str:
     """The ``<div class="lsp-table">``: the table, its footnotes and the carriers of its CSV files."""
     table_inner = (
         f"<caption>{_html.escape(caption.strip())}</caption>"
         f"<thead><tr>{''.join(head)}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody>"
     )
-    table_id = "tbl-" + hashlib.sha1(table_inner.encode("utf-8")).hexdigest()[:10]
+    table_id = (
+        _html.escape(anchor, quote=True)
+        if anchor
+        else ("tbl-" + hashlib.sha1(table_inner.encode("utf-8")).hexdigest()[:10])
+    )
     described = f' aria-describedby="{table_id}-notes"' if footnotes else ""
     csv_data = _csv_bytes(csv_rows)
     csv_name = _csv_name(caption, csv_data)

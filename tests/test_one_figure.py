@@ -46,7 +46,8 @@ class _Page(HTMLParser):
         elif tag == "table" and self._stack:
             self.tables.append(self._stack.pop())
         elif tag == "caption" and self._caption is not None:
-            self._stack[-1]["caption"] = " ".join("".join(self._caption).split())
+            caption = " ".join("".join(self._caption).split())
+            self._stack[-1]["caption"] = re.sub(r"^Table \d+: ", "", caption)  # minus its number
             self._caption = None
         elif tag in ("td", "th") and self._cell is not None:
             self._stack[-1]["rows"][-1].append(" ".join("".join(self._cell).split()))

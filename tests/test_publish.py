@@ -50,7 +50,7 @@ def index(tmp_path):
 def test_links_every_report_by_notebook_set_and_tier(index):
     period, path, html = index
     assert path == period / "index.html"
-    links = re.findall(r'<a href="([^"#]+)"[^>]*>', html)
+    links = [h for h in re.findall(r'<a href="([^"#]+)"[^>]*>', html) if not h.endswith(".csv")]
     board, executive, operational = (
         f"performance/city/performance-{t}.html" for t in ("board", "executive", "operational")
     )
@@ -78,7 +78,11 @@ def test_links_every_report_by_notebook_set_and_tier(index):
 
 def test_summaries_pass_disclosure_control(index):
     _, _, html = index
-    summary = re.search(r"<caption>Ward profile: summary by area</caption>.*?</table>", html, re.S)
+    summary = re.search(
+        r"<caption>(?:(?!</caption>).)*Ward profile: summary by area</caption>.*?</table>",
+        html,
+        re.S,
+    )
     assert summary, "a summary table for the ward profiles"
     text = summary.group()
     # Admissions reads like a count: 3 is hidden, and 40 with it (secondary suppression)
@@ -94,7 +98,9 @@ def test_hooks_and_contents(index):
         "red-flags", "board", "management-group", "thematic-partnerships", "area-committees",
         "research", "ward-map", "league-table", "other-files", "how-this-report-was-made",
     ]  # fmt: skip
-    assert 'alt="Map of the 25 wards."' in html and "<caption>League table</caption>" in html
+    assert 'alt="Map of the 25 wards."' in html and re.search(
+        r'<caption><span class="lsp-num">Table \d+:</span> League table</caption>', html
+    )
 
 
 def test_index_is_offline_accessible_and_passes_the_audit(index):
@@ -102,6 +108,32 @@ def test_index_is_offline_accessible_and_passes_the_audit(index):
     assert html.startswith("<!DOCTYPE html>") and '<html lang="en-GB">' in html
     assert "<script" not in html and "Reports for 2009-10 Q3" in html
     assert audit_path(period / "index.html") == []
+
+
+def test_every_table_of_the_index_has_its_csv_disclosure_controlled_and_audited(index):
+    period, _, html = index
+    main = html[html.index('<main id="content">') : html.rindex("</main>")]
+    tables = main.split("<table")[1:]
+    assert len(tables) == 4  # performance's and the ward profiles' links, their summary, the league
+    assert all("lsp-table-download" in t for t in tables)  # each followed by its download link
+    hrefs = re.findall(r'<p class="lsp-table-download"><a href="([^"]+)">', main)
+    assert len(hrefs) == 4 and all((period / h).is_file() for h in hrefs)
+    league = next(period / h for h in hrefs if "league" in h)
+    assert league.read_text(encoding="utf-8").splitlines() == [
+        "Ward,Admissions",
+        "Barnes,*",
+        "Castle,*",
+    ]
+    assert (period / (league.name + "-metadata.json")).is_file()
+    links = next(period / h for h in hrefs if "ward-profile-reports" in h)
+    assert links.read_text(encoding="utf-8").splitlines()[1:] == [
+        "Barnes,ward_profile/E05001153/ward_profile-operational.html,updated",
+        "Castle,ward_profile/E05001154/ward_profile-operational.html,updated",
+        'Doxford,not published,"not published this quarter: failed, see the run log"',
+    ]
+    # numbered in the text of their captions, in page order
+    assert re.findall(r'<caption><span class="lsp-num">Table (\d+):', main) == ["1", "2", "3", "4"]
+    assert audit_path(period) == []
 
 
 def test_links_must_stay_inside_the_period_folder(tmp_path):
@@ -167,3 +199,48 @@ def test_red_flag_record_reads_the_meetings_red_flags():
         "red_flag_1": "A first",
     }
     assert red_flag_record(red.iloc[:0]) == {"red_flags": 0}
+
+
+@pytest.mark.slow
+def test_a_failed_run_keeps_its_last_good_page_with_its_csvs(tmp_path, monkeypatch):
+    """The last good version of a page stays published with the CSV (and metadata) of its table."""
+    import json
+
+    import nbformat
+    import yaml
+    from runner_helpers import FIXTURE_NOTEBOOKS, setup_env
+
+    from lsp_research.reporting import runner
+
+    nb = nbformat.read(FIXTURE_NOTEBOOKS / "good.ipynb", as_version=4)
+    table = ("import pandas as pd\nfrom lsp_research.tables import show_table\n"
+             "show_table(pd.DataFrame({'Quarter': [period], 'Returns': [len(rows) * 10]}), "
+             "'Returns this quarter', counts=['Returns'])")  # fmt: skip
+    nb.cells.append(nbformat.v4.new_code_cell(table, metadata={"tags": ["board"]}))
+    (tmp_path / "nbs").mkdir()
+    nbformat.write(nb, tmp_path / "nbs" / "tabled.ipynb")
+    env = setup_env(tmp_path, monkeypatch, [])
+    env["programme"].write_text(yaml.safe_dump({"version": 1, "notebooks_dir": str(tmp_path / "nbs"),
+        "notebooks": [{"notebook": "tabled.ipynb", "tiers": ["board"]}]}))  # fmt: skip
+    folder = env["reports"] / "2009Q4" / "tabled" / "city"
+    assert runner.run_programme("latest", jobs=1, quiet=True).exit_code == 0
+    page = folder / "tabled-board.html"
+    (csv_name,) = re.findall(
+        r'<p class="lsp-table-download"><a href="([^"]+\.csv)">', page.read_text()
+    )
+    kept = {
+        n: (folder / n).read_bytes() for n in (page.name, csv_name, csv_name + "-metadata.json")
+    }
+    assert kept[csv_name].decode().splitlines() == ["Quarter,Returns", "2009Q4,30"]
+
+    returns = env["processed"] / "indicator_returns.parquet"
+    __import__("pandas").read_parquet(returns).rename(columns={"value": "amount"}).to_parquet(
+        returns
+    )
+    second = runner.run_programme("latest", jobs=1, quiet=True)
+    assert second.exit_code == 1 and second.records[0].last_good
+    assert {n: (folder / n).read_bytes() for n in kept} == kept  # the page, its CSV and metadata
+    assert sorted(p.name for p in folder.iterdir()) == sorted(kept)
+    assert audit_path(env["reports"] / "2009Q4") == []
+    internal = env["reports"] / ".internal" / "2009Q4"
+    assert json.loads((internal / "run.json").read_text())["runs"][0]["status"] == "failed"

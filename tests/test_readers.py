@@ -133,5 +133,5 @@ def test_the_summary_matrix_counts_every_indicator_once(processed_data):
         "lsp-board-only" in board and "<a href" not in extract_files(board)[0].split("</table>")[0]
     )
     glossary = report.show_glossary(run, display=False)
-    for word in ("Normal range", "process limits", "Sent back to the owner"):
+    for word in ("Expected range (process limits)", "Sent back to the owner"):
         assert word in glossary

@@ -140,7 +140,7 @@ OVERFLOW_JS = """JSON.stringify({
     body: document.body.scrollWidth,
     wide: Array.from(document.querySelectorAll('body *'))
         .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
-                     && !e.closest('.lsp-table-scroll') && e.getClientRects().length)
+                     && !e.closest('.lsp-table-scroll, .lsp-figure-scroll') && e.getClientRects().length)
         .slice(0, 5).map(e => e.tagName + '.' + e.className)
 })"""
 
@@ -155,12 +155,82 @@ def pdf_pages(pdf: bytes) -> int:
 
 
 def test_board_paper_prints_on_at_most_two_a4_pages(site, browser):
-    target, session = _open(browser, site / BOARD, 1280)
+    pages = _print_pages(browser, site / BOARD)
+    assert 1 <= pages <= 2, f"the Board paper prints to {pages} pages"
+
+
+def _five_red_flags(run):
+    """``run`` with five red flags, the most the Board is shown: the meeting's exceptions on judged
+    indicators made genuine candidates on both criteria (the longest sentence), escalated again."""
+    import dataclasses
+
+    from lsp_research.performance.escalation import escalate
+
+    m = run.meeting
+    ex = m.exceptions.copy()
+    judged = set(
+        m.assessment.table.loc[m.assessment.table["judged"].astype(bool), "indicator_code"]
+    )
+    pick = [i for i, code in ex["indicator_code"].items() if code in judged]
+    assert len(pick) >= 5, "the default data have five exceptions on judged indicators"
+    both = "sustained concern and consistent failure to reach target"
+    ex.loc[pick, ["routed", "candidate", "criterion"]] = ["genuine", True, both]
+    esc = escalate(ex, 5, run.registry.settings)
+    return dataclasses.replace(run, meeting=dataclasses.replace(m, escalation=esc))
+
+
+@pytest.fixture(scope="session")
+def board_with_five_red_flags(processed_data, tmp_path_factory) -> Path:
+    """The Board tier of the performance notebook rendered from a run with five red flags (each
+    Board cell's output is what its call returns)."""
+    import functools
+    import types
+
+    import nbformat
+
+    from lsp_research import performance
+    from lsp_research.config import PROJ_ROOT
+    from lsp_research.performance import report
+    from lsp_research.reporting.export import cell_tiers, export_tiers
+
+    params = performance.validate_params("latest")
+    run = _five_red_flags(performance.analyse(params, performance.load_inputs(params)))
+    assert len(run.meeting.red_flags) == 5
+    shows = {k: functools.partial(getattr(report, k), display=False) for k in dir(report)
+             if k.startswith("show_")}  # fmt: skip
+    ns = {"run": run, "report": types.SimpleNamespace(**shows)}
+    nb = nbformat.read(PROJ_ROOT / "notebooks" / "performance.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "board" in cell_tiers(cell):
+            html = eval(cell.source.strip(), ns)  # one call into report per cell (thin notebook)
+            cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html})]
+    # as published: beside an index, so the provenance is one line linking to its own page
+    ctx = {
+        "name": "performance",
+        "period": str(run.meeting.period),
+        "index_href": "../../index.html",
+    }
+    (path,) = export_tiers(nb, ["board"], tmp_path_factory.mktemp("board5"), ctx)
+    return path
+
+
+def _print_pages(browser, path: Path) -> int:
+    target, session = _open(browser, path, 1280)
     params = {"paperWidth": 8.27, "paperHeight": 11.69, "preferCSSPageSize": True}
     pdf = base64.b64decode(browser.send("Page.printToPDF", params, session=session)["data"])
     browser.send("Target.closeTarget", {"targetId": target})
     assert pdf.startswith(b"%PDF")
-    assert 1 <= pdf_pages(pdf) <= 2, f"the Board paper prints to {pdf_pages(pdf)} pages"
+    return pdf_pages(pdf)
+
+
+def test_the_board_paper_with_five_red_flags_still_prints_on_two_a4_pages(
+    board_with_five_red_flags, browser
+):
+    html = board_with_five_red_flags.read_text(encoding="utf-8")
+    assert html.count('<div class="lsp-flag">') == 5 and "Red flag 5: " in html
+    assert html.count("<figure") == 5  # one chart a flag, each numbered in its caption's text
+    assert [int(n) for n in re.findall(r'lsp-num">Figure (\d+):', html)] == [1, 2, 3, 4, 5]
+    assert 1 <= _print_pages(browser, board_with_five_red_flags) <= 2
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -190,13 +260,21 @@ def test_every_link_resolves_to_a_file_and_anchor(site):
                     broken.append(f"{path.name}: {href} (no such anchor)")
     assert broken == []
     assert sum(len(p.hrefs) for p in parsed.values()) > 100  # the pages do link
+    # every cross-reference in the text reads as the number of its figure or table
+    xref = re.compile(r'<a\b[^>]*(?:class="lsp-xref"|title="cross-reference")[^>]*>(.*?)</a>')
+    words = [w for p in pages(site) for w in xref.findall(p.read_text(encoding="utf-8"))]
+    assert words and all(re.fullmatch(r"(?:Figure|Table) \d+", w) for w in words), set(words)
 
 
 def test_every_exception_links_to_its_chart_and_data(site):
     path = site / EXECUTIVE
     html = path.read_text(encoding="utf-8")
     ids = _Page(html).ids
-    table = re.search(r"<caption>Exceptions raised at.*?</tbody>", html, re.DOTALL)
+    table = re.search(
+        r"<caption>(?:<span class=\"lsp-num\">[^<]*</span> )?Exceptions raised at.*?</tbody>",
+        html,
+        re.DOTALL,
+    )
     assert table, "the executive page has its exceptions table"
     rows = re.findall(r"<tr>(.*?)</tr>", table.group(0).split("<tbody>")[1], re.DOTALL)
     assert rows
@@ -215,9 +293,7 @@ def test_every_report_table_has_a_csv_and_every_csv_passes_the_audit(site):
     csvs = sorted(site.rglob("*.csv"))
     assert csvs
     assert [f for f in audit_path(site) if f.file.endswith((".csv", ".json"))] == []
-    for path in pages(site):
-        if path.name == "index.html":
-            continue
+    for path in pages(site):  # the report pages and the index alike
         text = path.read_text(encoding="utf-8")
         main = text[text.index('<main id="content">') : text.rindex("</main>")]
         links = re.findall(r'<p class="lsp-table-download"><a href="([^"]+)">', main)

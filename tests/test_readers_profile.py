@@ -204,3 +204,31 @@ def test_wellness_maps_name_wards_and_centres_with_no_grid_axes():
 )
 def test_the_audience_is_named_in_words(tier, over, words):
     assert provenance.audience(tier, over) == words
+
+
+def test_each_key_indicator_says_why_it_has_no_north_east_or_england_figure(ward_profile):
+    from lsp_research import data
+    from lsp_research.performance.registry import load_registry
+    from lsp_research.tables import show_table
+
+    res = ward_profile
+    kw = profiles.tables.spine_table(res)
+    column = f"{config.place().region_name} and England"
+    reasons = dict(zip(res.spine["key"], kw["df"][column], strict=True))
+    assert set(reasons) == set(profiles.analysis.SPINE_INDICATORS)  # one statement per measure
+    assert reasons["le_male"] == "not in the data: its comparators hold no life expectancy"
+    assert reasons["alcohol_sar"].startswith(f"none exists: a ratio to {config.place().name}")
+    # what the statements rest on: the data's regional and national figures are the performance
+    # indicators', and none of those is a profile measure
+    comparators = data.load("indicator_comparators")
+    assert set(comparators["comparator"]) == {config.place().region_name, "England"}
+    registry = load_registry()
+    titles = {registry[c].title.casefold() for c in comparators["indicator_code"].unique()}
+    measures = {name.casefold() for name, _, _ in profiles.analysis.SPINE_INDICATORS.values()}
+    assert titles and not titles & measures
+    # the compare-areas text points at the table, which carries the anchor
+    html = show_table(**kw, display=False)
+    assert f'<div class="lsp-table" id="{profiles.text.KEY_INDICATORS_ID}">' in html
+    assert f'(#{profiles.text.KEY_INDICATORS_ID} "cross-reference")' in profiles.text.compare_text(
+        res
+    )

@@ -28,6 +28,12 @@ from ..config import LAD_CODE
 from ..formatting import number
 from ..plots import PALETTE, figure
 
+#: The legend of the process limits, in plain words first (trial limits may still move).
+LIMITS_LABEL = {
+    False: "Expected range (process limits)",
+    True: "Expected range (trial process limits)",
+}
+
 VARIATION_WORDS = {
     "common_cause": "common cause variation",
     "special_cause_concern": "special cause of concern",
@@ -97,7 +103,7 @@ def indicator_chart(assessment, code: str, area: str = LAD_CODE, *, size=(8, 3.6
         trial = assessment.row(ind.code, area)["spc_trial_limits"] in (True,)
         for col, style, label in (
             ("mean", "-", "Mean"),
-            ("upl", "--", "Trial process limits" if trial else "Process limits"),
+            ("upl", "--", LIMITS_LABEL[trial]),
             ("lpl", "--", None),
         ):
             y = s[col].to_numpy(float)

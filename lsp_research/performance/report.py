@@ -145,9 +145,9 @@ def series_frame(assessment, code: str, area: str) -> pd.DataFrame:
         {
             "Quarter": s["period"].astype(str).to_numpy(),
             "Value": col("value").to_numpy(),
-            "Lower limit of normal range": col("lpl").to_numpy(),
+            "Lower limit of expected range": col("lpl").to_numpy(),
             "Average": col("mean").to_numpy(),
-            "Upper limit of normal range": col("upl").to_numpy(),
+            "Upper limit of expected range": col("upl").to_numpy(),
             "Target": s["target"].to_numpy(),
             "Point": s["point_type"]
             .where(ok, "sent back to owner")
@@ -177,6 +177,11 @@ def _chart_block(assessment, code: str, area: str, caption: str, display: bool, 
     return _display(html, display)
 
 
+#: The size (inches) of a red flag's chart: narrow enough to sit beside its words on an A4 page with
+#: its lettering still legible there.
+BOARD_CHART_SIZE = (5.4, 2.9)
+
+
 def show_red_flags(run, display: bool = True) -> str:
     """Each red flag: owner, why, one evidence chart, and the decision the Board is asked to take."""
     m = run.meeting
@@ -193,36 +198,34 @@ def show_red_flags(run, display: bool = True) -> str:
     for r in red.itertuples(index=False):
         row = m.assessment.row(r.indicator_code, r.area_code)
         rec = m.assessment.record(r.indicator_code, r.area_code)
-        head = f"<h3>Red flag {r.rank}: {_html.escape(r.label)} {_html.escape(r.title)}</h3>"
         sentence = (
             f"{r.title} is here because {_criterion_words(r.criterion)}: latest {_value_text(row)} "
             f"{row['unit']} in {row['period']} against a target of {_target_text(row)} "
             f"({rec.status_text}); owner {r.owner} (lead: {r.lead})."
         )
-        body = [
-            head,
-            _p(sentence),
+        text = [_p(sentence)]
+        flag_icons = (
             '<p class="lsp-flag-icons">'
             + icons.variation_icon(rec.variation, rec.improvement)
             + " "
             + icons.assurance_icon(rec.assurance)
-            + "</p>",
-        ]
+            + "</p>"
+        )
         earlier = _earlier_decision(run, r.indicator_code, r.area_code)
         if earlier:
-            body.append(_p(f"Earlier: {earlier}", "lsp-earlier-decision"))
-        out.append(_display("\n".join(body), display))
-        out.append(
-            _chart_block(
-                m.assessment, r.indicator_code, r.area_code,
-                f"Evidence for red flag {r.rank}: {r.label} quarter by quarter, with its normal "
-                "range and its target.", display, size=(7.5, 3.0), with_alt=False,
-            )
+            text.append(f'<p class="lsp-earlier-decision">Earlier: {earlier}</p>')
+        chart = _chart_block(
+            m.assessment, r.indicator_code, r.area_code,
+            f"{r.label} by quarter, with its expected range and target.",
+            False, size=BOARD_CHART_SIZE, with_alt=False,
         )  # fmt: skip
+        # one block a flag: on paper its words beside its chart, so five flags fit the two pages
         out.append(
             _display(
-                f'<p class="lsp-decision"><strong>Decision for the Board:</strong> '
-                f"{_html.escape(r.question)}</p>",
+                f'<div class="lsp-flag"><h3>Red flag {r.rank}: {_html.escape(r.label)} '
+                f'{_html.escape(r.title)}</h3>{flag_icons}<div class="lsp-flag-text">{"".join(text)}</div>'
+                f'{chart}<p class="lsp-decision"><strong>Decision for the Board:</strong> '
+                f"{_html.escape(r.question)}</p></div>",
                 display,
             )
         )
@@ -245,17 +248,26 @@ def _escalated(r: pd.Series) -> str:
     return f"{n} of the last {m} meetings"
 
 
+#: The anchor of the table of the Board's earlier decisions (:func:`show_board_followup`).
+FOLLOWUP_ID = "board-decisions"
+
+
 def _earlier_decision(run, code: str, area: str) -> str:
-    """The Board's earlier decision on a red flag and what happened since, in one sentence."""
+    """The Board's earlier decision on a red flag and what happened since, as HTML: how often it was
+    escalated, when the Board decided and what came of it; the decision's words are in the table of
+    earlier decisions, which it cross-references (its number is filled in when the page is made).
+    """
     r = _followup_row(run, code, area)
     if r is None:
         return ""
     times = f"Escalated at {_escalated(r)}."
     if r["decided_in"] is None:
-        return f"{times} No Board decision on it has been recorded yet."
+        return _html.escape(f"{times} No Board decision on it has been recorded yet.")
+    xref = f'<a class="lsp-xref" href="#{FOLLOWUP_ID}">the table of earlier decisions</a>'
     return (
-        f"{times} Board decision in {r['decided_in']} (lead: {r['lead_partner']}): {r['decision']} "
-        f"Action: {r['action']}. Movement {r['movement']}."
+        _html.escape(f"{times} Board decision in {r['decided_in']} (lead: {r['lead_partner']}; ")
+        + f"its words in {xref}). "
+        + _html.escape(f"Action: {r['action']}. Movement {r['movement']}.")
     )
 
 
@@ -286,16 +298,17 @@ def show_board_followup(run, display: bool = True) -> str:
     df = board_followup_frame(run)
     if df.empty:
         return _display(_p("No red flag reached the Board at the earlier meetings."), display)
-    return show_table(
+    table = show_table(
         df,
         caption=f"Red flags the Board saw before {run.meeting.period.label}: decisions and since",
-        display=display,
+        display=False,
         notes=[
             "Decisions from the Board's record (data/raw/board/decisions.csv); movement from the value "
             "at the decision's meeting (or at the first escalation) to this quarter: ↑/↓ is the way the "
             "value moved, better or worse by the indicator's polarity."
         ],
     )
+    return _display(f'<div id="{FOLLOWUP_ID}">{table}</div>', display)
 
 
 def show_routed_back(run, display: bool = True) -> str:
@@ -501,15 +514,16 @@ def show_glossary(run, display: bool = True) -> str:
     terms = [
         ("Red flag", "an issue the management group could not resolve and that may need one or more "
          "partners to change direction; the Board is asked to decide what happens next."),
-        ("Normal range", "the band a figure stays within quarter to quarter when nothing has changed "
-         "(analysts call its edges process limits); a value outside it, or a run of values on one side "
-         "of the average, is a real change rather than chance."),
+        ("Expected range (process limits)", "the band a figure stays within quarter to quarter "
+         "when nothing has changed; the charts draw its edges, which analysts call process limits, as "
+         "dashed lines. A value outside it, or a run of values on one side of the average, is a real "
+         "change rather than chance."),
         ("Variation icons", "what the latest figures are doing: "
          + "; ".join(f"{w.words}" for k, w in icons.VARIATION.items() if k != "none")
          + ". Orange is worse, blue is better, purple is a change that is neither, grey is no change."),
         ("Assurance icons", "whether the target will be met if nothing changes: "
          + "; ".join(w.words for k, w in icons.ASSURANCE.items() if k != "none")
-         + " (the target is outside the normal range, or inside it)."),
+         + " (the target is outside the expected range, or inside it)."),
         ("On track, at risk, off track", target_rule(s)),
         ("Sent back to the owner", "a figure that looks like a data problem (late, missing, "
          "implausible or just redefined) goes back to the partner who supplied it to check, and does "
@@ -625,7 +639,7 @@ def show_rules(run, display: bool = True) -> str:
                 "A genuine exception (one the filter did not route back) becomes a red-flag candidate "
                 f"when it is a sustained concern (the latest {s.sustained_points} SPC points are all "
                 "special causes of concern) or a consistent failure to reach target (off track "
-                f"{s.off_track_quarters} quarters running, or the target outside the process limits) "
+                f"{s.off_track_quarters} quarters running, or the target outside the expected range, its process limits) "
                 "and the indicator is not already improving. Candidates are ranked by severity and the "
                 f"Board sees at most {run.meeting.escalation.max_red_flags}."
             ),

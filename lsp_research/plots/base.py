@@ -123,14 +123,20 @@ def show(
         Send the HTML to the notebook's output (False returns it only).
     close : bool
         Close the figure afterwards so that it is not shown twice.
+
+    Notes
+    -----
+    The image sits in its own scroll box (``lsp-figure-scroll``): on a phone the house style keeps a
+    chart at a readable width and the reader scrolls the chart sideways, never the page.
     """
     if not alt or not alt.strip():
         raise InputError("alt: every chart needs alt text describing what it shows")
     data = base64.b64encode(png_bytes(fig)).decode("ascii")
     cap = f"<figcaption>{_html.escape(caption)}</figcaption>" if caption else ""
     html = (
-        f'<figure class="lsp-chart"><img src="data:image/png;base64,{data}" '
-        f'alt="{_html.escape(alt, quote=True)}" />{cap}</figure>'
+        f'<figure class="lsp-chart"><div class="lsp-figure-scroll">'
+        f'<img src="data:image/png;base64,{data}" alt="{_html.escape(alt, quote=True)}" /></div>'
+        f"{cap}</figure>"
     )
     if close:
         plt.close(fig)

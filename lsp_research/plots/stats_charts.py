@@ -103,12 +103,12 @@ def spc_chart(
             color=PALETTE["black"],
             lw=1,
             ls="--",
-            label="Process limits" if g == 0 else None,
+            label="Expected range (process limits)" if g == 0 else None,
         )
         ax.plot(sx, seg["lpl"], color=PALETTE["black"], lw=1, ls="--")
         if show_near_limits:
             ax.plot(sx, seg["near_upl"], color=PALETTE["grey"], lw=0.8, ls=":",
-                    label="Near limits" if g == 0 else None)  # fmt: skip
+                    label="Two thirds of the way to its edge" if g == 0 else None)  # fmt: skip
             ax.plot(sx, seg["near_lpl"], color=PALETTE["grey"], lw=0.8, ls=":")
     if result.target is not None:
         ax.axhline(result.target, color=PALETTE["vermillion"], lw=1.2, ls="-.", label="Target")

@@ -75,6 +75,7 @@ __all__ = [
     "TEMPLATES_DIR",
     "TIERS",
     "cell_tiers",
+    "data_files",
     "export_tiers",
     "house_css",
     "normalise_headings",
@@ -278,6 +279,52 @@ def toc_html(
     return render("toc.html.j2", items=items)
 
 
+_CAPTION = re.compile(r"<(figcaption|caption)\b[^>]*>", re.IGNORECASE)
+_NUMBER = re.compile(r'<span class="lsp-num">((?:Figure|Table) \d+):</span>')
+_XREF = re.compile(
+    r'<a\b(?=[^>]*\s(?:class="lsp-xref"|title="cross-reference"))[^>]*\shref="#([^"]+)"[^>]*>'
+    r"(.*?)</a>",
+    re.DOTALL,
+)
+
+
+def number_figures_and_tables(body: str) -> str:
+    """Number the figures and tables of a page in text ("Figure 2: ...", "Table 3: ..."), so the
+    numbers are in copied text, and fill in the cross-references to them.
+
+    A cross-reference is a link of class ``lsp-xref`` to an anchor (in Markdown, where raw HTML does
+    not survive the notebook's renderer, a link titled ``cross-reference``:
+    ``[the table](#anchor "cross-reference")``): its words become the number of the first figure or
+    table at or after that anchor (a link to an anchor with nothing numbered after it keeps its words).
+
+    >>> html = ('<p>See <a class="lsp-xref" href="#t">the table below</a>.</p>'
+    ...         '<figure><img alt="x"/><figcaption>Trend.</figcaption></figure>'
+    ...         '<div id="t"><table><caption>Counts</caption></table></div>')
+    >>> print(number_figures_and_tables(html))  # doctest: +NORMALIZE_WHITESPACE
+    <p>See <a class="lsp-xref" href="#t">Table 1</a>.</p><figure><img alt="x"/><figcaption><span
+    class="lsp-num">Figure 1:</span> Trend.</figcaption></figure><div id="t"><table><caption><span
+    class="lsp-num">Table 1:</span> Counts</caption></table></div>
+    """
+    seen = {"figcaption": 0, "caption": 0}
+
+    def number(m: re.Match) -> str:
+        kind = m.group(1).lower()
+        seen[kind] += 1
+        word = "Figure" if kind == "figcaption" else "Table"
+        return f'{m.group(0)}<span class="lsp-num">{word} {seen[kind]}:</span> '
+
+    html = _CAPTION.sub(number, body)
+
+    def xref(m: re.Match) -> str:
+        target = re.search(rf'\sid="{re.escape(m.group(1))}"', html)
+        found = _NUMBER.search(html, target.end()) if target else None
+        if not found:
+            return m.group(0)
+        return m.group(0)[: m.start(2) - m.start(0)] + found.group(1) + "</a>"
+
+    return _XREF.sub(xref, html)
+
+
 def _first_h1(nb) -> str | None:
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -440,6 +487,7 @@ def render_tier(nb, tier: str, context: Mapping | None = None, *, exporter=None,
             start = page.index('<main id="content">') + len('<main id="content">')
             end = page.rindex("</main>")
     main, toc = normalise_headings(clean_html(extract_files(page[start:end])[0]), title)
+    main = number_figures_and_tables(main)
     main = re.sub(r'<div class="lsp-cell lsp-text">\s*</div>', "", main)
     main = re.sub(r"\n\s*\n+", "\n", main)
     nav_html = toc_html(toc, extra=[("how-this-report-was-made", "How this report was made")])
@@ -512,6 +560,29 @@ def export_tiers(nb, tiers: Iterable[str], out_dir, context: Mapping | None = No
     for name, data in sorted(_table_files(nb, tiers).items()):  # each table's CSV, beside its pages
         (out_dir / name).write_bytes(data)
     return written
+
+
+_DATA_LINK = re.compile(r'<p class="lsp-table-download"><a href="([^"/#:]+\.csv)">')
+
+
+def data_files(page) -> list[str]:
+    """The files beside a published page that belong to it: the CSV of each of its tables and charts
+    and each CSV's metadata (``<name>-metadata.json``) when there is one, as names in the page's
+    folder (what has to move with the page, e.g. when a failed run keeps its last good version).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "t.csv").write_text("a\\n1\\n"), (d / "t.csv-metadata.json").write_text("{}")
+    >>> _ = (d / "p.html").write_text('<p class="lsp-table-download"><a href="t.csv">Download</a></p>')
+    >>> data_files(d / "p.html")
+    ['t.csv', 't.csv-metadata.json']
+    """
+    page = Path(page)
+    names = dict.fromkeys(_DATA_LINK.findall(page.read_text(encoding="utf-8")))
+    found = []
+    for name in names:
+        found += [n for n in (name, name + "-metadata.json") if (page.parent / n).is_file()]
+    return found
 
 
 def _table_files(nb, tiers) -> dict[str, bytes]:

@@ -49,10 +49,17 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import ParameterError
-from ..tables import show_table
+from ..tables import data_file, extract_files, show_table
 from . import provenance as _prov
 from .audit_rules import COUNT_HEADER, NOT_COUNT_HEADER
-from .export import ORGANISATION, TIERS, display_period, house_css, toc_html
+from .export import (
+    ORGANISATION,
+    TIERS,
+    display_period,
+    house_css,
+    number_figures_and_tables,
+    toc_html,
+)
 from .pages import Markup, render
 from .sanitise import CSP_META, clean_html
 
@@ -211,17 +218,38 @@ def _title(notebook: str, items: list[Mapping]) -> str:
     )
 
 
+def _links_file(title: str, tiers: list[str], rows: list[dict], any_failed: bool) -> str:
+    """The carrier of the CSV of a notebook's table of links: a line per area, the file of each
+    audience's version (or why there is none) and, when a run failed, its state this quarter.
+    """
+    lines = []
+    for row in rows:
+        line = {"Area": row["label"]}
+        line.update({t: c.get("href", c["text"]) for t, c in zip(tiers, row["cells"], strict=True)})
+        if any_failed:
+            line["This quarter"] = row["state"] or "updated"
+        lines.append(line)
+    columns = ["Area", *tiers] + (["This quarter"] if any_failed else [])
+    return data_file(
+        pd.DataFrame(lines, columns=columns), f"{title}: reports by area and audience"
+    )[1]
+
+
 def _report_section(notebook: str, items: list[Mapping], period_dir: Path, context: Mapping) -> str:
     title = _title(notebook, items)
     tiers_used = [t for t in TIERS if any(t in _entry_files(e) for e in items)]
+    tiers = [_prov.audience(t, _over(items)) for t in tiers_used]
+    any_failed = any(_failed(e) for e in items)
+    rows = _link_rows(items, tiers_used, period_dir)
     return render(
         "index_section.html.j2",
         heading_id="nb-" + "".join(ch if ch.isalnum() else "-" for ch in notebook.lower()),
         title=title,
         reach=_reach_line(items, context.get("period")),
-        tiers=[_prov.audience(t, _over(items)) for t in tiers_used],
-        any_failed=any(_failed(e) for e in items),
-        rows=_link_rows(items, tiers_used, period_dir),
+        tiers=tiers,
+        any_failed=any_failed,
+        rows=rows,
+        links_file=Markup(_links_file(title, tiers, rows, any_failed)),
         summary_table=Markup(_summary_table(title, items, context)),
     )
 
@@ -348,7 +376,16 @@ def _is_city(entry: Mapping) -> bool:
 
 
 def render_index(period_dir, entries: Iterable[Mapping], context: Mapping | None = None) -> str:
-    """The index page as HTML (see :func:`write_index`)."""
+    """The index page as HTML (see :func:`write_index`, which also writes its tables' CSVs)."""
+    return _index_page(period_dir, entries, context)[0]
+
+
+def _index_page(
+    period_dir, entries: Iterable[Mapping], context: Mapping | None = None
+) -> tuple[str, dict[str, bytes]]:
+    """The index page and the CSV (and metadata) files of its tables, ``{name: bytes}``: each table's
+    download link points at a file written beside the page.
+    """
     period_dir = Path(period_dir)
     ctx = dict(context or {})
     period = ctx.get("period") or period_dir.name
@@ -386,7 +423,8 @@ def render_index(period_dir, entries: Iterable[Mapping], context: Mapping | None
         hooks=[{"id": sid, "heading": h, "html": Markup(html)} for sid, h, html in hooks],
         links=links,
     )
-    return _page(
+    body_html, files = extract_files(body_html)
+    page = _page(
         "index",
         period,
         title,
@@ -394,9 +432,10 @@ def render_index(period_dir, entries: Iterable[Mapping], context: Mapping | None
         "Skip to the list of reports",
         banner=_prov.render_banner(prov),
         nav=toc_html(toc, extra=[("how-this-report-was-made", "How these reports were made")]),
-        body=clean_html(body_html),
+        body=number_figures_and_tables(clean_html(body_html)),
         footer=_prov.render_footer_line(prov, href=PROVENANCE_PAGE, period=label),
     )
+    return page, files
 
 
 def _page(tier: str, period: str, title: str, subtitle: str, skip: str, **html: str) -> str:
@@ -442,8 +481,9 @@ def render_provenance(period_dir, context: Mapping | None = None) -> str:
 
 
 def write_index(period_dir, entries: Iterable[Mapping], context: Mapping | None = None) -> Path:
-    """Write ``<period_dir>/index.html`` linking every report of the period, and the period's
-    provenance page ``provenance.html`` beside it.
+    """Write ``<period_dir>/index.html`` linking every report of the period, the CSV of each of its
+    tables (the links by area and audience, the summaries and league tables, disclosure-controlled as
+    shown) and the period's provenance page ``provenance.html`` beside it.
 
     Parameters
     ----------
@@ -469,7 +509,9 @@ def write_index(period_dir, entries: Iterable[Mapping], context: Mapping | None 
     """
     period_dir = Path(period_dir)
     period_dir.mkdir(parents=True, exist_ok=True)
-    html = render_index(period_dir, list(entries), context)
+    html, files = _index_page(period_dir, list(entries), context)
+    for name, data in sorted(files.items()):  # the CSV of each of the index's own tables
+        (period_dir / name).write_bytes(data)
     (period_dir / PROVENANCE_PAGE).write_bytes(
         render_provenance(period_dir, context).encode("utf-8")
     )

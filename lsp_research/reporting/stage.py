@@ -20,6 +20,7 @@ from .. import __version__
 from ..config import internal_dir
 from ..errors import AuditError
 from .execute import RunResult
+from .export import data_files
 from .plan import Planned
 from .records import (
     CACHED,
@@ -188,11 +189,15 @@ def keep_last_good(final: Path, staging: Path, records: Sequence[RunRecord], log
         if not made or not pages or not all((final / f).is_file() for f in pages.values()):
             continue
         for tier in [t for t in r.files if t != "notebook"]:  # pages of the failed run: not these
-            (staging / r.files.pop(tier)).unlink(missing_ok=True)
-        for f in pages.values():
-            target = staging / f
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(final / f, target)
+            page = staging / r.files.pop(tier)
+            for name in data_files(page) if page.is_file() else []:  # nor their CSVs
+                (page.parent / name).unlink(missing_ok=True)
+            page.unlink(missing_ok=True)
+        for f in pages.values():  # each good page with its CSVs and their metadata
+            for name in [Path(f).name, *data_files(final / f)]:
+                target = staging / Path(f).parent / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(final / Path(f).parent / name, target)
         r.files.update(pages)
         r.last_good = made
         log.error(

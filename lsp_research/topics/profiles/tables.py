@@ -12,7 +12,14 @@ from ... import config
 from ...disclosure import SUPPRESSED
 from ...formatting import ROUNDING_NOTE, formatted_table, interval
 from .analysis import Profile
-from .text import CHANGE_METHOD, POPULATION_NOTE, WITHHELD_NOTE, window_label
+from .text import (
+    CHANGE_METHOD,
+    KEY_INDICATORS_ID,
+    POPULATION_NOTE,
+    WITHHELD_NOTE,
+    benchmark_gaps,
+    window_label,
+)
 
 
 def spine_table(res: Profile) -> dict:
@@ -28,15 +35,22 @@ def spine_table(res: Profile) -> dict:
         "Lower 95% CI": shown("lowercl"), "Upper 95% CI": shown("uppercl"),
         config.LAD_NAME: s["comparator"].round(1), f"Compared with {config.LAD_NAME}": s["comparison"],
         "Ward range": [interval(a, b, 1) for a, b in zip(s["minimum"], s["maximum"], strict=True)],
+        f"{config.place().region_name} and England": list(benchmark_gaps(res).values()),
     })  # fmt: skip
     notes = ["Life expectancy is pooled over the financial years of the window (Chiang II)."]
     if hidden.any():
         notes.insert(0, WITHHELD_NOTE)
     notes.append("Ward range: the lowest and highest values among wards whose figure is published.")
+    notes.append(
+        f"{config.place().region_name} and England: the data's regional and national figures are "
+        "for the partnership's performance indicators, none of which is one of these measures as "
+        "defined here; the column says why for each."
+    )
     return {
         "df": df,
         "caption": f"{res.area.name}: key indicators, {window_label(res)}",
         "notes": notes,
+        "anchor": KEY_INDICATORS_ID,
     }
 
 

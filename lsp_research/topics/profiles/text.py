@@ -15,6 +15,8 @@ from ...reporting.sanitise import md_escape
 from .analysis import Profile
 
 _CITY = config.LAD_NAME
+#: The anchor of the key indicators table (:func:`.tables.spine_table`), which the text refers to.
+KEY_INDICATORS_ID = "key-indicators"
 
 SPINE_CAPTION = (
     f"Each row: the range across {_CITY}'s {len(config.place().ward_codes)} wards (light bar; darker: "
@@ -38,6 +40,32 @@ TREND_CAPTION = (
 )
 
 
+def benchmark_gaps(res: Profile) -> dict[str, str]:
+    """Why each of the profile's key indicators has no regional or national figure beside it, in
+    words, by indicator key (the data's comparators, England and the region, cover the partnership's
+    performance indicators, and none of those is one of these measures as defined here).
+    """
+    return {key: _benchmark_gap(key) for key in res.spine["key"]}
+
+
+def _benchmark_gap(key: str) -> str:
+    """The reason for one indicator (:func:`benchmark_gaps`).
+
+    >>> _benchmark_gap("alcohol_sar").startswith("none exists: a ratio to ")
+    True
+    """
+    city = config.place().name
+    local = {
+        "alcohol_sar": f"none exists: a ratio to {city} ({city} = 100)",
+        "alcohol_specific_sar": f"none exists: a ratio to {city} ({city} = 100)",
+        "incident_rate": f"not in the data: the police incidents cover {city} only",
+        "referral_rate": f"none exists: {city}'s own wellness service",
+        "completion_pct": f"none exists: {city}'s own wellness service",
+        "pct_65plus": f"not in the data: the population estimates cover {city}'s wards only",
+    }
+    return local.get(key, "not in the data: its comparators hold no life expectancy")
+
+
 def compare_text(res: Profile) -> str:
     """What the compare-areas charts show, and which benchmarks the data have (Markdown)."""
     place = config.place()
@@ -46,9 +74,9 @@ def compare_text(res: Profile) -> str:
            else f"{md_escape(res.area.name)} against every other {level} of {md_escape(place.name)}")  # fmt: skip
     return (
         f"{who}, over {window_label(res)}, with {md_escape(place.name)}'s own value as a dashed line. "
-        f"No {md_escape(place.region_name)} or England figure is shown: these measures are "
-        f"defined locally (ratios to {md_escape(place.name)}, rates per local population), and the "
-        "data hold no regional or national figure for them."
+        f"No {md_escape(place.region_name)} or England figure is shown: the data hold none for these "
+        "measures, and the last column of the key indicators table "
+        f'([the table above](#{KEY_INDICATORS_ID} "cross-reference")) says why for each.'
     )
 
 
