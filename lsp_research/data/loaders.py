@@ -59,12 +59,12 @@ from .fingertips import FINGERTIPS_COLUMNS, fingertips_period, fingertips_tables
 from .lsoa import imd_lsoa_table, lsoa_ward_lookup
 from .policeuk import police_uk_tables
 from .sape import WARD_COL_HEADERS, age_column, esp_band, norm_header, sape_tables, sex_of_sheet
-from .schemas import TABLE_NAMES, Context, spec, tag_rows, validate
+from .schemas import Context, tag_rows, validate
+from .sources import TABLE_NAMES, spec
 
 __all__ = [
     "FINGERTIPS_COLUMNS",
     "LOADERS",
-    "SOURCE_TABLES",
     "Context",
     "age_column",
     "decode_text",
@@ -84,19 +84,6 @@ __all__ = [
     "table_from_grid",
     "table_of",
 ]
-
-#: Which contract tables each source may hold.
-SOURCE_TABLES = {
-    "geography": ("boundaries", "area_committees", "wellness_centres"),
-    "deprivation": ("imd_ward", "imd_lsoa", "lsoa_ward"),
-    "population": ("mid_year_estimates",),
-    "mortality": ("deaths",),
-    "hospital": ("admissions",),
-    "police": ("incidents",),
-    "wellness": ("referrals",),
-    "indicators": ("returns", "targets", "comparators"),
-    "board": ("decisions",),
-}
 
 _EXCEL = (".xlsx", ".xlsm")
 

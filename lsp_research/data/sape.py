@@ -20,7 +20,8 @@ import pandera.pandas as pa
 
 from ..config import ESP2013_BANDS
 from ..errors import Problem
-from .schemas import Context, spec, tag_rows, validate
+from . import specs
+from .schemas import Context, tag_rows, validate
 
 
 def norm_header(name) -> str:
@@ -137,7 +138,7 @@ def sape_tables(
     tidy = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if len(tidy) == 0:
         return {}, problems
-    sp = spec("mid_year_estimates", ctx)
+    sp = specs.mid_year_estimates("mid_year_estimates", ctx)
     if options.get("persons"):
         sp = persons_spec(sp)
     out = []
