@@ -228,6 +228,35 @@ def _icd() -> pa.Check:
     )
 
 
+def _area_col(ctx: Context, **kw) -> Col:
+    """An ``area_code`` column: the district or one of its wards."""
+    rule = f"area_code must be the district ({ctx.lad_code}) or one of its wards"
+    return Col("area_code", checks=(isin(ctx.area_codes, rule),), **kw)
+
+
+def _fy_col(ctx: Context, required: bool = True) -> Col:
+    """A ``financial_year`` column: ``YYYY-YY`` inside the data period."""
+    fy = _matches(FY_PATTERN, "financial_year must be YYYY-YY, e.g. 2009-10")
+    return Col("financial_year", required=required, checks=(fy, _fy_in(ctx)))
+
+
+def _pattern_col(name: str, pattern: str, rule: str) -> Col:
+    """A text column whose values match ``pattern``."""
+    return Col(name, checks=(_matches(pattern, rule),))
+
+
+def _band_col(name: str, bands, rule: str) -> Col:
+    """An age band column: one of ``bands``."""
+    return Col(name, checks=(isin(bands, rule),))
+
+
+def _by_ward_and_band(name: str, ctx: Context, band: Col, counts: tuple, **kw) -> TableSpec:
+    """A table of counts by year, ward, sex and age band (one row each)."""
+    year = Col("year", "int", checks=(_years(ctx),))
+    cols = (year, ward_col(ctx), _sex(), band, *(count_col(c) for c in counts))
+    return TableSpec(name, cols, key=("year", "ward_code", "sex", band.name), **kw)
+
+
 def area_committees(name: str, ctx: Context) -> TableSpec:
     """Each ward's area committee (``geography/area_committees.csv``)."""
     return TableSpec(name, (ward_col(ctx), Col("area_committee")), key=("ward_code",))
@@ -239,10 +268,7 @@ def wellness_centres(name: str, ctx: Context) -> TableSpec:
     return TableSpec(
         name,
         (
-            Col(
-                "centre_id",
-                checks=(_matches(r"^WC\d+$", "centre_id must be WC followed by a number"),),
-            ),
+            _pattern_col("centre_id", r"^WC\d+$", "centre_id must be WC followed by a number"),
             Col("centre_name"),
             ward_col(ctx),
             *_bng_columns(),
@@ -278,48 +304,18 @@ def imd_ward(name: str, ctx: Context) -> TableSpec:
 
 def mid_year_estimates(name: str, ctx: Context) -> TableSpec:
     """Ward mid-year population by sex and ESP 2013 age band (``population/mid_year_estimates.csv``)."""
-    return TableSpec(
-        name,
-        (
-            Col("year", "int", checks=(_years(ctx),)),
-            ward_col(ctx),
-            _sex(),
-            Col(
-                "age_band",
-                checks=(
-                    isin(
-                        ESP2013_BANDS,
-                        "age_band must be an ESP 2013 band (0-4, 5-9, ..., 85-89, 90+)",
-                    ),
-                ),
-            ),
-            count_col("population"),
-        ),
-        key=("year", "ward_code", "sex", "age_band"),
-    )
+    rule = "age_band must be an ESP 2013 band (0-4, 5-9, ..., 85-89, 90+)"
+    return _by_ward_and_band(name, ctx, _band_col("age_band", ESP2013_BANDS, rule), ("population",))
 
 
 def deaths(name: str, ctx: Context) -> TableSpec:
     """Deaths and population by ward, sex and life-table band (``mortality/deaths.csv``)."""
-    return TableSpec(
+    rule = "age_band_le must be a life-table band (0, 1-4, 5-9, ..., 85-89, 90+)"
+    return _by_ward_and_band(
         name,
-        (
-            Col("year", "int", checks=(_years(ctx),)),
-            ward_col(ctx),
-            _sex(),
-            Col(
-                "age_band_le",
-                checks=(
-                    isin(
-                        LE_BANDS,
-                        "age_band_le must be a life-table band (0, 1-4, 5-9, ..., 85-89, 90+)",
-                    ),
-                ),
-            ),
-            count_col("deaths"),
-            count_col("population"),
-        ),
-        key=("year", "ward_code", "sex", "age_band_le"),
+        ctx,
+        _band_col("age_band_le", LE_BANDS, rule),
+        ("deaths", "population"),
         frame_checks=(_num_le_den("deaths", "population"),),
     )
 
@@ -368,11 +364,8 @@ def referrals(name: str, ctx: Context) -> TableSpec:
             Col("referral_id"),
             Col("referral_date", "date", checks=(date_in(ctx.start, ctx.end, hint=ctx.hint),)),
             Col("practice_code"),
-            Col(
-                "age_band",
-                checks=(
-                    isin(REFERRAL_BANDS, f"age_band must be one of {', '.join(REFERRAL_BANDS)}"),
-                ),
+            _band_col(
+                "age_band", REFERRAL_BANDS, f"age_band must be one of {', '.join(REFERRAL_BANDS)}"
             ),
             _sex(),
             ward_col(ctx),
@@ -438,25 +431,13 @@ def returns(name: str, ctx: Context) -> TableSpec:
     return TableSpec(
         name,
         (
-            Col(
+            _pattern_col(
                 "indicator_code",
-                checks=(
-                    _matches(
-                        r"^[A-Za-z][A-Za-z0-9_.-]*$",
-                        "indicator_code must start with a letter (e.g. NI39)",
-                    ),
-                ),
+                r"^[A-Za-z][A-Za-z0-9_.-]*$",
+                "indicator_code must start with a letter (e.g. NI39)",
             ),
             Col("period", checks=(_period_in(ctx),)),
-            Col(
-                "area_code",
-                checks=(
-                    isin(
-                        ctx.area_codes,
-                        f"area_code must be the district ({ctx.lad_code}) or one of its wards",
-                    ),
-                ),
-            ),
+            _area_col(ctx),
             Col("value", "float"),
             Col(
                 "numerator",
@@ -504,17 +485,7 @@ def decisions(name: str, ctx: Context) -> TableSpec:
                     else ()
                 ),
             ),
-            Col(
-                "area_code",
-                required=False,
-                optional=True,
-                checks=(
-                    isin(
-                        ctx.area_codes,
-                        f"area_code must be the district ({ctx.lad_code}) or one of its wards",
-                    ),
-                ),
-            ),
+            _area_col(ctx, required=False, optional=True),
             Col("decision"),
             Col("lead_partner"),
             Col("review_quarter", required=False, optional=True, checks=(_period_in(ctx),)),
@@ -543,22 +514,8 @@ def targets(name: str, ctx: Context) -> TableSpec:
         name,
         (
             Col("indicator_code"),
-            Col(
-                "financial_year",
-                checks=(
-                    _matches(FY_PATTERN, "financial_year must be YYYY-YY, e.g. 2009-10"),
-                    _fy_in(ctx),
-                ),
-            ),
-            Col(
-                "area_code",
-                checks=(
-                    isin(
-                        ctx.area_codes,
-                        f"area_code must be the district ({ctx.lad_code}) or one of its wards",
-                    ),
-                ),
-            ),
+            _fy_col(ctx),
+            _area_col(ctx),
             Col("target", "float"),
         ),
         key=("indicator_code", "financial_year", "area_code"),
@@ -572,14 +529,7 @@ def comparators(name: str, ctx: Context) -> TableSpec:
         (
             Col("indicator_code"),
             Col("period", required=False, checks=(_period_in(ctx),)),
-            Col(
-                "financial_year",
-                required=False,
-                checks=(
-                    _matches(FY_PATTERN, "financial_year must be YYYY-YY, e.g. 2009-10"),
-                    _fy_in(ctx),
-                ),
-            ),
+            _fy_col(ctx, required=False),
             Col("comparator"),
             Col("value", "float"),
             Col(
