@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from lsp_research import data
-from lsp_research.data.build import TABLES
+from lsp_research.data.catalogue import load_catalogue
+from lsp_research.data.sources import UNIT_TABLES
 from lsp_research.errors import LspError
 
 
@@ -31,12 +32,15 @@ def built(tiny_raw, tmp_path, monkeypatch):
     return processed, report
 
 
-def test_build_writes_every_table_with_row_counts(built):
+def test_build_writes_every_table_with_row_counts(built, tiny_raw):
     processed, report = built
     assert set(report.status.values()) == {"built"}
     # the tiny catalogue lists no 'board' source, so there is no decisions table
+    assert "board" not in report.status and set(report.status) == set(UNIT_TABLES) - {
+        unit for unit in UNIT_TABLES if unit not in load_catalogue(raw_dir=tiny_raw).sources
+    }
     assert sorted(p.stem for p in processed.glob("*.parquet")) == sorted(
-        set(TABLES) - {"board_decisions"}
+        t for unit in report.status for t in UNIT_TABLES[unit]
     )
     m = data.manifest()
     assert m["tables"]["admissions"]["rows"] == 4

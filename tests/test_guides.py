@@ -2,8 +2,10 @@
 quick tests green.
 
 The slow test copies the project (its tracked files, as they are in this working tree) to a temporary
-folder, follows ``docs/adding_an_indicator.md`` and ``docs/adding_a_report.md`` there with the commands
-and code blocks the guides give, and then runs the test suite's quick subset (``-m "not slow"``) in the
+folder, follows ``docs/adding_an_indicator.md``, ``docs/adding_a_report.md``,
+``docs/adding_a_data_source.md`` (a new source: its files, catalogue entry, schema and one declaration)
+and ``docs/real_data.md`` (published formats in a raw folder of their own) there with the commands and
+code blocks the guides give, and then runs the test suite's quick subset (``-m "not slow"``) once in the
 copy, with the copy's package imported (``PYTHONPATH``) so that its registry, catalogue, data and
 notebooks are the ones under test.
 """
@@ -25,6 +27,7 @@ from project_copy import copy_project
 
 from lsp_research.cli import COMMANDS
 from lsp_research.config import PROJ_ROOT
+from lsp_research.data import catalogue, loaders, sources
 from lsp_research.data.loaders import Context, load_file
 from lsp_research.performance.registry import THEMES
 from lsp_research.reporting.parameters import read_parameters
@@ -32,6 +35,8 @@ from lsp_research.reporting.parameters import read_parameters
 DOCS = PROJ_ROOT / "docs"
 INDICATOR_GUIDE = DOCS / "adding_an_indicator.md"
 REPORT_GUIDE = DOCS / "adding_a_report.md"
+DATA_GUIDE = DOCS / "adding_a_data_source.md"
+REAL_DATA = DOCS / "real_data.md"
 
 
 def _blocks(guide: Path, lang: str) -> list[str]:
@@ -141,6 +146,102 @@ def _follow_the_report_guide(project: Path, run) -> None:
     assert any(line.split()[:2] == [name, "city"] and "would run" in line for line in planned)
 
 
+def _fenced(guide: Path) -> list[tuple[str, str, str]]:
+    """The guide's code blocks: (language, label, text); the label follows the language
+    (```` ```python schema ````)."""
+    return re.findall(r"(?ms)^```(\w*) ?(\w*)\n(.*?)^```", guide.read_text(encoding="utf-8"))
+
+
+def _labelled(guide: Path, lang: str) -> dict[str, str]:
+    """The guide's labelled code blocks of ``lang``, by label."""
+    return {label: body for kind, label, body in _fenced(guide) if kind == lang and label}
+
+
+def _follow_the_data_source_guide(project: Path, run) -> None:
+    """``docs/adding_a_data_source.md``: the fire callouts added as it says, built, then a bad file."""
+    csv_, py = _labelled(DATA_GUIDE, "csv"), _labelled(DATA_GUIDE, "python")
+    callouts = project / "data" / "raw" / "fire" / "callouts.csv"
+    callouts.parent.mkdir(parents=True)
+    callouts.write_text(csv_["callouts"])  # 1. the files
+    catalogue = project / "data" / "catalogue.yml"  # 2. the entry, under sources: (its last key)
+    catalogue.write_text(
+        catalogue.read_text().rstrip("\n") + "\n" + _labelled(DATA_GUIDE, "yaml")["catalogue"]
+    )
+    specs_py = (
+        project / "lsp_research" / "data" / "specs.py"
+    )  # 3. the schema, at the end of specs.py
+    specs_py.write_text(specs_py.read_text().rstrip("\n") + "\n\n\n" + py["schema"])
+    sources_py = project / "lsp_research" / "data" / "sources.py"  # 4. the one declaration
+    head, tail = sources_py.read_text().split("\nDECLARED: ", 1)
+    body, rest = tail.split("\n)\n", 1)
+    sources_py.write_text(
+        head + "\nDECLARED: " + body + "\n" + py["declaration"].rstrip("\n") + "\n)\n" + rest
+    )
+    built = run("data", "build").stdout  # 5. built, and readable by name
+    shown = re.search(
+        r"\(`(fire +built: fire_callouts \(3 rows\))`\)", DATA_GUIDE.read_text()
+    ).group(1)
+    assert shown in built
+    table = project / "data" / "processed" / "fire_callouts.parquet"
+    script = "from lsp_research import data; print(data.load('fire_callouts')['period'].tolist())"
+    loaded = subprocess.run([sys.executable, "-c", script], cwd=project, env=run.env,
+                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert loaded.strip() == "['2009Q1', '2009Q1', '2009Q3']"
+    before = table.read_bytes()
+    callouts.write_text(csv_["bad"])  # a bad file: refused whole, with file, row, column and rule
+    refused = run("data", "build", code=2)
+    for line in _labelled(DATA_GUIDE, "text")["refused"].splitlines():
+        assert line in refused.stderr, (line, refused.stderr)
+    assert table.read_bytes() == before  # the previous table is kept
+    callouts.write_text(csv_["callouts"])
+    run("data", "build")
+
+
+def _follow_the_real_data_guide(project: Path, run) -> None:
+    """``docs/real_data.md``: real files kept outside the data folder, with their own catalogue, in
+    their published layouts (police.uk crimes, the IoD 2019 by LSOA with the ONS lookup, from
+    tests/fixtures/published), built by the same command as the default data."""
+    from fixtures.tiny_raw import write_tiny_raw
+
+    guide = REAL_DATA.read_text()
+    secure = project / "secure"
+    exports = dict(re.findall(r"(?m)^export (LSP_\w+)=(\S+)", guide))
+    assert set(exports) == {"LSP_RAW_DIR", "LSP_PROCESSED_DIR", "LSP_REPORTS_DIR"}
+    env = {**run.env, **{k: str(secure / Path(v).name) for k, v in exports.items()}}
+    raw = write_tiny_raw(secure / "raw")  # "holds catalogue.yml and the files"
+    cat = yaml.safe_load((raw / "catalogue.yml").read_text())
+    deprivation = next(b for k, _, b in _fenced(REAL_DATA) if k == "yaml" and "imd_lsoa" in b)
+    cat["sources"]["deprivation"]["files"] = yaml.safe_load(deprivation)["deprivation"]["files"]
+    police = re.search(r"`(\{path: \"police/[^`]+format: police_uk\})`", guide).group(1)
+    cat["sources"]["police"]["files"] = [yaml.safe_load(police)]
+    (raw / "catalogue.yml").write_text(yaml.safe_dump(cat, sort_keys=False))
+    published = Path(__file__).parent / "fixtures" / "published"
+    for f in cat["sources"]["deprivation"]["files"]:
+        shutil.copy(published / Path(f["path"]).name, raw / f["path"])
+    for street in published.glob("*-street.csv"):
+        shutil.copy(street, raw / "police" / street.name)
+    files = sorted(p for p in raw.rglob("*") if p.is_file())
+    sums = [p.read_bytes() for p in files]
+    for line in re.findall(r"(?m)^lsp-research (data \w+)", guide.split("## 2.", 1)[0]):
+        run(*line.split(), env=env)
+    processed = Path(env["LSP_PROCESSED_DIR"])
+    manifest = json.loads((processed / "manifest.json").read_text())
+    assert manifest["catalogue"]["path"] == str(raw / "catalogue.yml")  # the raw folder's own
+    script = (
+        "from lsp_research import data; import json\n"
+        "i = data.load('incidents'); w = data.load('wards').set_index('ward_code')\n"
+        "print(json.dumps([i['ward_code'].tolist(), round(w.loc['E05001153', 'imd2010_score'], 3)]))"
+    )
+    got = subprocess.run([sys.executable, "-c", script], cwd=project, env=env,
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    barnes = round((20.5 * 1500 + 30.1 * 1700) / 3200, 3)  # population-weighted, as the guide says
+    assert json.loads(got) == [
+        ["E05001153", "E05001154", "E05001154", "E05001156", "E05001155", "E05001156"],
+        barnes,
+    ]
+    assert [p.read_bytes() for p in files] == sums  # the raw folder is never changed
+
+
 @pytest.mark.slow
 def test_following_the_guides_in_a_copy_leaves_the_quick_tests_green(tmp_path):
     if shutil.which("git") is None:
@@ -150,12 +251,15 @@ def test_following_the_guides_in_a_copy_leaves_the_quick_tests_green(tmp_path):
     env["PYTHONPATH"] = str(project)  # the copy's package, registry, catalogue and notebooks
     exe = Path(sys.executable).with_name("lsp-research")
 
-    def run(*args):
+    def run(*args, code=0, env=env):
         done = subprocess.run(
             [str(exe), *args], cwd=project, env=env, capture_output=True, text=True, timeout=900
         )
-        assert done.returncode == 0, f"lsp-research {' '.join(args)}:\n{done.stdout}{done.stderr}"
+        said = f"lsp-research {' '.join(args)}:\n{done.stdout}{done.stderr}"
+        assert done.returncode == code, said
         return done
+
+    run.env = env
 
     code = _follow_the_indicator_guide(project, run)
     pages = list((project / "reports").glob("*/performance/city/performance-operational.html"))
@@ -187,6 +291,8 @@ def test_following_the_guides_in_a_copy_leaves_the_quick_tests_green(tmp_path):
     )
 
     _follow_the_report_guide(project, run)
+    _follow_the_data_source_guide(project, run)
+    _follow_the_real_data_guide(project, run)
 
     quick = subprocess.run(
         [sys.executable, "-m", "pytest", "tests", "-m", "not slow and not browser", "-q", "-x",
@@ -250,21 +356,17 @@ def test_getting_started_as_a_new_user_follows_it(getting_started):
 # -------------------------------------------------------------- docs/adding_a_data_source.md, as written
 
 
-def test_the_data_source_guide_names_places_that_exist():
-    """Every ``module.py``: ``NAME`` the guide tells a reader to edit is there, with the built-in sources in
-    it, so the guide cannot drift from the code it describes."""
-    import importlib
-
-    from lsp_research.data import catalogue, loaders, specs, transform
-
-    guide = (DOCS / "adding_a_data_source.md").read_text()
-    named = re.findall(r"`(\w+)\.py`: ([^;\n]*(?:\n {5}[^;\n]*)*)", guide)
-    modules = {m: importlib.import_module(f"lsp_research.data.{m}") for m, _ in named}
-    assert set(modules) == {"catalogue", "specs", "loaders", "transform"}
-    for module, text in named:
-        for name in re.findall(r"`([A-Z_]{3,}|unit_tables)`", text):
-            assert hasattr(modules[module], name), f"{module}.{name}"
-    assert "police" in catalogue.SOURCES and "police" in catalogue.DEFAULT_FILES
-    assert "incidents" in specs._SPECS and "incidents" in specs.TABLE_NAMES
-    assert loaders.SOURCE_TABLES["police"] == ("incidents",) and "police_uk" in loaders.LOADERS
-    assert "police" in transform.unit_tables.__code__.co_consts
+def test_the_data_source_guide_declares_the_source_once_where_the_build_reads_it():
+    """The guide's one registration is where the build takes every source from: the built-in
+    sources are declared there, and each table the build reads is derived from the declarations."""
+    guide = DATA_GUIDE.read_text()
+    assert "`DECLARED`" in guide and "`lsp_research/data/sources.py`" in guide
+    police = sources.SOURCE["police"]
+    assert police in sources.DECLARED and police.tables == {"incidents": sources.specs.incidents}
+    assert sources.SOURCE_TABLES["police"] == ("incidents",) and "incidents" in sources.TABLE_NAMES
+    assert catalogue.Catalogue({}).files("police")[0].path == police.files[0][0]
+    assert loaders.TABLE_NAMES is sources.TABLE_NAMES  # a contract file is named after one of them
+    assert sources.TABLES["incidents"] == "police"
+    for helper in re.findall(r"`(\w+)`", guide.split("## 3.", 1)[1].split("## 4.", 1)[0]):
+        if helper.endswith(("_col", "_in")) or helper == "isin":
+            assert callable(getattr(sources.specs, helper)), helper

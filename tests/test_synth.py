@@ -151,8 +151,10 @@ def test_catalogue_labels_every_source_synthetic(small):
     for path in (out / "catalogue.yml", config.PROJ_ROOT / "data" / "catalogue.yml"):
         cat = yaml.safe_load(path.read_text())
         assert cat["synthetic"] is True
-        assert set(cat["sources"]) == set(synth.SOURCES_WRITTEN)
-        for name, src in cat["sources"].items():
+        # the project's own catalogue may list sources added since (docs/adding_a_data_source.md)
+        written = set(cat["sources"]) if path.parent == out else set(synth.SOURCES_WRITTEN)
+        assert set(cat["sources"]) >= written == set(synth.SOURCES_WRITTEN)
+        for name, src in ((n, cat["sources"][n]) for n in synth.SOURCES_WRITTEN):
             for key in ("owner", "description", "refresh_cycle", "last_updated", "sensitivity"):
                 assert src[key], (name, key)
             assert src["synthetic"] is (name != "deprivation")

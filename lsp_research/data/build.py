@@ -29,21 +29,14 @@ import pandas as pd
 from ..config import DOMAIN_DIR, LAD_CODE, get_paths
 from ..datalock import writing
 from ..errors import DataValidationError, LspError, Problem
-from .catalogue import SOURCES, Catalogue, load_catalogue
+from .catalogue import Catalogue, load_catalogue
 from .inputs import find_inputs, links_out, load_source, sha256_file, signature
 from .loaders import table_of
 from .manifest import COVERED_WITHIN_DAYS, reached_quarter, read_manifest, write_outputs
 from .schemas import Context
-from .transform import add_periods, age_band_of, due_date, geography_tables, unit_tables
-from .units import (
-    BUILD_VERSION,
-    GEO_TABLES,
-    ROW_NOTE,
-    SNAP_M,
-    TABLES,
-    UNIT_SOURCES,
-    UNIT_TABLES,
-)
+from .sources import SOURCE, SOURCES, TABLES, UNIT_SOURCES, UNIT_TABLES
+from .transform import UnitData, add_periods, age_band_of, due_date, geography_tables
+from .units import BUILD_VERSION, GEO_TABLES, ROW_NOTE, SNAP_M
 
 __all__ = [
     "BUILD_VERSION",
@@ -297,9 +290,10 @@ def _unit(
     try:
         # run even when files had problems, so that problems across files (a duplicate between
         # two files) are found in the same pass as the problems inside each file
-        out = unit_tables(
+        data = UnitData(
             unit, tables, ctx, geo_out, unit_problems, unit_labels, unit_warnings, meetings
         )
+        out = SOURCE[unit].transform(data) if SOURCE[unit].transform else {}
     except (KeyError, ValueError, TypeError):
         if not unit_problems:
             raise

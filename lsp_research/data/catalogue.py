@@ -42,6 +42,7 @@ import yaml
 from ..config import PROJ_ROOT, get_paths
 from ..errors import ConfigError
 from ..periods import Quarter
+from .sources import DEFAULT_FILES
 
 #: The formats a raw file may be in. ``contract_csv`` is the contract's own layout
 #: (``docs/data_contract.md``); the others are real public formats converted by :mod:`.loaders`.
@@ -55,43 +56,6 @@ FORMATS = (
     "imd_lsoa",
     "police_uk",
 )
-
-#: The sources the build knows, in build order (geography first: every other source is checked
-#: against its ward codes).
-SOURCES = (
-    "geography",
-    "deprivation",
-    "population",
-    "mortality",
-    "hospital",
-    "police",
-    "wellness",
-    "indicators",
-    "board",
-)
-
-#: The default layout (the contract's) when a catalogue does not list a source's files: (path, format),
-#: or (path, format, options); ``optional: true`` means the file or folder may be absent or empty.
-DEFAULT_FILES: dict[str, tuple[tuple, ...]] = {
-    "geography": (
-        ("geography/wards.geojson", "ons_boundary"),
-        ("geography/area_committees.csv", "contract_csv"),
-        ("geography/wellness_centres.csv", "contract_csv"),
-    ),
-    "deprivation": (("deprivation/imd_ward.csv", "contract_csv"),),
-    "population": (("population/mid_year_estimates.csv", "contract_csv"),),
-    "mortality": (("mortality/deaths.csv", "contract_csv"),),
-    "hospital": (("hospital/admissions.csv.gz", "contract_csv"),),
-    "police": (("police/incidents.csv.gz", "contract_csv"),),
-    "wellness": (("wellness/referrals.csv.gz", "contract_csv"),),
-    "indicators": (
-        ("indicators/returns.csv", "contract_csv"),
-        ("indicators/returns/", "partner_return", {"optional": True}),
-        ("indicators/targets.csv", "contract_csv"),
-        ("indicators/comparators.csv", "contract_csv"),
-    ),
-    "board": (("board/decisions.csv", "contract_csv", {"optional": True}),),
-}
 
 #: The default lower bound of dates in the data (the first quarter a file may hold). There is no default
 #: upper bound but the current quarter: the data period follows the data.

@@ -24,6 +24,18 @@ from ..config import DEFAULT_SEED, PROJ_ROOT, get_paths
 from ..errors import LspError
 
 
+def add_flags(parser: argparse.ArgumentParser, *flags: tuple[str, str]) -> None:
+    """Add on/off options to ``parser``: each ``(flag, help)`` a ``store_true`` option.
+
+    >>> p = argparse.ArgumentParser()
+    >>> add_flags(p, ("--force", "rebuild"), ("--quiet", "say less"))
+    >>> p.parse_args(["--quiet"])
+    Namespace(force=False, quiet=True)
+    """
+    for flag, text in flags:
+        parser.add_argument(flag, action="store_true", help=text)
+
+
 def register(subparsers) -> None:
     """Add the ``data`` command and its subcommands to the CLI's ``subparsers``."""
     p = subparsers.add_parser(
@@ -36,18 +48,14 @@ def register(subparsers) -> None:
 
     b = sub.add_parser("build", help="validate raw files and write the processed tables")
     b.add_argument("--source", action="append", metavar="S", help="only this source (repeatable)")
-    b.add_argument(
-        "--force", action="store_true", help="rebuild sources whose inputs are unchanged"
-    )
-    b.add_argument(
-        "--strict",
-        action="store_true",
-        help="treat every warning as an error (the source with the warning is not written)",
-    )
-    b.add_argument(
-        "--quiet",
-        action="store_true",
-        help="print only the sources built or refused (nothing when nothing changed)",
+    add_flags(
+        b,
+        ("--force", "rebuild sources whose inputs are unchanged"),
+        (
+            "--strict",
+            "treat every warning as an error (the source with the warning is not written)",
+        ),
+        ("--quiet", "print only the sources built or refused (nothing when nothing changed)"),
     )
     b.set_defaults(func=_build)
 

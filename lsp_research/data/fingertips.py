@@ -13,7 +13,8 @@ import pandas as pd
 from ..config import ENGLAND_CODE
 from ..errors import Problem
 from ..periods import Quarter
-from .schemas import Context, spec, tag_rows, validate
+from . import specs
+from .schemas import Context, tag_rows, validate
 
 FINGERTIPS_COLUMNS = ("Indicator ID", "Area Code", "Area Name", "Time period", "Value")
 
@@ -94,7 +95,7 @@ def fingertips_tables(
             "submitted_by": options.get("submitted_by", "Fingertips"),
         }
     )[local.to_numpy()]
-    sp = spec("returns", ctx)
+    sp = specs.returns("returns", ctx)
     sp = type(sp)(
         sp.name,
         tuple(
@@ -119,7 +120,7 @@ def fingertips_tables(
         }
     )[comp.to_numpy()]
     c_parsed, p2 = validate(
-        cmp_, spec("comparators", ctx), where, df["_row"].to_numpy()[comp.to_numpy()]
+        cmp_, specs.comparators("comparators", ctx), where, df["_row"].to_numpy()[comp.to_numpy()]
     )
     tables = {
         "returns": tag_rows(r_parsed, where, df["_row"].to_numpy()[local.to_numpy()]),

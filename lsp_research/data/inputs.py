@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problem
-from .catalogue import SOURCES, Catalogue
-from .loaders import SOURCE_TABLES, load_file
+from .catalogue import Catalogue
+from .loaders import load_file
 from .schemas import Context
-from .units import BUILD_VERSION, UNIT_SOURCES
+from .sources import SOURCE_TABLES, SOURCES, UNIT_SOURCES
+from .units import BUILD_VERSION
 
 
 def sha256_file(path: Path) -> str:

@@ -59,12 +59,12 @@ from .fingertips import FINGERTIPS_COLUMNS, fingertips_period, fingertips_tables
 from .lsoa import imd_lsoa_table, lsoa_ward_lookup
 from .policeuk import police_uk_tables
 from .sape import WARD_COL_HEADERS, age_column, esp_band, norm_header, sape_tables, sex_of_sheet
-from .schemas import TABLE_NAMES, Context, spec, tag_rows, validate
+from .schemas import Context, tag_rows, validate
+from .sources import TABLE_NAMES, spec
 
 __all__ = [
     "FINGERTIPS_COLUMNS",
     "LOADERS",
-    "SOURCE_TABLES",
     "Context",
     "age_column",
     "decode_text",
@@ -85,20 +85,12 @@ __all__ = [
     "table_of",
 ]
 
-#: Which contract tables each source may hold.
-SOURCE_TABLES = {
-    "geography": ("boundaries", "area_committees", "wellness_centres"),
-    "deprivation": ("imd_ward", "imd_lsoa", "lsoa_ward"),
-    "population": ("mid_year_estimates",),
-    "mortality": ("deaths",),
-    "hospital": ("admissions",),
-    "police": ("incidents",),
-    "wellness": ("referrals",),
-    "indicators": ("returns", "targets", "comparators"),
-    "board": ("decisions",),
-}
-
 _EXCEL = (".xlsx", ".xlsm")
+
+
+def _problem(label: str, rule: str) -> FileProblem:
+    """The error for a whole file (no row or column) that cannot be read: raise it."""
+    return FileProblem([Problem(label, None, None, rule)])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -108,49 +100,26 @@ _EXCEL = (".xlsx", ".xlsm")
 def read_bytes(path: Path, label: str) -> bytes:
     """Read a file read-only, decompressing ``.gz``; raise :class:`FileProblem` when it cannot be read."""
     if not path.exists():
-        raise FileProblem([Problem(label, None, None, "file not found (the catalogue lists it)")])
+        raise _problem(label, "file not found (the catalogue lists it)")
     try:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        raise FileProblem(
-            [Problem(label, None, None, f"cannot be read: {exc.strerror or exc}")]
-        ) from None
+        raise _problem(label, f"cannot be read: {exc.strerror or exc}") from None
     if len(data) == 0:
-        raise FileProblem(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    "file is empty (0 bytes); expected a header row and data rows",
-                )
-            ]
-        )
+        raise _problem(label, "file is empty (0 bytes); expected a header row and data rows")
     if path.name.lower().endswith(".gz"):
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as exc:
-            raise FileProblem(
-                [
-                    Problem(
-                        label,
-                        None,
-                        None,
-                        f"cannot be read: not a valid gzip file ({exc}); expected a gzip-compressed UTF-8 CSV",
-                    )
-                ]
+            raise _problem(
+                label,
+                f"cannot be read: not a valid gzip file ({exc}); expected a gzip-compressed UTF-8 CSV",
             ) from None
         if len(data) == 0:
-            raise FileProblem(
-                [
-                    Problem(
-                        label,
-                        None,
-                        None,
-                        "file is empty (no data after decompression); expected a header row and data rows",
-                    )
-                ]
+            raise _problem(
+                label,
+                "file is empty (no data after decompression); expected a header row and data rows",
             )
     return data
 
@@ -159,16 +128,7 @@ def decode_text(data: bytes, label: str) -> str:
     """Decode UTF-8 (with or without a BOM); name every line holding bytes that are not UTF-8."""
     if b"\x00" in data[:8192]:
         hint = " (it looks like an Excel workbook)" if data[:2] == b"PK" else ""
-        raise FileProblem(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    f"cannot be read: binary content, not a UTF-8 CSV text file{hint}",
-                )
-            ]
-        )
+        raise _problem(label, f"cannot be read: binary content, not a UTF-8 CSV text file{hint}")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -226,29 +186,15 @@ def read_csv(path: Path, label: str) -> tuple[pd.DataFrame, np.ndarray]:
     data = read_bytes(path, label)
     text = decode_text(data, label)
     if not text.strip():
-        raise FileProblem(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    "file is empty (only blank lines); expected a header row and data rows",
-                )
-            ]
+        raise _problem(
+            label, "file is empty (only blank lines); expected a header row and data rows"
         )
     fast = _arrow_csv(data, text)
     if fast is not None:
         fast.columns = [str(c).strip() for c in fast.columns]
         if len(fast) == 0:
-            raise FileProblem(
-                [
-                    Problem(
-                        label,
-                        None,
-                        None,
-                        f"no data rows below the header (columns: {', '.join(fast.columns)})",
-                    )
-                ]
+            raise _problem(
+                label, f"no data rows below the header (columns: {', '.join(fast.columns)})"
             )
         return fast, np.arange(len(fast)) + 2
     try:
@@ -263,25 +209,14 @@ def read_csv(path: Path, label: str) -> tuple[pd.DataFrame, np.ndarray]:
     except pd.errors.ParserError:
         raise FileProblem(_csv_shape_problems(text, label)) from None
     except pd.errors.EmptyDataError:
-        raise FileProblem(
-            [Problem(label, None, None, "file is empty; expected a header row and data rows")]
-        ) from None
+        raise _problem(label, "file is empty; expected a header row and data rows") from None
     df.columns = [str(c).strip() for c in df.columns]
     rows = np.arange(len(df)) + 2
     if len(df):
         blank = (df == "").all(axis=1).to_numpy()
         df, rows = df[~blank].reset_index(drop=True), rows[~blank]
     if len(df) == 0:
-        raise FileProblem(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    f"no data rows below the header (columns: {', '.join(df.columns)})",
-                )
-            ]
-        )
+        raise _problem(label, f"no data rows below the header (columns: {', '.join(df.columns)})")
     return df, rows
 
 
@@ -319,23 +254,12 @@ def read_excel(
         name = names[0]
     elif isinstance(sheet, int):
         if not 0 <= sheet < len(names):
-            raise FileProblem(
-                [Problem(label, None, None, f"the workbook has no sheet number {sheet + 1}")]
-            )
+            raise _problem(label, f"the workbook has no sheet number {sheet + 1}")
         name = names[sheet]
     elif sheet in sheets:
         name = sheet
     else:
-        raise FileProblem(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    f"the workbook has no sheet {sheet!r}; sheets: {', '.join(names)}",
-                )
-            ]
-        )
+        raise _problem(label, f"the workbook has no sheet {sheet!r}; sheets: {', '.join(names)}")
     df, rows = table_from_grid(sheets[name], f"{label} (sheet '{name}')", header_has)
     return df, rows, f"{label} (sheet '{name}')"
 
@@ -343,11 +267,9 @@ def read_excel(
 def read_excel_sheets(path: Path, label: str) -> dict[str, pd.DataFrame]:
     """Every worksheet as a grid of cells (no header), read with openpyxl, read-only."""
     if not path.exists():
-        raise FileProblem([Problem(label, None, None, "file not found (the catalogue lists it)")])
+        raise _problem(label, "file not found (the catalogue lists it)")
     if path.stat().st_size == 0:
-        raise FileProblem(
-            [Problem(label, None, None, "file is empty (0 bytes); expected an Excel workbook")]
-        )
+        raise _problem(label, "file is empty (0 bytes); expected an Excel workbook")
     try:
         sheets = pd.read_excel(
             path,
@@ -358,15 +280,8 @@ def read_excel_sheets(path: Path, label: str) -> dict[str, pd.DataFrame]:
             keep_default_na=False,
         )
     except Exception as exc:  # noqa: BLE001 - openpyxl raises BadZipFile, InvalidFileException, KeyError and more for a bad workbook; each becomes a FileProblem
-        raise FileProblem(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    f"cannot be read as an Excel workbook (.xlsx): {type(exc).__name__}: {exc}",
-                )
-            ]
+        raise _problem(
+            label, f"cannot be read as an Excel workbook (.xlsx): {type(exc).__name__}: {exc}"
         ) from None
     # keep text such as 'n/a' as written (so messages quote it); only empty cells are missing
     return {
@@ -391,18 +306,12 @@ def table_from_grid(
                 header_at = i
                 break
         else:
-            raise FileProblem(
-                [
-                    Problem(
-                        label,
-                        None,
-                        None,
-                        f"no header row found: expected a row with {' or '.join(header_has)} in the first 30 rows",
-                    )
-                ]
+            raise _problem(
+                label,
+                f"no header row found: expected a row with {' or '.join(header_has)} in the first 30 rows",
             )
     if len(grid) == 0:
-        raise FileProblem([Problem(label, None, None, "the sheet is empty")])
+        raise _problem(label, "the sheet is empty")
     header = [
         str(v).strip() if not pd.isna(v) else f"unnamed_{j}"
         for j, v in enumerate(grid.iloc[header_at])
@@ -414,16 +323,7 @@ def table_from_grid(
     keep = ~body.isna().all(axis=1).to_numpy()
     body, rows = body[keep].reset_index(drop=True), rows[keep]
     if len(body) == 0:
-        raise FileProblem(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    f"no data rows below the header (columns: {', '.join(header)})",
-                )
-            ]
-        )
+        raise _problem(label, f"no data rows below the header (columns: {', '.join(header)})")
     return body, rows
 
 
@@ -435,16 +335,7 @@ def read_table(
     if path.suffix.lower() in _EXCEL:
         return read_excel(path, label, options.get("sheet"), header_has)
     if path.suffix.lower() == ".xls":
-        raise FileProblem(
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    "old .xls workbooks are not read; save it as .xlsx or CSV UTF-8",
-                )
-            ]
-        )
+        raise _problem(label, "old .xls workbooks are not read; save it as .xlsx or CSV UTF-8")
     df, rows = read_csv(path, label)
     return df, rows, label
 

@@ -28,7 +28,8 @@ import re
 import pandas as pd
 
 from ..errors import Problem
-from .schemas import Context, spec, tag_rows, validate
+from . import specs
+from .schemas import Context, tag_rows, validate
 
 IMD_LSOA = "LSOA code (2011)"
 IMD_SCORE = "Index of Multiple Deprivation (IMD) Score"
@@ -162,5 +163,5 @@ def imd_ward_from_lsoa(
     raw = pd.DataFrame({"ward_code": scores.index})
     for col in IMD_EDITIONS:  # one edition: every edition column the reports read holds it
         raw[col] = scores.round(3).to_numpy()
-    parsed, p = validate(raw, spec("imd_ward", ctx), imd_where)
+    parsed, p = validate(raw, specs.imd_ward("imd_ward", ctx), imd_where)
     return tag_rows(parsed, imd_where, range(2, len(raw) + 2)), p

@@ -25,7 +25,8 @@ from ..periods import Quarter
 from .catalogue import Catalogue
 from .inputs import sha256_file
 from .sape import PERSONS_ONLY
-from .units import BUILD_VERSION, UNIT_SOURCES
+from .sources import UNIT_SOURCES
+from .units import BUILD_VERSION
 
 if TYPE_CHECKING:
     from .build import BuildReport

@@ -23,7 +23,8 @@ import pandas as pd
 
 from ..config import CRS_BNG, CRS_WGS84
 from ..errors import Problem
-from .schemas import Context, spec, tag_rows, validate
+from . import specs
+from .schemas import Context, tag_rows, validate
 
 POLICE_UK_COLUMNS = (
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
@@ -52,7 +53,7 @@ def _spec(ctx: Context):
     """The ``incidents`` schema with what police.uk does not publish (the hour, an alcohol marker, and
     a location for some crimes) allowed to be empty.
     """
-    sp = spec("incidents", ctx)
+    sp = specs.incidents("incidents", ctx)
     unpublished = {
         "hour": "float",
         "alcohol_flag": "float",

@@ -19,8 +19,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..config import ESP2013_BANDS
-from ..errors import Problem
-from .schemas import Context, spec, tag_rows, validate
+from ..errors import FileProblem, Problem
+from . import specs
+from .schemas import Context, tag_rows, validate
 
 
 def norm_header(name) -> str:
@@ -137,7 +138,7 @@ def sape_tables(
     tidy = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if len(tidy) == 0:
         return {}, problems
-    sp = spec("mid_year_estimates", ctx)
+    sp = specs.mid_year_estimates("mid_year_estimates", ctx)
     if options.get("persons"):
         sp = persons_spec(sp)
     out = []
@@ -184,73 +185,46 @@ class _Layout:
     col_sexes: set
 
 
+def _refuse(where: str, column: str | None, rule: str):
+    """Stop reading a SAPE table whose layout cannot be read (the problem names the table)."""
+    raise FileProblem([Problem(where, None, column, rule)])
+
+
 def _layout(df, rows, where, sheet, filename, ctx, options):
-    """The table's layout (None when it cannot be read) and its rows for the district."""
+    """The table's layout and its rows for the district; :class:`FileProblem` when it cannot be read."""
     cols = list(df.columns)
     ward_col = options.get("ward_code_col") or _find_col(cols, _WARD_COL)
     if ward_col is None or ward_col not in cols:
-        return (
-            df,
-            rows,
-            None,
-            [
-                Problem(
-                    where,
-                    None,
-                    "ward code",
-                    f"no ward code column (e.g. 'Ward Code 1', WD09CD, ward_code); columns: {', '.join(map(str, cols[:12]))}",
-                )
-            ],
+        _refuse(
+            where,
+            "ward code",
+            f"no ward code column (e.g. 'Ward Code 1', WD09CD, ward_code); columns: {', '.join(map(str, cols[:12]))}",
         )
     la_col = _find_col(cols, _LA_COL)
     keep = np.ones(len(df), bool)
     if la_col is not None:
         keep = (df[la_col].astype(str).str.strip() == ctx.lad_code).to_numpy()
         if not keep.any():
-            return (
-                df,
-                rows,
-                None,
-                [Problem(where, None, la_col, f"no row for district {ctx.lad_code}")],
-            )
+            _refuse(where, la_col, f"no row for district {ctx.lad_code}")
     df, rows = df[keep].reset_index(drop=True), np.asarray(rows)[keep]
     ages = {c: age_column(c) for c in cols if c != ward_col}
     ages = {c: a for c, a in ages.items() if a is not None}
     if not ages:
-        return (
-            df,
-            rows,
-            None,
-            [
-                Problem(
-                    where,
-                    None,
-                    None,
-                    "no age columns (single years 0..89 and 90+, or bands such as 0-4 ... 90+)",
-                )
-            ],
+        _refuse(
+            where, None, "no age columns (single years 0..89 and 90+, or bands such as 0-4 ... 90+)"
         )
     # year
     year = options.get("year")
     year_col = _find_col(cols, (r"year", r"mid_year", r"date"))
     if year is None and year_col is None:
         m = _YEAR.findall(sheet) or _YEAR.findall(filename)
-        if m:
-            year = int(m[0])
-        else:
-            return (
-                df,
-                rows,
-                None,
-                [
-                    Problem(
-                        where,
-                        None,
-                        "year",
-                        "no year: add a year column, name the sheet or file after the mid-year (e.g. mid-2009), or set the 'year' option",
-                    )
-                ],
+        if not m:
+            _refuse(
+                where,
+                "year",
+                "no year: add a year column, name the sheet or file after the mid-year (e.g. mid-2009), or set the 'year' option",
             )
+        year = int(m[0])
     # sex
     sex_col = _find_col(cols, (r"sex", r"gender"))
     sheet_sex = sex_of_sheet(sheet) if sheet else None
@@ -262,19 +236,11 @@ def _layout(df, rows, where, sheet, filename, ctx, options):
         and not options.get("sex")
         and not options.get("persons")
     ):
-        return (
-            df,
-            rows,
-            None,
-            [
-                Problem(
-                    where,
-                    None,
-                    "sex",
-                    "population must be by sex: no sex column, no M/F-prefixed age columns and no Males/Females "
-                    "sheet (for persons-only estimates set 'persons: true' on the catalogue entry)",
-                )
-            ],
+        _refuse(
+            where,
+            "sex",
+            "population must be by sex: no sex column, no M/F-prefixed age columns and no Males/Females "
+            "sheet (for persons-only estimates set 'persons: true' on the catalogue entry)",
         )
     problems = [
         Problem(
@@ -287,8 +253,8 @@ def _layout(df, rows, where, sheet, filename, ctx, options):
         if esp_band(lo, hi) is None
     ]
     if problems:
-        return df, rows, None, problems
-    return df, rows, _Layout(ward_col, ages, year, year_col, sex_col, sheet_sex, col_sexes), []
+        raise FileProblem(problems)
+    return df, rows, _Layout(ward_col, ages, year, year_col, sex_col, sheet_sex, col_sexes)
 
 
 def _count_problems(df, rows, where, c, num, text) -> list[Problem]:
@@ -387,9 +353,10 @@ def _all_ages_problems(df, rows, where, lay: _Layout, tidy) -> list[Problem]:
 
 
 def _sape_part(df, rows, where, sheet, filename, ctx, options):
-    df, rows, lay, problems = _layout(df, rows, where, sheet, filename, ctx, options)
-    if lay is None:
-        return pd.DataFrame(), problems
+    try:
+        df, rows, lay = _layout(df, rows, where, sheet, filename, ctx, options)
+    except FileProblem as exc:
+        return pd.DataFrame(), exc.problems
     tidy, problems = _long(df, rows, where, lay, options)
     problems += _all_ages_problems(df, rows, where, lay, tidy)
     wide_key = tidy.drop_duplicates(["_row", "sex"])[["year", "ward_code", "sex", "_row"]]

@@ -11,6 +11,7 @@ number (1-based).
 
 Validation never stops at the first problem: :func:`validate` returns every problem in the table.
 
+>>> from lsp_research.data.sources import spec
 >>> ctx = Context(ward_codes=frozenset({"E05001153", "E05001154"}))
 >>> raw = pd.DataFrame({"ward_code": ["E05001153", "E05009999", "E05001153"],
 ...                     "area_committee": ["West", "North", "West"]})
@@ -44,12 +45,10 @@ from .specs import (
     REFERRAL_BANDS,
     RETURN_DUE_DAYS,
     SEXES,
-    TABLE_NAMES,
     WARD_CODE_PATTERN,
     Col,
     Context,
     TableSpec,
-    spec,
 )
 
 __all__ = [
@@ -61,12 +60,10 @@ __all__ = [
     "REFERRAL_BANDS",
     "RETURN_DUE_DAYS",
     "SEXES",
-    "TABLE_NAMES",
     "WARD_CODE_PATTERN",
     "Col",
     "Context",
     "TableSpec",
-    "spec",
     "tag_rows",
     "validate",
 ]
@@ -158,7 +155,7 @@ def validate(
     raw : DataFrame
         The table as read (text columns from CSV, or cells from Excel).
     table : TableSpec
-        Its schema, from :func:`spec`.
+        Its schema, from :func:`lsp_research.data.sources.spec`.
     file : str
         The file name to put in every problem.
     rows : sequence of int, optional

@@ -1,9 +1,11 @@
 """The schema of each raw table of ``docs/data_contract.md``: columns, types, value rules and keys.
 
-:func:`spec` gives a table's :class:`TableSpec` for a build's :class:`Context` (its ward codes, district and
-data period); :mod:`.schemas` validates a table against it.
+:func:`~lsp_research.data.sources.spec` gives a table's :class:`TableSpec` for a build's
+:class:`Context` (its ward codes, district and data period), from the function here that each
+source's declaration (:mod:`.sources`) names for the table; :mod:`.schemas` validates a table
+against it.
 
->>> [c.name for c in spec("area_committees", Context()).columns]
+>>> [c.name for c in area_committees("area_committees", Context()).columns]
 ['ward_code', 'area_committee']
 """
 
@@ -19,7 +21,6 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..config import ESP2013_BANDS, LAD_CODE
-from ..errors import ConfigError
 from ..periods import Quarter
 
 #: ICD-10 code without the dot: a letter, two digits, and an optional fourth character.
@@ -132,7 +133,8 @@ class TableSpec:
         return pa.DataFrameSchema(cols, checks=checks, name=self.name)
 
 
-def _isin(values, rule: str) -> pa.Check:
+def isin(values, rule: str) -> pa.Check:
+    """A column's rule: one of ``values`` (``rule`` is the message when a value is not)."""
     return pa.Check.isin(sorted(values), error=rule)
 
 
@@ -144,20 +146,21 @@ def _matches(pattern: str, rule: str) -> pa.Check:
     return pa.Check.str_matches(pattern, error=rule)
 
 
-def _date_in(
+def date_in(
     lo: datetime.date, hi: datetime.date, what: str = "the data period", hint: str = ""
 ) -> pa.Check:
+    """A date column's rule: between ``lo`` and ``hi`` (``what`` and ``hint`` go in the message)."""
     return pa.Check.in_range(
         pd.Timestamp(lo), pd.Timestamp(hi), error=f"date outside {what} ({lo} to {hi}){hint}"
     )
 
 
 def _flag(name: str) -> Col:
-    return Col(name, "flag", checks=(_isin([0, 1], "must be 0 or 1"),))
+    return Col(name, "flag", checks=(isin([0, 1], "must be 0 or 1"),))
 
 
 def _sex() -> Col:
-    return Col("sex", checks=(_isin(SEXES, "sex must be M or F"),))
+    return Col("sex", checks=(isin(SEXES, "sex must be M or F"),))
 
 
 def _bng_columns() -> tuple:
@@ -170,11 +173,13 @@ def _bng_columns() -> tuple:
     )  # fmt: skip
 
 
-def _ward(ctx: Context, name: str = "ward_code") -> Col:
-    return Col(name, checks=(_isin(ctx.ward_codes, ctx.ward_rule()),))
+def ward_col(ctx: Context, name: str = "ward_code") -> Col:
+    """A ward code column: one of the boundary file's wards."""
+    return Col(name, checks=(isin(ctx.ward_codes, ctx.ward_rule()),))
 
 
-def _count(name: str, required: bool = True) -> Col:
+def count_col(name: str, required: bool = True) -> Col:
+    """A count column: a whole number, not negative."""
     return Col(name, "int", required, (_range(0, 10**9, "count must be a non-negative number"),))
 
 
@@ -223,28 +228,56 @@ def _icd() -> pa.Check:
     )
 
 
-def _area_committees(name: str, ctx: Context) -> TableSpec:
-    return TableSpec(name, (_ward(ctx), Col("area_committee")), key=("ward_code",))
+def _area_col(ctx: Context, **kw) -> Col:
+    """An ``area_code`` column: the district or one of its wards."""
+    rule = f"area_code must be the district ({ctx.lad_code}) or one of its wards"
+    return Col("area_code", checks=(isin(ctx.area_codes, rule),), **kw)
 
 
-def _wellness_centres(name: str, ctx: Context) -> TableSpec:
+def _fy_col(ctx: Context, required: bool = True) -> Col:
+    """A ``financial_year`` column: ``YYYY-YY`` inside the data period."""
+    fy = _matches(FY_PATTERN, "financial_year must be YYYY-YY, e.g. 2009-10")
+    return Col("financial_year", required=required, checks=(fy, _fy_in(ctx)))
+
+
+def _pattern_col(name: str, pattern: str, rule: str) -> Col:
+    """A text column whose values match ``pattern``."""
+    return Col(name, checks=(_matches(pattern, rule),))
+
+
+def _band_col(name: str, bands, rule: str) -> Col:
+    """An age band column: one of ``bands``."""
+    return Col(name, checks=(isin(bands, rule),))
+
+
+def _by_ward_and_band(name: str, ctx: Context, band: Col, counts: tuple, **kw) -> TableSpec:
+    """A table of counts by year, ward, sex and age band (one row each)."""
+    year = Col("year", "int", checks=(_years(ctx),))
+    cols = (year, ward_col(ctx), _sex(), band, *(count_col(c) for c in counts))
+    return TableSpec(name, cols, key=("year", "ward_code", "sex", band.name), **kw)
+
+
+def area_committees(name: str, ctx: Context) -> TableSpec:
+    """Each ward's area committee (``geography/area_committees.csv``)."""
+    return TableSpec(name, (ward_col(ctx), Col("area_committee")), key=("ward_code",))
+
+
+def wellness_centres(name: str, ctx: Context) -> TableSpec:
+    """The wellness centres: ids, names, wards and locations (``geography/wellness_centres.csv``)."""
     late = _late(ctx)
     return TableSpec(
         name,
         (
-            Col(
-                "centre_id",
-                checks=(_matches(r"^WC\d+$", "centre_id must be WC followed by a number"),),
-            ),
+            _pattern_col("centre_id", r"^WC\d+$", "centre_id must be WC followed by a number"),
             Col("centre_name"),
-            _ward(ctx),
+            ward_col(ctx),
             *_bng_columns(),
             Col(
                 "opened",
                 "date",
                 required=False,
                 checks=(
-                    _date_in(
+                    date_in(
                         datetime.date(1900, 1, 1),
                         late,
                         "the years 1900 to one year after the data period",
@@ -256,10 +289,11 @@ def _wellness_centres(name: str, ctx: Context) -> TableSpec:
     )
 
 
-def _imd_ward(name: str, ctx: Context) -> TableSpec:
+def imd_ward(name: str, ctx: Context) -> TableSpec:
+    """Each ward's IMD 2004, 2007 and 2010 scores (``deprivation/imd_ward.csv``)."""
     return TableSpec(
         name,
-        (_ward(ctx),)
+        (ward_col(ctx),)
         + tuple(
             Col(c, "float", checks=(_range(0, 100, "IMD score must be between 0 and 100"),))
             for c in ("imd2004_score", "imd2007_score", "imd2010_score")
@@ -268,63 +302,36 @@ def _imd_ward(name: str, ctx: Context) -> TableSpec:
     )
 
 
-def _mid_year_estimates(name: str, ctx: Context) -> TableSpec:
-    return TableSpec(
-        name,
-        (
-            Col("year", "int", checks=(_years(ctx),)),
-            _ward(ctx),
-            _sex(),
-            Col(
-                "age_band",
-                checks=(
-                    _isin(
-                        ESP2013_BANDS,
-                        "age_band must be an ESP 2013 band (0-4, 5-9, ..., 85-89, 90+)",
-                    ),
-                ),
-            ),
-            _count("population"),
-        ),
-        key=("year", "ward_code", "sex", "age_band"),
-    )
+def mid_year_estimates(name: str, ctx: Context) -> TableSpec:
+    """Ward mid-year population by sex and ESP 2013 age band (``population/mid_year_estimates.csv``)."""
+    rule = "age_band must be an ESP 2013 band (0-4, 5-9, ..., 85-89, 90+)"
+    return _by_ward_and_band(name, ctx, _band_col("age_band", ESP2013_BANDS, rule), ("population",))
 
 
-def _deaths(name: str, ctx: Context) -> TableSpec:
-    return TableSpec(
+def deaths(name: str, ctx: Context) -> TableSpec:
+    """Deaths and population by ward, sex and life-table band (``mortality/deaths.csv``)."""
+    rule = "age_band_le must be a life-table band (0, 1-4, 5-9, ..., 85-89, 90+)"
+    return _by_ward_and_band(
         name,
-        (
-            Col("year", "int", checks=(_years(ctx),)),
-            _ward(ctx),
-            _sex(),
-            Col(
-                "age_band_le",
-                checks=(
-                    _isin(
-                        LE_BANDS,
-                        "age_band_le must be a life-table band (0, 1-4, 5-9, ..., 85-89, 90+)",
-                    ),
-                ),
-            ),
-            _count("deaths"),
-            _count("population"),
-        ),
-        key=("year", "ward_code", "sex", "age_band_le"),
+        ctx,
+        _band_col("age_band_le", LE_BANDS, rule),
+        ("deaths", "population"),
         frame_checks=(_num_le_den("deaths", "population"),),
     )
 
 
-def _admissions(name: str, ctx: Context) -> TableSpec:
+def admissions(name: str, ctx: Context) -> TableSpec:
+    """Hospital admission episodes with ICD-10 diagnoses (``hospital/admissions.csv.gz``)."""
     icd = _icd()
     return TableSpec(
         name,
         (
             Col("episode_id"),
             Col("patient_id"),
-            Col("admission_date", "date", checks=(_date_in(ctx.start, ctx.end, hint=ctx.hint),)),
+            Col("admission_date", "date", checks=(date_in(ctx.start, ctx.end, hint=ctx.hint),)),
             Col("age", "int", checks=(_range(0, 105, "age must be 0 to 105"),)),
             _sex(),
-            _ward(ctx),
+            ward_col(ctx),
             Col("diag_01", checks=(icd,)),
         )
         + tuple(Col(f"diag_{i:02d}", required=False, checks=(icd,)) for i in range(2, 7)),
@@ -332,12 +339,13 @@ def _admissions(name: str, ctx: Context) -> TableSpec:
     )
 
 
-def _incidents(name: str, ctx: Context) -> TableSpec:
+def incidents(name: str, ctx: Context) -> TableSpec:
+    """Police incidents with their time and location (``police/incidents.csv.gz``)."""
     return TableSpec(
         name,
         (
             Col("incident_id"),
-            Col("date", "date", checks=(_date_in(ctx.start, ctx.end, hint=ctx.hint),)),
+            Col("date", "date", checks=(date_in(ctx.start, ctx.end, hint=ctx.hint),)),
             Col("hour", "int", checks=(_range(0, 23, "hour must be 0 to 23"),)),
             Col("offence_group"),
             _flag("alcohol_flag"),
@@ -347,27 +355,25 @@ def _incidents(name: str, ctx: Context) -> TableSpec:
     )
 
 
-def _referrals(name: str, ctx: Context) -> TableSpec:
+def referrals(name: str, ctx: Context) -> TableSpec:
+    """Wellness referrals and their outcomes (``wellness/referrals.csv.gz``)."""
     late = _late(ctx)
     return TableSpec(
         name,
         (
             Col("referral_id"),
-            Col("referral_date", "date", checks=(_date_in(ctx.start, ctx.end, hint=ctx.hint),)),
+            Col("referral_date", "date", checks=(date_in(ctx.start, ctx.end, hint=ctx.hint),)),
             Col("practice_code"),
-            Col(
-                "age_band",
-                checks=(
-                    _isin(REFERRAL_BANDS, f"age_band must be one of {', '.join(REFERRAL_BANDS)}"),
-                ),
+            _band_col(
+                "age_band", REFERRAL_BANDS, f"age_band must be one of {', '.join(REFERRAL_BANDS)}"
             ),
             _sex(),
-            _ward(ctx),
+            ward_col(ctx),
             Col("reason"),
             Col(
                 "centre_id",
                 checks=(
-                    _isin(
+                    isin(
                         ctx.centre_ids,
                         f"not a centre_id of wellness_centres.csv ({', '.join(sorted(ctx.centre_ids)) or 'none'})",
                     ),
@@ -378,9 +384,9 @@ def _referrals(name: str, ctx: Context) -> TableSpec:
                 "first_attendance_date",
                 "date",
                 required=False,
-                checks=(_date_in(ctx.start, late, "the data period plus one year", ctx.hint),),
+                checks=(date_in(ctx.start, late, "the data period plus one year", ctx.hint),),
             ),
-            _count("sessions_attended"),
+            count_col("sessions_attended"),
             _flag("completed_12wk"),
             Col(
                 "bmi_change",
@@ -419,30 +425,19 @@ def _referrals(name: str, ctx: Context) -> TableSpec:
     )
 
 
-def _returns(name: str, ctx: Context) -> TableSpec:
+def returns(name: str, ctx: Context) -> TableSpec:
+    """Partners' indicator returns, one figure per indicator, period and area (``indicators/returns.csv``)."""
     late = _late(ctx)
     return TableSpec(
         name,
         (
-            Col(
+            _pattern_col(
                 "indicator_code",
-                checks=(
-                    _matches(
-                        r"^[A-Za-z][A-Za-z0-9_.-]*$",
-                        "indicator_code must start with a letter (e.g. NI39)",
-                    ),
-                ),
+                r"^[A-Za-z][A-Za-z0-9_.-]*$",
+                "indicator_code must start with a letter (e.g. NI39)",
             ),
             Col("period", checks=(_period_in(ctx),)),
-            Col(
-                "area_code",
-                checks=(
-                    _isin(
-                        ctx.area_codes,
-                        f"area_code must be the district ({ctx.lad_code}) or one of its wards",
-                    ),
-                ),
-            ),
+            _area_col(ctx),
             Col("value", "float"),
             Col(
                 "numerator",
@@ -459,7 +454,7 @@ def _returns(name: str, ctx: Context) -> TableSpec:
             Col(
                 "submitted_on",
                 "date",
-                checks=(_date_in(ctx.start, late, "the data period plus one year", ctx.hint),),
+                checks=(date_in(ctx.start, late, "the data period plus one year", ctx.hint),),
             ),
             Col("submitted_by"),
         ),
@@ -470,7 +465,8 @@ def _returns(name: str, ctx: Context) -> TableSpec:
     )
 
 
-def _decisions(name: str, ctx: Context) -> TableSpec:
+def decisions(name: str, ctx: Context) -> TableSpec:
+    """The Board's decisions on flagged indicators (``board/decisions.csv``)."""
     return TableSpec(
         name,
         (
@@ -479,7 +475,7 @@ def _decisions(name: str, ctx: Context) -> TableSpec:
                 "indicator_code",
                 checks=(
                     (
-                        _isin(
+                        isin(
                             ctx.indicator_codes,
                             "not an indicator of the registry (indicators.yml); decisions "
                             "name a registered indicator code, e.g. NI39",
@@ -489,17 +485,7 @@ def _decisions(name: str, ctx: Context) -> TableSpec:
                     else ()
                 ),
             ),
-            Col(
-                "area_code",
-                required=False,
-                optional=True,
-                checks=(
-                    _isin(
-                        ctx.area_codes,
-                        f"area_code must be the district ({ctx.lad_code}) or one of its wards",
-                    ),
-                ),
-            ),
+            _area_col(ctx, required=False, optional=True),
             Col("decision"),
             Col("lead_partner"),
             Col("review_quarter", required=False, optional=True, checks=(_period_in(ctx),)),
@@ -522,54 +508,35 @@ def _decisions(name: str, ctx: Context) -> TableSpec:
     )
 
 
-def _targets(name: str, ctx: Context) -> TableSpec:
+def targets(name: str, ctx: Context) -> TableSpec:
+    """Indicator targets by financial year and area (``indicators/targets.csv``)."""
     return TableSpec(
         name,
         (
             Col("indicator_code"),
-            Col(
-                "financial_year",
-                checks=(
-                    _matches(FY_PATTERN, "financial_year must be YYYY-YY, e.g. 2009-10"),
-                    _fy_in(ctx),
-                ),
-            ),
-            Col(
-                "area_code",
-                checks=(
-                    _isin(
-                        ctx.area_codes,
-                        f"area_code must be the district ({ctx.lad_code}) or one of its wards",
-                    ),
-                ),
-            ),
+            _fy_col(ctx),
+            _area_col(ctx),
             Col("target", "float"),
         ),
         key=("indicator_code", "financial_year", "area_code"),
     )
 
 
-def _comparators(name: str, ctx: Context) -> TableSpec:
+def comparators(name: str, ctx: Context) -> TableSpec:
+    """Comparator figures (England, the region) by period or financial year (``indicators/comparators.csv``)."""
     return TableSpec(
         name,
         (
             Col("indicator_code"),
             Col("period", required=False, checks=(_period_in(ctx),)),
-            Col(
-                "financial_year",
-                required=False,
-                checks=(
-                    _matches(FY_PATTERN, "financial_year must be YYYY-YY, e.g. 2009-10"),
-                    _fy_in(ctx),
-                ),
-            ),
+            _fy_col(ctx, required=False),
             Col("comparator"),
             Col("value", "float"),
             Col(
                 "status",
                 required=False,
                 optional=True,
-                checks=(_isin(("found", "estimated"), "status must be found or estimated"),),
+                checks=(isin(("found", "estimated"), "status must be found or estimated"),),
             ),
         ),
         key=("indicator_code", "period", "financial_year", "comparator"),
@@ -585,45 +552,3 @@ def _comparators(name: str, ctx: Context) -> TableSpec:
         ),
         either=(("period", "financial_year"),),
     )
-
-
-#: The schema builder of each raw table.
-_SPECS = {
-    "area_committees": _area_committees,
-    "wellness_centres": _wellness_centres,
-    "imd_ward": _imd_ward,
-    "mid_year_estimates": _mid_year_estimates,
-    "deaths": _deaths,
-    "admissions": _admissions,
-    "incidents": _incidents,
-    "referrals": _referrals,
-    "returns": _returns,
-    "decisions": _decisions,
-    "targets": _targets,
-    "comparators": _comparators,
-}
-
-
-def spec(name: str, ctx: Context) -> TableSpec:
-    """The schema of the raw table ``name`` (a file stem of ``docs/data_contract.md``)."""
-    if name not in _SPECS:
-        raise ConfigError(
-            f"no schema for raw table {name!r}; the raw tables are: {', '.join(sorted(_SPECS))}"
-        )
-    return _SPECS[name](name, ctx)
-
-
-TABLE_NAMES = (
-    "area_committees",
-    "wellness_centres",
-    "imd_ward",
-    "mid_year_estimates",
-    "deaths",
-    "admissions",
-    "incidents",
-    "referrals",
-    "returns",
-    "targets",
-    "comparators",
-    "decisions",
-)

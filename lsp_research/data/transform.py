@@ -1,6 +1,12 @@
-"""Per-unit transforms of a build: the contract's raw tables -> the processed tables."""
+"""Per-source transforms of a build: the contract's raw tables -> the processed tables.
+
+Each source's declaration (:mod:`.sources`) names its transform: a function of :class:`UnitData`.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -211,57 +217,90 @@ def _incident_table(df: pd.DataFrame, wards, problems: list[Problem]) -> pd.Data
     return add_periods(_clean(pd.DataFrame(pts.drop(columns="geometry"))), "date")
 
 
-def unit_tables(
-    unit: str,
-    tables: dict,
-    ctx: Context,
-    geo: dict,
-    problems: list[Problem],
-    labels: dict,
-    warnings: list[Problem] | None = None,
-    meetings: list[str] | None = None,
-) -> dict:
-    """The processed tables of one source unit; problems and warnings are appended to the lists."""
-    warnings = [] if warnings is None else warnings
+@dataclass
+class UnitData:
+    """What a source's transform is given: its validated raw tables and where to put problems.
 
-    def need(name):
-        return _need(tables, name, unit, labels.get(name, unit), problems)
+    ``tables`` maps each raw table to the frames of the files holding it; ``labels`` names the file
+    each came from; ``geo`` holds the geography unit's processed tables (``wards``, ``centres``);
+    ``meetings`` the quarters the indicator returns reach (for the Board's decisions).
+    """
 
-    if unit == "population":
-        df = need("mid_year_estimates")
-        if df is not None:
-            problems.extend(_cross_file_duplicates(df, ["year", "ward_code", "sex", "age_band"]))
-            return {"population": _clean(df)}
-    elif unit == "mortality":
-        df = need("deaths")
-        if df is not None:
-            return {"deaths": _clean(df)}
-    elif unit == "hospital":
-        df = need("admissions")
-        if df is not None:
-            df = add_periods(_clean(df), "admission_date")
-            df["age_band"] = age_band_of(df["age"]) if df["age"].dtype == "int64" else pd.NA
-            return {"admissions": df}
-    elif unit == "police":
-        df = need("incidents")
-        if df is not None and "wards" in geo:
-            return {"incidents": _incident_table(df, geo["wards"], problems)}
-    elif unit == "wellness":
-        df = need("referrals")
-        if df is not None:
-            return {"referrals": add_periods(_clean(df), "referral_date")}
-    elif unit == "indicators":
-        return _indicator_tables(tables, ctx, problems, warnings, need("returns"))
-    elif unit == "board":
-        frames = tables.get("decisions")
-        df = pd.concat(frames, ignore_index=True) if frames else _empty_decisions()
-        df["area_code"] = df["area_code"].fillna(ctx.lad_code).astype("str")
-        problems.extend(
-            _cross_file_duplicates(df, ["meeting_quarter", "indicator_code", "area_code"])
+    name: str
+    tables: dict
+    ctx: Context
+    geo: dict
+    problems: list[Problem]
+    labels: dict
+    warnings: list[Problem] = field(default_factory=list)
+    meetings: list[str] | None = None
+
+    def need(self, table: str) -> pd.DataFrame | None:
+        """The raw table ``table`` (its files' frames joined), or None with a problem when no file holds it."""
+        return _need(
+            self.tables, table, self.name, self.labels.get(table, self.name), self.problems
         )
-        problems.extend(_decisions_after_meetings(df, meetings))
-        return {"board_decisions": _clean(df)}
-    return {}
+
+
+def tidy(
+    raw: str, processed: str, *, date: str | None = None, key: tuple[str, ...] = ()
+) -> Callable[[UnitData], dict]:
+    """The usual transform: the raw table ``raw`` as the processed table ``processed``.
+
+    The bookkeeping columns go; with ``date``, ``period`` and ``financial_year`` are added from that
+    date column (:func:`add_periods`); with ``key``, a key repeated between two files is a problem.
+
+    >>> raw = pd.DataFrame({"id": ["a", "b"], "day": pd.to_datetime(["2009-04-01", "2010-01-15"]),
+    ...                     "_file": "x.csv", "_row": [2, 3]})
+    >>> u = UnitData("x", {"x": [raw]}, Context(), {}, [], {})
+    >>> tidy("x", "x_table", date="day")(u)["x_table"][["id", "period"]].values.tolist()
+    [['a', '2009Q1'], ['b', '2009Q4']]
+    """
+
+    def made(u: UnitData) -> dict:
+        df = u.need(raw)
+        if df is None:
+            return {}
+        if key:
+            u.problems.extend(_cross_file_duplicates(df, list(key)))
+        return {processed: add_periods(_clean(df), date) if date else _clean(df)}
+
+    return made
+
+
+def admission_tables(u: UnitData) -> dict:
+    """Hospital admissions with periods and each patient's ESP 2013 age band."""
+    df = u.need("admissions")
+    if df is None:
+        return {}
+    df = add_periods(_clean(df), "admission_date")
+    df["age_band"] = age_band_of(df["age"]) if df["age"].dtype == "int64" else pd.NA
+    return {"admissions": df}
+
+
+def incident_tables(u: UnitData) -> dict:
+    """Police incidents placed in their wards (needs the geography unit's ``wards``)."""
+    df = u.need("incidents")
+    if df is None or "wards" not in u.geo:
+        return {}
+    return {"incidents": _incident_table(df, u.geo["wards"], u.problems)}
+
+
+def board_tables(u: UnitData) -> dict:
+    """The Board's decisions (none is an empty table: the file is optional)."""
+    frames = u.tables.get("decisions")
+    df = pd.concat(frames, ignore_index=True) if frames else _empty_decisions()
+    df["area_code"] = df["area_code"].fillna(u.ctx.lad_code).astype("str")
+    u.problems.extend(
+        _cross_file_duplicates(df, ["meeting_quarter", "indicator_code", "area_code"])
+    )
+    u.problems.extend(_decisions_after_meetings(df, u.meetings))
+    return {"board_decisions": _clean(df)}
+
+
+def indicator_tables(u: UnitData) -> dict:
+    """The indicator unit's tables: returns with corrections resolved, targets and comparators."""
+    return _indicator_tables(u.tables, u.ctx, u.problems, u.warnings, u.need("returns"))
 
 
 def _indicator_tables(

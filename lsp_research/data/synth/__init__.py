@@ -60,8 +60,8 @@ def _check(scale: float, seed: int) -> tuple[float, int]:
     try:
         scale = float(scale)
     except (TypeError, ValueError):
-        raise ValueError(f"scale must be a positive number, got {scale!r}") from None
-    if not scale > 0:
+        pass  # not a number: refused below, with the same message as a number that is not positive
+    if not (isinstance(scale, float) and scale > 0):
         raise ValueError(f"scale must be a positive number, got {scale!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")

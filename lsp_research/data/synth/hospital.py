@@ -27,6 +27,7 @@ classification is tested.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,21 +83,17 @@ def aaf(code: str, age: int, sex: str) -> float:
     return 0.0
 
 
-# Relative rates by ESP 2013 band (0-4 ... 90+), men.
+#: Relative admission rates by ESP 2013 band (0-4 ... 90+), men, of each profile of conditions
+#: (a table of data: ``resources/synth/admission_age_profiles.csv``).
 _P = {
-    "intox": [0, 0, 0.15, 1.0, 0.9, 0.6, 0.5, 0.5, 0.55, 0.55, 0.5, 0.4, 0.3, 0.2, 0.12, 0.08, 0.05, 0.03, 0.02],
-    "depend": [0, 0, 0, 0.1, 0.35, 0.6, 0.8, 1.0, 1.1, 1.1, 1.0, 0.85, 0.6, 0.4, 0.25, 0.15, 0.08, 0.05, 0.03],
-    "liver": [0, 0, 0, 0, 0.02, 0.08, 0.2, 0.4, 0.7, 0.9, 1.0, 1.0, 0.9, 0.7, 0.5, 0.35, 0.2, 0.1, 0.05],
-    "circ": [0, 0, 0, 0, 0.005, 0.01, 0.02, 0.04, 0.07, 0.12, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0, 1.1, 1.1, 1.0],
-    "cancer": [0, 0, 0, 0, 0, 0.01, 0.02, 0.04, 0.08, 0.15, 0.25, 0.4, 0.6, 0.8, 1.0, 1.0, 0.9, 0.7, 0.5],
-    "pancreas": [0, 0, 0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2],
-    "epilepsy": [0.05, 0.05, 0.05, 0.4, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.9, 1.0, 1.0, 1.0, 1.0],
-    "falls": [0.08, 0.08, 0.08, 0.5, 0.8, 0.7, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.7, 0.8, 0.9, 1.0, 1.0],
-    "young": [0.05, 0.05, 0.2, 1.0, 1.2, 1.0, 0.85, 0.75, 0.7, 0.65, 0.55, 0.45, 0.35, 0.3, 0.25, 0.25, 0.25, 0.25, 0.25],
-    "selfharm": [0, 0, 0.3, 1.0, 0.9, 0.7, 0.6, 0.55, 0.5, 0.4, 0.3, 0.2, 0.12, 0.08, 0.06, 0.05, 0.05, 0.05, 0.05],
-    "rta": [0.2, 0.2, 0.3, 0.8, 1.0, 0.8, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3],
-    "general": [0.6, 0.2, 0.2, 0.3, 0.4, 0.45, 0.5, 0.5, 0.55, 0.6, 0.7, 0.8, 1.0, 1.2, 1.5, 1.8, 2.0, 2.0, 2.0],
-}  # fmt: skip
+    row[0]: [float(x) if "." in x else int(x) for x in row[1:]]
+    for row in csv.reader(
+        (config.RESOURCES_DIR / "synth" / "admission_age_profiles.csv")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
+    if row[0] != "profile"
+}
 
 #: Non-alcohol primary diagnoses put in front of a secondary alcohol code, and in non-alcohol episodes.
 FILLER_PRIMARY = (
