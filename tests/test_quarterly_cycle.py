@@ -196,7 +196,9 @@ def test_the_board_sees_what_it_decided_and_the_movement_since(processed_data):
     assert b.loc["NI123", "movement"] == f"since 2009Q3: ↓ down {drop:,.0f} (worse)"
     assert b.loc["NI39", "action"] == "review due at this meeting"  # decided 2009Q2, review 2009Q4
     html = show_red_flags(run, display=False)
-    assert "Board decision in 2009Q3 (lead: Sunderland Teaching PCT)" in html
+    # the decision's words are in the table of earlier decisions, which the flag links to
+    assert "Board decision in 2009Q3 (lead: Sunderland Teaching PCT; its words in" in html
+    assert 'class="lsp-xref" href="#board-decisions"' in html
     assert f"since 2009Q3: ↓ down {drop:,.0f} (worse)" in html
     # the escalation log marks repeat escalations and open actions
     log = run.year_log

@@ -44,9 +44,10 @@ def test_two_exports_into_different_folders_are_identical(tmp_path, epoch):
     publish(tagged_notebook(), tmp_path / "first" / "2009Q3")
     publish(tagged_notebook(), tmp_path / "second-run" / "2009Q3")
     a, b = digests(tmp_path / "first"), digests(tmp_path / "second-run")
-    assert (
-        len(a) == 7 and a == b
-    )  # three tiers, the index, the provenance page, a CSV and its metadata
+    # three tiers, the index, the provenance page, the report's CSV with its metadata, and the
+    # index's two CSVs (its links by area and audience, and the summary by area)
+    assert len(a) == 9 and a == b
+    assert sum(name.endswith(".csv") for name in a) == 3
     html = (tmp_path / "first" / "2009Q3" / "index.html").read_text()
     assert "2010-03-31T01:46:40Z" in html  # SOURCE_DATE_EPOCH, not the clock
 
