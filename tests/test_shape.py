@@ -285,11 +285,6 @@ def test_the_repeat_finder_finds_a_repeat_and_not_docstrings_or_comments():
     assert [text for _, text in _code_lines(module)][:1] == ["from __future__ import annotations"]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="repeated blocks remain in H-A's data/loaders.py, data/sape.py and data/specs.py "
-    "(the lead removes this mark once they are merged)",
-)
 def test_no_block_of_six_code_lines_stands_twice_in_the_package():
     """No run of six identical code lines (stripped; docstrings, comments and blank lines left out)
     appears twice in the package: a repeated block becomes one function or constant.
