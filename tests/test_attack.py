@@ -464,8 +464,8 @@ def _wellness_tables(folder):
     import json
 
     for path, html in _pages(folder):
-        for table in _parse(html).iter("table"):
-            headers, body, caption = _table_grid(table)
+        for table in parse_html(html).iter("table"):
+            headers, body, caption = table_grid(table)
             rows = [[c.text().strip() for c, _ in row] for row in body]
             yield path.name, caption, [h.text().strip() for h in headers], rows
     for path in sorted(folder.rglob("*.csv")):
@@ -570,13 +570,13 @@ def _wellness_observations(folder, truth, names):
                     assert vals[col] == "*", (name, key, col, vals[col])
     words = []
     for path, html in _pages(folder):
-        root = _parse(html)
+        root = parse_html(html)
         words += [(path.name, li.text()) for li in root.iter("li")]
         words += [(path.name, img.attrs.get("alt", "")) for img in root.iter("img")]
         words += [(path.name, t.text()) for t in root.iter("text")]  # inline SVG, if any
     for path in sorted(folder.rglob("*.svg")):
         words += [
-            (path.name, t.text()) for t in _parse(path.read_text(encoding="utf-8")).iter("text")
+            (path.name, t.text()) for t in parse_html(path.read_text(encoding="utf-8")).iter("text")
         ]
     return obs, allowed, pops, words
 
