@@ -293,6 +293,8 @@ def _bounds(values: np.ndarray, hidden: np.ndarray, rels: list[tuple[list, list]
     lo = np.where(unknown, 0.0, values)
     hi = np.where(unknown, np.inf, values)
     lines = [(np.array([i for (i,) in c], dtype=int), [i for (i,) in t]) for c, t in rels if c]
+    # a line of visible counts only tells nothing new
+    lines = [(c, t) for c, t in lines if unknown[c].any() or unknown[t].any()]
     changed = True
     while changed:
         changed = False
