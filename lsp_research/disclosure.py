@@ -285,12 +285,71 @@ def _secondary(values: np.ndarray, hidden: np.ndarray, relations: list[tuple[lis
     return added
 
 
+def _bounds(values: np.ndarray, hidden: np.ndarray, rels: list[tuple[list, list]]):
+    """What differencing the visible counts tells of each key: ``(lowest, highest)`` arrays, from
+    every relation (components add up to each total) applied until nothing narrows.
+    """
+    unknown = hidden | np.isnan(values)
+    lo = np.where(unknown, 0.0, values)
+    hi = np.where(unknown, np.inf, values)
+    lines = [(np.array([i for (i,) in c], dtype=int), [i for (i,) in t]) for c, t in rels if c]
+    # a line of visible counts only tells nothing new
+    lines = [(c, t) for c, t in lines if unknown[c].any() or unknown[t].any()]
+    changed = True
+    while changed:
+        changed = False
+        for comps, totals in lines:
+            for t in totals:
+                c_lo, c_hi = lo[comps], hi[comps]
+                n_inf = np.isinf(c_hi)
+                finite = c_hi[~n_inf].sum()
+                # the others' highest sum, for each component (infinite if another is unbounded)
+                others_hi = np.where(
+                    (n_inf.sum() - n_inf) > 0, np.inf, finite - np.where(n_inf, 0.0, c_hi)
+                )
+                new_hi = np.minimum(c_hi, hi[t] - (c_lo.sum() - c_lo))
+                new_lo = np.maximum(c_lo, lo[t] - others_hi)
+                t_lo, t_hi = max(lo[t], c_lo.sum()), min(hi[t], c_hi.sum())
+                if (new_hi < c_hi - 1e-9).any() or (new_lo > c_lo + 1e-9).any():
+                    hi[comps], lo[comps] = new_hi, np.maximum(new_lo, 0.0)
+                    changed = True
+                if t_lo > lo[t] + 1e-9 or t_hi < hi[t] - 1e-9:
+                    lo[t], hi[t] = t_lo, t_hi
+                    changed = True
+    return lo, hi
+
+
+def _unpin(values, hidden, rels, upper: int) -> None:
+    """Withhold more (in place) until differencing pins no withheld count to one value or to 1 to
+    ``upper``: for each pinned count, the smallest visible component of a line through it.
+    """
+    while True:
+        _secondary(values, hidden, rels)
+        lo, hi = _bounds(values, hidden, rels)
+        pinned = np.flatnonzero(hidden & ((lo == hi) | ((lo >= 1) & (hi <= upper))))
+        added = False
+        for i in pinned:
+            spare = sorted(
+                (values[j], j)
+                for comps, totals in rels
+                if (i,) in comps or (i,) in totals
+                for (j,) in comps + totals
+                if not hidden[j] and not np.isnan(values[j])
+            )
+            if spare:
+                hidden[spare[0][1]] = True
+                added = True
+        if not added:
+            return
+
+
 def withheld(
     counts: Mapping,
     relations: Iterable[tuple[Sequence, Sequence]],
     rule: str = "hes2008",
     *,
     forced: Iterable = (),
+    unpinned: bool = False,
 ) -> set:
     """The keys whose counts are withheld, with secondary suppression across any set of relations.
 
@@ -310,6 +369,10 @@ def withheld(
     forced : iterable, optional
         Keys withheld whatever their count (a decision made elsewhere, e.g. a count that a withheld
         count bounds); secondary suppression then protects them like the small ones.
+    unpinned : bool, optional
+        Also withhold until no withheld count can be pinned, to one value or to the small range, by
+        differencing along the relations (bounds narrowed line by line: two cells withheld in each
+        line is not always enough where lines cross, e.g. a ward's only centre and the ward's total).
 
     Examples
     --------
@@ -321,6 +384,20 @@ def withheld(
     ['a', 'b']
     >>> sorted(withheld({"a": 12, "b": 9, "c": 20, "t": 41}, [(["a", "b", "c"], ["t"])], forced=["c"]))
     ['b', 'c']
+
+    A table of two rows (a, b) and three columns (t1 to t3), 9 0 0 and 12 0 4, with every total: two
+    withheld in every line, but the middle column's total 0 says both of its withheld cells are 0, and
+    then row a's total 9 gives a1 = 9. ``unpinned`` withholds more, until nothing is pinned.
+
+    >>> c = {"a1": 9, "a2": 0, "a3": 0, "b1": 12, "b2": 0, "b3": 4, "a": 9, "b": 16,
+    ...      "t1": 21, "t2": 0, "t3": 4, "t": 25}
+    >>> rels = [(["a1", "a2", "a3"], ["a"]), (["b1", "b2", "b3"], ["b"]), (["a1", "b1"], ["t1"]),
+    ...         (["a2", "b2"], ["t2"]), (["a3", "b3"], ["t3"]), (["a", "b"], ["t"]),
+    ...         (["t1", "t2", "t3"], ["t"])]
+    >>> sorted(withheld(c, rels))
+    ['a1', 'a2', 'b1', 'b2', 'b3', 't1', 't3']
+    >>> sorted(withheld(c, rels, unpinned=True))
+    ['a', 'a1', 'a2', 'a3', 'b', 'b1', 'b2', 'b3', 't1', 't2', 't3']
     """
     r = _rule(rule)
     keys = sorted(counts, key=str)  # the same counts give the same decision, whatever their order
@@ -337,7 +414,10 @@ def withheld(
             ([(pos[k],) for k in comps if k in pos], [(pos[k],) for k in totals if k in pos])
             for comps, totals in relations
         ]
-        _secondary(values, hidden, rels)
+        if unpinned:
+            _unpin(values, hidden, rels, r.upper)
+        else:
+            _secondary(values, hidden, rels)
     return {k for k in keys if hidden[pos[k]]}
 
 

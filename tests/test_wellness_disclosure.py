@@ -9,6 +9,7 @@ published totals (wards within a deprivation quintile, quintiles, the city) pins
 from __future__ import annotations
 
 import math
+from itertools import product
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -218,24 +219,36 @@ def test_a_withheld_ward_is_never_flagged_high_need_low_uptake(small):
     assert f"{n} high-need ward{'s are' if n != 1 else ' is'} not compared" in words
 
 
-def _published_strata(res, protect=True) -> dict:
-    """``{(centre, age, sex): {count: published value or None}}`` from a run's city, centre, age and
-    sex tables (``protect=False``: each table protected on its own, as before one decision)."""
-    from lsp_research.topics.wellness.analysis.small_counts import ALL, run_key
+def _row_keys(res, name: str) -> list:
+    """The cube keys ``(area, centre, age, sex)`` of the rows of table ``name`` of ``res``, in the
+    order it publishes them."""
+    from lsp_research.topics.wellness.analysis.small_counts import CITY, run_key
 
     c, a, s = run_key(res.window)
-    out = {}
-    for name in ("city", "by_centre", "by_age", "by_sex"):
+    frame = getattr(res, name)
+    if name == "wards":
+        return [(("w", str(w)), c, a, s) for w in frame.sort_values("ward_name")["ward_code"]]
+    part = {"city": None, "by_centre": "centre_id", "by_age": "age_band", "by_sex": "sex",
+            "by_quintile": "imd_quintile"}[name]  # fmt: skip
+    values = [None] * len(frame) if part is None else frame[part].tolist()
+    return [
+        {"city": (CITY, c, a, s), "by_centre": (CITY, str(v), a, s), "by_age": (CITY, c, str(v), s),
+         "by_sex": (CITY, c, a, str(v)), "by_quintile": (("q", v), c, a, s)}[name]
+        for v in values
+    ]  # fmt: skip
+
+
+def _published_cube(res, decision: str = "one") -> dict:
+    """``{(area, centre, age, sex): {count: published value or None}}`` from a run's city, centre,
+    age, sex, ward and quintile tables. ``decision="table"``: each table protected on its own;
+    ``"run"``: the ward and quintile tables decided run by run (both as before one decision)."""
+    out: dict = {}
+    for name in ("city", "by_centre", "by_age", "by_sex", "wards", "by_quintile"):
         kw = getattr(tables, name)(res)
-        if not protect:
+        if decision == "table":
             kw = {k: v for k, v in kw.items() if k != "withhold"}
         t = _protected(kw)
-        frame = getattr(res, name)
-        for i in range(len(t)):
-            part = {"city": None, "by_centre": "centre_id", "by_age": "age_band", "by_sex": "sex"}
-            v = str(frame[part[name]].iloc[i]) if part[name] else None
-            key = {"city": (c, a, s), "by_centre": (v, a, s), "by_age": (c, v, s),
-                   "by_sex": (c, a, v)}[name]  # fmt: skip
+        for i, key in enumerate(_row_keys(res, name)):
             vals = {
                 col: (None if str(t[col].iloc[i]) == "*" else int(t[col].iloc[i])) for col in COUNTS
             }
@@ -243,17 +256,85 @@ def _published_strata(res, protect=True) -> dict:
                 seen = out.setdefault(key, {}).get(col, "unset")
                 assert seen in ("unset", v), (key, col, "published as", seen, "and", v)
                 out[key][col] = v
-    assert ALL in (c, a, s)
+    if decision == "run":
+        out.update(_per_run(res, out))
     return out
+
+
+def _per_run(res, published: dict) -> dict:
+    """The ward and quintile rows of ``res`` as a decision made run by run would publish them (wards
+    within each quintile, the quintiles and the wards to the run's city; the city withheld where the
+    published one is)."""
+    from lsp_research.topics.wellness.analysis.small_counts import CITY, run_key
+
+    city = (CITY, *run_key(res.window))
+    w = res.wards.sort_values("ward_name")
+    q = res.by_quintile
+    keys = {
+        **dict(zip(_row_keys(res, "wards"), w.index, strict=True)),
+        **dict(zip(_row_keys(res, "by_quintile"), q.index, strict=True)),
+    }
+    by_q = {qq: [k for k in keys if k[0][0] == "w" and w.loc[keys[k], "imd_quintile"] == qq]
+            for qq in q["imd_quintile"]}  # fmt: skip
+    rels = [(ws, [(("q", qq), *city[1:])]) for qq, ws in by_q.items()]
+    rels += [
+        ([k for k in keys if k[0][0] == "q"], [city]),
+        ([k for k in keys if k[0][0] == "w"], [city]),
+    ]
+    out = {k: {} for k in keys}
+    for label, col in COUNTS.items():
+        counts = {k: int((w if k[0][0] == "w" else q).loc[i, col]) for k, i in keys.items()}
+        counts[city] = int(w[col].sum())
+        forced = [city] if published[city][label] is None else []
+        hidden = disclosure.withheld(counts, rels, forced=forced)
+        for k in keys:
+            out[k][label] = None if k in hidden else counts[k]
+    return out
+
+
+def _cube_relations(runs) -> list:
+    """What a reader knows adds up across the runs' tables: centres to all centres, age bands to
+    all ages, men and women to both (at the city), and at each ward and quintile the centres to all
+    centres and women to all adults (men unseen), the wards of a quintile to it, the quintiles and
+    the wards to the city."""
+    from lsp_research.topics.wellness.analysis.small_counts import ALL, CITY
+
+    centres = ["WC1", "WC2", "WC3"]
+    bands = sorted({str(b) for res in runs for b in res.by_age["age_band"]})
+    relations = []
+    for s in ("M", "F", ALL):
+        for c in [*centres, ALL]:
+            relations.append(([(CITY, c, b, s) for b in bands], (CITY, c, ALL, s)))
+        for b in [*bands, ALL]:
+            relations.append(([(CITY, c, b, s) for c in centres], (CITY, ALL, b, s)))
+    for c in [*centres, ALL]:
+        for b in [*bands, ALL]:
+            relations.append(([(CITY, c, b, "M"), (CITY, c, b, "F")], (CITY, c, b, ALL)))
+    w = runs[0].wards
+    by_q = {
+        int(q): [("w", str(x)) for x in part["ward_code"]] for q, part in w.groupby("imd_quintile")
+    }
+    for c, s in product([*centres, ALL], ("M", "F", ALL)):
+        for q, ws in by_q.items():
+            relations.append(([(x, c, ALL, s) for x in ws], (("q", q), c, ALL, s)))
+        relations.append(([(("q", q), c, ALL, s) for q in by_q], (CITY, c, ALL, s)))
+        relations.append(([(x, c, ALL, s) for ws in by_q.values() for x in ws], (CITY, c, ALL, s)))
+    areas = [a for q, ws in by_q.items() for a in (*ws, ("q", q))]
+    for area in areas:
+        for s in ("M", "F", ALL):
+            relations.append(([(area, c, ALL, s) for c in centres], (area, ALL, ALL, s)))
+        for c in [*centres, ALL]:
+            relations.append(([(area, c, ALL, "M"), (area, c, ALL, "F")], (area, c, ALL, ALL)))
+    return relations
 
 
 def test_no_difference_across_the_per_centre_and_per_group_runs_pins_a_withheld_cell():
     """The runs a reader could ask for (each centre and all of them, all adults and women; men are
-    all adults minus women): the city minus the other centres' tables, the age bands against their
-    total, men against women pins no withheld count. Protected table by table (without the one decision), it would."""
+    all adults minus women): the all-centres tables minus the other centres', the age bands against
+    their total, men against women, the wards and quintiles against each other and the city, pins no
+    withheld count in any run's city, centre, age, sex, ward or quintile table. Protected table by
+    table, or with the ward and quintile tables decided run by run (before one decision), it would."""
     from test_attack import _difference, _pinned
-
-    from lsp_research.topics.wellness.analysis.small_counts import ALL
 
     toy = _toy_inputs(seed=3)
     r = toy["referrals"]
@@ -261,31 +342,25 @@ def test_no_difference_across_the_per_centre_and_per_group_runs_pins_a_withheld_
     inputs = dict(toy, referrals=r[keep].reset_index(drop=True))
     runs = [run("2009Q4", c, g, inputs=inputs, coverage=False)
             for c in ("all", "WC1", "WC2", "WC3") for g in ("all", "women")]  # fmt: skip
-    centres = ["WC1", "WC2", "WC3"]
-    bands = sorted({str(b) for res in runs for b in res.by_age["age_band"]})
-    relations = []
-    for s in ("M", "F", ALL):
-        for c in [*centres, ALL]:
-            relations.append(([(c, b, s) for b in bands], (c, ALL, s)))
-        for b in [*bands, ALL]:
-            relations.append(([(c, b, s) for c in centres], (ALL, b, s)))
-    for c in [*centres, ALL]:
-        for b in [*bands, ALL]:
-            relations.append(([(c, b, "M"), (c, b, "F")], (c, b, ALL)))
-    pinned_before = 0
-    for protect in (True, False):
+    relations = _cube_relations(runs)
+    pinned_before = {"table": 0, "run": 0}
+    for decision in ("one", "table", "run"):
         published: dict = {}
         for res in runs:
-            for key, vals in _published_strata(res, protect).items():
+            for key, vals in _published_cube(res, decision).items():
                 published.setdefault(key, {}).update(vals)
         for col in COUNTS:
             known = {k: v[col] for k, v in published.items() if v.get(col) is not None}
             hidden = [k for k, v in published.items() if col in v and v[col] is None]
             bounds = _difference(known, relations, hidden)
-            if protect:
-                assert len(hidden) >= 5, col
+            if decision == "one":
+                assert len([k for k in hidden if k[0][0] == "w"]) >= 10, col
+                assert len(hidden) >= 15, col
                 for k in hidden:
                     assert not _pinned(bounds[k]), (col, k, bounds[k])
             else:
-                pinned_before += sum(_pinned(bounds[k]) for k in hidden)
-    assert pinned_before > 0  # the attack is real: table by table, differences pin cells
+                # the ward and quintile cells: the attack is real there too
+                pinned_before[decision] += sum(
+                    _pinned(bounds[k]) for k in hidden if k[0] != ("city",)
+                )
+    assert pinned_before["table"] > 0 and pinned_before["run"] > 0, pinned_before

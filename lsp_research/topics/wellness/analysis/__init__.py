@@ -36,13 +36,7 @@ from .rates import (
     stage_table,
     ward_rates,
 )
-from .small_counts import (
-    derived_withheld,
-    run_key,
-    strata_withheld,
-    table_withheld,
-    withheld_counts,
-)
+from .small_counts import CITY, derived_withheld, report_withheld, run_key, table_withheld
 
 __all__ = ["WellnessAnalysis", "analyse"]
 
@@ -75,7 +69,7 @@ class WellnessAnalysis:
     ward_shapes: object = field(repr=False)
     centres: object = field(repr=False)
     #: Withheld flags of the rows of ``city``, ``by_centre``, ``by_age`` and ``by_sex`` (one decision
-    #: for every run: :func:`.small_counts.strata_withheld`), by table name.
+    #: for every run: :func:`.small_counts.report_withheld`), by table name.
     strata: dict = field(default_factory=dict, repr=False)
 
     def withheld(self, table: str, column: str) -> pd.Series:
@@ -137,20 +131,33 @@ def _decay(refs: pd.DataFrame, points, centres, wards_plain: pd.DataFrame):
     return decay, decay_adj, by_pair
 
 
-def _strata(refs_all, window, by_centre, by_age, by_sex) -> dict[str, pd.DataFrame]:
-    """Withheld flags of the city, centre, age and sex tables: the run's slices of the cube of every
-    centre and population group in the window (:func:`.small_counts.strata_withheld`).
+def _withheld_flags(refs_all, window, wards_plain, tables: dict) -> dict[str, pd.DataFrame]:
+    """Withheld flags of the run's tables (``tables``: ``wards``, ``by_quintile``, ``by_centre``,
+    ``by_age``, ``by_sex``) and its ``city`` row: the run's slices of the cube of every area, centre
+    and population group in the window (:func:`.small_counts.report_withheld`).
     """
     every = select_referrals(refs_all, replace(window, centre_id=None, population_group="all"))
-    keys = ["centre_id", "age_band", "sex"]
+    keys = ["ward_code", "centre_id", "age_band", "sex"]
     cells = stage_table(every.assign(**{k: every[k].astype(str) for k in keys}), keys)
-    hidden = strata_withheld(cells)
+    hidden = report_withheld(cells, wards_plain)
     c, a, s = run_key(window)
+    wards = tables["wards"]["ward_code"].astype(str).tolist()
+    quintiles = [int(q) for q in tables["by_quintile"]["imd_quintile"]]
     return {
-        "city": table_withheld(hidden, [(c, a, s)]),
-        "by_centre": table_withheld(hidden, [(str(k), a, s) for k in by_centre["centre_id"]]),
-        "by_age": table_withheld(hidden, [(c, str(b), s) for b in by_age["age_band"]]),
-        "by_sex": table_withheld(hidden, [(c, a, str(x)) for x in by_sex["sex"]]),
+        "city": table_withheld(hidden, [(CITY, c, a, s)]),
+        "by_centre": table_withheld(
+            hidden, [(CITY, str(k), a, s) for k in tables["by_centre"]["centre_id"]]
+        ),
+        "by_age": table_withheld(
+            hidden, [(CITY, c, str(b), s) for b in tables["by_age"]["age_band"]]
+        ),
+        "by_sex": table_withheld(hidden, [(CITY, c, a, str(x)) for x in tables["by_sex"]["sex"]]),
+        "wards": table_withheld(hidden, [(("w", w), c, a, s) for w in wards]).assign(
+            ward_code=wards
+        ),
+        "by_quintile": table_withheld(hidden, [(("q", q), c, a, s) for q in quintiles]).assign(
+            imd_quintile=quintiles
+        ),
     }
 
 
@@ -220,11 +227,12 @@ def analyse(params: Params, inputs: Inputs) -> WellnessAnalysis:
     decay, decay_adj, by_pair = _decay(refs, points, centres, wards_plain)
     by_age = rates_by(refs.assign(age_band=refs["age_band"].astype(str)), adults_age, "age_band")
     by_sex = rates_by(refs.assign(sex=refs["sex"].astype(str)), adults_sex, "sex")
-    strata = _strata(refs_all, window, by_centre, by_age, by_sex)
-    city_hidden = {col: bool(strata["city"][col].iloc[0]) for col in strata["city"].columns}
-    ward_withheld, quintile_withheld = withheld_counts(
-        ward_table, quintiles, city_withheld=city_hidden
-    )
+    strata = _withheld_flags(
+        refs_all, window, wards_plain,
+        {"wards": ward_table, "by_quintile": quintiles, "by_centre": by_centre, "by_age": by_age,
+         "by_sex": by_sex},
+    )  # fmt: skip
+    ward_withheld, quintile_withheld = strata.pop("wards"), strata.pop("by_quintile")
     cov = (
         seventh_centre(wards, centres, adults, service_radius_m=params.service_radius_m)
         if params.coverage
