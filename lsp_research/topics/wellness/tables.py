@@ -125,37 +125,41 @@ def _stage_columns(
     return out, kw
 
 
+def _withheld_table(res, t, name: str, caption: str, columns: tuple[pd.DataFrame, dict]) -> dict:
+    """A stage table's ``columns`` (:func:`_stage_columns`) of ``t``, withheld by the run's decision
+    for ``name`` and captioned ``caption`` with the run's scope.
+    """
+    df, kw = columns
+    kw["withhold"] = _withhold(res, name, t.index)
+    kw["caption"] = f"{caption} ({_scope(res)})"
+    return _finish(df, kw)
+
+
 def city(res: WellnessAnalysis) -> dict:
     """The city's referrals, rates, take-up and completion (one row)."""
-    scope = _scope(res)
     t = res.city
-    df, kw = _stage_columns(t.assign(area=config.LAD_NAME), ("area", "Area"), True)
-    kw["withhold"] = _withhold(res, "city", t.index)
-    kw["caption"] = f"Wellness referrals, take-up and 12-week completion, city total ({scope})"
-    return _finish(df, kw)
+    columns = _stage_columns(t.assign(area=config.LAD_NAME), ("area", "Area"), True)
+    caption = "Wellness referrals, take-up and 12-week completion, city total"
+    return _withheld_table(res, t, "city", caption, columns)
 
 
 def wards(res: WellnessAnalysis) -> dict:
     """Referrals and uptake per 1,000 adults by ward of residence, with distance and 2SFCA access."""
-    scope = _scope(res)
     t = res.wards.sort_values("ward_name")
     df, kw = _stage_columns(t, ("ward_name", "Ward"), True)
     df.insert(1, "IMD quintile (1 = most deprived)", t["imd_quintile"].astype("int64").to_numpy())
     df["Distance to nearest centre (km)"] = t["distance_km"].round(2).to_numpy()
     df["2SFCA access (centres per 100,000 adults)"] = t["access_2sfca"].round(2).to_numpy()
-    kw["withhold"] = _withhold(res, "wards", t.index)
-    kw["caption"] = f"Wellness referrals and uptake per 1,000 adults by ward of residence ({scope})"
-    return _finish(df, kw)
+    caption = "Wellness referrals and uptake per 1,000 adults by ward of residence"
+    return _withheld_table(res, t, "wards", caption, (df, kw))
 
 
 def by_centre(res: WellnessAnalysis) -> dict:
     """Take-up, 12-week completion and BMI change by centre."""
-    scope = _scope(res)
     t = res.by_centre
-    df, kw = _stage_columns(t, ("centre_name", "Centre"), False)
-    kw["withhold"] = _withhold(res, "by_centre", t.index)
-    kw["caption"] = f"Wellness take-up, 12-week completion and BMI change by centre ({scope})"
-    return _finish(df, kw)
+    columns = _stage_columns(t, ("centre_name", "Centre"), False)
+    caption = "Wellness take-up, 12-week completion and BMI change by centre"
+    return _withheld_table(res, t, "by_centre", caption, columns)
 
 
 def inequalities(res: WellnessAnalysis) -> dict:
@@ -295,12 +299,8 @@ def _grouped(res: WellnessAnalysis, name: str) -> dict:
     label, what = _GROUPS[name]
     if name == "by_sex":
         t = t.assign(sex=t["sex"].map({"M": "Men", "F": "Women"}))
-    df, kw = _stage_columns(t, label, True)
-    kw["caption"] = (
-        f"Wellness referrals, uptake, completion and BMI change by {what} ({_scope(res)})"
-    )
-    kw["withhold"] = _withhold(res, name, t.index)
-    return _finish(df, kw)
+    caption = f"Wellness referrals, uptake, completion and BMI change by {what}"
+    return _withheld_table(res, t, name, caption, _stage_columns(t, label, True))
 
 
 def by_age(res: WellnessAnalysis) -> dict:
