@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -68,16 +69,20 @@ def _free_port() -> int:
 
 
 def _published(root: Path) -> dict[str, bytes]:
-    """The published files, but the period index: the fixture notebook records its kernel's pid
-    there (to show each run had a fresh kernel), the one thing that differs between any two runs."""
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-        and not {".internal", ".cache"} & set(p.parts)
-        and p.name != "index.html"
-        and not p.name.endswith(".lock")
-    }
+    """The published files, but the period index and its tables' CSVs (the files beside it, named
+    by their content): the fixture notebook records its kernel's pid there (to show each run had a
+    fresh kernel), the one thing that differs between any two runs. The index's CSVs are named
+    with their content's hash, so they stand in the dict by their name without it."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if not p.is_file() or {".internal", ".cache"} & set(p.parts) or p.name.endswith(".lock"):
+            continue
+        name = p.relative_to(root).as_posix()
+        if p.parent.parent == root and (p.name == "index.html" or p.suffix in {".csv", ".json"}):
+            out[re.sub(r"-[0-9a-f]{8}(?=\.csv)", "", name)] = b"beside the index"
+        else:
+            out[name] = p.read_bytes()
+    return out
 
 
 @pytest.mark.slow

@@ -236,12 +236,17 @@ REPEAT_LINES = 6
 
 
 def _code_lines(path: Path) -> list[tuple[int, str]]:
-    """``(line number, stripped text)`` of a module's code lines: no blank lines, comment lines or
-    docstrings (of the module, its classes and its functions).
+    """``(line number, stripped text)`` of a module's code lines: no blank lines, comment lines,
+    docstrings (of the module, its classes and its functions) or ``__all__`` lists (names, not
+    code: every topic exports the same interface names, ``docs/adding_a_report.md``).
     """
     text = path.read_text(encoding="utf-8")
     skip: set[int] = set()
     for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            skip.update(range(node.lineno, node.end_lineno + 1))
         body = getattr(node, "body", None)
         if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
             doc = body[0].value
@@ -276,13 +281,18 @@ def _repeated_blocks(
     return found
 
 
-def test_the_repeat_finder_finds_a_repeat_and_not_docstrings_or_comments():
+def test_the_repeat_finder_finds_a_repeat_and_not_docstrings_or_comments(tmp_path):
     same = [(n, f"x{n % 7} = {n % 7}") for n in range(1, 8)]
     assert _repeated_blocks({"a.py": same[:6], "b.py": same[:6]}) == ["b.py:1-6 = a.py:1"]
     assert _repeated_blocks({"a.py": same[:6], "b.py": same[:5]}) == []
     assert _repeated_blocks({"a.py": [(n, "pass") for n in range(1, 9)]}) == []
     module = PACKAGE / "stats" / "_types.py"
     assert [text for _, text in _code_lines(module)][:1] == ["from __future__ import annotations"]
+    names = tmp_path / "m.py"
+    names.write_text(
+        '"""Doc."""\n\nx = 1  # kept\n__all__ = [\n    "a",\n    "b",\n]\ny = [\n    2,\n]\n'
+    )
+    assert _code_lines(names) == [(3, "x = 1  # kept"), (8, "y = ["), (9, "2,"), (10, "]")]
 
 
 def test_no_block_of_six_code_lines_stands_twice_in_the_package():
