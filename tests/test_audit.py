@@ -246,6 +246,18 @@ def test_locations_point_at_the_line(clean_reports, tmp_path):
     assert "/home/bob/x" in html[line - 1]
 
 
+def test_a_path_after_an_embedded_image_is_found_on_its_line(clean_reports, tmp_path):
+    # the image's base64 is cut out before the text is scanned: the line numbers stay right
+    image = '<img alt="chart" src="data:image/png;base64,' + "QUJD" * 50_000 + '">'
+    folder, name = planted(
+        clean_reports, tmp_path, "operational", f"\n{image}\n<p>/home/bob/x</p>\n"
+    )
+    html = (folder / name).read_text().splitlines()
+    (finding,) = audit_path(folder)
+    assert finding.rule == "absolute-path"
+    assert "/home/bob/x" in html[int(finding.location.split()[-1]) - 1]
+
+
 def test_things_that_are_not_leaks():
     page = (
         '<!DOCTYPE html><html lang="en-GB"><head><link rel="icon" href="data:,"></head><body><h1>R</h1>'
