@@ -209,13 +209,22 @@ def place(path: str | Path | None = None) -> Place:
     """
     p = Path(path) if path is not None else place_path()
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        raw = p.read_bytes()
+        key = (str(p), raw)
+        if key in _PLACES:  # a report asks many times: the same text is parsed once
+            return _PLACES[key]
+        data = yaml.safe_load(raw.decode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"place file {p} cannot be read: {exc.strerror or exc}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"place file {p} is not valid UTF-8 YAML: {exc}") from None
     got = parse_place(data, str(p))
-    return Place(**{**got.__dict__, "path": p})
+    _PLACES[key] = Place(**{**got.__dict__, "path": p})
+    return _PLACES[key]
+
+
+#: Places parsed, by (path, the file's bytes): Place is frozen, so one can be shared.
+_PLACES: dict[tuple[str, bytes], Place] = {}
 
 
 _PLACE = place()

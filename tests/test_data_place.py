@@ -43,6 +43,15 @@ def test_lsp_place_names_another_place_file(tmp_path, monkeypatch):
     assert config.place().name == "Northby"
 
 
+def test_the_place_is_parsed_once_and_read_again_when_its_file_changes(tmp_path):
+    out = tmp_path / "place.yml"
+    write_place(BOUNDARIES, LOOKUP, "E06000999", out, region=("North East", "E12000001"))
+    first = config.place(out)
+    assert config.place(out) is first  # the same text: not parsed again
+    out.write_text(out.read_text(encoding="utf-8").replace("Northby", "Northby and Dale"))
+    assert config.place(out).name == "Northby and Dale"  # edited: read again at once
+
+
 def test_init_writes_the_place_of_another_district_with_its_areas(tmp_path, capsys):
     out = tmp_path / "place.yml"
     rc = main(
