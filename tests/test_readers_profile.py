@@ -91,6 +91,34 @@ def test_a_withheld_highlighted_area_says_so_without_a_value(five_areas):
     plt.close(fig)
 
 
+def test_a_city_of_many_wards_draws_every_ward_at_a_fixed_size_and_names_its_own():
+    # 400 wards: one dot per ward, the highlighted named (bold), the chart no taller than 40 rows'
+    rng = np.random.default_rng(3)
+    value = rng.uniform(50, 150, 400)
+    many = pd.DataFrame({"label": [f"Ward {i}" for i in range(400)], "value": value,
+                         "lowercl": value - 8, "uppercl": value + 8,
+                         "highlight": np.arange(400) == 17, "withheld": np.arange(400) == 5})  # fmt: skip
+    fig, alt = compare_areas_chart(many, "Admissions", "city = 100", comparators={"City": 100.0})
+    ax = fig.axes[0]
+    assert list(_rows(ax)) == ["Ward 17"]
+    assert len(_drawn_ys(ax)) == 399  # every published ward, not the withheld one
+    forty, _ = compare_areas_chart(many.iloc[:40], "Admissions", "city = 100")
+    assert fig.get_size_inches()[1] == forty.get_size_inches()[1]
+    assert "400 areas" in ax.get_ylabel() and "for 400 areas" in alt
+    rank = int((value[np.arange(400) != 5] < value[17]).sum()) + 1
+    assert f"{rank} of 399 from the lowest" in alt and "Withheld (not drawn): Ward 5." in alt
+    # a locator map of the 400 names only the highlighted ward
+    from geopandas import GeoDataFrame
+    from shapely.geometry import box
+
+    w = GeoDataFrame({"ward_code": [f"E{i}" for i in range(400)],
+                      "ward_name": [f"Ward {i}" for i in range(400)]},
+                     geometry=[box(i % 20, i // 20, i % 20 + 1, i // 20 + 1) for i in range(400)])  # fmt: skip
+    fig2, ax2 = locator_map(w, ["E17"], "Where Ward 17 is")
+    assert [t.get_text() for t in ax2.texts] == ["Ward 17"]
+    plt.close("all")
+
+
 @pytest.fixture(scope="module")
 def ward_profile(processed_data):
     inputs = profiles.load_inputs(profiles.validate_params("E05001158", "2009Q4", 3))

@@ -526,7 +526,9 @@ def compare_areas_chart(
     Each dot is coloured and shaped by its comparison with the first comparator (better / similar /
     worse by ``polarity``, else higher / similar / lower). A withheld area (``withheld`` True) is
     listed with "(withheld)" after its name and nothing drawn: no dot, no interval; the alt text names
-    it without a value.
+    it without a value. Above :data:`COMPARE_NAMED_AREAS` areas the chart keeps the size of that
+    many rows and names only the highlighted area (every area is still a dot; the alt text is the
+    same).
 
     Parameters
     ----------
@@ -566,8 +568,12 @@ def compare_areas_chart(
     df = df.assign(_missing=df["value"].isna()).sort_values(["_missing", "value"],
                                                              ascending=[False, True])  # fmt: skip
     n = len(df)
+    many = (
+        n > COMPARE_NAMED_AREAS
+    )  # too many to name: a fixed-size chart, only the highlighted named
     # narrow, so that names stay legible when a phone's 414 px screen scales the figure down
-    fig, ax = figure(textwrap.fill(title, 52), xlabel, None, figsize=(5.2, 1.6 + 0.24 * n))
+    height = 1.6 + 0.24 * (COMPARE_NAMED_AREAS if many else n)
+    fig, ax = figure(textwrap.fill(title, 52), xlabel, None, figsize=(5.2, height))
     ys = np.arange(n)
     vals, lo, hi = (
         pd.to_numeric(df[c]).to_numpy(dtype=float) for c in ("value", "lowercl", "uppercl")
@@ -581,27 +587,37 @@ def compare_areas_chart(
     hl = df["highlight"].to_numpy(bool)
     for y in ys[hl]:
         ax.axhspan(y - 0.5, y + 0.5, color="#FFF2CC", zorder=0)
-    ax.hlines(ys[drawn], lo[drawn], hi[drawn], color="#555555", lw=1.2, zorder=2)
+    ax.hlines(ys[drawn], lo[drawn], hi[drawn], color="#555555", lw=0.5 if many else 1.2, zorder=2)
+    small = 10 if many else 36
     for cat in dict.fromkeys(cats[drawn]):
         sel = drawn & (cats == cat)
-        ax.scatter(vals[sel], ys[sel], s=np.where(hl[sel], 90, 36), color=SIGNIFICANCE_COLOURS[cat],
+        ax.scatter(vals[sel], ys[sel], s=np.where(hl[sel], 90, small), color=SIGNIFICANCE_COLOURS[cat],
                    marker=COMPARE_MARKERS[cat], edgecolors=PALETTE["black"],
-                   linewidths=np.where(hl[sel], 1.6, 0.5), zorder=3, label=cat.capitalize())  # fmt: skip
+                   linewidths=np.where(hl[sel], 1.6, 0.3 if many else 0.5), zorder=3,
+                   label=cat.capitalize())  # fmt: skip
     for (name, v), ls in zip(comparators.items(), _COMPARATOR_STYLES, strict=False):
         ax.axvline(v, color=PALETTE["black"], ls=ls, lw=1.2, label=f"{name} ({_fmt(v)})", zorder=1)
     names = df[label].astype(str).to_numpy()
     withheld = df["withheld"].to_numpy(bool)
-    ax.set_yticks(
-        ys, [f"{t} ({withheld_text})" if w else t for t, w in zip(names, withheld, strict=True)]
-    )
-    for tick, h in zip(ax.get_yticklabels(), hl, strict=True):
+    ticks = [f"{t} ({withheld_text})" if w else t for t, w in zip(names, withheld, strict=True)]
+    named = hl if many else np.ones(n, dtype=bool)
+    ax.set_yticks(ys[named], [t for t, k in zip(ticks, named, strict=True) if k])
+    for tick, h in zip(ax.get_yticklabels(), hl[named], strict=True):
         if h:
             tick.set_fontweight("bold")
+    if many:  # every area is a dot, too many to name: the axis says so
+        ax.set_ylabel(f"{n} areas, lowest to highest (one dot each; only the highlighted named)",
+                      fontsize=8)  # fmt: skip
     ax.tick_params(axis="y", labelsize=8.5)
     ax.set_ylim(-0.6, n - 0.4)
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right", fontsize=7, framealpha=0.9)
     return fig, _compare_areas_alt(title, xlabel, names, vals, lo, hi, cats, hl, withheld, first)
+
+
+#: Above this many areas a compare-areas chart keeps a fixed size and names only the highlighted
+#: area (a named row per ward of a large city would make a chart metres tall, and slow to draw).
+COMPARE_NAMED_AREAS = 40
 
 
 def _compare_areas_alt(title, xlabel, names, vals, lo, hi, cats, hl, withheld, first) -> str:
@@ -638,4 +654,5 @@ __all__ = [
     "compare_areas_chart",
     "SPC_STYLES",
     "COMPARE_MARKERS",
+    "COMPARE_NAMED_AREAS",
 ]
