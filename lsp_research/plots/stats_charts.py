@@ -568,9 +568,8 @@ def compare_areas_chart(
     df = df.assign(_missing=df["value"].isna()).sort_values(["_missing", "value"],
                                                              ascending=[False, True])  # fmt: skip
     n = len(df)
-    many = (
-        n > COMPARE_NAMED_AREAS
-    )  # too many to name: a fixed-size chart, only the highlighted named
+    # too many to name: a chart of a fixed size, only the highlighted area named
+    many = n > COMPARE_NAMED_AREAS
     # narrow, so that names stay legible when a phone's 414 px screen scales the figure down
     height = 1.6 + 0.24 * (COMPARE_NAMED_AREAS if many else n)
     fig, ax = figure(textwrap.fill(title, 52), xlabel, None, figsize=(5.2, height))
