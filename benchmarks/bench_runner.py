@@ -21,9 +21,10 @@ floor
 profiles x wards
     the seconds of one ward profile (mean of ``--profile-sample`` profiles, inside the runner's
     workers, after the first run in each worker, which boots its kernel server and may compute the
-    period's shared table, printed apart) on the default 25 wards and on synthetic geographies of 100 and 400 wards
-    (``lsp-research data synth --wards N`` into a temporary folder, then ``data build``); the whole
-    set of profiles costs N times that, so 100 -> 400 wards is ``4 * t400 / t100``.
+    period's shared table, printed apart) on the default 25 wards and on synthetic geographies of 100
+    and 400 wards (``lsp-research data synth --wards N`` into a temporary folder, then ``data
+    build``); the whole set of profiles costs N times that, so 100 -> 400 wards is
+    ``4 * t400 / t100``.
 growth
     the runner (``force``) on the notebook with the most parameter sets, over N sets and over 4N.
 no-change rerun
@@ -310,12 +311,12 @@ def profile_times(prog, period: str, jobs: int, sizes, sample: int, workdir: Pat
         if len(ran) != len(sets):
             print(summary.table())
             raise SystemExit(f"ward profiles at {n} wards: {len(sets) - len(ran)} did not run")
-        warmup = {r.set_id: r.seconds for r in summary.records[:jobs]}  # submitted first
+        warmup = [r.seconds for r in summary.records[:jobs]]  # submitted first
         secs = [r.seconds for r in summary.records[jobs:]]
         out[n] = sum(secs) / len(secs)
         print(
             f"  ward profile at {n} wards: {out[n]:.1f} s a profile ({len(secs)} timed; the "
-            f"first in each worker, not timed: {', '.join(f'{v:.1f}' for v in warmup.values())} s)"
+            f"first in each worker, not timed: {', '.join(f'{v:.1f}' for v in warmup)} s)"
         )
     return out
 

@@ -92,7 +92,7 @@ def test_a_withheld_highlighted_area_says_so_without_a_value(five_areas):
 
 
 def test_a_city_of_many_wards_draws_every_ward_at_a_fixed_size_and_names_its_own():
-    # 400 wards: one dot per ward, the highlighted named (bold), the chart no taller than 40 rows'
+    # 400 wards: one dot per ward, the highlighted named (bold), the chart no taller than 40 rows
     rng = np.random.default_rng(3)
     value = rng.uniform(50, 150, 400)
     many = pd.DataFrame({"label": [f"Ward {i}" for i in range(400)], "value": value,

@@ -12,7 +12,7 @@ import html
 import pandas as pd
 from matplotlib import patheffects
 
-from .base import figure
+from .base import NAMED_AREAS, figure
 
 #: The halo behind every label on a map, so a name reads over any shading.
 HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
@@ -71,8 +71,8 @@ def frame_map(ax, areas=None) -> None:
 
 def locator_map(wards, highlight, title: str, figsize=(6.5, 6.5)):
     """The wards in light grey with those in ``highlight`` (ward codes) shaded and hatched, each
-    labelled with its name (``ward_name``, when the wards have one; the highlighted in bold; only
-    those above :data:`MAP_NAMED_AREAS` wards), no axes.
+    labelled with its name (``ward_name``, when the wards have one; the highlighted in bold; above
+    :data:`~lsp_research.plots.base.NAMED_AREAS` wards only the highlighted are named), no axes.
 
     Returns ``(fig, ax)``; the caller writes the alt text (it knows what the highlighted wards are).
 
@@ -90,13 +90,9 @@ def locator_map(wards, highlight, title: str, figsize=(6.5, 6.5)):
     wards[~inside].plot(ax=ax, color="#EEEEEE", edgecolor="#777777", linewidth=0.6)
     wards[inside].plot(ax=ax, color="#9CC7E6", edgecolor="black", linewidth=1.2, hatch="//")
     if "ward_name" in wards.columns:  # every ward named, unless too many to read: then its own
-        label_areas(ax, wards if len(wards) <= MAP_NAMED_AREAS else wards[inside], bold=highlight)
+        label_areas(ax, wards if len(wards) <= NAMED_AREAS else wards[inside], bold=highlight)
     frame_map(ax)
     return fig, ax
-
-
-#: Above this many wards a locator map names only the highlighted ones (400 names are unreadable).
-MAP_NAMED_AREAS = 40
 
 
 def _svg_path(geom, x0: float, y1: float, scale: float) -> str:

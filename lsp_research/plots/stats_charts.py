@@ -20,7 +20,7 @@ from ..errors import InputError
 from ..formatting import decimals_for, estimate, interval, number
 from ..stats import compare, funnel_limits, funnel_significance, polarity_sign
 from ..stats.spc import SPCResult
-from .base import PALETTE, SIGNIFICANCE_COLOURS, figure
+from .base import NAMED_AREAS, PALETTE, SIGNIFICANCE_COLOURS, figure
 
 #: Point styles of SPC point types: (colour, marker, legend label).
 SPC_STYLES = {
@@ -526,7 +526,7 @@ def compare_areas_chart(
     Each dot is coloured and shaped by its comparison with the first comparator (better / similar /
     worse by ``polarity``, else higher / similar / lower). A withheld area (``withheld`` True) is
     listed with "(withheld)" after its name and nothing drawn: no dot, no interval; the alt text names
-    it without a value. Above :data:`COMPARE_NAMED_AREAS` areas the chart keeps the size of that
+    it without a value. Above :data:`~lsp_research.plots.base.NAMED_AREAS` areas the chart keeps the size of that
     many rows and names only the highlighted area (every area is still a dot; the alt text is the
     same).
 
@@ -569,9 +569,9 @@ def compare_areas_chart(
                                                              ascending=[False, True])  # fmt: skip
     n = len(df)
     # too many to name: a chart of a fixed size, only the highlighted area named
-    many = n > COMPARE_NAMED_AREAS
+    many = n > NAMED_AREAS
     # narrow, so that names stay legible when a phone's 414 px screen scales the figure down
-    height = 1.6 + 0.24 * (COMPARE_NAMED_AREAS if many else n)
+    height = 1.6 + 0.24 * (NAMED_AREAS if many else n)
     fig, ax = figure(textwrap.fill(title, 52), xlabel, None, figsize=(5.2, height))
     ys = np.arange(n)
     vals, lo, hi = (
@@ -614,11 +614,6 @@ def compare_areas_chart(
     return fig, _compare_areas_alt(title, xlabel, names, vals, lo, hi, cats, hl, withheld, first)
 
 
-#: Above this many areas a compare-areas chart keeps a fixed size and names only the highlighted
-#: area (a named row per ward of a large city would make a chart metres tall, and slow to draw).
-COMPARE_NAMED_AREAS = 40
-
-
 def _compare_areas_alt(title, xlabel, names, vals, lo, hi, cats, hl, withheld, first) -> str:
     """The words of :func:`compare_areas_chart`: never a withheld area's value."""
     shown = ~np.isnan(vals)
@@ -653,5 +648,4 @@ __all__ = [
     "compare_areas_chart",
     "SPC_STYLES",
     "COMPARE_MARKERS",
-    "COMPARE_NAMED_AREAS",
 ]
