@@ -4,7 +4,7 @@ every profile run (counted, not timed)."""
 import pandas as pd
 import pytest
 
-from lsp_research import periods
+from lsp_research import data, periods
 from lsp_research.topics import profiles
 from lsp_research.topics.profiles import analysis, shared
 
@@ -55,6 +55,36 @@ def test_computed_once_per_period_and_read_by_every_profile_run(processed_data, 
     pd.testing.assert_frame_equal(runs[1].indicators.table, alone.indicators.table)
     pd.testing.assert_frame_equal(runs[1].spine, alone.spine)
     pd.testing.assert_frame_equal(runs[1].changes, alone.changes)
+
+
+def test_a_profile_that_reads_the_artefact_reads_no_record_table(
+    processed_data, tmp_path, monkeypatch
+):
+    _profile("E05001158", "2009Q4", tmp_path)  # the first run of the period computes the artefact
+    reads, real = [], data.load
+
+    def counting(name, columns=None):
+        reads.append((name, columns))
+        return real(name, columns)
+
+    monkeypatch.setattr(data, "load", counting)
+    res = _profile("E05001153", "2009Q4", tmp_path)
+    # the wards, the population and the quarters the admissions cover: no one's records
+    assert sorted(reads, key=str) == [
+        ("admissions", ["period"]),
+        ("population", None),
+        ("wards", None),
+    ]
+    inputs = profiles.load_inputs(profiles.validate_params("E05001153", "2009Q4", 3), tmp_path)
+    assert len(inputs.deaths) == len(real("deaths"))  # a table is still there when it is asked for
+    assert reads[-1] == ("deaths", None)
+    monkeypatch.undo()
+    alone = analysis.analyse(
+        profiles.validate_params("E05001153", "2009Q4", 3), profiles.load_inputs()
+    )
+    for got, want in [(res.spine, alone.spine), (res.pyramid, alone.pyramid),
+                      (res.changes, alone.changes), (res.trend, alone.trend)]:  # fmt: skip
+        pd.testing.assert_frame_equal(got, want)
 
 
 def test_recomputed_when_an_input_table_or_the_code_changes(

@@ -589,7 +589,7 @@ def window(inputs: Inputs, period: str, years: int) -> tuple[periods.Quarter, pe
     ParameterError
         For a window that starts before the data.
     """
-    available = inputs["admissions"]["period"].astype(str).unique()
+    available = inputs.periods()
     quarter = periods.resolve(period, available)
     start = quarter - (4 * int(years) - 1)
     first = min(periods.Quarter.parse(a) for a in available)

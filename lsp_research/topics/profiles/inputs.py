@@ -20,9 +20,9 @@ lsp_research.errors.ParameterError: area_code 'E05000004' is not a ward code, ar
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -123,12 +123,37 @@ def validate_params(area_code: str, period: str = "latest", years: int = 3) -> P
     return Params(area_code=area_code, period=period, years=int(years))
 
 
+class _Unread:
+    """Stands for a table :func:`load_inputs` has not read yet (read on first use)."""
+
+    def __repr__(self) -> str:
+        return "<not read yet>"
+
+
+#: A table of :class:`Inputs` not read yet.
+UNREAD = _Unread()
+
+
 @dataclass(frozen=True)
 class Inputs:
     """The processed tables a profile reads (:data:`INPUTS`); ``inputs["wards"]`` reads one by name.
 
     ``shared`` is the period's :class:`~.analysis.PeriodIndicators` when :func:`load_inputs` read it
     from the period's artefact (:mod:`.shared`); without it :func:`~.analysis.analyse` computes it.
+
+    A table given as :data:`UNREAD` is read, once, by ``read(name)`` when it is first used: a profile
+    whose shared indicators come from the artefact reads only the wards and the population, not every
+    ward's records, so its cost does not grow with the records of the place.
+
+    >>> reads = []
+    >>> def read(name, columns=None):
+    ...     reads.append((name, columns))
+    ...     return pd.DataFrame({"period": ["2009Q3", "2009Q4"], "n": [1, 2]})
+    >>> lazy = Inputs(*[UNREAD] * 6, read=read)
+    >>> list(lazy.periods()), list(lazy.periods()), reads
+    (['2009Q3', '2009Q4'], ['2009Q3', '2009Q4'], [('admissions', ['period'])])
+    >>> int(lazy["admissions"]["n"].sum()), int(lazy.admissions["n"].sum()), len(reads)
+    (3, 3, 2)
     """
 
     wards: object  # GeoDataFrame
@@ -138,11 +163,32 @@ class Inputs:
     incidents: pd.DataFrame
     referrals: pd.DataFrame
     shared: object = None  # PeriodIndicators
+    #: ``read(name, columns=None)``: reads a table given as :data:`UNREAD`
+    read: Callable[..., pd.DataFrame] | None = field(default=None, repr=False, compare=False)
+
+    def __getattribute__(self, name: str):
+        value = object.__getattribute__(self, name)
+        if value is UNREAD:
+            value = object.__getattribute__(self, "read")(name)
+            object.__setattr__(self, name, value)  # read once
+        return value
 
     def __getitem__(self, name: str):
         if name not in INPUTS:
             raise KeyError(f"{name!r} is not a profile input; inputs are {', '.join(INPUTS)}")
         return getattr(self, name)
+
+    def periods(self):
+        """The quarters the admissions cover (``YYYYQn`` strings, unique), without reading the whole
+        table when it has not been read.
+        """
+        admissions = object.__getattribute__(self, "admissions")
+        if admissions is not UNREAD:
+            return admissions["period"].astype(str).unique()
+        if "_periods" not in self.__dict__:  # read once
+            read = self.read("admissions", ["period"])["period"].astype(str).unique()
+            object.__setattr__(self, "_periods", read)
+        return self.__dict__["_periods"]
 
 
 def load_inputs(params: Params | None = None, folder=None) -> Inputs:
@@ -151,6 +197,8 @@ def load_inputs(params: Params | None = None, folder=None) -> Inputs:
     The shared indicators (every area's, for the ward range, the city value and the disclosure
     decision) come from the period's artefact, computed by the first profile run of the period and
     read by the others (:func:`~.shared.shared_indicators`; ``folder`` overrides where it is kept).
+    Given ``params``, the record tables (deaths, admissions, incidents, referrals) are read only if
+    the artefact has to be computed, or when first used.
 
     Raises
     ------
@@ -161,11 +209,13 @@ def load_inputs(params: Params | None = None, folder=None) -> Inputs:
     from .analysis import window
     from .shared import files_key, shared_indicators
 
-    tables = Inputs(**{name: data.load(name) for name in INPUTS})
     if params is None:
-        return tables
+        return Inputs(**{name: data.load(name) for name in INPUTS})
+    now = ("wards", "population")  # small; the record tables wait until they are used
+    tables = Inputs(**{n: data.load(n) if n in now else UNREAD for n in INPUTS}, read=data.load)
     quarter, _ = window(tables, params.period, params.years)
     processed = config.get_paths().processed
     key = files_key({name: processed / f"{name}.parquet" for name in INPUTS})
     shared = shared_indicators(tables, quarter, params.years, tables_key=key, folder=folder)
-    return dataclasses.replace(tables, shared=shared)
+    object.__setattr__(tables, "shared", shared)  # not dataclasses.replace: it would read them all
+    return tables
