@@ -149,6 +149,27 @@ def test_the_ward_profile_compares_the_ward_with_every_ward(ward_profile):
         plt.close(fig)
 
 
+def test_a_ward_of_a_large_place_lists_the_wards_of_its_area_committee(ward_profile, monkeypatch):
+    res = ward_profile
+    every = profiles.tables.wards_table(res)
+    assert len(every["df"]) == 25 and "every ward" in every["caption"]
+    monkeypatch.setattr(profiles.tables, "NAMED_AREAS", 20)  # the 25 wards are now too many to list
+    kw = profiles.tables.wards_table(res)
+    wards = res.wards.set_index("ward_code")
+    committee = wards.loc[res.area.code, "area_committee"]
+    mine = wards[wards["area_committee"] == committee]
+    assert sorted(kw["df"]["Ward"]) == sorted(mine["ward_name"]) and 1 < len(mine) < 25
+    assert f"the {len(mine)} wards of {committee} area committee" in kw["caption"]
+    assert "every ward of the 25: the league table on the period's index page" in kw["caption"]
+    # the same figures and the same withholding as in the table of every ward
+    full = every["df"].set_index("Ward")
+    pd.testing.assert_frame_equal(kw["df"].set_index("Ward"), full.loc[kw["df"]["Ward"]])
+    for col, hidden in kw["withhold"].items():
+        assert list(hidden) == list(
+            pd.Series(every["withhold"][col], index=full.index)[kw["df"]["Ward"]]
+        )
+
+
 def test_the_trend_covers_every_year_the_data_reach(ward_profile, processed_data):
     res = ward_profile
     years = sorted(res.trend["year"].unique())

@@ -52,9 +52,10 @@ SIGNIFICANCE_COLOURS = {
     "not compared": "#D9D9D9",
 }
 
-#: The most areas a chart or map names one by one: above it a compare-areas chart keeps the size of
-#: this many rows and a locator map names only the highlighted areas (a named row per ward of a large
-#: city would make a chart metres tall and slow to draw, and 400 names on a map are unreadable).
+#: The most areas a chart, map or table names one by one: above it a compare-areas chart keeps the
+#: size of this many rows, a locator map names only the highlighted areas and a ward profile's table
+#: lists the wards of its area committee (a named row per ward of a large city would make a chart
+#: metres tall and slow to draw, and 400 names on a map or in a table are unreadable).
 NAMED_AREAS = 40
 
 HOUSE_RC = {

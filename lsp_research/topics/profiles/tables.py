@@ -11,6 +11,7 @@ import pandas as pd
 from ... import config
 from ...disclosure import SUPPRESSED
 from ...formatting import ROUNDING_NOTE, formatted_table, interval
+from ...plots.base import NAMED_AREAS
 from .analysis import Profile
 from .text import (
     CHANGE_METHOD,
@@ -122,14 +123,32 @@ def pyramid_table(res: Profile) -> dict:
 
 @formatted_table
 def wards_table(res: Profile) -> dict:
-    """The area's wards (or, for a ward, every ward) side by side, counts protected."""
+    """The area's wards (or, for a ward, every ward) side by side, counts protected.
+
+    A ward of a place with more than :data:`~lsp_research.plots.base.NAMED_AREAS` wards lists the
+    wards of its own area committee instead (the caption says so and where every ward is: the league
+    table of the period's index), so that a page stays readable and its size does not grow with the
+    place.
+    """
     t = res.indicators.table
     t = t[t["level"] == "ward"]
     wide = t.pivot(index="area_code", columns="indicator", values="value")
     num = t.pivot(index="area_code", columns="indicator", values="numerator")
     hid = t.pivot(index="area_code", columns="indicator", values="withheld")
-    names = pd.DataFrame(res.wards.drop(columns="geometry")).set_index("ward_code")["ward_name"]
-    codes = list(res.area.ward_codes) if res.area.kind != "ward" else sorted(names.index)
+    wards = pd.DataFrame(res.wards.drop(columns="geometry")).set_index("ward_code")
+    names = wards["ward_name"]
+    which = "its wards"
+    if res.area.kind != "ward":
+        codes = list(res.area.ward_codes)
+    elif len(names) <= NAMED_AREAS:
+        codes, which = sorted(names.index), "every ward"
+    else:  # too many to list: its neighbours
+        committee = wards.loc[res.area.code, "area_committee"]
+        codes = sorted(wards.index[wards["area_committee"] == committee])
+        which = (
+            f"the {len(codes)} wards of {committee} area committee (every ward of the "
+            f"{len(names)}: the league table on the period's index page)"
+        )
     df = pd.DataFrame({
         "Ward": names.reindex(codes).to_numpy(),
         "Alcohol admissions (episodes)": num.reindex(codes)["alcohol_sar"].round().astype(int).to_numpy(),
@@ -139,7 +158,6 @@ def wards_table(res: Profile) -> dict:
         "Wellness referrals": num.reindex(codes)["referral_rate"].round().astype(int).to_numpy(),
         "Referrals per 1,000 adults a year": wide.reindex(codes)["referral_rate"].round(1).to_numpy(),
     })  # fmt: skip
-    which = "its wards" if res.area.kind != "ward" else "every ward"
     return {
         "df": df,
         "caption": f"{res.area.name}: {which}, {window_label(res)}",
