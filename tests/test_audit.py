@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from publishing_helpers import PROV, tagged_notebook
 
@@ -294,3 +296,53 @@ def test_command_line(clean_reports, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "1 problem found" in err and f"{name}: line" in err and "absolute-path" in err
     assert cli.main(["audit", str(tmp_path / "missing")]) == 2
+
+
+def test_the_final_audit_does_not_read_again_a_page_a_worker_audited(
+    clean_reports, tmp_path, monkeypatch
+):
+    from runner_helpers import setup_env
+
+    from lsp_research.reporting import audit, runner
+    from lsp_research.reporting.audit_rules import usernames_to_check
+    from lsp_research.reporting.execute import Executor, RunResult
+
+    page = (clean_reports / "performance" / "performance-board.html").read_bytes()
+    pages = {"good/E05001153": page, "good/Coalfield": page.replace(b"</main>", b"<p>C</p></main>")}
+    setup_env(
+        tmp_path,
+        monkeypatch,
+        [{"notebook": "good.ipynb", "over": ["E05001153", "Coalfield"], "tiers": ["board"]}],
+    )
+    monkeypatch.setattr(runner, "check_kernel", lambda: None)
+    users = tuple(usernames_to_check(()))
+
+    class Worker(
+        Executor
+    ):  # the first run's worker says it audited its page; the second's does not
+        def run(self, tasks):
+            for t in tasks:
+                claim = ("good-board.html",) if t.key == "good/E05001153" else ()
+                files = {"good-board.html": pages[t.key]}
+                yield RunResult(t.key, "ok", files=files, audited=claim, audited_users=users)
+
+    read, real = [], audit._AUDITORS[".html"]
+
+    def reading(text, name, **kw):
+        read.append(name)
+        return real(text, name, **kw)
+
+    monkeypatch.setitem(audit._AUDITORS, ".html", reading)
+    summary = runner.run_programme("latest", quiet=True, executor_factory=lambda **kw: Worker())
+    assert summary.exit_code == 0, summary.table()
+    assert "good/Coalfield/good-board.html" in read and "index.html" in read
+    assert "good/E05001153/good-board.html" not in read
+    # the bytes, not the name, are what was audited: a changed byte is read again
+    staged = tmp_path / "one"
+    staged.mkdir()
+    (staged / "a.html").write_bytes(page)
+    digest = hashlib.sha256(page).hexdigest()
+    read.clear()
+    assert audit_path(staged, passed={digest}) == [] and read == []
+    (staged / "a.html").write_bytes(page.replace(b"</main>", b"<p>x</p></main>"))
+    assert audit_path(staged, passed={digest}) == [] and read == ["a.html"]

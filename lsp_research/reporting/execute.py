@@ -127,6 +127,10 @@ class RunResult:
     export_seconds: float = 0.0
     warm: bool = False
     failed_cell: int | None = None
+    #: the pages (keys of ``files``) the worker audited and passed, and the user names it checked
+    #: them for: the final audit of the period need not read the same bytes again
+    audited: tuple[str, ...] = ()
+    audited_users: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -333,14 +337,18 @@ def _run(task: RunTask, tmp: Path, result: RunResult) -> None:
     finally:
         result.export_seconds = time.perf_counter() - t_exp
     from .audit import audit_path, format_findings
+    from .audit_rules import usernames_to_check
 
-    findings = [f for page in sorted(tmp.glob("*.htm*")) for f in audit_path(page)]
+    pages = sorted(tmp.glob("*.htm*"))
+    findings = [f for page in pages for f in audit_path(page)]
     if findings:  # the pages are withheld; the executed notebook stays as evidence
-        for page in tmp.glob("*.htm*"):
+        for page in pages:
             page.unlink()
         result.status = AUDIT_FAILED
         result.message = format_findings(findings)
         return
+    result.audited = tuple(page.relative_to(tmp).as_posix() for page in pages)
+    result.audited_users = tuple(usernames_to_check(()))
     result.status = OK
 
 

@@ -110,6 +110,7 @@ from .records import CACHED, NOT_RUN, RAN, RunRecord, RunSummary, first_line, no
 from .runlog import RunLog
 from .stage import (
     audit_index,
+    audited_digests,
     carry_over,
     keep_last_good,
     place_result,
@@ -454,6 +455,7 @@ def _run_locked(
         log.start_file(staged_internal_dir(staging) / "run.log")
 
         records, to_run = _from_cache(planned, staging, store, reaches, force, log)
+        passed: set[str] = set()  # digests of the pages this run's workers audited
         if to_run:
             log.info(
                 f"{len(to_run)} to run, {len(planned) - len(to_run)} cached"
@@ -466,13 +468,15 @@ def _run_locked(
             )
             by_key = {p.task.key: p for p in to_run}
             try:
-                _execute(executor, to_run, by_key, records, staging, store, log)
+                passed = _execute(executor, to_run, by_key, records, staging, store, log)
             except BaseException:  # interrupted: end every process of the run now
                 executor.terminate()
                 raise
             executor.close()
         ordered = [records[p.task.key] for p in planned]
-        return _publish(prog, quarter, ordered, staging, reports_root, keep, prov, log, t0, stop)
+        return _publish(
+            prog, quarter, ordered, staging, reports_root, keep, prov, log, t0, stop, passed
+        )
     except BaseException:
         for folder in (staging, staged_internal_dir(staging)):
             if folder.exists():
@@ -576,9 +580,11 @@ def _publish(
     log: RunLog,
     t0: float,
     stop: _StopOnSignal | None,
+    passed: set[str] = frozenset(),
 ) -> RunSummary:
     """Keep what a failed run must not remove, carry over the other notebooks, write the run files and
-    the index, audit the shareable folder and publish the period atomically.
+    the index, audit the shareable folder (but for the pages this run's workers audited: ``passed``,
+    their digests) and publish the period atomically.
     """
     period = str(quarter)
     final = reports_root / period
@@ -587,7 +593,7 @@ def _publish(
     summary = RunSummary(quarter, final, ordered, time.perf_counter() - t0, warnings=log.warnings)
     write_run_files(staging, summary, kept)  # a rejected period keeps its run.json
     index = _index(staging, kept + ordered, prog, quarter, prov)
-    audit_index(staging, index, reports_root, period, log)
+    audit_index(staging, index, reports_root, period, log, passed)
     write_run_files(staging, summary, kept)  # again, finished after the audit
     log.close(summary.table())  # run.log ends with the summary table
     with stop.deferred() if stop is not None else contextlib.nullcontext():
@@ -620,7 +626,10 @@ def _make_executor(factory, scheduler, jobs, env, preload, warm, n_tasks) -> Exe
     return LocalExecutor(n, env=env, preload=preload, warm=warm)
 
 
-def _execute(executor, to_run, by_key, records, staging, store, log) -> None:
+def _execute(executor, to_run, by_key, records, staging, store, log) -> set[str]:
+    """Run ``to_run``, placing each result in ``staging`` as it finishes; returns the SHA-256 digests
+    of the pages the workers audited and passed (:func:`~.stage.audited_digests`).
+    """
     from tqdm.auto import tqdm
 
     bar = tqdm(
@@ -633,11 +642,14 @@ def _execute(executor, to_run, by_key, records, staging, store, log) -> None:
     )
     log.bar = bar
     left = len(to_run)
+    passed: set[str] = set()
     try:
         for result in executor.run([p.task for p in to_run]):
             p = by_key[result.key]
             status = RAN if result.ok else result.status
             records[result.key] = place_result(p, result, staging, status, result.seconds)
+            if result.ok:
+                passed |= audited_digests(result)
             if result.ok:
                 store.put(
                     p.cache_key,
@@ -662,6 +674,7 @@ def _execute(executor, to_run, by_key, records, staging, store, log) -> None:
     finally:
         bar.close()
         log.bar = None
+    return passed
 
 
 def _not_started(

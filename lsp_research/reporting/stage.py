@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime as _dt
+import hashlib
 import json
 import os
 import shutil
@@ -114,6 +115,29 @@ def up_to_date_records(final: Path, planned: Sequence[Planned]) -> list[RunRecor
             )
         )
     return records
+
+
+def audited_digests(result: RunResult, users=None) -> set[str]:
+    """The SHA-256 digests of the pages a worker audited and passed (``result.audited``), when it
+    checked them for every user name the audit here checks (``users``; default
+    :func:`~.audit_rules.usernames_to_check`): a worker on another machine, run by another user,
+    may not have.
+
+    >>> files = {"a.html": b"<p>a</p>", "a.csv": b"x"}
+    >>> r = RunResult("k", "ok", files=files, audited=("a.html",), audited_users=("alice",))
+    >>> audited_digests(r, ["alice"]) == {hashlib.sha256(b"<p>a</p>").hexdigest()}
+    True
+    >>> audited_digests(r, ["alice", "bob"])  # bob's name was not looked for
+    set()
+    """
+    from .audit_rules import usernames_to_check
+
+    users = usernames_to_check(()) if users is None else users
+    if not set(users) <= set(result.audited_users):
+        return set()
+    return {
+        hashlib.sha256(result.files[n]).hexdigest() for n in result.audited if n in result.files
+    }
 
 
 def place_result(
@@ -254,14 +278,17 @@ def write_run_files(staging: Path, summary: RunSummary, kept: Sequence[RunRecord
     (staging / "run.json").write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
 
 
-def audit_index(staging: Path, index: Path, reports_root: Path, period: str, log: RunLog) -> None:
+def audit_index(
+    staging: Path, index: Path, reports_root: Path, period: str, log: RunLog, passed=()
+) -> None:
     """Audit the whole shareable folder (each report was audited by its worker; this catches the index,
-    carried-over pages and any stray file); on findings keep the staged period aside for inspection and
-    refuse to publish.
+    carried-over and cached pages, tables' files and any stray file); on findings keep the staged
+    period aside for inspection and refuse to publish. ``passed``: the SHA-256 digests of the pages
+    this run's workers audited (:func:`audited_digests`), not read again.
     """
     from .audit import audit_path, format_findings
 
-    findings = audit_path(staging)
+    findings = audit_path(staging, passed=passed)
     if not findings:
         log.info("audit: every published file passed", echo=False)
         return
