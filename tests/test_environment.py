@@ -114,3 +114,29 @@ def test_every_third_party_import_is_declared():
         if m not in ("lsp_research", "bench_runner", "_common")
     }
     assert sorted(third_party - declared) == []
+
+
+def test_loadgroup_runs_a_group_on_one_worker(tmp_path):
+    """``make test`` shares its costliest fixtures (the default run, the small-area run, the readers'
+    site) by sending each ``xdist_group`` to one worker; a pytest that silently stops grouping (9.2 with
+    pytest-xdist 3.8) builds each of them on every worker instead."""
+    import subprocess
+
+    (tmp_path / "test_grouped.py").write_text(
+        "import os, pytest\n\n"
+        "@pytest.mark.xdist_group('shared')\n"
+        "@pytest.mark.parametrize('i', range(4))\n"
+        "def test_one(i):\n"
+        "    print('WORKER', os.environ['PYTEST_XDIST_WORKER'])\n\n"
+        "@pytest.mark.xdist_group('shared')\n"
+        "def test_two():\n"
+        "    print('WORKER', os.environ['PYTEST_XDIST_WORKER'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-rA", "-q",
+         "-p", "no:cacheprovider", "test_grouped.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    workers = re.findall(r"^WORKER (gw\d+)$", done.stdout, re.M)
+    assert len(workers) == 5 and len(set(workers)) == 1, done.stdout

@@ -28,7 +28,8 @@ from test_browser import Browser, find_chromium
 
 from lsp_research.reporting.audit import audit_path
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+# one worker runs the module, so the session's site and browser are built once
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("readers_site")]
 
 WIDTHS = (1280, 414)
 BOARD = "performance/city/performance-board.html"
