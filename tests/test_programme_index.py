@@ -63,3 +63,47 @@ def test_the_runner_imports_no_topic():
 
     runner = (PROJ_ROOT / "lsp_research" / "reporting" / "runner.py").read_text()
     assert "topics" not in runner
+
+
+def test_loading_the_programme_and_a_dry_run_import_no_topic(processed_data):
+    """The index function is checked from its module's source on load and imported only by a run
+    that runs reports, so a dry run or a no-change rerun does not load the profiles and their charts."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\nfrom lsp_research.cli import main\n"
+        "from lsp_research.reporting.programme import load_programme\n"
+        "load_programme()\nassert main(['run', '--period', 'latest', '--dry-run']) == 0\n"
+        "print(sorted(m for m in ('lsp_research.topics.profiles', 'matplotlib') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_an_index_module_that_fails_to_import_stops_the_run_before_any_report(
+    tmp_path, monkeypatch
+):
+    from runner_helpers import setup_env
+
+    from lsp_research.reporting.runner import run_programme
+
+    (tmp_path / "planted_index.py").write_text(
+        "raise RuntimeError('planted')\n\n\ndef index_context(entries):\n    return {}\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    env = setup_env(
+        tmp_path, monkeypatch, [{"notebook": "good.ipynb", "index": "planted_index:index_context"}]
+    )
+
+    def no_executor(**kwargs):
+        raise AssertionError("a report ran although the index function cannot be imported")
+
+    with pytest.raises(
+        ProgrammeError, match=r"planted_index does not import \(RuntimeError: planted"
+    ):
+        run_programme("latest", quiet=True, executor_factory=no_executor)
+    assert not (env["reports"] / "2009Q4").exists()

@@ -32,8 +32,10 @@ lsp_research.errors.ProgrammeError: 2 problems in ...bad.yml:
 
 from __future__ import annotations
 
+import ast
 import difflib
 import importlib
+import importlib.util
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -149,8 +151,88 @@ class Programme:
 _INDEX_RULE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
+def check_index(name: str) -> str:
+    """Check an ``index:`` value, ``package.module:function``, without importing the module.
+
+    The module is found on the path and its source read for a top-level ``def``, import or assignment
+    of the name, so that loading the programme (a dry run, a no-change rerun, a preview) does not
+    import a topic and its charts; :func:`resolve_index` imports it when the index is written. A module
+    with no Python source is imported to check it.
+
+    Raises
+    ------
+    ProgrammeError
+        When the value is not of that form, the module is not found or does not name the function.
+
+    Examples
+    --------
+    >>> check_index("lsp_research.topics.profiles:index_context")
+    'lsp_research.topics.profiles:index_context'
+    >>> check_index("lsp_research.topics.profiles:no_such")
+    Traceback (most recent call last):
+    ...
+    lsp_research.errors.ProgrammeError: index: lsp_research.topics.profiles has no function 'no_such'
+    """
+    module_name, func = _split_index(name)
+    try:
+        spec = importlib.util.find_spec(module_name)
+    except (ImportError, ValueError) as exc:  # a parent package that is missing or fails
+        raise ProgrammeError(f"index: module {module_name} does not import ({exc})") from None
+    if spec is None:
+        raise ProgrammeError(
+            f"index: module {module_name} does not import (No module named '{module_name}')"
+        )
+    if not (spec.origin or "").endswith(".py"):
+        resolve_index(name)
+        return name
+    try:
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError) as exc:
+        raise ProgrammeError(f"index: module {module_name} does not import ({exc})") from None
+    names = _top_level_names(tree.body)
+    if "*" in names:  # a star import may bind it: import to know
+        resolve_index(name)
+        return name
+    if func not in names:
+        raise ProgrammeError(f"index: {module_name} has no function {func!r}")
+    return name
+
+
+def _top_level_names(body: list[ast.stmt]) -> set[str]:
+    """The names a module's top level binds (``def``, ``class``, import, assignment), including
+    those under a top-level ``if``, ``try`` or ``with``.
+    """
+    names: set[str] = set()
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        elif isinstance(node, (ast.If, ast.Try, ast.With)):
+            for part in ("body", "orelse", "finalbody", "handlers"):
+                stack.extend(getattr(node, part, []))
+        elif isinstance(node, ast.ExceptHandler):
+            stack.extend(node.body)
+    return names
+
+
+def _split_index(name: str) -> tuple[str, str]:
+    if not isinstance(name, str) or not _INDEX_RULE.match(name):
+        raise ProgrammeError(
+            f"index: must name a function as package.module:function "
+            f"(e.g. lsp_research.topics.profiles:index_context), got {name!r}"
+        )
+    module_name, func = name.split(":")
+    return module_name, func
+
+
 def resolve_index(name: str) -> Callable[[list[dict]], dict]:
-    """The function an ``index:`` value names, ``package.module:function``.
+    """The function an ``index:`` value names, ``package.module:function``, imported.
 
     Raises
     ------
@@ -166,16 +248,15 @@ def resolve_index(name: str) -> Callable[[list[dict]], dict]:
     ...
     lsp_research.errors.ProgrammeError: index: lsp_research.topics.profiles has no function 'no_such'
     """
-    if not isinstance(name, str) or not _INDEX_RULE.match(name):
-        raise ProgrammeError(
-            f"index: must name a function as package.module:function "
-            f"(e.g. lsp_research.topics.profiles:index_context), got {name!r}"
-        )
-    module_name, func = name.split(":")
+    module_name, func = _split_index(name)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise ProgrammeError(f"index: module {module_name} does not import ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - the module's own code failed while importing
+        raise ProgrammeError(
+            f"index: module {module_name} does not import ({type(exc).__name__}: {exc})"
+        ) from None
     fn = getattr(module, func, None)
     if not callable(fn):
         raise ProgrammeError(f"index: {module_name} has no function {func!r}")
@@ -283,7 +364,7 @@ def _entry(i: int, raw: Any, nb_dir: Path, problems: list[str]) -> NotebookEntry
     index = raw.get("index")
     if index is not None:
         try:
-            resolve_index(index)
+            check_index(index)  # imported only when the index is written
         except ProgrammeError as exc:
             problems.append(f"{where}: {exc}")
     if len(problems) > n_before:

@@ -447,6 +447,7 @@ def _run_locked(
                     index=final / "index.html",
                     up_to_date=True,
                 )
+        prog.index_contributions()  # imported now (checked, not imported, on load): fail before running
         prov = provenance.collect(paths.processed)
         for p in planned:
             p.task.context["provenance"] = prov
