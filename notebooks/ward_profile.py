@@ -30,7 +30,7 @@ display(Markdown(profiles.text.places(res)))
 
 # %% tags=["executive"]
 fig, alt = profiles.charts.spine(res)
-show(fig, alt=alt, caption=profiles.text.SPINE_CAPTION)
+show(fig, alt=alt, caption=profiles.text.spine_caption(res))
 show_table(**profiles.tables.spine_table(res))
 
 # %% [markdown] tags=["executive"]

@@ -18,11 +18,21 @@ _CITY = config.LAD_NAME
 #: The anchor of the key indicators table (:func:`.tables.spine_table`), which the text refers to.
 KEY_INDICATORS_ID = "key-indicators"
 
-SPINE_CAPTION = (
-    f"Each row: the range across {_CITY}'s {len(config.place().ward_codes)} wards (light bar; darker: "
-    f"middle half), {_CITY}'s value at the centre line, and this area's value coloured by comparison "
-    f"with {_CITY} (95% interval)."
-)
+
+def spine_caption(res: Profile) -> str:
+    """Under the key indicators chart: what a row shows, with the number of wards in the data (the
+    wards whose range the chart draws).
+
+    >>> from types import SimpleNamespace
+    >>> spine_caption(SimpleNamespace(wards=range(25)))[:50]
+    "Each row: the range across Sunderland's 25 wards ("
+    """
+    return (
+        f"Each row: the range across {_CITY}'s {len(res.wards)} wards (light bar; darker: middle "
+        f"half), {_CITY}'s value at the centre line, and this area's value coloured by comparison "
+        f"with {_CITY} (95% interval)."
+    )
+
 
 #: The caption of the population pyramid.
 PYRAMID_CAPTION = f"Mid-year population estimate; bars: this area, dashed line: {_CITY}."
