@@ -289,8 +289,11 @@ def profile_times(prog, period: str, jobs: int, sizes, sample: int, workdir: Pat
         raw, processed = (
             (get_paths().raw, get_paths().processed) if n == 25 else synth_data(n, data)
         )
-        saved = {k: os.environ.get(k) for k in ("LSP_RAW_DIR", "LSP_PROCESSED_DIR")}
+        names = ("LSP_RAW_DIR", "LSP_PROCESSED_DIR", "LSP_PLACE")
+        saved = {k: os.environ.get(k) for k in names}
         os.environ.update({"LSP_RAW_DIR": str(raw), "LSP_PROCESSED_DIR": str(processed)})
+        if (raw / "place.yml").is_file():  # a synthetic geography's own place (names, wards)
+            os.environ["LSP_PLACE"] = str(raw / "place.yml")
         try:
             codes = sorted(pd.read_parquet(processed / "wards.parquet")["ward_code"])
             step = max(1, len(codes) // (sample + jobs))

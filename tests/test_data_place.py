@@ -120,3 +120,44 @@ def test_a_bad_place_file_names_the_key(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"area 'A', ward 1: 'code' is 'E0500115'"):
         config.place(bad)
+
+
+def test_a_run_refuses_data_of_another_place_and_names_the_place_file_to_set(tmp_path, monkeypatch):
+    import pandas as pd
+    from runner_helpers import setup_env
+
+    from lsp_research.reporting.parameters import Areas
+    from lsp_research.reporting.runner import run_programme
+
+    env = setup_env(tmp_path, monkeypatch, [{"notebook": "good.ipynb"}])
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_place(
+        BOUNDARIES, LOOKUP, "E06000999", raw / "place.yml", region=("North East", "E12000001")
+    )
+    other = config.place(raw / "place.yml")
+    codes = sorted(other.ward_codes)
+    wards = pd.DataFrame(
+        {"ward_code": codes, "ward_name": [f"W{i}" for i in range(len(codes))],
+         "area_committee": ["Central"] * len(codes)}
+    )  # fmt: skip
+    wards.to_parquet(env["processed"] / "wards.parquet", index=False)
+
+    def no_executor(**kwargs):
+        raise AssertionError("a report ran on another place's data")
+
+    with pytest.raises(ConfigError) as err:  # the default place file, Sunderland's
+        run_programme("latest", quiet=True, executor_factory=no_executor)
+    msg = str(err.value)
+    assert f"{len(codes)} of its {len(codes)} wards (e.g. {codes[0]} W0)" in msg
+    assert "25 wards of" in msg and "sunderland.yml (Sunderland)" in msg
+    assert "set LSP_PLACE" in msg and f"there is one at {raw / 'place.yml'}" in msg
+    assert not (env["reports"] / "2009Q4").exists()
+
+    monkeypatch.setenv("LSP_PLACE", str(raw / "place.yml"))  # the data's own place file
+    assert Areas.from_processed(env["processed"]).check_place() is None
+    monkeypatch.delenv("LSP_PLACE")
+    wards.assign(ward_code=sorted(config.place().ward_codes)[: len(codes)]).to_parquet(
+        env["processed"] / "wards.parquet", index=False
+    )  # some of Sunderland's wards (a partial data set): accepted
+    assert Areas.from_processed(env["processed"]).check_place() is None

@@ -348,6 +348,7 @@ def run_programme(
             else:
                 quarter = resolve(requested, periods)
             areas = Areas.from_processed(paths.processed)
+            areas.check_place()  # data of another place would be published under this one's name
             reaches = programme_reach(prog, quarter, paths.processed, only=only)
             planned_sets = plan(
                 prog,
