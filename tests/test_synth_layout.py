@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -107,3 +108,25 @@ def test_bad_geography_options_are_refused(tmp_path):
     assert main(["data", "synth", "--districts", "2", "--out", str(tmp_path / "x")]) != 0
     assert main(["data", "synth", "--wards", "4"]) != 0  # would replace the default data/raw
     assert not (tmp_path / "x").exists()
+
+
+def test_a_large_geography_has_a_night_time_economy_centre_per_city_of_people():
+    """At 400 wards one centre took the night-time economy of 16 Sunderlands: one ward's incident
+    rate read 1,669.8 per 1,000 residents a year. Each Sunderland's worth of population has its own."""
+    from lsp_research.data.synth import geography, police
+
+    big = layout.build(100, districts=2, seed=5)
+    with _common.using(big):
+        k = round(_common.pop_factor())
+        centres = police._nte_centres()
+        assert k >= 3 and centres.shape == (k, 2)
+        assert len(set(geography.ward_of_points(centres))) == k  # each in a ward of its own
+        points = police._nte_points(np.random.default_rng(1), 4000)
+        nearest = np.argmin(((points[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
+        share = np.bincount(nearest, minlength=k) / len(points)
+        assert share.max() < 2 / k  # about evenly shared, none heaped on one centre
+    with _common.using(layout.build(6, seed=5)):  # a small place: its first ward, as before
+        assert police._nte_centres().tolist() == [
+            _common.domain_wards()[["easting", "northing"]].iloc[0].astype(float).tolist()
+        ]
+    assert police._nte_centres().tolist() == [list(police.NTE_CENTRE)]  # the default data's

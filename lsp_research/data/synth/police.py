@@ -5,7 +5,8 @@ Each offence group has a city-wide yearly volume, spread over wards in proportio
 A share of violence, public order and drunk-and-disorderly incidents belongs to the **night-time economy**:
 they happen on Friday and Saturday nights between 21:00 and 03:00 (an incident after midnight is dated
 the next day) around the city centre (``NTE_CENTRE``, spread ``NTE_SD`` metres), and are mostly flagged as
-alcohol-related. Other incidents happen at any time, with an evening peak, at a random point of their
+alcohol-related. A synthetic geography has one such centre per Sunderland's worth of population
+(:func:`_nte_centres`), so that a region's night-time economy is not heaped on one ward. Other incidents happen at any time, with an evening peak, at a random point of their
 ward. Every point lies inside its ward polygon (points are sampled inside the polygons).
 
 >>> sum(v for v, *_ in OFFENCES.values()) > 8000
@@ -48,24 +49,36 @@ _MONTH_WEIGHT = np.array(
 )  # Apr..Mar
 
 
-def _nte_centre() -> tuple[float, float]:
-    """The night-time economy's centre: :data:`NTE_CENTRE`, or in a synthetic geography the centroid
-    of its first ward.
+def _nte_centres() -> np.ndarray:
+    """The night-time economy's centres (BNG metres, a row each): :data:`NTE_CENTRE` for the default
+    data; in a synthetic geography one for each Sunderland's worth of population (at least one), at
+    the centroids of wards spread evenly through the ward order, the first ward's first.
+
+    >>> _nte_centres().tolist()
+    [[439500.0, 556800.0]]
     """
     layout = active_layout()
     if layout is None:
-        return NTE_CENTRE
-    first = domain_wards().iloc[0]
-    return (float(first.easting), float(first.northing))
+        return np.array([NTE_CENTRE])
+    w = domain_wards()
+    k = max(1, min(len(w), round(pop_factor())))
+    rows = np.linspace(0, len(w) - 1, k).round().astype(int) if k > 1 else [0]
+    return w.iloc[rows][["easting", "northing"]].to_numpy(float)
 
 
 def _nte_points(rng, n: int) -> np.ndarray:
-    """``n`` points around the city centre, each inside a ward (redrawn until it is)."""
+    """``n`` points around the night-time economy's centres (each point about one centre, chosen
+    evenly), each inside a ward (redrawn until it is).
+    """
     out = np.empty((0, 2))
-    centre = _nte_centre()
+    centres = _nte_centres()
     while len(out) < n:
         m = 2 * (n - len(out)) + 16
-        xy = np.round(rng.normal(centre, NTE_SD, size=(m, 2)))
+        if len(centres) == 1:  # the default data's draws, unchanged
+            xy = np.round(rng.normal(centres[0], NTE_SD, size=(m, 2)))
+        else:
+            at = centres[rng.integers(len(centres), size=m)]
+            xy = np.round(at + rng.normal(0.0, NTE_SD, size=(m, 2)))
         out = np.vstack([out, xy[ward_of_points(xy) >= 0]])
     return out[:n]
 
