@@ -153,6 +153,11 @@ def test_a_run_refuses_data_of_another_place_and_names_the_place_file_to_set(tmp
     assert "25 wards of" in msg and "sunderland.yml (Sunderland)" in msg
     assert "set LSP_PLACE" in msg and f"there is one at {raw / 'place.yml'}" in msg
     assert not (env["reports"] / "2009Q4").exists()
+    from lsp_research.reporting.preview import render
+
+    with pytest.raises(ConfigError, match="set LSP_PLACE"):  # a preview refuses it the same way
+        render("good", tier="executive")
+    assert not (env["reports"] / ".preview").exists()
 
     monkeypatch.setenv("LSP_PLACE", str(raw / "place.yml"))  # the data's own place file
     assert Areas.from_processed(env["processed"]).check_place() is None

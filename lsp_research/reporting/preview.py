@@ -112,6 +112,7 @@ def render(
         else resolve(requested, periods)
     )
     areas = Areas.from_processed(paths.processed)
+    areas.check_place()  # as a run does: another place's data under this place's name is refused
     one = Programme(
         path=prog.path if prog else paths.programme,
         notebooks_dir=entry.path.parent,
