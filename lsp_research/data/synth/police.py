@@ -5,9 +5,10 @@ Each offence group has a city-wide yearly volume, spread over wards in proportio
 A share of violence, public order and drunk-and-disorderly incidents belongs to the **night-time economy**:
 they happen on Friday and Saturday nights between 21:00 and 03:00 (an incident after midnight is dated
 the next day) around the city centre (``NTE_CENTRE``, spread ``NTE_SD`` metres), and are mostly flagged as
-alcohol-related. A synthetic geography has one such centre per Sunderland's worth of population
-(:func:`_nte_centres`), so that a region's night-time economy is not heaped on one ward. Other incidents happen at any time, with an evening peak, at a random point of their
-ward. Every point lies inside its ward polygon (points are sampled inside the polygons).
+alcohol-related. A synthetic geography has one such centre per default city's worth of population
+(:func:`_nte_centres`), so that a region's night-time economy is not heaped on one ward. Other
+incidents happen at any time, with an evening peak, at a random point of their ward. Every point lies
+inside its ward polygon (points are sampled inside the polygons).
 
 >>> sum(v for v, *_ in OFFENCES.values()) > 8000
 True
@@ -51,7 +52,7 @@ _MONTH_WEIGHT = np.array(
 
 def _nte_centres() -> np.ndarray:
     """The night-time economy's centres (BNG metres, a row each): :data:`NTE_CENTRE` for the default
-    data; in a synthetic geography one for each Sunderland's worth of population (at least one), at
+    data; in a synthetic geography one for each default city's worth of population (at least one), at
     the centroids of wards spread evenly through the ward order, the first ward's first.
 
     >>> _nte_centres().tolist()
@@ -62,7 +63,7 @@ def _nte_centres() -> np.ndarray:
         return np.array([NTE_CENTRE])
     w = domain_wards()
     k = max(1, min(len(w), round(pop_factor())))
-    rows = np.linspace(0, len(w) - 1, k).round().astype(int) if k > 1 else [0]
+    rows = np.linspace(0, len(w) - 1, k).round().astype(int)  # k = 1: the first ward
     return w.iloc[rows][["easting", "northing"]].to_numpy(float)
 
 
