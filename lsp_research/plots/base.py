@@ -105,12 +105,51 @@ def figure(
     return fig, ax
 
 
+def tight_box(fig):
+    """The figure's tight bounding box in inches, padded, at the saved resolution: the box that
+    ``savefig(bbox_inches="tight")`` crops to, found without drawing the figure first.
+
+    Matplotlib's ``"tight"`` draws the whole figure once with rendering switched off (every text
+    laid out, every tick made) only to measure it, then draws it again to save it. Measuring the
+    tight box updates the ticks, the title's position and a ``loc="best"`` legend itself, so a
+    figure with no layout engine can be measured directly: the PNG is then drawn once, and its
+    bytes are the same (``tests/test_plots_base.py`` compares them on the house charts).
+
+    >>> fig, ax = figure("Admissions per quarter", ylabel="Admissions (count)")
+    >>> box = tight_box(fig)
+    >>> bool(0 < box.width < 8 and 0 < box.height < 4.5)  # inches, inside the 8 x 4.5 figure
+    True
+    """
+    with plt.rc_context(HOUSE_RC):
+        saved_dpi = fig.dpi
+        fig.dpi = plt.rcParams["savefig.dpi"]
+        try:
+            box = fig.get_tightbbox(fig.canvas.get_renderer())
+        finally:
+            fig.dpi = saved_dpi
+        return box.padded(plt.rcParams["savefig.pad_inches"])
+
+
 def png_bytes(fig) -> bytes:
-    """Render ``fig`` to PNG bytes with no metadata, so two runs give identical bytes."""
+    """Render ``fig`` to PNG bytes with no metadata, so two runs give identical bytes.
+
+    The image is cropped to the figure's tight box (:func:`tight_box`), measured without a first
+    draw; a figure with a layout engine (constrained layout) is measured by matplotlib's own
+    ``"tight"``, which lays it out by drawing it first.
+    """
     buf = io.BytesIO()
     with plt.rc_context(HOUSE_RC):
-        fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+        fig.savefig(buf, format="png", bbox_inches=_box(fig), metadata={"Software": None})
     return buf.getvalue()
+
+
+def _box(fig):
+    """``tight_box(fig)``, or ``"tight"`` for a figure whose layout engine needs a draw first, or
+    whose canvas cannot render (a bare ``Figure``).
+    """
+    if fig.get_layout_engine() is not None or not hasattr(fig.canvas, "get_renderer"):
+        return "tight"
+    return tight_box(fig)
 
 
 def show(
