@@ -6,6 +6,7 @@ import pytest
 from runner_helpers import setup_env
 
 from lsp_research.reporting import kernels
+from lsp_research.reporting.execute import OK, RunTask, run_task
 from lsp_research.reporting.runner import run_programme
 
 pytestmark = pytest.mark.slow
@@ -25,6 +26,22 @@ def test_warm_and_cold_kernels_publish_identical_pages(tmp_path, monkeypatch):
     for tier in ("board", "operational"):
         rel = f"2009Q4/good/E05001153/good-E05001153-{tier}.html"
         assert (tmp_path / "warm" / rel).read_bytes() == (tmp_path / "cold" / rel).read_bytes()
+
+
+@pytest.mark.skipif(not kernels.fork_available(), reason="the fork server needs Linux")
+def test_a_forked_kernel_leaves_the_servers_imports_to_the_frozen_generation(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import gc\nprint(gc.get_freeze_count())")]
+    nbformat.write(nb, tmp_path / "freeze.ipynb")
+    task = RunTask(key="freeze/city", name="freeze", set_id="city", preload=("pandas",),
+                   notebook=str(tmp_path / "freeze.ipynb"))  # fmt: skip
+    result = run_task(task)
+    assert result.status == OK and result.warm, result.message
+    executed = nbformat.reads(result.files["executed/freeze.ipynb"].decode(), as_version=4)
+    frozen = int(executed.cells[0].outputs[0]["text"])
+    assert frozen > 50_000  # pandas and the kernel's own modules: objects its collections skip
 
 
 def test_notebook_imports_include_possible_submodules():
