@@ -210,3 +210,81 @@ def test_withheld_across_levels_leaves_no_relation_with_one_hidden_cell():
     assert "w1" in hidden
     for comps, totals in rels:
         assert sum(k in hidden for k in comps + totals) != 1
+
+
+def _bounds_by_sweeps(values, hidden, rels):
+    """The bounds by sweeping every line until a sweep narrows nothing (the reference for the work
+    list of ``disclosure._bounds``)."""
+    unknown = hidden | np.isnan(values)
+    lo = np.where(unknown, 0.0, values)
+    hi = np.where(unknown, np.inf, values)
+    lines = [(np.array([i for (i,) in c]), [i for (i,) in t]) for c, t in rels if c]
+    changed = True
+    while changed:
+        changed = False
+        for comps, totals in lines:
+            for t in totals:
+                c_lo, c_hi = lo[comps], hi[comps]
+                inf = np.isinf(c_hi)
+                others_hi = np.where(
+                    (inf.sum() - inf) > 0, np.inf, c_hi[~inf].sum() - np.where(inf, 0.0, c_hi)
+                )
+                new_hi = np.minimum(c_hi, hi[t] - (c_lo.sum() - c_lo))
+                new_lo = np.maximum(c_lo, lo[t] - others_hi)
+                t_lo, t_hi = max(lo[t], c_lo.sum()), min(hi[t], c_hi.sum())
+                if (new_hi < c_hi).any() or (new_lo > c_lo).any():
+                    hi[comps], lo[comps] = new_hi, np.maximum(new_lo, 0.0)
+                    changed = True
+                if t_lo > lo[t] or t_hi < hi[t]:
+                    lo[t], hi[t] = t_lo, t_hi
+                    changed = True
+    return lo, hi
+
+
+def _crossed_table(rng, rows, cols):
+    """A rows x cols table of counts with its row, column and grand totals, as keys and lines."""
+    cells = rng.integers(0, 30, (rows, cols)).astype(float)
+    cell = lambda r, c: r * cols + c  # noqa: E731
+    row_total = lambda r: rows * cols + r  # noqa: E731
+    col_total = lambda c: rows * cols + rows + c  # noqa: E731
+    grand = rows * cols + rows + cols
+    values = np.concatenate([cells.ravel(), cells.sum(1), cells.sum(0), [cells.sum()]])
+    rels = [([(cell(r, c),) for c in range(cols)], [(row_total(r),)]) for r in range(rows)]
+    rels += [([(cell(r, c),) for r in range(rows)], [(col_total(c),)]) for c in range(cols)]
+    rels += [([(row_total(r),) for r in range(rows)], [(grand,)])]
+    rels += [([(col_total(c),) for c in range(cols)], [(grand,)])]
+    return values, rels
+
+
+def test_the_bounds_work_list_ends_where_sweeping_every_line_ends():
+    rng = np.random.default_rng(2026)
+    narrowed = 0
+    for trial in range(60):
+        values, rels = _crossed_table(rng, int(rng.integers(2, 7)), int(rng.integers(2, 7)))
+        hidden = rng.random(len(values)) < (0.15 + 0.5 * (trial % 4) / 4)
+        if trial % 5 == 0:
+            values[rng.integers(0, len(values))] = np.nan  # a missing count is unknown too
+        lo, hi = disclosure._bounds(values, hidden, rels)
+        ref_lo, ref_hi = _bounds_by_sweeps(values, hidden, rels)
+        assert lo.tolist() == ref_lo.tolist() and hi.tolist() == ref_hi.tolist(), trial
+        known = ~np.isnan(values)
+        assert (lo[known] <= values[known]).all() and (values[known] <= hi[known]).all()
+        narrowed += int(((lo > 0) | np.isfinite(hi))[hidden].sum())
+    assert narrowed > 50  # the tables were ones where differencing tells something
+
+
+def test_a_line_is_looked_at_again_only_when_one_of_its_keys_narrowed(monkeypatch):
+    rng = np.random.default_rng(7)
+    values, rels = _crossed_table(rng, 6, 6)
+    visits = []
+    narrow = disclosure._narrow
+    monkeypatch.setattr(disclosure, "_narrow", lambda *a: visits.append(a[2]) or narrow(*a))
+    hidden = np.zeros(len(values), dtype=bool)
+    hidden[[0, 7]] = True  # two cells in different rows and columns of a 6 x 6 table
+    lo, hi = disclosure._bounds(values, hidden, rels)
+    assert lo[[0, 7]].tolist() == hi[[0, 7]].tolist() == values[[0, 7]].tolist()  # each is pinned
+    rows = [tuple(range(0, 6)), tuple(range(6, 12))]
+    cols = [tuple(range(0, 36, 6)), tuple(range(1, 36, 6))]
+    # the four lines through a withheld cell once each, then the two rows again because their cell
+    # narrowed; the other ten lines hold visible counts only and are never looked at
+    assert [tuple(v) for v in visits] == rows + cols + rows
