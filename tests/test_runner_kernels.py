@@ -44,6 +44,23 @@ def test_a_forked_kernel_leaves_the_servers_imports_to_the_frozen_generation(tmp
     assert frozen > 50_000  # pandas and the kernel's own modules: objects its collections skip
 
 
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_a_run_leaves_the_ipython_history_alone(tmp_path, monkeypatch, warm):
+    import nbformat
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print(get_ipython().history_manager.enabled)")]
+    nbformat.write(nb, tmp_path / "history.ipynb")
+    task = RunTask(key="history/city", name="history", set_id="city", warm=warm,
+                   notebook=str(tmp_path / "history.ipynb"), env={"IPYTHONDIR": str(tmp_path / "ipython")})  # fmt: skip
+    result = run_task(task)
+    assert result.status == OK, result.message
+    executed = nbformat.reads(result.files["executed/history.ipynb"].decode(), as_version=4)
+    assert executed.cells[0].outputs[0]["text"].strip() == "False"
+    assert not list((tmp_path / "ipython").rglob("history.sqlite"))
+
+
 def test_notebook_imports_include_possible_submodules():
     nb = {"cells": [{"cell_type": "code", "source": "%matplotlib inline\nfrom a.b import c, d"}]}
     assert kernels.notebook_imports(nb) == {"a.b", "a.b.c", "a.b.d"}

@@ -266,6 +266,9 @@ def _papermill(task: RunTask, executed: Path, engine_kwargs: Mapping[str, Any]):
             execution_timeout=task.timeout,
             shutdown_kernel="immediate",
             evidence=evidence,
+            # a scheduled run's cells are not the analyst's history: nothing is written to
+            # ~/.ipython's history database (two kernels at once would also contend for its lock)
+            extra_arguments=["--HistoryManager.enabled=False"],
             **engine_kwargs,
         )
     except pm.PapermillExecutionError as exc:  # the failing cell is marked and the notebook saved
