@@ -84,7 +84,8 @@ ESP1976 = (
     7000, 6000, 5000, 4000, 3000, 2000, 1000, 1000,
 )  # fmt: skip
 
-_DISTRICT = re.compile(r"^E0[6-9]\d{6}$")
+#: A district (E06-E09) or, for a place of several districts, a combined authority (E47).
+_DISTRICT = re.compile(r"^E(0[6-9]|47)\d{6}$")
 _REGION = re.compile(r"^E12\d{6}$")
 _WARD = re.compile(r"^(E05\d{6}|\d{2}[A-Z]{4})$")
 
@@ -154,7 +155,7 @@ def parse_place(data, where: str = "place file") -> Place:
     >>> parse_place({"name": "X", "district_code": "E0800002"})
     Traceback (most recent call last):
     ...
-    lsp_research.errors.ConfigError: place file: 'district_code' is 'E0800002', expected a code like ^E0[6-9]\\d{6}$
+    lsp_research.errors.ConfigError: place file: 'district_code' is 'E0800002', expected a code like ^E(0[6-9]|47)\\d{6}$
     """
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping with name, district_code, region and areas")
@@ -225,6 +226,41 @@ def place(path: str | Path | None = None) -> Place:
 
 #: Places parsed, by (path, the file's bytes): Place is frozen, so one can be shared.
 _PLACES: dict[tuple[str, bytes], Place] = {}
+
+
+def check_wards(wards, place_: Place | None = None) -> None:
+    """Refuse data whose wards the place file in use does not list.
+
+    The place file names the district, its region and its wards on every page; data of another
+    place (a synthetic geography from ``lsp-research data synth --wards N``, a second place) read
+    with the default place file would be published, or explored, under the wrong name and counts. A
+    subset of the place's wards (a test or a partial data set) is accepted.
+
+    Parameters
+    ----------
+    wards : dict
+        ``{ward code: ward name}`` of the data.
+    place_ : Place, optional
+        Default: :func:`place`.
+
+    >>> check_wards({"E05999901": "Abbey"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lsp_research.errors.ConfigError: the processed data's wards are not the place file's: 1 of its 1 wards (e.g. E05999901 Abbey) are not among the ... wards of ...; set LSP_PLACE to the place file of this data ...
+    """
+    place_ = place_ or place()
+    known = set(place_.ward_codes)
+    foreign = [c for c in wards if c not in known]
+    if not foreign:
+        return
+    raw_place = get_paths().raw / "place.yml"
+    there = f" (there is one at {raw_place})" if raw_place.is_file() else ""
+    raise ConfigError(
+        f"the processed data's wards are not the place file's: {len(foreign)} of its "
+        f"{len(wards)} wards (e.g. {foreign[0]} {wards[foreign[0]]}) are not among the "
+        f"{len(known)} wards of {place_path()} ({place_.name}); set LSP_PLACE to the place "
+        f"file of this data (lsp-research data synth writes place.yml beside the raw files){there}"
+    )
 
 
 _PLACE = place()

@@ -130,3 +130,66 @@ def test_a_large_geography_has_a_night_time_economy_centre_per_city_of_people():
             _common.domain_wards()[["easting", "northing"]].iloc[0].astype(float).tolist()
         ]
     assert police._nte_centres().tolist() == [list(police.NTE_CENTRE)]  # the default data's
+
+
+def test_another_places_wards_are_refused_where_a_notebook_reads_them(region, monkeypatch):
+    from lsp_research import data
+    from lsp_research.errors import ConfigError
+    from lsp_research.topics import profiles
+
+    root, _ = region
+    monkeypatch.setenv("LSP_PROCESSED_DIR", str(root / "processed"))
+    monkeypatch.setenv("LSP_RAW_DIR", str(root / "raw"))
+    monkeypatch.delenv("LSP_PLACE", raising=False)
+    with pytest.raises(ConfigError) as err:  # the default place file: Sunderland's 25 wards
+        data.load("wards")
+    msg = str(err.value)
+    assert "12 of its 12 wards" in msg and "set LSP_PLACE" in msg
+    assert f"there is one at {root / 'raw' / 'place.yml'}" in msg
+    params = profiles.validate_params(layout.REGION_CODE, "latest", 3)
+    with pytest.raises(ConfigError, match="set LSP_PLACE"):  # what a profile notebook calls first
+        profiles.load_inputs(params)
+    monkeypatch.setenv("LSP_PLACE", str(root / "raw" / "place.yml"))  # the data's own place file
+    assert len(data.load("wards")) == 12
+    assert len(data.load("wards", columns=["ward_code"])) == 12  # no names read: nothing to check
+
+
+@pytest.mark.slow
+def test_a_city_region_of_two_districts_runs_under_its_own_place_file(region, tmp_path):
+    """The documented way (docs/scaling.md): LSP_PLACE at the place file ``data synth`` wrote."""
+    import os
+    import subprocess
+    import sys
+
+    from lsp_research import config
+
+    root, _ = region
+    place = config.place(root / "raw" / "place.yml")
+    assert (place.name, place.district_code) == ("Synthshire", layout.REGION_CODE)
+    wards = pd.read_parquet(root / "processed" / "wards.parquet")
+    assert set(place.ward_codes) == set(wards["ward_code"])
+    second = sorted(wards.loc[wards["lad_code"] == "E08999902", "ward_code"])[0]
+    committee = wards.loc[wards["ward_code"] == second, "area_committee"].iloc[0]
+    notebooks = config.PROJ_ROOT / "notebooks"
+    programme = tmp_path / "programme.yml"
+    programme.write_text(
+        f"version: 1\nnotebooks_dir: {notebooks}\nnotebooks:\n"
+        f"  - notebook: ward_profile.ipynb\n    name: ward_profile\n    over: [{second}]\n"
+        "    tiers: [executive]\n"
+        f"  - notebook: ward_profile.ipynb\n    name: area_profile\n    over: ['{committee}']\n"
+        "    tiers: [executive]\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LSP_")}
+    env.update(LSP_RAW_DIR=str(root / "raw"), LSP_PROCESSED_DIR=str(root / "processed"),
+               LSP_REPORTS_DIR=str(tmp_path / "reports"), LSP_PROGRAMME=str(programme),
+               LSP_PLACE=str(root / "raw" / "place.yml"))  # fmt: skip
+    run = subprocess.run([sys.executable, "-m", "lsp_research.cli", "run", "--quiet"],
+                         capture_output=True, text=True, env=env, timeout=900)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    period = next(p for p in (tmp_path / "reports").iterdir() if p.name[:1] != ".")
+    page = next((period / "ward_profile").rglob("*-executive.html")).read_text(encoding="utf-8")
+    name = wards.loc[wards["ward_code"] == second, "ward_name"].iloc[0]
+    assert name in page and "Synthshire" in page and "Sunderland" not in page
+    # compared with every ward of the region, both districts, on the map and in each chart
+    assert f"Map of Synthshire's 12 wards with {name} shaded" in page
+    assert f"{name} among the 12 wards" in page

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import get_paths
+from ..config import check_wards, get_paths
 from ..errors import LspError
 from ..periods import Quarter
 from .build import GEO_TABLES, TABLES, BuildReport, build, read_manifest
@@ -55,6 +55,9 @@ def load(name: str, columns: list[str] | None = None):
     LspError
         When the name is unknown, or the table has not been built (the message says to run
         ``lsp-research data build``).
+    ConfigError
+        For ``wards``, when the place file in use does not list them (data of another place: the
+        message says to set ``LSP_PLACE``; see :func:`lsp_research.config.check_wards`).
     """
     if name not in TABLES:
         raise LspError(f"unknown table {name!r}; the processed tables are: {', '.join(TABLES)}")
@@ -69,8 +72,13 @@ def load(name: str, columns: list[str] | None = None):
         import geopandas as gpd
 
         cols = None if columns is None else [c for c in columns if c != "geometry"] + ["geometry"]
-        return gpd.read_parquet(path, columns=cols)
-    return pd.read_parquet(path, columns=columns, engine="pyarrow")
+        table = gpd.read_parquet(path, columns=cols)
+    else:
+        table = pd.read_parquet(path, columns=columns, engine="pyarrow")
+    if name == "wards" and {"ward_code", "ward_name"} <= set(table.columns):
+        # a notebook opened in JupyterLab on another place's data is refused as a run is
+        check_wards(dict(zip(table["ward_code"], table["ward_name"], strict=True)))
+    return table
 
 
 def manifest(processed_dir: str | Path | None = None) -> dict:

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import config
-from ..errors import ConfigError, LspError, ParameterError, PeriodError
+from ..errors import LspError, ParameterError, PeriodError
 from ..periods import Quarter
 
 #: Names whose values must be a quarter in the data.
@@ -169,12 +169,8 @@ class Areas:
         )
 
     def check_place(self, place=None) -> None:
-        """Refuse wards that the place file in use does not list, before anything runs.
-
-        The place file names the district, its region and its wards for every page; data of another
-        place (a synthetic geography from ``lsp-research data synth --wards N``, a second place) read
-        with the default place file would be published under the wrong name and counts. A subset of
-        the place's wards (a test or a partial data set) is accepted.
+        """Refuse wards that the place file in use does not list, before anything runs (see
+        :func:`lsp_research.config.check_wards`; a subset of the place's wards is accepted).
 
         >>> a = Areas({"E05999901": "Abbey"}, {"Central": ("E05999901",)}, "E08999901", "Eastbury")
         >>> a.check_place()  # doctest: +ELLIPSIS
@@ -182,19 +178,7 @@ class Areas:
         ...
         lsp_research.errors.ConfigError: the processed data's wards are not the place file's: 1 of its 1 wards (e.g. E05999901 Abbey) are not among the ... wards of ...; set LSP_PLACE to the place file of this data ...
         """
-        place = place or config.place()
-        known = set(place.ward_codes)
-        foreign = [c for c in self.wards if c not in known]
-        if not foreign:
-            return
-        raw_place = config.get_paths().raw / "place.yml"
-        there = f" (there is one at {raw_place})" if raw_place.is_file() else ""
-        raise ConfigError(
-            f"the processed data's wards are not the place file's: {len(foreign)} of its "
-            f"{len(self.wards)} wards (e.g. {foreign[0]} {self.wards[foreign[0]]}) are not among the "
-            f"{len(known)} wards of {config.place_path()} ({place.name}); set LSP_PLACE to the place "
-            f"file of this data (lsp-research data synth writes place.yml beside the raw files){there}"
-        )
+        config.check_wards(self.wards, place)
 
     @property
     def codes(self) -> list[str]:

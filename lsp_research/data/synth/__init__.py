@@ -7,8 +7,8 @@ the planted indicator cases. Everything comes from one seed: two calls with the 
 byte-identical files. ``scale`` multiplies the number of record-level rows (admissions, incidents,
 referrals) for benchmarks; populations are not scaled, and the indicator returns are computed from the
 records divided by ``scale``. ``geography_layout`` (:mod:`.layout`, ``data synth --wards N --districts K``)
-replaces the 25 Sunderland wards with a synthetic geography of any size, every record scaled with it; for
-one district it also writes ``place.yml``, the place file of the synthetic place (point ``LSP_PLACE`` at it).
+replaces the 25 Sunderland wards with a synthetic geography of any size, every record scaled with it, and
+writes ``place.yml``, the place file of the synthetic place or city region (point ``LSP_PLACE`` at it).
 
 Modules: :mod:`.geography`, :mod:`.population`, :mod:`.mortality`, :mod:`.hospital`, :mod:`.police`,
 :mod:`.wellness`, :mod:`.indicators`, :mod:`.catalogue`.
@@ -135,7 +135,7 @@ def _generate(out: Path, seed: int, scale: float, answers_path, catalogue_path, 
     doc = _catalogue.catalogue(seed, scale, last, lay)
     paths.append(_catalogue.write_catalogue(cat_path, doc))
     paths.append(_catalogue.write_readme(out, seed, scale, lay))
-    if lay is not None and lay.wards["lad_code"].nunique() == 1:
+    if lay is not None:
         # the synthetic place's own place file, for LSP_PLACE (a default-data run uses the shipped one)
         text = yaml.safe_dump(layout.place_document(lay), sort_keys=False, allow_unicode=True)
         paths.append(write_bytes(out / "place.yml", text.encode("utf-8")))

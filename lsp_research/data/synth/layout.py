@@ -204,17 +204,20 @@ def build(
 
 
 def place_document(lay: Layout) -> dict:
-    """The place file (:func:`lsp_research.config.place`) of a one-district synthetic layout: its name,
-    code, wards by area committee, and the region and comparators the synthetic comparators file names.
+    """The place file (:func:`lsp_research.config.place`) of a synthetic layout: its name, code, wards
+    by area committee, and the region and comparators the synthetic comparators file names. A layout of
+    several districts is one place, the city region, under the code its returns carry (``E47...``, a
+    combined authority's), with every district's area committees.
 
     >>> doc = place_document(build(4, place_name="Eastbury", district_code="E08999901"))
     >>> doc["name"], doc["district_code"], [c["name"] for c in doc["comparators"]]
     ('Eastbury', 'E08999901', ['England', 'North East'])
     >>> config.parse_place(doc).ward_codes
     ('E05901001', 'E05901002', 'E05901003', 'E05901004')
+    >>> region = config.parse_place(place_document(build(12, districts=2, seed=7)))
+    >>> region.name, region.district_code, len(region.ward_codes), len(region.areas)
+    ('Synthshire', 'E47999901', 12, 2)
     """
-    if lay.wards["lad_code"].nunique() != 1:
-        raise LspError("a place file names one district: this layout has several")
     region = {"name": "North East", "code": "E12000001"}  # the synthetic comparators' region
     areas: dict[str, list[dict]] = {}
     for r in lay.wards.sort_values("ward_code").itertuples():
