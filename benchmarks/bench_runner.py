@@ -309,7 +309,7 @@ def profile_times(prog, period: str, jobs: int, sizes, sample: int, workdir: Pat
             )  # fmt: skip
         finally:
             for k, v in saved.items():
-                os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+                os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
         ran = [r for r in summary.records if r.status == "ran"]
         if len(ran) != len(sets):
             print(summary.table())
