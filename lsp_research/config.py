@@ -239,7 +239,7 @@ def check_wards(wards, place_: Place | None = None) -> None:
     Parameters
     ----------
     wards : dict
-        ``{ward code: ward name}`` of the data.
+        ``{ward code: ward name}`` of the data (a name may be empty when only the codes were read).
     place_ : Place, optional
         Default: :func:`place`.
 
@@ -255,9 +255,10 @@ def check_wards(wards, place_: Place | None = None) -> None:
         return
     raw_place = get_paths().raw / "place.yml"
     there = f" (there is one at {raw_place})" if raw_place.is_file() else ""
+    example = f"{foreign[0]} {wards[foreign[0]] or ''}".strip()
     raise ConfigError(
         f"the processed data's wards are not the place file's: {len(foreign)} of its "
-        f"{len(wards)} wards (e.g. {foreign[0]} {wards[foreign[0]]}) are not among the "
+        f"{len(wards)} wards (e.g. {example}) are not among the "
         f"{len(known)} wards of {place_path()} ({place_.name}); set LSP_PLACE to the place "
         f"file of this data (lsp-research data synth writes place.yml beside the raw files){there}"
     )

@@ -146,12 +146,14 @@ def test_another_places_wards_are_refused_where_a_notebook_reads_them(region, mo
     msg = str(err.value)
     assert "12 of its 12 wards" in msg and "set LSP_PLACE" in msg
     assert f"there is one at {root / 'raw' / 'place.yml'}" in msg
+    with pytest.raises(ConfigError, match=r"12 of its 12 wards \(e\.g\. E059\d{5}\)"):
+        data.load("wards", columns=["ward_code"])  # the codes alone are checked too
     params = profiles.validate_params(layout.REGION_CODE, "latest", 3)
     with pytest.raises(ConfigError, match="set LSP_PLACE"):  # what a profile notebook calls first
         profiles.load_inputs(params)
     monkeypatch.setenv("LSP_PLACE", str(root / "raw" / "place.yml"))  # the data's own place file
     assert len(data.load("wards")) == 12
-    assert len(data.load("wards", columns=["ward_code"])) == 12  # no names read: nothing to check
+    assert len(data.load("wards", columns=["ward_code"])) == 12
 
 
 @pytest.mark.slow
